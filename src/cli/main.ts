@@ -1,0 +1,113 @@
+import { Command, CommanderError, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { AnalysisError } from '../core/errors.js';
+import { parsePortRange, type PortRange } from '../core/ports.js';
+import { Doctor, snapshotSource } from '../doctor.js';
+import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
+import { SnapshotReadError } from '../sources/snapshot/read.js';
+import { renderEndpoints, renderReport } from './render.js';
+
+/** `vpce-doctor analyze | endpoints`: exit 0 whatever the verdict, 2 on bad usage or input. */
+
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 2;
+
+/** The bundled example, so that a bare `vpce-doctor endpoints` shows something real. */
+export const DEFAULT_SNAPSHOT_DIR = fileURLToPath(new URL('../../examples/healthy-aws-service', import.meta.url));
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly columns?: number;
+}
+
+class UsageError extends Error {}
+
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new UsageError(`--port: "${text}" is not a port from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function parseEphemeral(text: string): PortRange {
+  const range = parsePortRange(text);
+  if (!range) throw new UsageError(`--client-ephemeral-ports: "${text}" is not FROM-TO within 1-65535 (or linux, windows, nat-gateway, nlb)`);
+  return range;
+}
+
+interface AnalyzeOptions {
+  snapshot: string;
+  endpoint: string;
+  clientIp?: string;
+  clientEni?: string;
+  clientInstance?: string;
+  port?: string;
+  clientEphemeralPorts?: string;
+  json?: boolean;
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('vpce-doctor')
+    .description('Can a client reach an AWS VPC interface endpoint? Which rule stops it, and what to add.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const snapshotOption = () =>
+    new Option('--snapshot <dir>', 'snapshot directory (AWS CLI JSON, see docs)').default(DEFAULT_SNAPSHOT_DIR, 'the bundled example');
+
+  program
+    .command('analyze')
+    .description('judge every security group and NACL between a client and an interface endpoint')
+    .addOption(snapshotOption())
+    .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
+    .option('--client-ip <ip>', 'client IP address')
+    .option('--client-eni <id>', "client's network interface id (eni-…)")
+    .option('--client-instance <id>', "client's instance id (i-…)")
+    .option('--port <port>', 'service port (default 443 for AWS services)')
+    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: AnalyzeOptions) => {
+      if (!options.clientIp && !options.clientEni && !options.clientInstance) {
+        throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
+      }
+      const report = await new Doctor(snapshotSource(options.snapshot)).analyze({
+        endpointId: options.endpoint,
+        client: {
+          ...(options.clientIp ? { ip: options.clientIp } : {}),
+          ...(options.clientEni ? { eniId: options.clientEni } : {}),
+          ...(options.clientInstance ? { instanceId: options.clientInstance } : {}),
+        },
+        ...(options.port ? { port: parsePort(options.port) } : {}),
+        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+      });
+      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
+    });
+
+  program
+    .command('endpoints')
+    .description('list the interface endpoints of a snapshot')
+    .addOption(snapshotOption())
+    .option('--json', 'print as JSON')
+    .action(async (options: { snapshot: string; json?: boolean }) => {
+      const endpoints = await new Doctor(snapshotSource(options.snapshot)).listEndpoints();
+      io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns));
+    });
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the report goes to stdout, problems to stderr. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError || error instanceof AnalysisError || error instanceof SnapshotFormatError || error instanceof SnapshotReadError) {
+      io.stderr(`vpce-doctor: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import type { NetworkModel, VpcEndpoint } from '../model.js';
+import type { EndpointPath, ResolvedClient } from '../path.js';
+import type { PortRange } from '../ports.js';
+import type { Check, CheckId, Scope } from '../report.js';
+
+/** What every check reads: the model and the resolved parts of one request. */
+export interface AnalysisContext {
+  readonly model: NetworkModel;
+  readonly endpoint: VpcEndpoint;
+  readonly client: ResolvedClient;
+  readonly clientEphemeralPorts: PortRange;
+}
+
+/** A check judged once for the endpoint, counting against every path. */
+export type EndpointCheck = (context: AnalysisContext) => Check;
+
+/** A check judged per endpoint network interface and port. */
+export type PathCheck = (context: AnalysisContext, path: EndpointPath, port: number) => Check;
+
+export function pathScope(context: AnalysisContext, path: EndpointPath, port: number, extra: Partial<Scope> = {}): Scope {
+  const subnet = path.subnet;
+  return {
+    endpointId: context.endpoint.id,
+    networkInterfaceId: path.networkInterfaceId,
+    ...(path.address ? { ipAddress: path.address.text } : {}),
+    ...(path.subnetId ? { subnetId: path.subnetId } : {}),
+    ...(subnet ? { availabilityZone: subnet.availabilityZone } : {}),
+    ...(subnet?.availabilityZoneId ? { availabilityZoneId: subnet.availabilityZoneId } : {}),
+    port,
+    ...extra,
+  };
+}
+
+/** True when client and endpoint interface share a subnet, so no NACL is crossed. */
+export function sharesSubnet(context: AnalysisContext, path: EndpointPath): boolean {
+  return context.client.subnet !== undefined && context.client.subnet.id === path.subnetId;
+}
+
+/** Why the NACL of a subnet is not at hand: not captured at all, or no association. */
+export function networkAclUnknownReason(model: NetworkModel, subnetId: string | undefined): string {
+  if (!model.captured.has('networkAcls')) return 'network ACLs were not captured (ec2 DescribeNetworkAcls)';
+  return `no network ACL is associated with ${subnetId ?? 'the subnet'} in the captured data`;
+}
+
+/**
+ * The check a path yields when the data it needs is missing: `unknown` for what was not
+ * captured, `fail` for an interface with no address of the client's family (an IPv6
+ * client cannot reach an IPv4-only endpoint).
+ */
+export function missingPathData(
+  model: NetworkModel,
+  path: EndpointPath,
+  id: CheckId,
+  scope: Scope,
+  needs: { readonly address: boolean; readonly acl: boolean },
+): Check | undefined {
+  const eni = path.networkInterface;
+  if (!eni) {
+    const summary = model.captured.has('networkInterfaces')
+      ? `network interface ${path.networkInterfaceId} of the endpoint is not in the captured data`
+      : 'network interfaces were not captured (ec2 DescribeNetworkInterfaces)';
+    return { id, status: 'unknown', scope, summary, evidence: [] };
+  }
+  if (needs.address && !path.address) {
+    return { id, status: 'fail', scope, summary: `the endpoint interface ${eni.id} has no address of the client's IP family`, evidence: [] };
+  }
+  if (needs.acl && !path.networkAcl) {
+    return { id, status: 'unknown', scope, summary: networkAclUnknownReason(model, path.subnetId), evidence: [] };
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import type { EndpointPath } from '../path.js';
+import type { Check } from '../report.js';
+import { formatRange } from '../ports.js';
+import { missingPathData, pathScope, sharesSubnet, type AnalysisContext, type EndpointCheck, type PathCheck } from './context.js';
+import { networkAclCheck, securityGroupCheck } from './rules.js';
+import { endpointServiceOwner, serviceIdOf } from '../service.js';
+
+/** The consumer's endpoint: its state, its security groups and its subnets' NACLs. */
+
+export const checkEndpointState: EndpointCheck = (context) => {
+  const { endpoint } = context;
+  const scope = { endpointId: endpoint.id };
+  const stateEvidence = { kind: 'resource' as const, resourceId: endpoint.id, attribute: 'State', value: endpoint.state, text: `${endpoint.id} State is ${endpoint.state}` };
+  if (endpoint.type.toLowerCase() !== 'interface') {
+    return {
+      id: 'endpoint.state',
+      status: 'fail',
+      scope,
+      summary: `${endpoint.id} is a ${endpoint.type} endpoint, which has no network interface to connect to; only interface endpoints are reached this way`,
+      evidence: [{ kind: 'resource', resourceId: endpoint.id, attribute: 'VpcEndpointType', value: endpoint.type, text: `${endpoint.id} VpcEndpointType is ${endpoint.type}` }],
+      remediation: { summary: 'create an interface endpoint for the service', actions: [{ kind: 'manual', text: `aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id ${endpoint.vpcId} --service-name ${endpoint.serviceName} --subnet-ids SUBNET_IDS --security-group-ids SG_IDS` }] },
+    };
+  }
+  const state = endpoint.state.toLowerCase();
+  if (state === 'pendingacceptance') {
+    const serviceId = serviceIdOf(endpoint.serviceName);
+    return {
+      id: 'endpoint.state',
+      status: 'fail',
+      scope,
+      summary: `${endpoint.id} is waiting for the service provider to accept the connection (pendingAcceptance)`,
+      evidence: [stateEvidence],
+      remediation: {
+        summary: 'the provider account accepts the endpoint connection',
+        actions: serviceId
+          ? [{ kind: 'accept-vpc-endpoint-connections', serviceId, vpcEndpointId: endpoint.id, cli: `aws ec2 accept-vpc-endpoint-connections --service-id ${serviceId} --vpc-endpoint-ids ${endpoint.id}` }]
+          : [{ kind: 'manual', text: `ask the provider of ${endpoint.serviceName} to accept ${endpoint.id}` }],
+      },
+    };
+  }
+  if (state !== 'available') {
+    return { id: 'endpoint.state', status: 'fail', scope, summary: `${endpoint.id} is ${endpoint.state}, not available`, evidence: [stateEvidence] };
+  }
+  if (endpoint.networkInterfaceIds.length === 0) {
+    return { id: 'endpoint.state', status: 'fail', scope, summary: `${endpoint.id} is available but has no network interface (no subnet selected)`, evidence: [stateEvidence] };
+  }
+  const owner = endpointServiceOwner(endpoint.serviceName) === 'aws' ? 'an AWS service' : 'a customer endpoint service';
+  return { id: 'endpoint.state', status: 'pass', scope, summary: `${endpoint.id} is an available interface endpoint for ${owner} (${endpoint.serviceName})`, evidence: [stateEvidence] };
+};
+
+export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, port) => {
+  const { client } = context;
+  return securityGroupCheck(context.model, {
+    id: 'endpoint.sg.inbound',
+    scope: pathScope(context, path, port),
+    groupIds: path.securityGroupIds,
+    direction: 'ingress',
+    port,
+    peer: { address: client.address, groupIds: client.securityGroupIds },
+    traffic: `inbound tcp ${port} from the client ${client.address.text}`,
+    ruleDescription: `vpce-doctor: client ${client.address.text} to ${context.endpoint.id}`,
+  });
+};
+
+function endpointNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {
+  const id = egress ? 'endpoint.nacl.outbound' : 'endpoint.nacl.inbound';
+  const scope = pathScope(context, path, port);
+  if (sharesSubnet(context, path)) {
+    return { id, status: 'not_applicable', scope, summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`, evidence: [] };
+  }
+  const missing = missingPathData(context.model, path, id, scope, { address: false, acl: true });
+  if (missing) return missing;
+  const ephemeral = formatRange(context.clientEphemeralPorts);
+  return networkAclCheck({
+    id,
+    scope,
+    acl: path.networkAcl!,
+    egress,
+    peer: context.client.address,
+    ports: egress ? context.clientEphemeralPorts : { from: port, to: port },
+    isReturnRange: egress,
+    traffic: egress
+      ? `return traffic to the client ${context.client.address.text} on its ephemeral ports ${ephemeral}`
+      : `tcp ${port} from the client ${context.client.address.text}`,
+  });
+}
+
+export const checkEndpointNaclInbound: PathCheck = (context, path, port) => endpointNaclCheck(context, path, port, false);
+export const checkEndpointNaclOutbound: PathCheck = (context, path, port) => endpointNaclCheck(context, path, port, true);

@@ -1,0 +1,21 @@
+import type { CheckId } from '../report.js';
+import { checkClientNaclInbound, checkClientNaclOutbound, checkClientSecurityGroupsOutbound } from './client.js';
+import type { EndpointCheck, PathCheck } from './context.js';
+import {
+  checkEndpointNaclInbound,
+  checkEndpointNaclOutbound,
+  checkEndpointSecurityGroupsInbound,
+  checkEndpointState,
+} from './endpoint.js';
+
+/** Every check by id, in report order: endpoint-wide checks first, then per path. */
+export const ENDPOINT_CHECKS: ReadonlyMap<CheckId, EndpointCheck> = new Map([['endpoint.state', checkEndpointState]]);
+
+export const PATH_CHECKS: ReadonlyMap<CheckId, PathCheck> = new Map<CheckId, PathCheck>([
+  ['endpoint.sg.inbound', checkEndpointSecurityGroupsInbound],
+  ['endpoint.nacl.inbound', checkEndpointNaclInbound],
+  ['endpoint.nacl.outbound', checkEndpointNaclOutbound],
+  ['client.sg.outbound', checkClientSecurityGroupsOutbound],
+  ['client.nacl.outbound', checkClientNaclOutbound],
+  ['client.nacl.inbound', checkClientNaclInbound],
+]);

@@ -1,0 +1,200 @@
+import type { NetworkAcl, NetworkAclEntry, NetworkModel, SecurityGroupRule } from '../model.js';
+import { evaluateNaclEntries } from '../nacl.js';
+import { hostCidr, type IpAddress } from '../net.js';
+import { formatRange, formatRanges, type PortRange } from '../ports.js';
+import { networkAclAllowAction, securityGroupRuleAction } from '../remediation.js';
+import type { Check, CheckId, Evidence, Scope } from '../report.js';
+import { evaluateSecurityGroups, type SecurityGroupPeer } from '../sg.js';
+
+/**
+ * Builders shared by every family of checks: one security group judgement and one NACL
+ * judgement, each turned into a check with its evidence and its remediation.
+ */
+
+function peerText(rule: SecurityGroupRule): string {
+  switch (rule.peer.kind) {
+    case 'cidr':
+      return rule.peer.cidr.text;
+    case 'prefix-list':
+      return rule.peer.prefixListId;
+    case 'security-group':
+      return rule.peer.groupId;
+  }
+}
+
+function protocolText(protocol: string): string {
+  if (protocol === '-1') return 'all traffic';
+  if (protocol === '6') return 'tcp';
+  if (protocol === '17') return 'udp';
+  return protocol.toLowerCase();
+}
+
+export function securityGroupRuleEvidence(rule: SecurityGroupRule): Evidence {
+  const direction = rule.direction === 'ingress' ? 'inbound' : 'outbound';
+  const ports = rule.portRange && rule.protocol !== '-1' ? ` ${formatRange(rule.portRange)}` : '';
+  const towards = rule.direction === 'ingress' ? 'from' : 'to';
+  const description = rule.description ? ` ("${rule.description}")` : '';
+  return {
+    kind: 'security-group-rule',
+    securityGroupId: rule.groupId,
+    direction: rule.direction,
+    protocol: rule.protocol,
+    ...(rule.portRange ? { portRange: rule.portRange } : {}),
+    peer: peerText(rule),
+    ...(rule.description ? { description: rule.description } : {}),
+    text: `${rule.groupId} ${direction}: ${protocolText(rule.protocol)}${ports} ${towards} ${peerText(rule)}${description}`,
+  };
+}
+
+export interface SecurityGroupCheckSpec {
+  readonly id: CheckId;
+  readonly scope: Scope;
+  readonly groupIds: readonly string[];
+  readonly direction: 'ingress' | 'egress';
+  readonly port: number;
+  readonly peer: SecurityGroupPeer;
+  /** How the connection reads in a summary, e.g. `tcp 443 from 10.0.1.15`. */
+  readonly traffic: string;
+  readonly ruleDescription: string;
+  /** Appended to a failing summary, for mistakes worth naming. */
+  readonly failHint?: string;
+}
+
+export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheckSpec): Check {
+  const scope = { ...spec.scope, securityGroupIds: [...spec.groupIds] };
+  const groups = spec.groupIds.join(', ');
+  if (spec.groupIds.length === 0) {
+    return { id: spec.id, status: 'fail', scope, summary: `no security group is attached, so nothing allows ${spec.traffic}`, evidence: [] };
+  }
+  const evaluation = evaluateSecurityGroups(model, {
+    groupIds: spec.groupIds,
+    direction: spec.direction,
+    port: spec.port,
+    peer: spec.peer,
+  });
+  if (evaluation.outcome === 'allow') {
+    const evidence = securityGroupRuleEvidence(evaluation.rule);
+    return { id: spec.id, status: 'pass', scope, summary: `${evaluation.rule.groupId} allows ${spec.traffic}`, evidence: [evidence] };
+  }
+  const nearMisses = evaluation.nearMisses.map(securityGroupRuleEvidence);
+  if (evaluation.outcome === 'unknown') {
+    return {
+      id: spec.id,
+      status: 'unknown',
+      scope,
+      summary: `no rule of ${groups} is known to allow ${spec.traffic}, and ${evaluation.reasons.join('; ')}`,
+      evidence: nearMisses,
+    };
+  }
+  const cidr = hostCidr(spec.peer.address);
+  const securityGroupId = spec.groupIds[0]!;
+  const action = securityGroupRuleAction({
+    direction: spec.direction,
+    securityGroupId,
+    port: { from: spec.port, to: spec.port },
+    cidr,
+    description: spec.ruleDescription,
+  });
+  return {
+    id: spec.id,
+    status: 'fail',
+    scope,
+    summary: `no rule of ${groups} allows ${spec.traffic}${spec.failHint ? `: ${spec.failHint}` : ''}`,
+    evidence: nearMisses,
+    remediation: {
+      summary: `allow ${spec.direction === 'ingress' ? 'inbound' : 'outbound'} tcp ${spec.port} ${spec.direction === 'ingress' ? 'from' : 'to'} ${cidr} in ${securityGroupId}`,
+      actions: [action],
+    },
+  };
+}
+
+/** AWS prints the default entry, number 32767, as `*`. */
+function ruleLabel(ruleNumber: number): string {
+  return ruleNumber === 32767 ? '*' : String(ruleNumber);
+}
+
+function naclEntryEvidence(acl: NetworkAcl, egress: boolean, entry: NetworkAclEntry | undefined, decided: PortRange[], family: 4 | 6): Evidence {
+  const ruleNumber = entry?.ruleNumber ?? 32767;
+  const action = entry?.action ?? 'deny';
+  const cidrBlock = entry?.cidr.text ?? (family === 4 ? '0.0.0.0/0' : '::/0');
+  const protocol = entry?.protocol ?? '-1';
+  const ports = entry?.portRange ? ` ${formatRange(entry.portRange)}` : '';
+  return {
+    kind: 'network-acl-entry',
+    networkAclId: acl.id,
+    ruleNumber,
+    egress,
+    ruleAction: action,
+    protocol,
+    cidrBlock,
+    ...(entry?.portRange ? { portRange: entry.portRange } : {}),
+    decidedPorts: decided,
+    text: `${acl.id} ${egress ? 'outbound' : 'inbound'} rule ${ruleLabel(ruleNumber)}: ${action} ${protocolText(protocol)}${ports} ${egress ? 'to' : 'from'} ${cidrBlock} (decides ${formatRanges(decided)})`,
+  };
+}
+
+export interface NetworkAclCheckSpec {
+  readonly id: CheckId;
+  readonly scope: Scope;
+  readonly acl: NetworkAcl;
+  readonly egress: boolean;
+  /** The other end of the traffic as the entry's CIDR sees it. */
+  readonly peer: IpAddress;
+  /** Destination ports of the traffic. */
+  readonly ports: PortRange;
+  /** A return range may be covered in part, which works for some connections: `warn`. */
+  readonly isReturnRange: boolean;
+  readonly traffic: string;
+}
+
+export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
+  const scope = { ...spec.scope, networkAclId: spec.acl.id };
+  const evaluation = evaluateNaclEntries(spec.egress ? spec.acl.egress : spec.acl.ingress, spec.peer, spec.ports);
+  const byEntry = new Map<NetworkAclEntry | undefined, PortRange[]>();
+  for (const segment of evaluation.segments) {
+    const ranges = byEntry.get(segment.entry) ?? [];
+    ranges.push(segment.range);
+    byEntry.set(segment.entry, ranges);
+  }
+  const evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
+  const deciding = (action: 'allow' | 'deny') =>
+    [...new Set(evaluation.segments.filter((segment) => segment.action === action).map((segment) => ruleLabel(segment.entry?.ruleNumber ?? 32767)))].join(', ');
+  const direction = spec.egress ? 'outbound' : 'inbound';
+  if (evaluation.denied.length === 0) {
+    return { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})`, evidence };
+  }
+  const firstDenyingRuleNumber = Math.min(
+    ...evaluation.segments.filter((segment) => segment.action === 'deny').map((segment) => segment.entry?.ruleNumber ?? 32767),
+  );
+  const cidr = hostCidr(spec.peer);
+  const span = { from: evaluation.denied[0]!.from, to: evaluation.denied[evaluation.denied.length - 1]!.to };
+  const action = networkAclAllowAction({ acl: spec.acl, egress: spec.egress, ports: span, cidr, firstDenyingRuleNumber });
+  const remediation = action
+    ? {
+        summary: `add ${direction} allow tcp ${formatRange(span)} ${spec.egress ? 'to' : 'from'} ${cidr} to ${spec.acl.id} before rule ${ruleLabel(firstDenyingRuleNumber)}`,
+        actions: [action],
+      }
+    : {
+        summary: `no free rule number precedes rule ${firstDenyingRuleNumber} in ${spec.acl.id}: renumber its entries, then allow ${direction} tcp ${formatRanges(evaluation.denied)} ${spec.egress ? 'to' : 'from'} ${cidr}`,
+        actions: [{ kind: 'manual' as const, text: `renumber the ${direction} entries of ${spec.acl.id} to free a number below ${firstDenyingRuleNumber}` }],
+      };
+  const partial = evaluation.allowed.length > 0;
+  if (partial && spec.isReturnRange) {
+    return {
+      id: spec.id,
+      status: 'warn',
+      scope,
+      summary: `${spec.acl.id} allows ${direction} ${spec.traffic} only on ports ${formatRanges(evaluation.allowed)}; ${formatRanges(evaluation.denied)} denied by rule ${deciding('deny')}`,
+      evidence,
+      remediation,
+    };
+  }
+  return {
+    id: spec.id,
+    status: 'fail',
+    scope,
+    summary: `${spec.acl.id} denies ${direction} ${spec.traffic}${partial ? ` on ports ${formatRanges(evaluation.denied)}` : ''} (rule ${deciding('deny')})`,
+    evidence,
+    remediation,
+  };
+}

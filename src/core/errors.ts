@@ -1,0 +1,23 @@
+/**
+ * Why an analysis could not start: the request names something the model does not have,
+ * or lacks what it needs. Callers map `code` to HTTP 4xx or CLI exit 2.
+ */
+export type AnalysisErrorCode =
+  | 'endpoint_not_found'
+  | 'client_not_found'
+  | 'client_invalid'
+  | 'port_required'
+  | 'port_invalid'
+  | 'ephemeral_ports_invalid';
+
+export class AnalysisError extends Error {
+  constructor(
+    readonly code: AnalysisErrorCode,
+    message: string,
+    /** The request field at fault, for problem+json `invalid-params`. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AnalysisError';
+  }
+}

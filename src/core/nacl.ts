@@ -1,0 +1,68 @@
+import type { NetworkAclEntry, RuleAction } from './model.js';
+import { cidrContains, type IpAddress } from './net.js';
+import { intersectRanges, mergeRanges, subtractRange, type PortRange } from './ports.js';
+
+/** A run of ports that one entry decided; `entry` is absent for the implicit default deny. */
+export interface NaclSegment {
+  readonly range: PortRange;
+  readonly action: RuleAction;
+  readonly entry?: NetworkAclEntry;
+}
+
+export interface NaclRangeEvaluation {
+  /** Ascending by port, covering the whole queried range. */
+  readonly segments: readonly NaclSegment[];
+  readonly allowed: readonly PortRange[];
+  readonly denied: readonly PortRange[];
+}
+
+function entryMatchesTcp(entry: NetworkAclEntry): boolean {
+  return entry.protocol === '-1' || entry.protocol === '6';
+}
+
+/**
+ * Evaluates NACL entries of one direction (ascending by rule number) for TCP traffic whose
+ * other end is `address` and whose destination port lies in `ports`. Each port is decided
+ * by the first entry that matches it, so the result is the exact partition of the range
+ * into allowed and denied runs, each with the entry that decided it.
+ */
+export function evaluateNaclEntries(
+  entries: readonly NetworkAclEntry[],
+  address: IpAddress,
+  ports: PortRange,
+): NaclRangeEvaluation {
+  let undecided: PortRange[] = [ports];
+  const segments: NaclSegment[] = [];
+  for (const entry of entries) {
+    if (undecided.length === 0) break;
+    if (!entryMatchesTcp(entry) || !cidrContains(entry.cidr, address)) continue;
+    const entryRange = entry.portRange ?? ports;
+    for (const range of undecided) {
+      const decided = intersectRanges(range, entryRange);
+      if (decided) segments.push({ range: decided, action: entry.action, entry });
+    }
+    undecided = subtractRange(undecided, entryRange);
+  }
+  for (const range of undecided) segments.push({ range, action: 'deny' });
+  segments.sort((a, b) => a.range.from - b.range.from);
+  return {
+    segments,
+    allowed: mergeRanges(segments.filter((s) => s.action === 'allow').map((s) => s.range)),
+    denied: mergeRanges(segments.filter((s) => s.action === 'deny').map((s) => s.range)),
+  };
+}
+
+/**
+ * A rule number for a new entry that is evaluated before `beforeRuleNumber` and is not
+ * taken in that direction. Prefers the next multiple of 10 after the numbers that precede
+ * it (the usual spacing), then the highest free number below.
+ */
+export function freeRuleNumberBefore(takenRuleNumbers: readonly number[], beforeRuleNumber: number): number | undefined {
+  const taken = new Set(takenRuleNumbers);
+  const limit = Math.min(beforeRuleNumber, 32767);
+  const highestPreceding = takenRuleNumbers.reduce((max, n) => (n < limit && n > max ? n : max), 0);
+  const spaced = (Math.floor(highestPreceding / 10) + 1) * 10;
+  if (spaced < limit && !taken.has(spaced)) return spaced;
+  for (let candidate = limit - 1; candidate >= 1; candidate--) if (!taken.has(candidate)) return candidate;
+  return undefined;
+}

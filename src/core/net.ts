@@ -1,0 +1,137 @@
+import ipaddr from 'ipaddr.js';
+
+/** Addresses and CIDRs parsed once into integers so that containment is a shift and a compare. */
+export type IpFamily = 4 | 6;
+
+export interface Ipv4Address {
+  readonly family: 4;
+  /** Canonical text (dotted quad). */
+  readonly text: string;
+  readonly value: number;
+}
+
+export interface Ipv6Address {
+  readonly family: 6;
+  /** Canonical text (RFC 5952 compressed form). */
+  readonly text: string;
+  readonly value: bigint;
+}
+
+export type IpAddress = Ipv4Address | Ipv6Address;
+
+export interface Ipv4Cidr {
+  readonly family: 4;
+  readonly text: string;
+  readonly base: number;
+  readonly prefixLength: number;
+}
+
+export interface Ipv6Cidr {
+  readonly family: 6;
+  readonly text: string;
+  readonly base: bigint;
+  readonly prefixLength: number;
+}
+
+export type Cidr = Ipv4Cidr | Ipv6Cidr;
+
+function bytesToUint32(bytes: number[]): number {
+  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+}
+
+function bytesToBigInt(bytes: number[]): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+function fromParsed(parsed: ipaddr.IPv4 | ipaddr.IPv6): IpAddress {
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return fromParsed((parsed as ipaddr.IPv6).toIPv4Address());
+  }
+  const bytes = parsed.toByteArray();
+  return parsed.kind() === 'ipv4'
+    ? { family: 4, text: parsed.toString(), value: bytesToUint32(bytes) }
+    : { family: 6, text: parsed.toString(), value: bytesToBigInt(bytes) };
+}
+
+/**
+ * Parses an IP address in its standard spelling only: dotted-quad IPv4 (no octal, hex or
+ * short forms, which `inet_aton` would read differently) or IPv6. IPv4-mapped IPv6
+ * addresses become IPv4, as the traffic they describe is IPv4. Returns undefined when the
+ * text is not such an address.
+ */
+export function parseIp(text: string): IpAddress | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return fromParsed(ipaddr.IPv4.parse(text));
+  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
+  return fromParsed(ipaddr.IPv6.parse(text));
+}
+
+const IPV4_FULL_MASK = 0xffffffff;
+
+function maskIpv4(value: number, prefixLength: number): number {
+  if (prefixLength === 0) return 0;
+  return (value & (IPV4_FULL_MASK << (32 - prefixLength))) >>> 0;
+}
+
+function maskIpv6(value: bigint, prefixLength: number): bigint {
+  const hostBits = BigInt(128 - prefixLength);
+  return (value >> hostBits) << hostBits;
+}
+
+/** Parses `a.b.c.d/n` or `x::/n`; host bits are cleared, as AWS does. */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const addressText = text.slice(0, slash);
+  const lengthText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lengthText)) return undefined;
+  const prefixLength = Number(lengthText);
+  if (ipaddr.IPv4.isValidFourPartDecimal(addressText)) {
+    if (prefixLength > 32) return undefined;
+    const base = maskIpv4(bytesToUint32(ipaddr.IPv4.parse(addressText).toByteArray()), prefixLength);
+    return { family: 4, text: `${formatIpv4(base)}/${prefixLength}`, base, prefixLength };
+  }
+  if (!addressText.includes(':') || !ipaddr.IPv6.isValid(addressText) || prefixLength > 128) return undefined;
+  const base = maskIpv6(bytesToBigInt(ipaddr.IPv6.parse(addressText).toByteArray()), prefixLength);
+  return { family: 6, text: `${formatIpv6(base)}/${prefixLength}`, base, prefixLength };
+}
+
+function formatIpv4(value: number): string {
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
+}
+
+function formatIpv6(value: bigint): string {
+  const bytes: number[] = [];
+  for (let shift = 120n; shift >= 0n; shift -= 8n) bytes.push(Number((value >> shift) & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/**
+ * A CIDR parser that remembers what it parsed: AWS data repeats the same few CIDRs across
+ * thousands of rules, and one loader owns one parser so that nothing outlives the model.
+ */
+export function createCidrParser(): (text: string) => Cidr | undefined {
+  const seen = new Map<string, Cidr | undefined>();
+  return (text) => {
+    if (seen.has(text)) return seen.get(text);
+    const parsed = parseCidr(text);
+    seen.set(text, parsed);
+    return parsed;
+  };
+}
+
+/** Family-safe containment: an IPv4 CIDR never contains an IPv6 address and vice versa. */
+export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
+  if (cidr.family === 4) {
+    if (address.family !== 4) return false;
+    return cidr.prefixLength === 0 || maskIpv4(address.value, cidr.prefixLength) === cidr.base;
+  }
+  if (address.family !== 6) return false;
+  return maskIpv6(address.value, cidr.prefixLength) === cidr.base;
+}
+
+/** The single-host CIDR of an address (`/32` or `/128`), the narrowest rule that admits it. */
+export function hostCidr(address: IpAddress): string {
+  return `${address.text}/${address.family === 4 ? 32 : 128}`;
+}

@@ -1,0 +1,246 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * The report: one schema for the core, the HTTP API, the OpenAPI document and the docs.
+ * The TypeScript types below are derived from it, so the shape cannot drift.
+ */
+
+export const CHECK_IDS = [
+  'endpoint.state',
+  'endpoint.sg.inbound',
+  'endpoint.nacl.inbound',
+  'endpoint.nacl.outbound',
+  'client.sg.outbound',
+  'client.nacl.outbound',
+  'client.nacl.inbound',
+  'service.listener',
+  'nlb.sg.inbound',
+  'nlb.sg.outbound',
+  'target.sg.inbound',
+  'target.nacl.inbound',
+  'target.nacl.outbound',
+  'target.health',
+  'probe.tcp',
+] as const;
+
+export const CheckIdSchema = Type.Enum(CHECK_IDS);
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export const CHECK_STATUSES = ['pass', 'fail', 'warn', 'unknown', 'not_applicable'] as const;
+export const CheckStatusSchema = Type.Enum(CHECK_STATUSES);
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+export const VERDICTS = ['reachable', 'partial', 'blocked', 'unknown'] as const;
+export const VerdictSchema = Type.Enum(VERDICTS);
+export type Verdict = (typeof VERDICTS)[number];
+
+export const PortRangeSchema = Type.Object(
+  { from: Type.Integer({ minimum: 0, maximum: 65535 }), to: Type.Integer({ minimum: 0, maximum: 65535 }) },
+  { additionalProperties: false },
+);
+
+export const ScopeSchema = Type.Object(
+  {
+    endpointId: Type.String(),
+    networkInterfaceId: Type.Optional(Type.String()),
+    ipAddress: Type.Optional(Type.String({ description: 'The endpoint network interface address on this path' })),
+    subnetId: Type.Optional(Type.String()),
+    availabilityZone: Type.Optional(Type.String()),
+    availabilityZoneId: Type.Optional(Type.String()),
+    networkAclId: Type.Optional(Type.String()),
+    securityGroupIds: Type.Optional(Type.Array(Type.String())),
+    port: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false, description: 'What a check concerns: the endpoint, and for path checks the ENI and the subnet, NACL or groups judged' },
+);
+export type Scope = Static<typeof ScopeSchema>;
+
+export const SecurityGroupRuleEvidenceSchema = Type.Object(
+  {
+    kind: Type.Literal('security-group-rule'),
+    securityGroupId: Type.String(),
+    direction: Type.Union([Type.Literal('ingress'), Type.Literal('egress')]),
+    protocol: Type.String(),
+    portRange: Type.Optional(PortRangeSchema),
+    peer: Type.String({ description: 'CIDR, prefix list id or security group id' }),
+    description: Type.Optional(Type.String()),
+    text: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const NetworkAclEntryEvidenceSchema = Type.Object(
+  {
+    kind: Type.Literal('network-acl-entry'),
+    networkAclId: Type.String(),
+    ruleNumber: Type.Integer({ description: '32767 is the default deny entry (`*`)' }),
+    egress: Type.Boolean(),
+    ruleAction: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+    protocol: Type.String(),
+    cidrBlock: Type.String(),
+    portRange: Type.Optional(PortRangeSchema),
+    decidedPorts: Type.Array(PortRangeSchema, { description: 'The ports of the queried range that this entry decided' }),
+    text: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const ResourceEvidenceSchema = Type.Object(
+  {
+    kind: Type.Literal('resource'),
+    resourceId: Type.String(),
+    attribute: Type.String(),
+    value: Type.String(),
+    text: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const EvidenceSchema = Type.Union([
+  SecurityGroupRuleEvidenceSchema,
+  NetworkAclEntryEvidenceSchema,
+  ResourceEvidenceSchema,
+]);
+export type Evidence = Static<typeof EvidenceSchema>;
+export type SecurityGroupRuleEvidence = Static<typeof SecurityGroupRuleEvidenceSchema>;
+export type NetworkAclEntryEvidence = Static<typeof NetworkAclEntryEvidenceSchema>;
+
+export const SecurityGroupRuleActionSchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('authorize-security-group-ingress'), Type.Literal('authorize-security-group-egress')]),
+    securityGroupId: Type.String(),
+    protocol: Type.Literal('tcp'),
+    fromPort: Type.Integer(),
+    toPort: Type.Integer(),
+    cidr: Type.Optional(Type.String()),
+    referencedSecurityGroupId: Type.Optional(Type.String()),
+    description: Type.String(),
+    cli: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const NetworkAclEntryActionSchema = Type.Object(
+  {
+    kind: Type.Literal('create-network-acl-entry'),
+    networkAclId: Type.String(),
+    egress: Type.Boolean(),
+    ruleNumber: Type.Integer({ minimum: 1, maximum: 32766 }),
+    protocol: Type.Literal('6'),
+    portRange: PortRangeSchema,
+    cidrBlock: Type.String(),
+    ruleAction: Type.Literal('allow'),
+    cli: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const AcceptConnectionActionSchema = Type.Object(
+  {
+    kind: Type.Literal('accept-vpc-endpoint-connections'),
+    serviceId: Type.String(),
+    vpcEndpointId: Type.String(),
+    cli: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const ManualActionSchema = Type.Object(
+  { kind: Type.Literal('manual'), text: Type.String() },
+  { additionalProperties: false },
+);
+
+export const RemediationActionSchema = Type.Union([
+  SecurityGroupRuleActionSchema,
+  NetworkAclEntryActionSchema,
+  AcceptConnectionActionSchema,
+  ManualActionSchema,
+]);
+export type RemediationAction = Static<typeof RemediationActionSchema>;
+
+export const RemediationSchema = Type.Object(
+  { summary: Type.String(), actions: Type.Array(RemediationActionSchema) },
+  { additionalProperties: false },
+);
+export type Remediation = Static<typeof RemediationSchema>;
+
+export const CheckSchema = Type.Object(
+  {
+    id: CheckIdSchema,
+    status: CheckStatusSchema,
+    scope: ScopeSchema,
+    summary: Type.String({ description: 'One line for a person' }),
+    evidence: Type.Array(EvidenceSchema),
+    remediation: Type.Optional(RemediationSchema),
+  },
+  { additionalProperties: false },
+);
+export type Check = Static<typeof CheckSchema>;
+
+export const PathSchema = Type.Object(
+  {
+    networkInterfaceId: Type.String(),
+    ipAddress: Type.Optional(Type.String()),
+    subnetId: Type.Optional(Type.String()),
+    availabilityZone: Type.Optional(Type.String()),
+    availabilityZoneId: Type.Optional(Type.String()),
+    port: Type.Integer(),
+    status: Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('unknown')]),
+    failedChecks: Type.Array(CheckIdSchema),
+    unknownChecks: Type.Array(CheckIdSchema),
+    warnedChecks: Type.Array(CheckIdSchema),
+  },
+  { additionalProperties: false, description: 'One endpoint network interface on one port, and the checks that decide it' },
+);
+export type Path = Static<typeof PathSchema>;
+
+export const ClientLocationSchema = Type.Union([
+  Type.Literal('network-interface'),
+  Type.Literal('subnet'),
+  Type.Literal('outside'),
+  Type.Literal('unknown'),
+]);
+export type ClientLocation = Static<typeof ClientLocationSchema>;
+
+export const ReportSchema = Type.Object(
+  {
+    reportVersion: Type.Literal(1),
+    verdict: VerdictSchema,
+    verdictSummary: Type.String(),
+    endpoint: Type.Object(
+      {
+        id: Type.String(),
+        serviceName: Type.String(),
+        serviceOwner: Type.Union([Type.Literal('aws'), Type.Literal('customer')]),
+        type: Type.String(),
+        state: Type.String(),
+        vpcId: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    client: Type.Object(
+      {
+        ipAddress: Type.String(),
+        location: ClientLocationSchema,
+        networkInterfaceId: Type.Optional(Type.String()),
+        instanceId: Type.Optional(Type.String()),
+        subnetId: Type.Optional(Type.String()),
+        vpcId: Type.Optional(Type.String()),
+        securityGroupIds: Type.Array(Type.String()),
+        note: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 })),
+    portSource: Type.Union([Type.Literal('request'), Type.Literal('aws-service-default')]),
+    clientEphemeralPorts: PortRangeSchema,
+    paths: Type.Array(PathSchema),
+    checks: Type.Array(CheckSchema),
+    source: Type.Object(
+      { kind: Type.Union([Type.Literal('snapshot'), Type.Literal('aws')]), location: Type.String() },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, $id: 'Report' },
+);
+export type Report = Static<typeof ReportSchema>;

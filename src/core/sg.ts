@@ -1,0 +1,89 @@
+import type { NetworkModel, SecurityGroupRule } from './model.js';
+import { cidrContains, type IpAddress } from './net.js';
+import { portInRange } from './ports.js';
+
+/** The other end of the connection, as a security group rule sees it. */
+export interface SecurityGroupPeer {
+  readonly address: IpAddress;
+  /**
+   * Groups carried by the peer's network interface. `undefined` when the peer's interface
+   * is not known, so a group reference can neither be matched nor ruled out.
+   */
+  readonly groupIds: ReadonlySet<string> | undefined;
+}
+
+export interface SecurityGroupQuery {
+  readonly groupIds: readonly string[];
+  readonly direction: 'ingress' | 'egress';
+  readonly port: number;
+  readonly peer: SecurityGroupPeer;
+}
+
+export type SecurityGroupEvaluation =
+  | { readonly outcome: 'allow'; readonly rule: SecurityGroupRule }
+  | { readonly outcome: 'deny'; readonly nearMisses: readonly SecurityGroupRule[] }
+  | { readonly outcome: 'unknown'; readonly reasons: readonly string[]; readonly nearMisses: readonly SecurityGroupRule[] };
+
+const MAX_NEAR_MISSES = 5;
+
+/** Whether a rule admits TCP on `port`: `tcp`/`6` within its range, or `-1` (all traffic). */
+export function ruleAllowsTcpPort(rule: Pick<SecurityGroupRule, 'protocol' | 'portRange'>, port: number): boolean {
+  const protocol = rule.protocol.toLowerCase();
+  if (protocol === '-1') return true;
+  if (protocol !== 'tcp' && protocol !== '6') return false;
+  return rule.portRange === undefined || portInRange(rule.portRange, port);
+}
+
+type PeerMatch = { matches: true } | { matches: false } | { matches: 'unknown'; reason: string };
+
+function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityGroupPeer): PeerMatch {
+  switch (rule.peer.kind) {
+    case 'cidr':
+      return { matches: cidrContains(rule.peer.cidr, peer.address) };
+    case 'prefix-list': {
+      const list = model.prefixLists.get(rule.peer.prefixListId);
+      if (!list?.entries) {
+        return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId} were not captured` };
+      }
+      return { matches: list.entries.some((cidr) => cidrContains(cidr, peer.address)) };
+    }
+    case 'security-group':
+      if (peer.groupIds === undefined) {
+        return {
+          matches: 'unknown',
+          reason: `rule references ${rule.peer.groupId}, and the network interface of ${peer.address.text} is not known`,
+        };
+      }
+      return { matches: peer.groupIds.has(rule.peer.groupId) };
+  }
+}
+
+/**
+ * Evaluates the union of the rules of several security groups for one TCP connection.
+ * Security groups only allow, so the first rule that matches decides `allow`; otherwise
+ * the answer is `unknown` if some rule could not be judged (missing data that could change
+ * it), else `deny`.
+ */
+export function evaluateSecurityGroups(model: NetworkModel, query: SecurityGroupQuery): SecurityGroupEvaluation {
+  const reasons: string[] = [];
+  const nearMisses: SecurityGroupRule[] = [];
+  if (!model.captured.has('securityGroups')) {
+    return { outcome: 'unknown', reasons: ['security groups were not captured (ec2 DescribeSecurityGroups)'], nearMisses };
+  }
+  for (const groupId of query.groupIds) {
+    const group = model.securityGroups.get(groupId);
+    if (!group) {
+      reasons.push(`security group ${groupId} is not in the captured data`);
+      continue;
+    }
+    for (const rule of query.direction === 'ingress' ? group.ingress : group.egress) {
+      const portMatches = ruleAllowsTcpPort(rule, query.port);
+      const peerMatch = matchPeer(model, rule, query.peer);
+      if (portMatches && peerMatch.matches === true) return { outcome: 'allow', rule };
+      if (portMatches && peerMatch.matches === 'unknown') reasons.push(peerMatch.reason);
+      else if ((portMatches || peerMatch.matches === true) && nearMisses.length < MAX_NEAR_MISSES) nearMisses.push(rule);
+    }
+  }
+  if (reasons.length > 0) return { outcome: 'unknown', reasons: [...new Set(reasons)], nearMisses };
+  return { outcome: 'deny', nearMisses };
+}

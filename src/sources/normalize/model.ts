@@ -1,0 +1,48 @@
+import { createNetworkModel, type CollectionName, type ModelSource, type NetworkModel } from '../../core/model.js';
+import { createCidrParser } from '../../core/net.js';
+import {
+  normalizeInstances,
+  normalizeNetworkAcls,
+  normalizeNetworkInterfaces,
+  normalizePrefixLists,
+  normalizeSecurityGroups,
+  normalizeSubnets,
+  normalizeVpcEndpoints,
+} from './ec2.js';
+import type { JsonReader } from './json-reader.js';
+
+/**
+ * The AWS responses a model is built from, each as the CLI prints it (all pages merged).
+ * An absent response was not captured; the model says so, and the checks that need it
+ * answer `unknown`.
+ */
+export interface AwsResponses {
+  readonly vpcEndpoints?: JsonReader;
+  readonly networkInterfaces?: JsonReader;
+  readonly subnets?: JsonReader;
+  readonly networkAcls?: JsonReader;
+  readonly securityGroups?: JsonReader;
+  readonly prefixLists?: JsonReader;
+  /** Prefix list id -> its `GetManagedPrefixListEntries` response. */
+  readonly prefixListEntries: ReadonlyMap<string, JsonReader>;
+  readonly instances?: JsonReader;
+}
+
+export function modelFromAwsResponses(responses: AwsResponses, source: ModelSource): NetworkModel {
+  const parseCidr = createCidrParser();
+  const captured = new Set<CollectionName>();
+  const read = <T>(name: CollectionName, response: JsonReader | undefined, normalize: (root: JsonReader) => T[]): T[] => {
+    if (!response) return [];
+    captured.add(name);
+    return normalize(response);
+  };
+  const endpoints = read('vpcEndpoints', responses.vpcEndpoints, normalizeVpcEndpoints);
+  const networkInterfaces = read('networkInterfaces', responses.networkInterfaces, normalizeNetworkInterfaces);
+  const subnets = read('subnets', responses.subnets, (root) => normalizeSubnets(root, parseCidr));
+  const networkAcls = read('networkAcls', responses.networkAcls, (root) => normalizeNetworkAcls(root, parseCidr));
+  const securityGroups = read('securityGroups', responses.securityGroups, (root) => normalizeSecurityGroups(root, parseCidr));
+  const instances = read('instances', responses.instances, normalizeInstances);
+  const prefixLists = normalizePrefixLists(responses.prefixLists, responses.prefixListEntries, parseCidr);
+  if (responses.prefixLists || responses.prefixListEntries.size > 0) captured.add('prefixLists');
+  return createNetworkModel({ source, captured, endpoints, networkInterfaces, subnets, networkAcls, securityGroups, prefixLists, instances });
+}
