@@ -42,7 +42,7 @@ export function renderReport(report: Report, width = 160): string {
     colWidths: tableWidths(width),
     wordWrap: true,
     wrapOnWordBoundary: true,
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   });
   const fixes: string[] = [];
   for (const check of report.checks) {

@@ -14,7 +14,10 @@ export type CollectionName =
   | 'networkAcls'
   | 'securityGroups'
   | 'prefixLists'
-  | 'instances';
+  | 'instances'
+  | 'endpointServices'
+  | 'loadBalancers'
+  | 'targetGroups';
 
 export interface VpcEndpoint {
   readonly id: string;
@@ -121,22 +124,89 @@ export interface Instance {
   readonly networkInterfaceIds: readonly string[];
 }
 
+/** The provider's side: a customer endpoint service and the NLB behind it. */
+export interface EndpointService {
+  readonly id: string;
+  readonly serviceName: string;
+  readonly networkLoadBalancerArns: readonly string[];
+  readonly acceptanceRequired?: boolean;
+  readonly state?: string;
+}
+
+export interface LoadBalancerZone {
+  readonly zoneName: string;
+  readonly subnetId?: string;
+  readonly privateIpv4Addresses: readonly IpAddress[];
+}
+
+export interface Listener {
+  readonly arn: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly targetGroupArns: readonly string[];
+}
+
+export interface LoadBalancer {
+  readonly arn: string;
+  readonly name: string;
+  /** The last segment of the ARN, as in the `ELB net/<name>/<id>` ENI descriptions. */
+  readonly id: string;
+  readonly type: string;
+  readonly scheme?: string;
+  readonly vpcId?: string;
+  readonly zones: readonly LoadBalancerZone[];
+  readonly securityGroupIds: readonly string[];
+  /** As printed; AWS prints it only for an NLB with security groups, where absent means `on`. */
+  readonly enforceInboundRulesOnPrivateLinkTraffic?: string;
+  /** `load_balancing.cross_zone.enabled`; absent when the attributes were not captured. */
+  readonly crossZoneEnabled?: boolean;
+  /** Absent when the listeners were not captured. */
+  readonly listeners?: readonly Listener[];
+}
+
+export interface RegisteredTarget {
+  readonly id: string;
+  readonly port?: number;
+  readonly availabilityZone?: string;
+  readonly state: string;
+  readonly reason?: string;
+  readonly description?: string;
+}
+
+export interface TargetGroup {
+  readonly arn: string;
+  readonly name: string;
+  readonly protocol?: string;
+  readonly port?: number;
+  readonly targetType: string;
+  /** A port, or `traffic-port` (the port each target is registered on). */
+  readonly healthCheckPort: number | 'traffic-port';
+  readonly vpcId?: string;
+  readonly loadBalancerArns: readonly string[];
+  /** Absent when the target health was not captured. */
+  readonly targets?: readonly RegisteredTarget[];
+}
+
 export interface ModelSource {
   readonly kind: 'snapshot' | 'aws';
   /** Snapshot directory, or `account/region`. */
   readonly location: string;
 }
 
+/** Normalized collections; one left out is empty (whether captured is `captured`'s word). */
 export interface NetworkModelInput {
   readonly source: ModelSource;
   readonly captured: ReadonlySet<CollectionName>;
-  readonly endpoints: readonly VpcEndpoint[];
-  readonly networkInterfaces: readonly NetworkInterface[];
-  readonly subnets: readonly Subnet[];
-  readonly networkAcls: readonly NetworkAcl[];
-  readonly securityGroups: readonly SecurityGroup[];
-  readonly prefixLists: readonly PrefixList[];
-  readonly instances: readonly Instance[];
+  readonly endpoints?: readonly VpcEndpoint[];
+  readonly networkInterfaces?: readonly NetworkInterface[];
+  readonly subnets?: readonly Subnet[];
+  readonly networkAcls?: readonly NetworkAcl[];
+  readonly securityGroups?: readonly SecurityGroup[];
+  readonly prefixLists?: readonly PrefixList[];
+  readonly instances?: readonly Instance[];
+  readonly endpointServices?: readonly EndpointService[];
+  readonly loadBalancers?: readonly LoadBalancer[];
+  readonly targetGroups?: readonly TargetGroup[];
 }
 
 export interface NetworkModel {
@@ -150,6 +220,12 @@ export interface NetworkModel {
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly prefixLists: ReadonlyMap<string, PrefixList>;
   readonly instances: ReadonlyMap<string, Instance>;
+  /** Keyed by service name, the field an endpoint names its service by. */
+  readonly endpointServicesByName: ReadonlyMap<string, EndpointService>;
+  /** Keyed by ARN. */
+  readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
+  /** Keyed by ARN. */
+  readonly targetGroups: ReadonlyMap<string, TargetGroup>;
   /** Canonical IP text -> the network interface that carries it. */
   readonly interfaceByIp: ReadonlyMap<string, NetworkInterface>;
   /** Subnet id -> the network ACL associated with it. */
@@ -162,32 +238,46 @@ function indexById<T extends { readonly id: string }>(items: readonly T[]): Read
 
 /** Builds the indexed, frozen model from normalized collections; every source ends here. */
 export function createNetworkModel(input: NetworkModelInput): NetworkModel {
+  const {
+    endpoints = [],
+    networkInterfaces = [],
+    subnets = [],
+    networkAcls = [],
+    securityGroups = [],
+    prefixLists = [],
+    instances = [],
+    endpointServices = [],
+    loadBalancers = [],
+    targetGroups = [],
+  } = input;
   const interfaceByIp = new Map<string, NetworkInterface>();
-  for (const eni of input.networkInterfaces) {
+  for (const eni of networkInterfaces) {
     for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) interfaceByIp.set(address.text, eni);
   }
   const networkAclBySubnet = new Map<string, NetworkAcl>();
-  for (const acl of input.networkAcls) {
+  for (const acl of networkAcls) {
     for (const subnetId of acl.subnetIds) networkAclBySubnet.set(subnetId, acl);
   }
   const vpcSubnets = new Map<string, string[]>();
-  for (const subnet of input.subnets) {
+  for (const subnet of subnets) {
     const ids = vpcSubnets.get(subnet.vpcId) ?? [];
     ids.push(subnet.id);
     vpcSubnets.set(subnet.vpcId, ids);
   }
-  const vpcs = new Map<string, Vpc>([...vpcSubnets].map(([id, subnetIds]) => [id, { id, subnetIds }]));
   return Object.freeze({
     source: input.source,
     captured: input.captured,
-    endpoints: indexById(input.endpoints),
-    networkInterfaces: indexById(input.networkInterfaces),
-    subnets: indexById(input.subnets),
-    vpcs,
-    networkAcls: indexById(input.networkAcls),
-    securityGroups: indexById(input.securityGroups),
-    prefixLists: indexById(input.prefixLists),
-    instances: indexById(input.instances),
+    endpoints: indexById(endpoints),
+    networkInterfaces: indexById(networkInterfaces),
+    subnets: indexById(subnets),
+    vpcs: new Map([...vpcSubnets].map(([id, subnetIds]) => [id, { id, subnetIds }])),
+    networkAcls: indexById(networkAcls),
+    securityGroups: indexById(securityGroups),
+    prefixLists: indexById(prefixLists),
+    instances: indexById(instances),
+    endpointServicesByName: new Map(endpointServices.map((service) => [service.serviceName, service])),
+    loadBalancers: new Map(loadBalancers.map((lb) => [lb.arn, lb])),
+    targetGroups: new Map(targetGroups.map((group) => [group.arn, group])),
     interfaceByIp,
     networkAclBySubnet,
   });

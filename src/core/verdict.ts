@@ -29,20 +29,20 @@ export function decideVerdict(paths: readonly Path[], endpointChecks: readonly C
   if (paths.length === 0 || failing.length === paths.length) {
     const causes = new Set([...endpointFailures, ...failing.flatMap((path) => path.failedChecks)]);
     const what = paths.length === 0 ? 'the endpoint has no network interface path' : 'every endpoint network interface path fails';
-    return { verdict: 'blocked', summary: `blocked: ${what} (${[...causes].join(', ') || 'no path'})` };
+    return { verdict: 'blocked', summary: `${what} (${[...causes].join(', ') || 'no path'})` };
   }
   if (failing.length > 0) {
     const working = paths.filter((path) => path.status !== 'fail');
     return {
       verdict: 'partial',
-      summary: `partial: ${failing.map((path) => `${describePath(path)} fails ${path.failedChecks.join(', ')}`).join('; ')}; ${working.map(describePath).join(', ')} ${working.length === 1 ? 'does' : 'do'} not`,
+      summary: `${failing.map((path) => `${describePath(path)} fails ${path.failedChecks.join(', ')}`).join('; ')}; ${working.map(describePath).join(', ')} ${working.length === 1 ? 'does' : 'do'} not`,
     };
   }
   const unknown = [...new Set(paths.flatMap((path) => path.unknownChecks))];
-  if (unknown.length > 0) return { verdict: 'unknown', summary: `unknown: nothing fails, but ${unknown.join(', ')} could not be judged` };
+  if (unknown.length > 0) return { verdict: 'unknown', summary: `nothing fails, but ${unknown.join(', ')} could not be judged` };
   const warned = [...new Set(paths.flatMap((path) => path.warnedChecks))];
   return {
     verdict: 'reachable',
-    summary: warned.length > 0 ? `reachable, with warnings: ${warned.join(', ')}` : 'reachable: every check passes on every endpoint network interface',
+    summary: warned.length > 0 ? `no check fails; warnings: ${warned.join(', ')}` : 'every check passes on every endpoint network interface',
   };
 }

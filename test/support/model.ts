@@ -17,14 +17,26 @@ export interface AwsDocuments {
   /** Prefix list id -> `GetManagedPrefixListEntries` output. */
   readonly GetManagedPrefixListEntries?: Record<string, { Entries: unknown[] }>;
   readonly DescribeInstances?: { Reservations: unknown[] };
+  readonly DescribeVpcEndpointServiceConfigurations?: { ServiceConfigurations: unknown[] };
+  readonly DescribeLoadBalancers?: { LoadBalancers: unknown[] };
+  /** Load balancer name -> `DescribeLoadBalancerAttributes` output. */
+  readonly DescribeLoadBalancerAttributes?: Record<string, { Attributes: unknown[] }>;
+  /** Load balancer name -> `DescribeListeners` output. */
+  readonly DescribeListeners?: Record<string, { Listeners: unknown[] }>;
+  readonly DescribeTargetGroups?: { TargetGroups: unknown[] };
+  /** Target group name -> `DescribeTargetHealth` output. */
+  readonly DescribeTargetHealth?: Record<string, { TargetHealthDescriptions: unknown[] }>;
 }
 
 function reader(name: string, document: unknown): JsonReader | undefined {
   return document === undefined ? undefined : new JsonReader(`${name}.json`, document);
 }
 
+function readers(name: string, documents: Record<string, unknown> | undefined): Map<string, JsonReader> {
+  return new Map(Object.entries(documents ?? {}).map(([key, document]) => [key, new JsonReader(`${name}/${key}.json`, document)]));
+}
+
 export function modelFromAws(documents: AwsDocuments): NetworkModel {
-  const entries = Object.entries(documents.GetManagedPrefixListEntries ?? {});
   return modelFromAwsResponses(
     {
       vpcEndpoints: reader('DescribeVpcEndpoints', documents.DescribeVpcEndpoints),
@@ -33,8 +45,14 @@ export function modelFromAws(documents: AwsDocuments): NetworkModel {
       networkAcls: reader('DescribeNetworkAcls', documents.DescribeNetworkAcls),
       securityGroups: reader('DescribeSecurityGroups', documents.DescribeSecurityGroups),
       prefixLists: reader('DescribeManagedPrefixLists', documents.DescribeManagedPrefixLists),
-      prefixListEntries: new Map(entries.map(([id, doc]) => [id, new JsonReader(`${id}.json`, doc)])),
+      prefixListEntries: readers('GetManagedPrefixListEntries', documents.GetManagedPrefixListEntries),
       instances: reader('DescribeInstances', documents.DescribeInstances),
+      endpointServices: reader('DescribeVpcEndpointServiceConfigurations', documents.DescribeVpcEndpointServiceConfigurations),
+      loadBalancers: reader('DescribeLoadBalancers', documents.DescribeLoadBalancers),
+      loadBalancerAttributes: readers('DescribeLoadBalancerAttributes', documents.DescribeLoadBalancerAttributes),
+      listeners: readers('DescribeListeners', documents.DescribeListeners),
+      targetGroups: reader('DescribeTargetGroups', documents.DescribeTargetGroups),
+      targetHealth: readers('DescribeTargetHealth', documents.DescribeTargetHealth),
     },
     { kind: 'snapshot', location: 'test' },
   );

@@ -9,6 +9,7 @@ import {
   normalizeSubnets,
   normalizeVpcEndpoints,
 } from './ec2.js';
+import { normalizeEndpointServices, normalizeLoadBalancers, normalizeTargetGroups } from './elbv2.js';
 import type { JsonReader } from './json-reader.js';
 
 /**
@@ -24,11 +25,21 @@ export interface AwsResponses {
   readonly securityGroups?: JsonReader;
   readonly prefixLists?: JsonReader;
   /** Prefix list id -> its `GetManagedPrefixListEntries` response. */
-  readonly prefixListEntries: ReadonlyMap<string, JsonReader>;
+  readonly prefixListEntries?: ReadonlyMap<string, JsonReader>;
   readonly instances?: JsonReader;
+  readonly endpointServices?: JsonReader;
+  readonly loadBalancers?: JsonReader;
+  /** Load balancer name -> its `DescribeLoadBalancerAttributes` response. */
+  readonly loadBalancerAttributes?: ReadonlyMap<string, JsonReader>;
+  /** Load balancer name -> its `DescribeListeners` response. */
+  readonly listeners?: ReadonlyMap<string, JsonReader>;
+  readonly targetGroups?: JsonReader;
+  /** Target group name -> its `DescribeTargetHealth` response. */
+  readonly targetHealth?: ReadonlyMap<string, JsonReader>;
 }
 
 export function modelFromAwsResponses(responses: AwsResponses, source: ModelSource): NetworkModel {
+  const none = new Map<string, JsonReader>();
   const parseCidr = createCidrParser();
   const captured = new Set<CollectionName>();
   const read = <T>(name: CollectionName, response: JsonReader | undefined, normalize: (root: JsonReader) => T[]): T[] => {
@@ -42,7 +53,25 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
   const networkAcls = read('networkAcls', responses.networkAcls, (root) => normalizeNetworkAcls(root, parseCidr));
   const securityGroups = read('securityGroups', responses.securityGroups, (root) => normalizeSecurityGroups(root, parseCidr));
   const instances = read('instances', responses.instances, normalizeInstances);
-  const prefixLists = normalizePrefixLists(responses.prefixLists, responses.prefixListEntries, parseCidr);
-  if (responses.prefixLists || responses.prefixListEntries.size > 0) captured.add('prefixLists');
-  return createNetworkModel({ source, captured, endpoints, networkInterfaces, subnets, networkAcls, securityGroups, prefixLists, instances });
+  const prefixLists = normalizePrefixLists(responses.prefixLists, responses.prefixListEntries ?? none, parseCidr);
+  if (responses.prefixLists || (responses.prefixListEntries?.size ?? 0) > 0) captured.add('prefixLists');
+  const endpointServices = read('endpointServices', responses.endpointServices, normalizeEndpointServices);
+  const loadBalancers = read('loadBalancers', responses.loadBalancers, (root) =>
+    normalizeLoadBalancers(root, responses.loadBalancerAttributes ?? none, responses.listeners ?? none),
+  );
+  const targetGroups = read('targetGroups', responses.targetGroups, (root) => normalizeTargetGroups(root, responses.targetHealth ?? none));
+  return createNetworkModel({
+    source,
+    captured,
+    endpoints,
+    networkInterfaces,
+    subnets,
+    networkAcls,
+    securityGroups,
+    prefixLists,
+    instances,
+    endpointServices,
+    loadBalancers,
+    targetGroups,
+  });
 }

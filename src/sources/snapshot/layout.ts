@@ -8,4 +8,10 @@ export const SNAPSHOT_FILES = {
   prefixLists: 'ec2/DescribeManagedPrefixLists.json',
   prefixListEntriesDir: 'ec2/GetManagedPrefixListEntries',
   instances: 'ec2/DescribeInstances.json',
+  endpointServices: 'ec2/DescribeVpcEndpointServiceConfigurations.json',
+  loadBalancers: 'elbv2/DescribeLoadBalancers.json',
+  loadBalancerAttributesDir: 'elbv2/DescribeLoadBalancerAttributes',
+  listenersDir: 'elbv2/DescribeListeners',
+  targetGroups: 'elbv2/DescribeTargetGroups.json',
+  targetHealthDir: 'elbv2/DescribeTargetHealth',
 } as const;

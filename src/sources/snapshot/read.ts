@@ -33,16 +33,17 @@ async function readJson(dir: string, file: string): Promise<JsonReader | undefin
   }
 }
 
-async function readPrefixListEntries(dir: string): Promise<Map<string, JsonReader>> {
+/** A folder of per-resource responses (`<id or name>.json`), keyed by the file's stem. */
+async function readJsonFolder(dir: string, folder: string): Promise<Map<string, JsonReader>> {
   let names: string[];
   try {
-    names = await readdir(join(dir, SNAPSHOT_FILES.prefixListEntriesDir));
+    names = await readdir(join(dir, folder));
   } catch (error) {
     if (isMissing(error)) return new Map();
-    throw new SnapshotReadError(`${SNAPSHOT_FILES.prefixListEntriesDir}: cannot be listed: ${(error as Error).message}`, { cause: error });
+    throw new SnapshotReadError(`${folder}: cannot be listed: ${(error as Error).message}`, { cause: error });
   }
   const files = names.filter((name) => name.endsWith('.json')).sort();
-  const readers = await Promise.all(files.map((name) => readJson(dir, `${SNAPSHOT_FILES.prefixListEntriesDir}/${name}`)));
+  const readers = await Promise.all(files.map((name) => readJson(dir, `${folder}/${name}`)));
   return new Map(files.map((name, index) => [name.slice(0, -'.json'.length), readers[index]!]));
 }
 
@@ -57,19 +58,44 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   } catch (error) {
     throw new SnapshotReadError(`snapshot directory ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
   }
+  const file = (name: string) => readJson(dir, name);
+  const folder = (name: string) => readJsonFolder(dir, name);
   const [vpcEndpoints, networkInterfaces, subnets, networkAcls, securityGroups, prefixLists, instances, prefixListEntries] =
     await Promise.all([
-      readJson(dir, SNAPSHOT_FILES.vpcEndpoints),
-      readJson(dir, SNAPSHOT_FILES.networkInterfaces),
-      readJson(dir, SNAPSHOT_FILES.subnets),
-      readJson(dir, SNAPSHOT_FILES.networkAcls),
-      readJson(dir, SNAPSHOT_FILES.securityGroups),
-      readJson(dir, SNAPSHOT_FILES.prefixLists),
-      readJson(dir, SNAPSHOT_FILES.instances),
-      readPrefixListEntries(dir),
+      file(SNAPSHOT_FILES.vpcEndpoints),
+      file(SNAPSHOT_FILES.networkInterfaces),
+      file(SNAPSHOT_FILES.subnets),
+      file(SNAPSHOT_FILES.networkAcls),
+      file(SNAPSHOT_FILES.securityGroups),
+      file(SNAPSHOT_FILES.prefixLists),
+      file(SNAPSHOT_FILES.instances),
+      folder(SNAPSHOT_FILES.prefixListEntriesDir),
     ]);
+  const [endpointServices, loadBalancers, loadBalancerAttributes, listeners, targetGroups, targetHealth] = await Promise.all([
+    file(SNAPSHOT_FILES.endpointServices),
+    file(SNAPSHOT_FILES.loadBalancers),
+    folder(SNAPSHOT_FILES.loadBalancerAttributesDir),
+    folder(SNAPSHOT_FILES.listenersDir),
+    file(SNAPSHOT_FILES.targetGroups),
+    folder(SNAPSHOT_FILES.targetHealthDir),
+  ]);
   return modelFromAwsResponses(
-    { vpcEndpoints, networkInterfaces, subnets, networkAcls, securityGroups, prefixLists, instances, prefixListEntries },
+    {
+      vpcEndpoints,
+      networkInterfaces,
+      subnets,
+      networkAcls,
+      securityGroups,
+      prefixLists,
+      instances,
+      prefixListEntries,
+      endpointServices,
+      loadBalancers,
+      loadBalancerAttributes,
+      listeners,
+      targetGroups,
+      targetHealth,
+    },
     { kind: 'snapshot', location: dir },
   );
 }

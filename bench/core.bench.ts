@@ -1,0 +1,109 @@
+/**
+ * `npm run bench`: the core on a large generated snapshot. Figures are ratios against a
+ * baseline measured in the same run (reading and JSON.parse-ing the same files), because
+ * the machines are shared and noisy.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyze } from '../src/core/analyze.js';
+import { listInterfaceEndpoints } from '../src/core/inventory.js';
+import { readSnapshot } from '../src/sources/snapshot/read.js';
+
+const ROUNDS = 5;
+const RANDOM_ANALYSES = 5000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed<T>(run: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+  const start = performance.now();
+  const result = await run();
+  return { ms: performance.now() - start, result };
+}
+
+/** A seeded PRNG, so every run analyses the same pairs. */
+function mulberry32(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-bench-'));
+try {
+  // Generated in another process, so that this one's peak RSS is the loader's and analyser's.
+  const generator = spawnSync(process.execPath, ['--import', 'tsx', 'bench/generate-snapshot.ts', dir, '--json'], { encoding: 'utf8' });
+  if (generator.status !== 0) throw new Error(`generator failed: ${generator.stderr}`);
+  const generated = JSON.parse(generator.stdout.trim().split('\n').pop()!) as { files: string[]; bytes: number; clientIps: string[]; endpointIds: string[] };
+
+  const parseOnce = async () => {
+    for (const file of generated.files) JSON.parse(await readFile(file, 'utf8'));
+  };
+  const analyseEveryEndpoint = async () => {
+    const model = await readSnapshot(dir);
+    const client = generated.clientIps[0]!;
+    let verdicts = 0;
+    for (const endpoint of listInterfaceEndpoints(model)) {
+      analyze(model, { endpointId: endpoint.id, client: { ip: client }, port: 443 });
+      verdicts++;
+    }
+    return verdicts;
+  };
+
+  await parseOnce();
+  await analyseEveryEndpoint();
+  const parseTimes: number[] = [];
+  const loadTimes: number[] = [];
+  const wholeTimes: number[] = [];
+  let analysed = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    parseTimes.push((await timed(parseOnce)).ms);
+    loadTimes.push((await timed(() => readSnapshot(dir))).ms);
+    const whole = await timed(analyseEveryEndpoint);
+    wholeTimes.push(whole.ms);
+    analysed = whole.result;
+  }
+
+  const model = await readSnapshot(dir);
+  const random = mulberry32(7);
+  const pairs = Array.from({ length: RANDOM_ANALYSES }, () => ({
+    endpointId: generated.endpointIds[Math.floor(random() * generated.endpointIds.length)]!,
+    ip: generated.clientIps[Math.floor(random() * generated.clientIps.length)]!,
+  }));
+  const { ms: randomMs } = await timed(() => {
+    for (const pair of pairs) analyze(model, { endpointId: pair.endpointId, client: { ip: pair.ip }, port: 443 });
+  });
+
+  const parseMs = median(parseTimes);
+  const loadMs = median(loadTimes);
+  const wholeMs = median(wholeTimes);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const figures = {
+    snapshotMegabytes: +(generated.bytes / 1e6).toFixed(1),
+    files: generated.files.length,
+    endpoints: generated.endpointIds.length,
+    parseBaselineMs: +parseMs.toFixed(1),
+    loadMs: +loadMs.toFixed(1),
+    loadOverParse: +(loadMs / parseMs).toFixed(2),
+    loadAndAnalyseEveryEndpointMs: +wholeMs.toFixed(1),
+    endpointsAnalysed: analysed,
+    wholeRunOverParse: +(wholeMs / parseMs).toFixed(2),
+    randomAnalysesPerSecond: Math.round(RANDOM_ANALYSES / (randomMs / 1000)),
+    peakRssMegabytes: Math.round(peakRssMb),
+  };
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(
+    `\nload + analyse every endpoint = ${figures.wholeRunOverParse}x JSON.parse of the snapshot (target <= 2x); ` +
+      `peak RSS ${figures.peakRssMegabytes} MB (target < 300 MB); ${figures.randomAnalysesPerSecond} analyses/s on random pairs`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
