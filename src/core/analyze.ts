@@ -5,6 +5,7 @@ import type { NetworkModel } from './model.js';
 import { endpointPaths, resolveClient, type ClientSpec } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, isValidPort, type PortRange } from './ports.js';
 import type { Check, Report } from './report.js';
+import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
 import { decideVerdict, judgePath } from './verdict.js';
 
@@ -15,13 +16,31 @@ export interface AnalysisRequest {
   readonly clientEphemeralPorts?: PortRange;
 }
 
-function resolvePort(request: AnalysisRequest, serviceName: string): { ports: number[]; portSource: Report['portSource'] } {
+function resolvePorts(request: AnalysisRequest, serviceName: string, provider: ProviderView): { ports: number[]; portSource: Report['portSource'] } {
   if (request.port !== undefined) {
     if (!isValidPort(request.port)) throw new AnalysisError('port_invalid', `port ${request.port} is not an integer from 1 to 65535`, 'port');
     return { ports: [request.port], portSource: 'request' };
   }
-  if (endpointServiceOwner(serviceName) === 'aws') return { ports: [AWS_SERVICE_DEFAULT_PORT], portSource: 'aws-service-default' };
-  throw new AnalysisError('port_required', `${serviceName} is a customer endpoint service: give the port its listener uses`, 'port');
+  if (provider.kind === 'aws') return { ports: [AWS_SERVICE_DEFAULT_PORT], portSource: 'aws-service-default' };
+  const inferred = listenerPorts(provider);
+  if (inferred.length > 0) return { ports: inferred, portSource: 'service-listeners' };
+  const why = provider.kind === 'visible' ? 'its NLB shows no TCP listener' : 'its NLB is not in the captured data';
+  throw new AnalysisError('port_required', `${serviceName} is a customer endpoint service and ${why}: give the port`, 'port');
+}
+
+function providerSummary(provider: ProviderView): Report['provider'] {
+  if (provider.kind === 'aws') return { visibility: 'aws', note: 'an AWS service: the provider side is run by AWS' };
+  if (provider.kind === 'not-visible') return { visibility: 'not-visible', note: provider.reason };
+  const lb = provider.loadBalancer;
+  return {
+    visibility: 'visible',
+    serviceId: provider.service.id,
+    loadBalancerArn: lb.arn,
+    loadBalancerNodeIps: provider.nodes.map((node) => node.address.text),
+    loadBalancerSecurityGroupIds: [...lb.securityGroupIds],
+    crossZoneEnabled: provider.crossZoneEnabled,
+    ...(provider.crossZoneAssumed ? { note: 'cross-zone attribute not captured: the NLB default (off) is assumed' } : {}),
+  };
 }
 
 function validateEphemeralPorts(range: PortRange): PortRange {
@@ -42,10 +61,11 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
     const why = model.captured.has('vpcEndpoints') ? 'is not in the captured data' : 'cannot be found: VPC endpoints were not captured';
     throw new AnalysisError('endpoint_not_found', `endpoint ${request.endpointId} ${why}`, 'endpointId');
   }
-  const { ports, portSource } = resolvePort(request, endpoint.serviceName);
+  const provider = resolveProvider(model, endpoint);
+  const { ports, portSource } = resolvePorts(request, endpoint.serviceName, provider);
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts };
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider };
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
   const pathChecks: Check[] = [];
@@ -92,6 +112,7 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
     ports,
     portSource,
     clientEphemeralPorts,
+    provider: providerSummary(provider),
     paths,
     checks: [...endpointChecks, ...pathChecks],
     source: { kind: model.source.kind, location: model.source.location },

@@ -230,6 +230,8 @@ export interface NetworkModel {
   readonly interfaceByIp: ReadonlyMap<string, NetworkInterface>;
   /** Subnet id -> the network ACL associated with it. */
   readonly networkAclBySubnet: ReadonlyMap<string, NetworkAcl>;
+  /** `ELB net/<name>/<id>` -> the NLB's own network interfaces, one per NLB subnet. */
+  readonly loadBalancerInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
 }
 
 function indexById<T extends { readonly id: string }>(items: readonly T[]): ReadonlyMap<string, T> {
@@ -251,8 +253,12 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     targetGroups = [],
   } = input;
   const interfaceByIp = new Map<string, NetworkInterface>();
+  const loadBalancerInterfaces = new Map<string, NetworkInterface[]>();
   for (const eni of networkInterfaces) {
     for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) interfaceByIp.set(address.text, eni);
+    if (eni.description.startsWith('ELB net/')) {
+      loadBalancerInterfaces.set(eni.description, [...(loadBalancerInterfaces.get(eni.description) ?? []), eni]);
+    }
   }
   const networkAclBySubnet = new Map<string, NetworkAcl>();
   for (const acl of networkAcls) {
@@ -280,6 +286,7 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     targetGroups: new Map(targetGroups.map((group) => [group.arn, group])),
     interfaceByIp,
     networkAclBySubnet,
+    loadBalancerInterfaces,
   });
 }
 

@@ -40,7 +40,7 @@ export interface EndpointPath {
   readonly securityGroupIds: readonly string[];
 }
 
-function primaryAddress(eni: NetworkInterface, family: 4 | 6 = 4): IpAddress | undefined {
+export function primaryAddress(eni: NetworkInterface, family: 4 | 6 = 4): IpAddress | undefined {
   return family === 4 ? eni.privateIps[0] : eni.ipv6Addresses[0];
 }
 
@@ -48,7 +48,7 @@ function carries(eni: NetworkInterface, address: IpAddress): boolean {
   return [...eni.privateIps, ...eni.ipv6Addresses].some((candidate) => candidate.text === address.text);
 }
 
-function subnetContaining(model: NetworkModel, address: IpAddress): Subnet | undefined {
+export function subnetContaining(model: NetworkModel, address: IpAddress): Subnet | undefined {
   for (const subnet of model.subnets.values()) {
     if (subnet.cidrs.some((cidr) => cidrContains(cidr, address))) return subnet;
   }
@@ -72,9 +72,14 @@ function parseClientIp(text: string): IpAddress {
   return address;
 }
 
-function interfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface {
+/** The instance's primary network interface (device index 0), else any attached one. */
+export function primaryInterfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface | undefined {
   const attached = [...model.networkInterfaces.values()].filter((eni) => eni.instanceId === instanceId);
-  const primary = attached.find((eni) => eni.deviceIndex === 0) ?? attached[0];
+  return attached.find((eni) => eni.deviceIndex === 0) ?? attached[0];
+}
+
+function interfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface {
+  const primary = primaryInterfaceOfInstance(model, instanceId);
   if (!primary) {
     throw new AnalysisError(
       'client_not_found',

@@ -73,7 +73,7 @@ export const NetworkAclEntryEvidenceSchema = Type.Object(
   {
     kind: Type.Literal('network-acl-entry'),
     networkAclId: Type.String(),
-    ruleNumber: Type.Integer({ description: '32767 is the default deny entry (`*`)' }),
+    ruleNumber: Type.Integer({ description: '32767 (IPv4) and 32768 (IPv6) are the default deny entries (`*`)' }),
     egress: Type.Boolean(),
     ruleAction: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
     protocol: Type.String(),
@@ -145,6 +145,29 @@ export const AcceptConnectionActionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const CreateListenerActionSchema = Type.Object(
+  {
+    kind: Type.Literal('create-listener'),
+    loadBalancerArn: Type.String(),
+    protocol: Type.String(),
+    port: Type.Integer(),
+    targetGroupArn: Type.Optional(Type.String()),
+    cli: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+export const ModifyLoadBalancerAttributesActionSchema = Type.Object(
+  {
+    kind: Type.Literal('modify-load-balancer-attributes'),
+    loadBalancerArn: Type.String(),
+    key: Type.String(),
+    value: Type.String(),
+    cli: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
 export const ManualActionSchema = Type.Object(
   { kind: Type.Literal('manual'), text: Type.String() },
   { additionalProperties: false },
@@ -154,6 +177,8 @@ export const RemediationActionSchema = Type.Union([
   SecurityGroupRuleActionSchema,
   NetworkAclEntryActionSchema,
   AcceptConnectionActionSchema,
+  CreateListenerActionSchema,
+  ModifyLoadBalancerAttributesActionSchema,
   ManualActionSchema,
 ]);
 export type RemediationAction = Static<typeof RemediationActionSchema>;
@@ -232,8 +257,20 @@ export const ReportSchema = Type.Object(
       { additionalProperties: false },
     ),
     ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 })),
-    portSource: Type.Union([Type.Literal('request'), Type.Literal('aws-service-default')]),
+    portSource: Type.Union([Type.Literal('request'), Type.Literal('aws-service-default'), Type.Literal('service-listeners')]),
     clientEphemeralPorts: PortRangeSchema,
+    provider: Type.Object(
+      {
+        visibility: Type.Union([Type.Literal('aws'), Type.Literal('not-visible'), Type.Literal('visible')]),
+        note: Type.Optional(Type.String()),
+        serviceId: Type.Optional(Type.String()),
+        loadBalancerArn: Type.Optional(Type.String()),
+        loadBalancerNodeIps: Type.Optional(Type.Array(Type.String())),
+        loadBalancerSecurityGroupIds: Type.Optional(Type.Array(Type.String())),
+        crossZoneEnabled: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false, description: "The endpoint service's side: AWS's own, not in the captured data, or its NLB" },
+    ),
     paths: Type.Array(PathSchema),
     checks: Type.Array(CheckSchema),
     source: Type.Object(

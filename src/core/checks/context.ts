@@ -1,5 +1,6 @@
 import type { NetworkModel, VpcEndpoint } from '../model.js';
 import type { EndpointPath, ResolvedClient } from '../path.js';
+import type { ProviderView } from '../provider.js';
 import type { PortRange } from '../ports.js';
 import type { Check, CheckId, Scope } from '../report.js';
 
@@ -9,6 +10,7 @@ export interface AnalysisContext {
   readonly endpoint: VpcEndpoint;
   readonly client: ResolvedClient;
   readonly clientEphemeralPorts: PortRange;
+  readonly provider: ProviderView;
 }
 
 /** A check judged once for the endpoint, counting against every path. */

@@ -7,6 +7,15 @@ import {
   checkEndpointSecurityGroupsInbound,
   checkEndpointState,
 } from './endpoint.js';
+import {
+  checkLoadBalancerSecurityGroupsInbound,
+  checkLoadBalancerSecurityGroupsOutbound,
+  checkServiceListener,
+  checkTargetHealth,
+  checkTargetNaclInbound,
+  checkTargetNaclOutbound,
+  checkTargetSecurityGroupsInbound,
+} from './provider.js';
 
 /** Every check by id, in report order: endpoint-wide checks first, then per path. */
 export const ENDPOINT_CHECKS: ReadonlyMap<CheckId, EndpointCheck> = new Map([['endpoint.state', checkEndpointState]]);
@@ -18,4 +27,11 @@ export const PATH_CHECKS: ReadonlyMap<CheckId, PathCheck> = new Map<CheckId, Pat
   ['client.sg.outbound', checkClientSecurityGroupsOutbound],
   ['client.nacl.outbound', checkClientNaclOutbound],
   ['client.nacl.inbound', checkClientNaclInbound],
+  ['service.listener', checkServiceListener],
+  ['nlb.sg.inbound', checkLoadBalancerSecurityGroupsInbound],
+  ['nlb.sg.outbound', checkLoadBalancerSecurityGroupsOutbound],
+  ['target.sg.inbound', checkTargetSecurityGroupsInbound],
+  ['target.nacl.inbound', checkTargetNaclInbound],
+  ['target.nacl.outbound', checkTargetNaclOutbound],
+  ['target.health', checkTargetHealth],
 ]);

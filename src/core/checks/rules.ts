@@ -58,6 +58,8 @@ export interface SecurityGroupCheckSpec {
   readonly ruleDescription: string;
   /** Appended to a failing summary, for mistakes worth naming. */
   readonly failHint?: string;
+  /** The fix references this group instead of admitting the peer's address. */
+  readonly remedyByReferencing?: string;
 }
 
 export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheckSpec): Check {
@@ -92,9 +94,10 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     direction: spec.direction,
     securityGroupId,
     port: { from: spec.port, to: spec.port },
-    cidr,
+    ...(spec.remedyByReferencing ? { referencedSecurityGroupId: spec.remedyByReferencing } : { cidr }),
     description: spec.ruleDescription,
   });
+  const admitted = spec.remedyByReferencing ?? cidr;
   return {
     id: spec.id,
     status: 'fail',
@@ -102,19 +105,21 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     summary: `no rule of ${groups} allows ${spec.traffic}${spec.failHint ? `: ${spec.failHint}` : ''}`,
     evidence: nearMisses,
     remediation: {
-      summary: `allow ${spec.direction === 'ingress' ? 'inbound' : 'outbound'} tcp ${spec.port} ${spec.direction === 'ingress' ? 'from' : 'to'} ${cidr} in ${securityGroupId}`,
+      summary: `allow ${spec.direction === 'ingress' ? 'inbound' : 'outbound'} tcp ${spec.port} ${spec.direction === 'ingress' ? 'from' : 'to'} ${admitted} in ${securityGroupId}`,
       actions: [action],
     },
   };
 }
 
-/** AWS prints the default entry, number 32767, as `*`. */
+/** The default deny entries: AWS numbers them 32767 (IPv4) and 32768 (IPv6), shown as `*`. */
+const DEFAULT_DENY_RULE_NUMBER = { 4: 32767, 6: 32768 } as const;
+
 function ruleLabel(ruleNumber: number): string {
-  return ruleNumber === 32767 ? '*' : String(ruleNumber);
+  return ruleNumber >= DEFAULT_DENY_RULE_NUMBER[4] ? '*' : String(ruleNumber);
 }
 
 function naclEntryEvidence(acl: NetworkAcl, egress: boolean, entry: NetworkAclEntry | undefined, decided: PortRange[], family: 4 | 6): Evidence {
-  const ruleNumber = entry?.ruleNumber ?? 32767;
+  const ruleNumber = entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[family];
   const action = entry?.action ?? 'deny';
   const cidrBlock = entry?.cidr.text ?? (family === 4 ? '0.0.0.0/0' : '::/0');
   const protocol = entry?.protocol ?? '-1';
@@ -158,13 +163,13 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
   }
   const evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
   const deciding = (action: 'allow' | 'deny') =>
-    [...new Set(evaluation.segments.filter((segment) => segment.action === action).map((segment) => ruleLabel(segment.entry?.ruleNumber ?? 32767)))].join(', ');
+    [...new Set(evaluation.segments.filter((segment) => segment.action === action).map((segment) => ruleLabel(segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family])))].join(', ');
   const direction = spec.egress ? 'outbound' : 'inbound';
   if (evaluation.denied.length === 0) {
     return { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})`, evidence };
   }
   const firstDenyingRuleNumber = Math.min(
-    ...evaluation.segments.filter((segment) => segment.action === 'deny').map((segment) => segment.entry?.ruleNumber ?? 32767),
+    ...evaluation.segments.filter((segment) => segment.action === 'deny').map((segment) => segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family]),
   );
   const cidr = hostCidr(spec.peer);
   const span = { from: evaluation.denied[0]!.from, to: evaluation.denied[evaluation.denied.length - 1]!.to };
@@ -196,5 +201,32 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
     summary: `${spec.acl.id} denies ${direction} ${spec.traffic}${partial ? ` on ports ${formatRanges(evaluation.denied)}` : ''} (rule ${deciding('deny')})`,
     evidence,
     remediation,
+  };
+}
+
+const STATUS_WEIGHT: Record<Check['status'], number> = { fail: 4, unknown: 3, warn: 2, pass: 1, not_applicable: 0 };
+
+/**
+ * One check from several judgements of the same kind (every target, node and port of a
+ * provider path): the worst status decides, its summaries lead, and the fixes are merged.
+ */
+export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[], passSummary: string): Check {
+  const worst = parts.reduce<Check['status']>((status, part) => (STATUS_WEIGHT[part.status] > STATUS_WEIGHT[status] ? part.status : status), 'not_applicable');
+  const deciding = parts.filter((part) => part.status === worst);
+  const evidence = new Map<string, Evidence>();
+  for (const part of deciding) for (const item of part.evidence) evidence.set(item.text, item);
+  const actions = new Map<string, NonNullable<Check['remediation']>['actions'][number]>();
+  for (const part of deciding) for (const action of part.remediation?.actions ?? []) actions.set('cli' in action ? action.cli : action.text, action);
+  const summaries = [...new Set(deciding.map((part) => part.summary))];
+  const summary =
+    worst === 'pass' ? passSummary : `${summaries[0]}${summaries.length > 1 ? ` (and ${summaries.length - 1} more like it)` : ''}`;
+  const remediations = [...new Set(deciding.flatMap((part) => (part.remediation ? [part.remediation.summary] : [])))];
+  return {
+    id,
+    status: worst,
+    scope,
+    summary,
+    evidence: [...evidence.values()],
+    ...(actions.size > 0 ? { remediation: { summary: remediations.join('; '), actions: [...actions.values()] } } : {}),
   };
 }

@@ -1,0 +1,365 @@
+import type { Listener, TargetGroup } from '../model.js';
+import type { EndpointPath } from '../path.js';
+import { formatRange, type PortRange } from '../ports.js';
+import { TCP_LISTENER_PROTOCOLS, targetsOf, type LoadBalancerNode, type ProviderTarget, type ProviderView } from '../provider.js';
+import type { Check, CheckId, Scope } from '../report.js';
+import { evaluateSecurityGroups } from '../sg.js';
+import { networkAclOfSubnet } from '../path.js';
+import { pathScope, networkAclUnknownReason, type AnalysisContext, type PathCheck } from './context.js';
+import { combineChecks, networkAclCheck, securityGroupCheck } from './rules.js';
+
+/**
+ * The provider's side of a path: the NLB's listener and security groups, the targets'
+ * security groups and NACLs, and target health. PrivateLink traffic reaches the targets
+ * from the NLB nodes' private IPs, never from the client's.
+ */
+
+/** NLBs answer from 1024-65535, whatever the client used. */
+export const NLB_RETURN_PORTS: PortRange = { from: 1024, to: 65535 };
+
+type Visible = Extract<ProviderView, { kind: 'visible' }>;
+
+/** What one endpoint interface and port lead to on the provider's side. */
+interface ProviderPath {
+  readonly provider: Visible;
+  readonly listener: Listener;
+  readonly targetGroups: readonly TargetGroup[];
+  readonly nodes: readonly LoadBalancerNode[];
+  readonly targets: readonly ProviderTarget[];
+  readonly availabilityZoneId?: string;
+}
+
+function matchingListener(provider: Visible, port: number): Listener | undefined {
+  return provider.loadBalancer.listeners?.find((listener) => listener.port === port && TCP_LISTENER_PROTOCOLS.has(listener.protocol));
+}
+
+/**
+ * Resolves the provider path, or the check that stands in when it cannot be: the provider
+ * side is AWS's, not visible, lacks the listener or data, or has no node in the path's AZ.
+ */
+function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port: number, id: CheckId, scope: Scope): ProviderPath | Check {
+  const { provider } = context;
+  if (provider.kind === 'aws') {
+    return { id, status: 'not_applicable', scope, summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS`, evidence: [] };
+  }
+  if (provider.kind === 'not-visible') return { id, status: 'unknown', scope, summary: provider.reason, evidence: [] };
+  const lb = provider.loadBalancer;
+  if (!lb.listeners) return { id, status: 'unknown', scope, summary: `the listeners of ${lb.name} were not captured (elbv2 DescribeListeners)`, evidence: [] };
+  const listener = matchingListener(provider, port);
+  if (!listener) return { id, status: 'not_applicable', scope, summary: `${lb.name} has no TCP listener on ${port} (see service.listener)`, evidence: [] };
+  const targetGroups = listener.targetGroupArns.flatMap((arn) => context.model.targetGroups.get(arn) ?? []);
+  if (targetGroups.length < listener.targetGroupArns.length) {
+    return { id, status: 'unknown', scope, summary: `the target groups of listener ${listener.port} were not captured (elbv2 DescribeTargetGroups)`, evidence: [] };
+  }
+  const targets: ProviderTarget[] = [];
+  for (const group of targetGroups) {
+    const ofGroup = targetsOf(context.model, group);
+    if (!ofGroup) return { id, status: 'unknown', scope, summary: `the targets of ${group.name} were not captured (elbv2 DescribeTargetHealth)`, evidence: [] };
+    targets.push(...ofGroup);
+  }
+  const availabilityZoneId = path.subnet?.availabilityZoneId;
+  if (provider.crossZoneEnabled) return { provider, listener, targetGroups, nodes: provider.nodes, targets, ...(availabilityZoneId ? { availabilityZoneId } : {}) };
+  if (!availabilityZoneId) {
+    return { id, status: 'unknown', scope, summary: `the AZ id of ${path.networkInterfaceId}'s subnet is not known, so its NLB node cannot be matched`, evidence: [] };
+  }
+  const nodes = provider.nodes.filter((node) => node.availabilityZoneId === availabilityZoneId);
+  if (nodes.length === 0) {
+    return { id, status: 'unknown', scope, summary: `no node of ${lb.name} is known in ${availabilityZoneId} (matched by AZ id)`, evidence: [] };
+  }
+  return {
+    provider,
+    listener,
+    targetGroups,
+    nodes,
+    targets: targets.filter((target) => target.availabilityZoneId === availabilityZoneId),
+    availabilityZoneId,
+  };
+}
+
+function targetPorts(target: ProviderTarget): { port: number; label: string }[] {
+  return target.healthCheckPort === target.port
+    ? [{ port: target.port, label: `${target.port} (traffic and health check)` }]
+    : [
+        { port: target.port, label: `${target.port}` },
+        { port: target.healthCheckPort, label: `${target.healthCheckPort} (health check)` },
+      ];
+}
+
+function crossZoneText(provider: Visible): string {
+  return `cross-zone load balancing ${provider.crossZoneEnabled ? 'on' : 'off'}${provider.crossZoneAssumed ? ' (attribute not captured: the NLB default assumed)' : ''}`;
+}
+
+function noTargets(id: CheckId, scope: Scope, resolved: ProviderPath): Check | undefined {
+  if (resolved.targets.length > 0) return undefined;
+  return {
+    id,
+    status: 'not_applicable',
+    scope,
+    summary: `no target ${resolved.availabilityZoneId && !resolved.provider.crossZoneEnabled ? `in ${resolved.availabilityZoneId} ` : ''}is registered behind listener ${resolved.listener.port} (see target.health)`,
+    evidence: [],
+  };
+}
+
+export const checkServiceListener: PathCheck = (context, path, port) => {
+  const id = 'service.listener';
+  const scope = pathScope(context, path, port);
+  const { provider } = context;
+  if (provider.kind !== 'visible' || !provider.loadBalancer.listeners) {
+    const gate = resolveProviderPath(context, path, port, id, scope);
+    if (!('provider' in gate)) return gate;
+  }
+  const lb = (provider as Visible).loadBalancer;
+  const listeners = lb.listeners ?? [];
+  const listener = matchingListener(provider as Visible, port);
+  const evidence = listeners.map((item) => ({
+    kind: 'resource' as const,
+    resourceId: item.arn,
+    attribute: 'Port/Protocol',
+    value: `${item.port}/${item.protocol}`,
+    text: `${lb.name} listens on ${item.protocol} ${item.port}`,
+  }));
+  if (listener) {
+    return { id, status: 'pass', scope, summary: `${lb.name} has a ${listener.protocol} listener on ${port}`, evidence: evidence.filter((item) => item.resourceId === listener.arn) };
+  }
+  const existing = listeners.map((item) => `${item.protocol} ${item.port}`).join(', ') || 'none';
+  const targetGroupArn = listeners[0]?.targetGroupArns[0];
+  const forward = targetGroupArn ? `Type=forward,TargetGroupArn=${targetGroupArn}` : 'Type=forward,TargetGroupArn=TARGET_GROUP_ARN';
+  return {
+    id,
+    status: 'fail',
+    scope,
+    summary: `${lb.name} has no TCP, TLS or TCP_UDP listener on ${port}; its listeners: ${existing}`,
+    evidence,
+    remediation: {
+      summary: `add a TCP listener on ${port} to ${lb.name}, or connect to a port it listens on`,
+      actions: [
+        {
+          kind: 'create-listener',
+          loadBalancerArn: lb.arn,
+          protocol: 'TCP',
+          port,
+          ...(targetGroupArn ? { targetGroupArn } : {}),
+          cli: `aws elbv2 create-listener --load-balancer-arn ${lb.arn} --protocol TCP --port ${port} --default-actions ${forward}`,
+        },
+      ],
+    },
+  };
+};
+
+export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path, port) => {
+  const id = 'nlb.sg.inbound';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const lb = resolved.provider.loadBalancer;
+  if (lb.securityGroupIds.length === 0) {
+    return { id, status: 'not_applicable', scope, summary: `${lb.name} has no security groups`, evidence: [] };
+  }
+  const enforcement = lb.enforceInboundRulesOnPrivateLinkTraffic ?? 'on';
+  if (enforcement.toLowerCase() === 'off') {
+    return {
+      id,
+      status: 'not_applicable',
+      scope,
+      summary: `${lb.name} does not enforce its inbound rules on PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic off)`,
+      evidence: [{ kind: 'resource', resourceId: lb.arn, attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic', value: 'off', text: `${lb.name} enforcement on PrivateLink traffic: off` }],
+    };
+  }
+  return securityGroupCheck(context.model, {
+    id,
+    scope,
+    groupIds: lb.securityGroupIds,
+    direction: 'ingress',
+    port,
+    // PrivateLink traffic carries no consumer security group: references never match it.
+    peer: { address: context.client.address, groupIds: new Set() },
+    traffic: `inbound tcp ${port} from the client ${context.client.address.text} (enforced on PrivateLink traffic${lb.enforceInboundRulesOnPrivateLinkTraffic ? '' : ', the default'})`,
+    ruleDescription: `vpce-doctor: PrivateLink client ${context.client.address.text}`,
+  });
+};
+
+export const checkLoadBalancerSecurityGroupsOutbound: PathCheck = (context, path, port) => {
+  const id = 'nlb.sg.outbound';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const lb = resolved.provider.loadBalancer;
+  if (lb.securityGroupIds.length === 0) return { id, status: 'not_applicable', scope, summary: `${lb.name} has no security groups`, evidence: [] };
+  const none = noTargets(id, scope, resolved);
+  if (none) return none;
+  const parts = resolved.targets.flatMap((target) =>
+    targetPorts(target).map(({ port: targetPort, label }): Check => {
+      if (!target.address) return { id, status: 'unknown', scope, summary: `the address of target ${target.id} is not known`, evidence: [] };
+      return securityGroupCheck(context.model, {
+        id,
+        scope,
+        groupIds: lb.securityGroupIds,
+        direction: 'egress',
+        port: targetPort,
+        peer: { address: target.address, groupIds: target.networkInterface ? new Set(target.networkInterface.securityGroupIds) : undefined },
+        traffic: `outbound tcp ${label} to target ${target.id} (${target.address.text})`,
+        ruleDescription: `vpce-doctor: to target ${target.id}`,
+      });
+    }),
+  );
+  return combineChecks(id, { ...scope, securityGroupIds: [...lb.securityGroupIds] }, parts, `${lb.securityGroupIds.join(', ')} allow outbound to every target on its traffic and health-check ports (${resolved.targets.length} targets)`);
+};
+
+export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port) => {
+  const id: CheckId = 'target.sg.inbound';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const none = noTargets(id, scope, resolved);
+  if (none) return none;
+  const lb = resolved.provider.loadBalancer;
+  const nodeIps = resolved.nodes.map((node) => node.address.text).join(', ');
+  const groupIds = new Set<string>();
+  const parts = resolved.targets.flatMap((target): Check[] => {
+    const eni = target.networkInterface;
+    if (!eni) {
+      return [{ id, status: 'unknown', scope, summary: `the network interface of target ${target.id} is not in the captured data, so its security groups are not known`, evidence: [] }];
+    }
+    eni.securityGroupIds.forEach((groupId) => groupIds.add(groupId));
+    return resolved.nodes.flatMap((node) =>
+      targetPorts(target).map(({ port: targetPort, label }) => {
+        const clientAllowed =
+          evaluateSecurityGroups(context.model, {
+            groupIds: eni.securityGroupIds,
+            direction: 'ingress',
+            port: targetPort,
+            peer: { address: context.client.address, groupIds: new Set() },
+          }).outcome === 'allow';
+        return securityGroupCheck(context.model, {
+          id,
+          scope,
+          groupIds: eni.securityGroupIds,
+          direction: 'ingress',
+          port: targetPort,
+          peer: { address: node.address, groupIds: new Set(lb.securityGroupIds) },
+          traffic: `inbound tcp ${label} on target ${target.id} from the NLB node ${node.address.text}`,
+          ruleDescription: `vpce-doctor: from NLB ${lb.name}`,
+          ...(clientAllowed
+            ? { failHint: `it allows the client ${context.client.address.text}, but PrivateLink traffic reaches targets from the NLB's private IPs (${nodeIps}), never from the client` }
+            : {}),
+          ...(lb.securityGroupIds[0] ? { remedyByReferencing: lb.securityGroupIds[0] } : {}),
+        });
+      }),
+    );
+  });
+  return combineChecks(
+    id,
+    { ...scope, securityGroupIds: [...groupIds] },
+    parts,
+    `the targets' security groups allow the NLB's private IPs (${nodeIps}) on the traffic and health-check ports (${resolved.targets.length} targets, ${crossZoneText(resolved.provider)})`,
+  );
+};
+
+function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {
+  const id = egress ? 'target.nacl.outbound' : 'target.nacl.inbound';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const none = noTargets(id, scope, resolved);
+  if (none) return none;
+  const parts = resolved.targets.flatMap((target): Check[] => {
+    const subnet = target.subnet;
+    if (!subnet) return [{ id, status: 'unknown', scope, summary: `the subnet of target ${target.id} is not known`, evidence: [] }];
+    const acl = networkAclOfSubnet(context.model, subnet.id, subnet.vpcId);
+    if (!acl) return [{ id, status: 'unknown', scope: { ...scope, subnetId: subnet.id }, summary: networkAclUnknownReason(context.model, subnet.id), evidence: [] }];
+    return resolved.nodes.flatMap((node): Check[] => {
+      const partScope = { ...scope, subnetId: subnet.id };
+      if (node.subnet?.id === subnet.id) {
+        return [{ id, status: 'not_applicable', scope: partScope, summary: `target ${target.id} shares the subnet ${subnet.id} of the NLB node ${node.address.text}: no NACL is crossed`, evidence: [] }];
+      }
+      if (egress) {
+        return [
+          networkAclCheck({
+            id,
+            scope: partScope,
+            acl,
+            egress: true,
+            peer: node.address,
+            ports: NLB_RETURN_PORTS,
+            isReturnRange: true,
+            traffic: `return traffic from target ${target.id} to the NLB node ${node.address.text} on ${formatRange(NLB_RETURN_PORTS)}`,
+          }),
+        ];
+      }
+      return targetPorts(target).map(({ port: targetPort, label }) =>
+        networkAclCheck({
+          id,
+          scope: partScope,
+          acl,
+          egress: false,
+          peer: node.address,
+          ports: { from: targetPort, to: targetPort },
+          isReturnRange: false,
+          traffic: `tcp ${label} to target ${target.id} from the NLB node ${node.address.text}`,
+        }),
+      );
+    });
+  });
+  const what = egress ? `return traffic to the NLB's private IPs on ${formatRange(NLB_RETURN_PORTS)}` : "the NLB's private IPs on the traffic and health-check ports";
+  const check = combineChecks(id, scope, parts, `the targets' subnet NACLs allow ${what} (${resolved.targets.length} targets)`);
+  const acls = [...new Set(parts.flatMap((part) => (part.scope.networkAclId && part.status === check.status ? [part.scope.networkAclId] : [])))];
+  return acls.length === 1 ? { ...check, scope: { ...check.scope, networkAclId: acls[0]! } } : check;
+}
+
+export const checkTargetNaclInbound: PathCheck = (context, path, port) => targetNaclCheck(context, path, port, false);
+export const checkTargetNaclOutbound: PathCheck = (context, path, port) => targetNaclCheck(context, path, port, true);
+
+export const checkTargetHealth: PathCheck = (context, path, port) => {
+  const id = 'target.health';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const { provider } = resolved;
+  const lb = provider.loadBalancer;
+  const evidence = resolved.targets.map((target) => ({
+    kind: 'resource' as const,
+    resourceId: target.id,
+    attribute: 'TargetHealth.State',
+    value: target.state,
+    text: `${target.targetGroup.name}: ${target.id}${target.availabilityZoneId ? ` (${target.availabilityZoneId})` : ''} is ${target.state}${target.reason ? ` (${target.reason})` : ''}`,
+  }));
+  const healthy = resolved.targets.filter((target) => target.state === 'healthy');
+  const where = provider.crossZoneEnabled ? '' : ` in ${resolved.availabilityZoneId}`;
+  if (healthy.length > 0) {
+    return { id, status: 'pass', scope, summary: `${healthy.length} of ${resolved.targets.length} targets${where} are healthy (${crossZoneText(provider)})`, evidence: evidence.filter((item) => item.value === 'healthy') };
+  }
+  const elsewhere = provider.crossZoneEnabled
+    ? []
+    : resolved.targetGroups.flatMap((group) => targetsOf(context.model, group) ?? []).filter((target) => target.state === 'healthy');
+  if (elsewhere.length > 0 && provider.crossZoneAssumed) {
+    return {
+      id,
+      status: 'unknown',
+      scope,
+      summary: `no healthy target${where}, but ${elsewhere.length} elsewhere: whether they serve this AZ depends on cross-zone load balancing, whose attribute was not captured (elbv2 DescribeLoadBalancerAttributes)`,
+      evidence,
+    };
+  }
+  const crossZoneFix = {
+    kind: 'modify-load-balancer-attributes' as const,
+    loadBalancerArn: lb.arn,
+    key: 'load_balancing.cross_zone.enabled',
+    value: 'true',
+    cli: `aws elbv2 modify-load-balancer-attributes --load-balancer-arn ${lb.arn} --attributes Key=load_balancing.cross_zone.enabled,Value=true`,
+  };
+  const states = resolved.targets.map((target) => `${target.id} ${target.state}${target.reason ? ` (${target.reason})` : ''}`).join(', ');
+  return {
+    id,
+    status: 'fail',
+    scope,
+    summary: `no healthy target${where} behind listener ${port}${states ? `: ${states}` : ': none registered'}${elsewhere.length > 0 ? `; ${elsewhere.length} healthy in other AZs are not used with cross-zone load balancing off` : ''}`,
+    evidence,
+    remediation: {
+      summary: `make a target${where} pass its health check (the target SG and NACL must admit the NLB's private IPs on the health-check port)${elsewhere.length > 0 ? ', or turn cross-zone load balancing on' : ''}`,
+      actions: [
+        { kind: 'manual', text: `aws elbv2 describe-target-health --target-group-arn ${resolved.targetGroups[0]?.arn ?? 'TARGET_GROUP_ARN'} shows why each target fails` },
+        ...(elsewhere.length > 0 ? [crossZoneFix] : []),
+      ],
+    },
+  };
+};
