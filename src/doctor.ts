@@ -1,10 +1,15 @@
+import { performance } from 'node:perf_hooks';
+import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
 import { analyze, type AnalysisRequest } from './core/analyze.js';
-import { listInterfaceEndpoints, type EndpointSummary } from './core/inventory.js';
+import { AnalysisError } from './core/errors.js';
+import { listInterfaceEndpoints, summarizeEndpoint, type EndpointSummary } from './core/inventory.js';
 import type { NetworkModel } from './core/model.js';
+import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
+import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import { readSnapshot } from './sources/snapshot/read.js';
 
-/** Where the model comes from: a snapshot directory now, live AWS later. */
+/** Where the model comes from: a snapshot directory, or live AWS. */
 export interface ModelSource {
   readonly description: string;
   load(): Promise<NetworkModel>;
@@ -14,22 +19,112 @@ export function snapshotSource(dir: string): ModelSource {
   return { description: `snapshot ${dir}`, load: () => readSnapshot(dir) };
 }
 
+export interface DoctorOptions {
+  readonly cacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly metrics?: Metrics;
+}
+
+const CLI_DEFAULTS: DoctorOptions = { cacheTtlMs: 60_000, cacheMaxEntries: 100 };
+
+/** A model and the number of its load, which keys the analyses made from it. */
+interface LoadedModel {
+  readonly model: NetworkModel;
+  readonly generation: number;
+}
+
+interface AnalysisJob {
+  readonly model: NetworkModel;
+  readonly request: AnalysisRequest;
+}
+
+function analysisKey(generation: number, request: AnalysisRequest): string {
+  const { client } = request;
+  const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
+  return [generation, request.endpointId, client.ip ?? '', client.eniId ?? '', client.instanceId ?? '', request.port ?? '', ephemeral].join('|');
+}
+
+function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis'): CacheObserver | undefined {
+  if (!metrics) return undefined;
+  return {
+    onLookup(result, stale, joined) {
+      metrics.cacheRequestsTotal.inc({ cache, result: stale ? 'stale' : result });
+      if (joined) metrics.cacheSingleFlightJoinsTotal.inc({ cache });
+    },
+  };
+}
+
 /**
  * The one place where source -> model -> analysis -> report runs, for the CLI and the
- * HTTP service alike.
+ * HTTP service alike. The model and the analyses are cached: concurrent requests share
+ * one load and one computation, and a failed reload serves the previous model, marked
+ * stale.
  */
 export class Doctor {
-  constructor(private readonly source: ModelSource) {}
+  private readonly models: SingleFlightCache<'model', LoadedModel>;
+  private readonly analyses: SingleFlightCache<string, Report, AnalysisJob>;
+  private generation = 0;
 
-  loadModel(): Promise<NetworkModel> {
-    return this.source.load();
+  constructor(
+    readonly source: ModelSource,
+    private readonly options: DoctorOptions = CLI_DEFAULTS,
+  ) {
+    const { metrics } = options;
+    this.models = new SingleFlightCache(
+      async () => {
+        try {
+          const model = await source.load();
+          metrics?.modelLoadsTotal.inc({ outcome: 'success' });
+          return { model, generation: ++this.generation };
+        } catch (error) {
+          metrics?.modelLoadsTotal.inc({ outcome: 'failure' });
+          throw error;
+        }
+      },
+      { ttlMs: options.cacheTtlMs, max: 1, ...(metrics ? { observer: observer(metrics, 'model')! } : {}) },
+    );
+    this.analyses = new SingleFlightCache<string, Report, AnalysisJob>(async (_key, job) => this.compute(job), {
+      ttlMs: options.cacheTtlMs,
+      max: options.cacheMaxEntries,
+      ...(metrics ? { observer: observer(metrics, 'analysis')! } : {}),
+    });
   }
 
-  async analyze(request: AnalysisRequest): Promise<Report> {
-    return analyze(await this.loadModel(), request);
+  private async compute(job: AnalysisJob): Promise<Report> {
+    const started = performance.now();
+    const report = analyze(job.model, job.request);
+    if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
+    return report;
   }
 
-  async listEndpoints(): Promise<EndpointSummary[]> {
-    return listInterfaceEndpoints(await this.loadModel());
+  /** The model, loaded or from memory; rejects when the source fails with no model to fall back on. */
+  async model(options: { readonly refresh?: boolean } = {}): Promise<Cached<NetworkModel>> {
+    const loaded = await this.models.get('model', options);
+    return { ...loaded, value: loaded.value.model };
+  }
+
+  /** When the model being served was loaded, if one was. */
+  modelLoadedAt(): number | undefined {
+    return this.models.peekLoadedAt('model');
+  }
+
+  async analyze(request: AnalysisRequest, options: { readonly refresh?: boolean } = {}): Promise<Cached<Report>> {
+    const loaded = await this.models.get('model', options);
+    const key = analysisKey(loaded.value.generation, request);
+    const result = await this.analyses.get(key, { ...options, context: { model: loaded.value.model, request } });
+    // A report from a stale model is stale too, however fresh the computation.
+    return loaded.stale ? { ...result, stale: true } : result;
+  }
+
+  async listEndpoints(options: { readonly refresh?: boolean } = {}): Promise<Cached<EndpointSummary[]>> {
+    const loaded = await this.model(options);
+    return { ...loaded, value: listInterfaceEndpoints(loaded.value) };
+  }
+
+  async endpoint(endpointId: string): Promise<Cached<EndpointSummary>> {
+    const loaded = await this.model();
+    const endpoint = loaded.value.endpoints.get(endpointId);
+    if (!endpoint) throw new AnalysisError('endpoint_not_found', `endpoint ${endpointId} is not in the captured data`, 'endpointId');
+    return { ...loaded, value: summarizeEndpoint(loaded.value, endpoint) };
   }
 }

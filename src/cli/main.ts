@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { fileURLToPath } from 'node:url';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
 import { Doctor, snapshotSource } from '../doctor.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
+import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
 import { renderEndpoints, renderReport } from './render.js';
 
@@ -12,8 +12,6 @@ import { renderEndpoints, renderReport } from './render.js';
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
 
-/** The bundled example, so that a bare `vpce-doctor endpoints` shows something real. */
-export const DEFAULT_SNAPSHOT_DIR = fileURLToPath(new URL('../../examples/healthy-aws-service', import.meta.url));
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -70,7 +68,7 @@ function buildProgram(io: CliIo): Command {
       if (!options.clientIp && !options.clientEni && !options.clientInstance) {
         throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
       }
-      const report = await new Doctor(snapshotSource(options.snapshot)).analyze({
+      const { value: report } = await new Doctor(snapshotSource(options.snapshot)).analyze({
         endpointId: options.endpoint,
         client: {
           ...(options.clientIp ? { ip: options.clientIp } : {}),
@@ -89,7 +87,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(snapshotOption())
     .option('--json', 'print as JSON')
     .action(async (options: { snapshot: string; json?: boolean }) => {
-      const endpoints = await new Doctor(snapshotSource(options.snapshot)).listEndpoints();
+      const { value: endpoints } = await new Doctor(snapshotSource(options.snapshot)).listEndpoints();
       io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns));
     });
   return program;

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_SNAPSHOT_DIR } from './sources/snapshot/bundled.js';
+
+/**
+ * The one environment schema, validated once at start, shared by the server and the CLI.
+ * Every problem is reported at once, each naming the variable, the rule and the value.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly source: 'snapshot' | 'aws';
+  readonly snapshotDir: string;
+  readonly cacheTtlSeconds: number;
+  readonly cacheMaxEntries: number;
+  /** Empty: auth off. */
+  readonly apiTokens: readonly string[];
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowSeconds: number;
+  readonly batchMaxItems: number;
+  readonly bodyLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+type Parsed<T> = { readonly value: T } | { readonly problem: string };
+
+interface Variable<T> {
+  readonly name: string;
+  readonly defaultText: string;
+  readonly description: string;
+  readonly parse: (text: string) => Parsed<T>;
+}
+
+function integer(min: number, max: number) {
+  return (text: string): Parsed<number> => {
+    const value = Number(text);
+    return /^\d+$/.test(text.trim()) && value >= min && value <= max ? { value } : { problem: `expected an integer from ${min} to ${max}` };
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (text: string): Parsed<T> => ((values as readonly string[]).includes(text) ? { value: text as T } : { problem: `expected one of ${values.join(', ')}` });
+}
+
+const text = (text: string): Parsed<string> => ({ value: text });
+const tokenList = (text: string): Parsed<string[]> => ({ value: text.split(',').map((token) => token.trim()).filter(Boolean) });
+
+/** Every variable, its default and meaning: the README's configuration table is this list. */
+export const VARIABLES = {
+  port: { name: 'PORT', defaultText: '8080', description: 'TCP port to listen on', parse: integer(0, 65535) },
+  host: { name: 'HOST', defaultText: '0.0.0.0', description: 'address to listen on', parse: text },
+  logLevel: { name: 'LOG_LEVEL', defaultText: 'info', description: `pino log level: ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS) },
+  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON) or `aws` (live)', parse: oneOf(['snapshot', 'aws'] as const) },
+  snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
+  cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
+  cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
+  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more); when set, every /v1 route requires one', parse: tokenList },
+  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret), added to the above', parse: text },
+  rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', defaultText: '120', description: 'analysis requests per client address per window', parse: integer(1, 1_000_000) },
+  rateLimitWindowSeconds: { name: 'VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS', defaultText: '60', description: 'the rate limit window', parse: integer(1, 86400) },
+  batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
+  bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
+  shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', defaultText: '10000', description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
+} satisfies Record<string, Variable<unknown>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const read = <T>(variable: Variable<T>, fallback: T): T => {
+    const raw = env[variable.name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = variable.parse(raw);
+    if ('problem' in parsed) {
+      problems.push(`${variable.name}: ${parsed.problem}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return parsed.value;
+  };
+  const apiTokens = read(VARIABLES.apiTokens, []);
+  const tokensFile = read(VARIABLES.apiTokensFile, '');
+  if (tokensFile) {
+    try {
+      apiTokens.push(...readFileSync(tokensFile, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean));
+    } catch (error) {
+      problems.push(`${VARIABLES.apiTokensFile.name}: cannot read ${tokensFile}: ${(error as Error).message}`);
+    }
+  }
+  const config: Config = {
+    port: read(VARIABLES.port, 8080),
+    host: read(VARIABLES.host, '0.0.0.0'),
+    logLevel: read(VARIABLES.logLevel, 'info'),
+    source: read(VARIABLES.source, 'snapshot'),
+    snapshotDir: read(VARIABLES.snapshotDir, DEFAULT_SNAPSHOT_DIR),
+    cacheTtlSeconds: read(VARIABLES.cacheTtlSeconds, 60),
+    cacheMaxEntries: read(VARIABLES.cacheMaxEntries, 1000),
+    apiTokens,
+    rateLimitMax: read(VARIABLES.rateLimitMax, 120),
+    rateLimitWindowSeconds: read(VARIABLES.rateLimitWindowSeconds, 60),
+    batchMaxItems: read(VARIABLES.batchMaxItems, 50),
+    bodyLimitBytes: read(VARIABLES.bodyLimitBytes, 65536),
+    shutdownTimeoutMs: read(VARIABLES.shutdownTimeoutMs, 10000),
+  };
+  if (config.source === 'aws') problems.push(`${VARIABLES.source.name}: the live AWS source is not in this build yet; use snapshot`);
+  for (const token of apiTokens) {
+    if (token.length < 16) problems.push(`${VARIABLES.apiTokens.name}: every token must be 16 characters or more (one has ${token.length})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

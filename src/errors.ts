@@ -1,0 +1,44 @@
+import type { AnalysisErrorCode } from './core/errors.js';
+
+/**
+ * Every problem the API can answer with: a stable code, its HTTP status and title. The
+ * `type` of an RFC 9457 problem is `urn:vpce-doctor:problem:<code>`; docs/errors.md
+ * documents each code, and a test keeps the two in step.
+ */
+export const PROBLEMS = {
+  'validation-failed': { status: 400, title: 'The request does not match the schema' },
+  'invalid-endpoint-id': { status: 400, title: 'The endpoint id is not vpce- followed by hexadecimal digits' },
+  'invalid-ip': { status: 400, title: 'The client IP is not an IPv4 or IPv6 address' },
+  'invalid-port': { status: 400, title: 'The port is not an integer from 1 to 65535' },
+  'invalid-ephemeral-ports': { status: 400, title: 'The client ephemeral port range is malformed' },
+  'invalid-client': { status: 400, title: 'The client is not given, or given inconsistently' },
+  'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  'endpoint-not-found': { status: 404, title: 'No interface endpoint with this id in the data' },
+  'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
+  'route-not-found': { status: 404, title: 'No such route' },
+  'method-not-allowed': { status: 405, title: 'The route does not accept this method' },
+  'body-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
+  'port-required': { status: 422, title: 'The port cannot be inferred for this endpoint service' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
+  'internal-error': { status: 500, title: 'Internal error' },
+  'source-unavailable': { status: 503, title: 'The network data source is unavailable' },
+  'shutting-down': { status: 503, title: 'The service is shutting down' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export function problemType(code: ProblemCode): string {
+  return `urn:vpce-doctor:problem:${code}`;
+}
+
+/** The API problem for each reason the core refuses a request. */
+export const ANALYSIS_ERROR_PROBLEMS: Record<AnalysisErrorCode, ProblemCode> = {
+  endpoint_not_found: 'endpoint-not-found',
+  client_not_found: 'client-not-found',
+  client_invalid: 'invalid-client',
+  port_required: 'port-required',
+  port_invalid: 'invalid-port',
+  ephemeral_ports_invalid: 'invalid-ephemeral-ports',
+};

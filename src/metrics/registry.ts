@@ -1,0 +1,75 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Report } from '../core/report.js';
+
+/**
+ * Every metric in one place. Names carry their unit (`_seconds`, `_total`); labels take
+ * values from small closed sets (route templates, status classes, check ids, verdicts),
+ * never client IPs or free text.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_class'>;
+  readonly analysisDuration: Histogram;
+  readonly analysesTotal: Counter<'verdict'>;
+  readonly checkResultsTotal: Counter<'check' | 'status'>;
+  readonly cacheRequestsTotal: Counter<'cache' | 'result'>;
+  readonly cacheSingleFlightJoinsTotal: Counter<'cache'>;
+  readonly modelLoadsTotal: Counter<'outcome'>;
+  readonly modelAgeSeconds: Gauge;
+}
+
+export function createMetrics(options: { modelLoadedAt: () => number | undefined; defaultMetrics?: boolean }): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vpce_doctor_' });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'vpce_doctor_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status class',
+      labelNames: ['method', 'route', 'status_class'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    analysisDuration: new Histogram({
+      name: 'vpce_doctor_analysis_duration_seconds',
+      help: 'Time to analyse one endpoint for one client, model loaded',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    }),
+    analysesTotal: new Counter({ name: 'vpce_doctor_analyses_total', help: 'Analyses computed, by verdict', labelNames: ['verdict'], registers: [registry] }),
+    checkResultsTotal: new Counter({
+      name: 'vpce_doctor_check_results_total',
+      help: 'Check results of computed analyses, by check id and status',
+      labelNames: ['check', 'status'],
+      registers: [registry],
+    }),
+    cacheRequestsTotal: new Counter({
+      name: 'vpce_doctor_cache_requests_total',
+      help: 'Cache look-ups by cache (model, analysis) and result (hit, miss, stale, refresh)',
+      labelNames: ['cache', 'result'],
+      registers: [registry],
+    }),
+    cacheSingleFlightJoinsTotal: new Counter({
+      name: 'vpce_doctor_cache_single_flight_joins_total',
+      help: 'Requests that joined a computation already under way instead of starting their own',
+      labelNames: ['cache'],
+      registers: [registry],
+    }),
+    modelLoadsTotal: new Counter({ name: 'vpce_doctor_model_loads_total', help: 'Model loads from the source, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    modelAgeSeconds: new Gauge({
+      name: 'vpce_doctor_model_age_seconds',
+      help: 'Age of the network model being served (time since it was loaded from the source)',
+      registers: [registry],
+      collect() {
+        const loadedAt = options.modelLoadedAt();
+        if (loadedAt !== undefined) this.set((Date.now() - loadedAt) / 1000);
+      },
+    }),
+  };
+}
+
+export function recordAnalysis(metrics: Metrics, report: Report, seconds: number): void {
+  metrics.analysisDuration.observe(seconds);
+  metrics.analysesTotal.inc({ verdict: report.verdict });
+  for (const check of report.checks) metrics.checkResultsTotal.inc({ check: check.id, status: check.status });
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SingleFlightCache } from '../../src/cache/single-flight-cache.js';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('SingleFlightCache', () => {
+  it('loads a key once however many callers ask at the same time', async () => {
+    let loads = 0;
+    const gate = deferred<string>();
+    const cache = new SingleFlightCache<string, string>(async () => {
+      loads++;
+      return gate.promise;
+    }, { ttlMs: 60_000, max: 10 });
+    const pending = Array.from({ length: 100 }, () => cache.get('k'));
+    gate.resolve('v');
+    const results = await Promise.all(pending);
+    assert.equal(loads, 1);
+    assert.ok(results.every((result) => result.value === 'v'));
+    assert.equal(results.filter((result) => result.joined).length, 99);
+    assert.equal((await cache.get('k')).result, 'hit');
+  });
+
+  it('reloads after the TTL, and on refresh', async () => {
+    let clock = 1000;
+    let loads = 0;
+    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 50, max: 10, now: () => clock });
+    assert.deepEqual([(await cache.get('k')).result, loads], ['miss', 1]);
+    assert.equal((await cache.get('k', { refresh: true })).result, 'refresh');
+    assert.equal(loads, 2);
+    clock += 10;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const expired = await cache.get('k');
+    assert.deepEqual([expired.result, expired.value], ['miss', 3]);
+  });
+
+  it('serves the previous value marked stale when a reload fails, and rejects when nothing is cached', async () => {
+    let fail = false;
+    const cache = new SingleFlightCache<string, string>(async () => {
+      if (fail) throw new Error('source down');
+      return 'good';
+    }, { ttlMs: 60_000, max: 10 });
+    await cache.get('k');
+    fail = true;
+    const served = await cache.get('k', { refresh: true });
+    assert.deepEqual([served.value, served.stale], ['good', true]);
+    await assert.rejects(cache.get('other'), /source down/);
+  });
+
+  it('evicts the least recently used beyond its size', async () => {
+    let loads = 0;
+    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 60_000, max: 2 });
+    await cache.get('a');
+    await cache.get('b');
+    await cache.get('a');
+    await cache.get('c');
+    assert.equal((await cache.get('a')).result, 'hit');
+    assert.equal((await cache.get('b')).result, 'miss');
+  });
+});
