@@ -45,12 +45,13 @@ export function renderReport(report: Report, width = 160): string {
     style: { head: [], border: [], compact: true },
   });
   const fixes: string[] = [];
+  let fixCount = 0;
   for (const check of report.checks) {
     let fix = '';
     if (check.remediation) {
-      fixes.push(`[${fixes.length + 1}] ${check.id} on ${check.scope.networkInterfaceId ?? check.scope.endpointId}: ${check.remediation.summary}`);
+      fix = `[${++fixCount}]`;
+      fixes.push(`${fix} ${check.id} on ${check.scope.networkInterfaceId ?? check.scope.endpointId}: ${check.remediation.summary}`);
       for (const action of check.remediation.actions) fixes.push(`    ${'cli' in action ? action.cli : action.text}`);
-      fix = `[${fixes.filter((line) => line.startsWith('[')).length}]`;
     }
     table.push([check.id, scopeText(check), STATUS_LABELS[check.status], check.summary, fix]);
   }

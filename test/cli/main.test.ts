@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ describe('vpce-doctor CLI', () => {
 
   it('exits 0 for a blocked verdict too: the verdict is the output, not an error', async () => {
     const dir = new URL('../../examples/endpoint-sg-missing-port', import.meta.url).pathname;
-    const scenario = (await import(join(dir, 'scenario.json'), { with: { type: 'json' } })).default as { endpointId: string; client: { ip: string } };
+    const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { endpointId: string; client: { ip: string } };
     const { code, stdout } = await runCli(['analyze', '--snapshot', dir, '--endpoint', scenario.endpointId, '--client-ip', scenario.client.ip]);
     assert.equal(code, 0);
     assert.match(stdout, /Verdict\s+BLOCKED/);
@@ -76,5 +77,18 @@ describe('vpce-doctor CLI', () => {
     assert.equal(bad.status, 2);
     assert.equal(bad.stdout, '');
     assert.match(bad.stderr, /vpce-00000000000000000/);
+  });
+});
+
+describe('the readable report', () => {
+  it('numbers each fix once, in the table and in the list below it', async () => {
+    const dir = new URL('../../examples/provider-target-sg-client-cidr', import.meta.url).pathname;
+    const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { endpointId: string; client: { eniId: string } };
+    const { stdout } = await runCli(['analyze', '--snapshot', dir, '--endpoint', scenario.endpointId, '--client-eni', scenario.client.eniId, '--port', '443']);
+    const inTable = [...stdout.matchAll(/│ \[(\d+)\]\s+│/g)].map((match) => Number(match[1]));
+    const listed = [...stdout.matchAll(/^\[(\d+)\] /gm)].map((match) => Number(match[1]));
+    assert.ok(inTable.length >= 2);
+    assert.deepEqual(inTable, inTable.map((_, index) => index + 1));
+    assert.deepEqual(listed, inTable);
   });
 });

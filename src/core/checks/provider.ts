@@ -357,7 +357,7 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
     remediation: {
       summary: `make a target${where} pass its health check (the target SG and NACL must admit the NLB's private IPs on the health-check port)${elsewhere.length > 0 ? ', or turn cross-zone load balancing on' : ''}`,
       actions: [
-        { kind: 'manual', text: `aws elbv2 describe-target-health --target-group-arn ${resolved.targetGroups[0]?.arn ?? 'TARGET_GROUP_ARN'} shows why each target fails` },
+        { kind: 'manual', text: `see why each target fails: aws elbv2 describe-target-health --target-group-arn ${resolved.targetGroups[0]?.arn ?? 'TARGET_GROUP_ARN'}` },
         ...(elsewhere.length > 0 ? [crossZoneFix] : []),
       ],
     },
