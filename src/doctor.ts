@@ -19,6 +19,14 @@ export function snapshotSource(dir: string): ModelSource {
   return { description: `snapshot ${dir}`, load: () => readSnapshot(dir) };
 }
 
+/** The source failed and no earlier model can stand in: the service answers 503. */
+export class SourceUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourceUnavailableError';
+  }
+}
+
 export interface DoctorOptions {
   readonly cacheTtlMs: number;
   readonly cacheMaxEntries: number;
@@ -99,8 +107,16 @@ export class Doctor {
 
   /** The model, loaded or from memory; rejects when the source fails with no model to fall back on. */
   async model(options: { readonly refresh?: boolean } = {}): Promise<Cached<NetworkModel>> {
-    const loaded = await this.models.get('model', options);
+    const loaded = await this.loadModel(options);
     return { ...loaded, value: loaded.value.model };
+  }
+
+  private async loadModel(options: { readonly refresh?: boolean }): Promise<Cached<LoadedModel>> {
+    try {
+      return await this.models.get('model', options);
+    } catch (error) {
+      throw new SourceUnavailableError(`${this.source.description} cannot be loaded: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** When the model being served was loaded, if one was. */
@@ -109,7 +125,7 @@ export class Doctor {
   }
 
   async analyze(request: AnalysisRequest, options: { readonly refresh?: boolean } = {}): Promise<Cached<Report>> {
-    const loaded = await this.models.get('model', options);
+    const loaded = await this.loadModel(options);
     const key = analysisKey(loaded.value.generation, request);
     const result = await this.analyses.get(key, { ...options, context: { model: loaded.value.model, request } });
     // A report from a stale model is stale too, however fresh the computation.

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
-import { Doctor, snapshotSource } from '../doctor.js';
+import { Doctor, snapshotSource, SourceUnavailableError } from '../doctor.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
@@ -102,7 +102,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof AnalysisError || error instanceof SnapshotFormatError || error instanceof SnapshotReadError) {
+    if (error instanceof SourceUnavailableError && (error.cause instanceof SnapshotFormatError || error.cause instanceof SnapshotReadError)) {
+      io.stderr(`vpce-doctor: ${error.cause.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError || error instanceof AnalysisError) {
       io.stderr(`vpce-doctor: ${error.message}\n`);
       return EXIT_USAGE;
     }

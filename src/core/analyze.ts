@@ -1,4 +1,5 @@
-import { ENDPOINT_CHECKS, PATH_CHECKS } from './checks/index.js';
+import { CONSUMER_PATH_CHECKS, ENDPOINT_CHECKS, PROVIDER_PATH_CHECKS } from './checks/index.js';
+import { endpointWideProviderChecks } from './checks/provider.js';
 import type { AnalysisContext } from './checks/context.js';
 import { AnalysisError } from './errors.js';
 import type { NetworkModel } from './model.js';
@@ -68,10 +69,12 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
   const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider };
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
+  const providerWide = new Map(ports.map((port) => [port, endpointWideProviderChecks(context, port)]));
+  const pathCheckFunctions = [...CONSUMER_PATH_CHECKS.values(), ...(provider.kind === 'visible' ? PROVIDER_PATH_CHECKS.values() : [])];
   const pathChecks: Check[] = [];
   const paths = endpointPaths(model, endpoint, client).flatMap((path) =>
     ports.map((port) => {
-      const checks = [...PATH_CHECKS.values()].map((check) => check(context, path, port));
+      const checks = pathCheckFunctions.map((check) => check(context, path, port));
       pathChecks.push(...checks);
       return judgePath({
         path: {
@@ -82,11 +85,12 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
           ...(path.subnet?.availabilityZoneId ? { availabilityZoneId: path.subnet.availabilityZoneId } : {}),
           port,
         },
-        checks: [...endpointChecks, ...checks],
+        checks: [...endpointChecks, ...(providerWide.get(port) ?? []), ...checks],
       });
     }),
   );
-  const { verdict, summary } = decideVerdict(paths, endpointChecks);
+  const endpointWideChecks = [...endpointChecks, ...[...providerWide.values()].flatMap((checks) => checks ?? [])];
+  const { verdict, summary } = decideVerdict(paths, endpointWideChecks);
   const eni = client.networkInterface;
   return {
     reportVersion: 1,
@@ -114,7 +118,7 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
     clientEphemeralPorts,
     provider: providerSummary(provider),
     paths,
-    checks: [...endpointChecks, ...pathChecks],
+    checks: [...endpointWideChecks, ...pathChecks],
     source: { kind: model.source.kind, location: model.source.location },
   };
 }

@@ -1,26 +1,34 @@
 import type { NetworkModel, VpcEndpoint } from './model.js';
-import { endpointServiceOwner, type ServiceOwner } from './service.js';
+import Type, { type Static } from 'typebox';
+import { endpointServiceOwner } from './service.js';
 
 /** What a person looks at first: the interface endpoints and their parts per AZ. */
-export interface EndpointNetworkInterfaceSummary {
-  readonly networkInterfaceId: string;
-  readonly subnetId?: string;
-  readonly availabilityZone?: string;
-  readonly availabilityZoneId?: string;
-  readonly ipAddresses: readonly string[];
-  readonly securityGroupIds: readonly string[];
-  readonly networkAclId?: string;
-}
+export const EndpointNetworkInterfaceSummarySchema = Type.Object(
+  {
+    networkInterfaceId: Type.String(),
+    subnetId: Type.Optional(Type.String()),
+    availabilityZone: Type.Optional(Type.String()),
+    availabilityZoneId: Type.Optional(Type.String()),
+    ipAddresses: Type.Array(Type.String()),
+    securityGroupIds: Type.Array(Type.String()),
+    networkAclId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 
-export interface EndpointSummary {
-  readonly id: string;
-  readonly serviceName: string;
-  readonly serviceOwner: ServiceOwner;
-  readonly vpcId: string;
-  readonly state: string;
-  readonly securityGroupIds: readonly string[];
-  readonly networkInterfaces: readonly EndpointNetworkInterfaceSummary[];
-}
+export const EndpointSummarySchema = Type.Object(
+  {
+    id: Type.String(),
+    serviceName: Type.String(),
+    serviceOwner: Type.Union([Type.Literal('aws'), Type.Literal('customer')]),
+    vpcId: Type.String(),
+    state: Type.String(),
+    securityGroupIds: Type.Array(Type.String()),
+    networkInterfaces: Type.Array(EndpointNetworkInterfaceSummarySchema),
+  },
+  { additionalProperties: false },
+);
+export type EndpointSummary = Static<typeof EndpointSummarySchema>;
 
 export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint): EndpointSummary {
   return {
@@ -29,7 +37,7 @@ export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint): E
     serviceOwner: endpointServiceOwner(endpoint.serviceName),
     vpcId: endpoint.vpcId,
     state: endpoint.state,
-    securityGroupIds: endpoint.securityGroupIds,
+    securityGroupIds: [...endpoint.securityGroupIds],
     networkInterfaces: endpoint.networkInterfaceIds.map((networkInterfaceId) => {
       const eni = model.networkInterfaces.get(networkInterfaceId);
       const subnet = eni ? model.subnets.get(eni.subnetId) : undefined;
@@ -41,7 +49,7 @@ export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint): E
         ...(availabilityZone ? { availabilityZone } : {}),
         ...(subnet?.availabilityZoneId ? { availabilityZoneId: subnet.availabilityZoneId } : {}),
         ipAddresses: eni ? [...eni.privateIps, ...eni.ipv6Addresses].map((address) => address.text) : [],
-        securityGroupIds: eni?.securityGroupIds ?? endpoint.securityGroupIds,
+        securityGroupIds: [...(eni?.securityGroupIds ?? endpoint.securityGroupIds)],
         ...(acl ? { networkAclId: acl.id } : {}),
       };
     }),

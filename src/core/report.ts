@@ -278,6 +278,6 @@ export const ReportSchema = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false, $id: 'Report' },
+  { additionalProperties: false },
 );
 export type Report = Static<typeof ReportSchema>;

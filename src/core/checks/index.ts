@@ -20,13 +20,17 @@ import {
 /** Every check by id, in report order: endpoint-wide checks first, then per path. */
 export const ENDPOINT_CHECKS: ReadonlyMap<CheckId, EndpointCheck> = new Map([['endpoint.state', checkEndpointState]]);
 
-export const PATH_CHECKS: ReadonlyMap<CheckId, PathCheck> = new Map<CheckId, PathCheck>([
+export const CONSUMER_PATH_CHECKS: ReadonlyMap<CheckId, PathCheck> = new Map<CheckId, PathCheck>([
   ['endpoint.sg.inbound', checkEndpointSecurityGroupsInbound],
   ['endpoint.nacl.inbound', checkEndpointNaclInbound],
   ['endpoint.nacl.outbound', checkEndpointNaclOutbound],
   ['client.sg.outbound', checkClientSecurityGroupsOutbound],
   ['client.nacl.outbound', checkClientNaclOutbound],
   ['client.nacl.inbound', checkClientNaclInbound],
+]);
+
+/** Judged per path when the NLB is visible; see endpointWideProviderChecks otherwise. */
+export const PROVIDER_PATH_CHECKS: ReadonlyMap<CheckId, PathCheck> = new Map<CheckId, PathCheck>([
   ['service.listener', checkServiceListener],
   ['nlb.sg.inbound', checkLoadBalancerSecurityGroupsInbound],
   ['nlb.sg.outbound', checkLoadBalancerSecurityGroupsOutbound],

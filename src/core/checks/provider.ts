@@ -19,6 +19,31 @@ export const NLB_RETURN_PORTS: PortRange = { from: 1024, to: 65535 };
 
 type Visible = Extract<ProviderView, { kind: 'visible' }>;
 
+/** The check a provider check is when there is no NLB to judge: AWS's own, or not in the data. */
+function providerUnseen(context: AnalysisContext, id: CheckId, scope: Scope): Check {
+  if (context.provider.kind === 'not-visible') return { id, status: 'unknown', scope, summary: context.provider.reason, evidence: [] };
+  return { id, status: 'not_applicable', scope, summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS`, evidence: [] };
+}
+
+export const PROVIDER_CHECK_IDS: readonly CheckId[] = [
+  'service.listener',
+  'nlb.sg.inbound',
+  'nlb.sg.outbound',
+  'target.sg.inbound',
+  'target.nacl.inbound',
+  'target.nacl.outbound',
+  'target.health',
+];
+
+/**
+ * Without a visible NLB the provider checks say the same for every endpoint interface, so
+ * they are judged once per port, for the whole endpoint, and count against every path.
+ */
+export function endpointWideProviderChecks(context: AnalysisContext, port: number): Check[] | undefined {
+  if (context.provider.kind === 'visible') return undefined;
+  return PROVIDER_CHECK_IDS.map((id) => providerUnseen(context, id, { endpointId: context.endpoint.id, port }));
+}
+
 /** What one endpoint interface and port lead to on the provider's side. */
 interface ProviderPath {
   readonly provider: Visible;
@@ -39,10 +64,7 @@ function matchingListener(provider: Visible, port: number): Listener | undefined
  */
 function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port: number, id: CheckId, scope: Scope): ProviderPath | Check {
   const { provider } = context;
-  if (provider.kind === 'aws') {
-    return { id, status: 'not_applicable', scope, summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS`, evidence: [] };
-  }
-  if (provider.kind === 'not-visible') return { id, status: 'unknown', scope, summary: provider.reason, evidence: [] };
+  if (provider.kind !== 'visible') return providerUnseen(context, id, scope);
   const lb = provider.loadBalancer;
   if (!lb.listeners) return { id, status: 'unknown', scope, summary: `the listeners of ${lb.name} were not captured (elbv2 DescribeListeners)`, evidence: [] };
   const listener = matchingListener(provider, port);

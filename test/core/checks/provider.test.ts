@@ -211,13 +211,17 @@ describe('provider side', () => {
     const endpoint = (documents.DescribeVpcEndpoints!.VpcEndpoints[0] as Record<string, unknown>);
     endpoint.ServiceName = 'com.amazonaws.us-east-1.kms';
     const report = analyze(modelFromAws(documents), { endpointId: IDS.endpoint, client: { ip: IDS.clientIp } });
-    for (const id of PROVIDER_CHECKS) assert.deepEqual(statuses(report, id), ['not_applicable', 'not_applicable'], id);
+    for (const id of PROVIDER_CHECKS) {
+      assert.deepEqual(statuses(report, id), ['not_applicable'], `${id} is judged once, for the whole endpoint`);
+      assert.equal(checks(report, id)[0]!.scope.networkInterfaceId, undefined);
+    }
     assert.equal(report.provider.visibility, 'aws');
   });
 
   it('makes every provider check unknown when the NLB is not visible, and still shows the consumer side in full', () => {
     const report = run({ withProvider: false, targetSgIngress: [] });
     for (const id of PROVIDER_CHECKS) {
+      assert.equal(checks(report, id).length, 1, `${id} is judged once, for the whole endpoint`);
       for (const check of checks(report, id)) {
         assert.equal(check.status, 'unknown', id);
         assert.match(check.summary, /provider side not visible: analyse with the provider account's snapshot/);

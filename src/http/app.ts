@@ -1,0 +1,69 @@
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Doctor } from '../doctor.js';
+import type { Metrics } from '../metrics/registry.js';
+import { httpMetricsPlugin } from './plugins/metrics.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { requireBearerToken } from './plugins/auth.js';
+import { registerProblemHandlers } from './problem.js';
+import { analysisRoutes } from './routes/analyses.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { healthRoutes } from './routes/health.js';
+
+/**
+ * The app as a plugin tree that never listens: server.ts and the tests build it, with the
+ * doctor, the configuration and the metrics as plain options.
+ */
+
+export type AppConfig = Pick<Config, 'apiTokens' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'batchMaxItems' | 'bodyLimitBytes'>;
+
+export interface AppOptions {
+  readonly doctor: Doctor;
+  readonly config: AppConfig;
+  readonly metrics: Metrics;
+  /** Fastify's logger option: pino options, or false in tests. */
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly isShuttingDown?: () => boolean;
+}
+
+/** Authorization and tokens never reach the logs. */
+export const LOG_REDACTIONS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.token', '*.apiTokens'];
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { doctor, config, metrics } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+  await app.register(httpMetricsPlugin, { metrics });
+  await app.register(openApiPlugin);
+  await app.register(rateLimit, {
+    global: false,
+    addHeaders: { 'retry-after': true, 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`more than ${context.max} requests in ${context.after}`), { statusCode: 429 }),
+  });
+  await app.register(healthRoutes, { doctor, metrics, isShuttingDown: options.isShuttingDown ?? (() => false) });
+  await app.register(
+    async (v1) => {
+      if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
+      const rateLimitConfig = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowSeconds * 1000 };
+      await v1.register(endpointRoutes, { doctor });
+      await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, rateLimit: rateLimitConfig });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,36 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** The OpenAPI 3.1 document, generated from the route schemas, at /openapi.json, and its UI at /docs. */
+
+export const OPENAPI_INFO = {
+  title: 'vpce-doctor',
+  description:
+    'Whether a client can reach an AWS VPC interface endpoint, which security group or network ACL rule (or which part of the provider NLB path) stops it, and the exact rule to add.',
+  version: '1',
+};
+
+export const openApiPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { ...OPENAPI_INFO, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+        servers: [{ url: '/', description: 'This service' }],
+        tags: [
+          { name: 'endpoints', description: 'Interface endpoints in the data' },
+          { name: 'analyses', description: 'Reachability analyses' },
+          { name: 'operations', description: 'Health, readiness and metrics' },
+        ],
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 when the service has API tokens configured' } } },
+        // Optional: required only when the service is configured with API tokens.
+        security: [{ bearerAuth: [] }, {}],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: 'vpce-doctor-openapi' },
+);

@@ -1,0 +1,128 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AnalysisError } from '../core/errors.js';
+import { SourceUnavailableError } from '../doctor.js';
+import { ANALYSIS_ERROR_PROBLEMS, PROBLEMS, problemType, type ProblemCode } from '../errors.js';
+import type { Problem } from './schemas.js';
+
+/** RFC 9457 problem details for every error the API answers with; no 5xx detail leaks. */
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const RETRY_AFTER_SECONDS = 30;
+
+export interface InvalidParam {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** A refusal a route decides on itself. */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly invalidParams: readonly InvalidParam[] = [],
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+export function problemBody(code: ProblemCode, detail?: string, invalidParams: readonly InvalidParam[] = [], instance?: string): Problem {
+  const { status, title } = PROBLEMS[code];
+  return {
+    type: problemType(code),
+    title,
+    status,
+    ...(detail ? { detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...(invalidParams.length > 0 ? { 'invalid-params': [...invalidParams] } : {}),
+  };
+}
+
+interface ValidationIssue {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** `body.client.ip` from the validation context and the JSON pointer of the failing value. */
+function fieldName(context: string | undefined, issue: ValidationIssue): string {
+  const pointer = issue.instancePath.split('/').filter(Boolean);
+  const missing = issue.params.missingProperty ?? issue.params.additionalProperty;
+  if (typeof missing === 'string') pointer.push(missing);
+  return [context === 'querystring' ? 'query' : (context ?? 'request'), ...pointer].join('.');
+}
+
+function reasonOf(issue: ValidationIssue): string {
+  if (issue.keyword === 'additionalProperties') return 'is not a known field';
+  if (issue.keyword === 'required') return 'is required';
+  if (issue.keyword === 'pattern' && typeof issue.params.pattern === 'string') return `must match ${issue.params.pattern}`;
+  return issue.message ?? issue.keyword;
+}
+
+function validationProblemCode(fields: readonly string[]): ProblemCode {
+  const first = fields[0] ?? '';
+  if (first === 'params.id' || first.endsWith('.endpointId')) return 'invalid-endpoint-id';
+  if (/(^|\.)port$/.test(first)) return 'invalid-port';
+  if (first.endsWith('clientEphemeralPorts')) return 'invalid-ephemeral-ports';
+  if (first.endsWith('client.ip') || first.endsWith('clientIp')) return 'invalid-ip';
+  if (first.endsWith('.client')) return 'invalid-client';
+  return 'validation-failed';
+}
+
+export interface ClassifiedError {
+  readonly code: ProblemCode;
+  readonly detail?: string;
+  readonly invalidParams?: readonly InvalidParam[];
+}
+
+const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+};
+
+/** Maps anything thrown while serving a request to the problem it is. */
+export function classifyError(error: unknown): ClassifiedError {
+  if (error instanceof ProblemError) return { code: error.code, detail: error.message, invalidParams: error.invalidParams };
+  if (error instanceof AnalysisError) {
+    return { code: ANALYSIS_ERROR_PROBLEMS[error.code], detail: error.message, invalidParams: error.field ? [{ name: error.field, reason: error.message }] : [] };
+  }
+  if (error instanceof SourceUnavailableError) return { code: 'source-unavailable', detail: error.message };
+  const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  if (fastifyError.validation) {
+    const invalidParams = fastifyError.validation.map((issue) => ({ name: fieldName(fastifyError.validationContext, issue), reason: reasonOf(issue) }));
+    const code = validationProblemCode(invalidParams.map((param) => param.name));
+    return { code, detail: invalidParams.map((param) => `${param.name} ${param.reason}`).join('; '), invalidParams };
+  }
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return { code: mapped, detail: fastifyError.message };
+  if (fastifyError.statusCode === 429) return { code: 'too-many-requests', detail: fastifyError.message };
+  if (fastifyError.statusCode === 401) return { code: 'unauthorized' };
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return { code: fastifyError.statusCode === 415 ? 'unsupported-media-type' : fastifyError.statusCode === 413 ? 'body-too-large' : 'malformed-body', detail: fastifyError.message };
+  }
+  return { code: 'internal-error' };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ClassifiedError): FastifyReply {
+  const body = problemBody(problem.code, problem.detail, problem.invalidParams, request.url);
+  if (body.status === 503 || body.status === 429) {
+    if (!reply.getHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  }
+  if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="vpce-doctor"');
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** The app's error and not-found handlers. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const problem = classifyError(error);
+    if (problem.code === 'internal-error') request.log.error({ err: error }, 'request failed');
+    else request.log.info({ problem: problem.code, detail: problem.detail }, 'request refused');
+    return sendProblem(reply, request, problem);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, { code: 'route-not-found', detail: `${request.method} ${request.url.split('?')[0]} is not a route of this API` }));
+}

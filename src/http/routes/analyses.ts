@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AnalysisRequest } from '../../core/analyze.js';
+import { parseIp } from '../../core/net.js';
+import { parsePortRange } from '../../core/ports.js';
+import type { Doctor } from '../../doctor.js';
+import { setCacheHeaders, cacheInfo } from '../cache-headers.js';
+import { classifyError, problemBody, ProblemError } from '../problem.js';
+import {
+  AnalysisBody,
+  AnalysisQuery,
+  AnalysisResponse,
+  BatchResponse,
+  EndpointIdParams,
+  PROBLEM_RESPONSES,
+  RefreshQuery,
+  batchBody,
+  type AnalysisBodyType,
+} from '../schemas.js';
+
+/** Analyses: one endpoint (POST, or GET for runbooks), or many in one call. */
+
+export interface AnalysisRouteOptions {
+  readonly doctor: Doctor;
+  readonly batchMaxItems: number;
+  /** Route-level rate limit, applied to the expensive routes only. */
+  readonly rateLimit: { max: number; timeWindow: number };
+}
+
+/** Checks what the schema cannot (an IP's spelling, an ephemeral range) and builds the core's request. */
+export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fieldPrefix: string): AnalysisRequest {
+  const { client } = body;
+  if (client.ip !== undefined && !parseIp(client.ip)) {
+    throw new ProblemError('invalid-ip', `${fieldPrefix}client.ip "${client.ip}" is not an IPv4 or IPv6 address`, [{ name: `${fieldPrefix}client.ip`, reason: 'is not an IPv4 or IPv6 address' }]);
+  }
+  const ephemeral = body.clientEphemeralPorts === undefined ? undefined : parsePortRange(body.clientEphemeralPorts);
+  if (body.clientEphemeralPorts !== undefined && !ephemeral) {
+    throw new ProblemError('invalid-ephemeral-ports', `${fieldPrefix}clientEphemeralPorts "${body.clientEphemeralPorts}" is not FROM-TO within 1-65535 or one of linux, windows, nat-gateway, nlb`, [
+      { name: `${fieldPrefix}clientEphemeralPorts`, reason: 'is not FROM-TO within 1-65535 or a named range' },
+    ]);
+  }
+  return {
+    endpointId,
+    client: {
+      ...(client.ip !== undefined ? { ip: client.ip } : {}),
+      ...(client.eniId !== undefined ? { eniId: client.eniId } : {}),
+      ...(client.instanceId !== undefined ? { instanceId: client.instanceId } : {}),
+    },
+    ...(body.port !== undefined ? { port: body.port } : {}),
+    ...(ephemeral ? { clientEphemeralPorts: ephemeral } : {}),
+  };
+}
+
+export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, rateLimit }) => {
+  const config = { rateLimit };
+
+  app.post(
+    '/endpoints/:id/analyses',
+    {
+      config,
+      schema: {
+        operationId: 'analyzeEndpoint',
+        tags: ['analyses'],
+        summary: 'Can this client reach this interface endpoint?',
+        description: 'Every security group, NACL and provider check on every endpoint network interface, the verdict, and the rules to add.',
+        params: EndpointIdParams,
+        querystring: RefreshQuery,
+        body: AnalysisBody,
+        response: { 200: AnalysisResponse, ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const analysis = await doctor.analyze(toAnalysisRequest(request.params.id, request.body, 'body.'), { refresh: request.query.refresh ?? false });
+      return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
+    },
+  );
+
+  app.get(
+    '/endpoints/:id/analysis',
+    {
+      config,
+      schema: {
+        operationId: 'analyzeEndpointByQuery',
+        tags: ['analyses'],
+        summary: 'The same analysis, for curl in a runbook',
+        params: EndpointIdParams,
+        querystring: AnalysisQuery,
+        response: { 200: AnalysisResponse, ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh } = request.query;
+      if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
+        throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
+      }
+      const body: AnalysisBodyType = {
+        client: {
+          ...(clientIp !== undefined ? { ip: clientIp } : {}),
+          ...(clientEniId !== undefined ? { eniId: clientEniId } : {}),
+          ...(clientInstanceId !== undefined ? { instanceId: clientInstanceId } : {}),
+        },
+        ...(port !== undefined ? { port } : {}),
+        ...(clientEphemeralPorts !== undefined ? { clientEphemeralPorts } : {}),
+      };
+      const analysis = await doctor.analyze(toAnalysisRequest(request.params.id, body, 'query.'), { refresh: refresh ?? false });
+      return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
+    },
+  );
+
+  app.post(
+    '/analyses',
+    {
+      config,
+      schema: {
+        operationId: 'analyzeMany',
+        tags: ['analyses'],
+        summary: 'Many analyses in one call',
+        description: `Up to ${batchMaxItems} (endpoint, client, port) items; each result carries its own status and either an analysis or a problem.`,
+        body: batchBody(batchMaxItems),
+        response: { 200: BatchResponse, ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const results = await Promise.all(
+        request.body.items.map(async (item, index) => {
+          try {
+            const analysis = await doctor.analyze(toAnalysisRequest(item.endpointId, item, `body.items.${index}.`));
+            return { index, status: 200, analysis: { ...analysis.value, cache: cacheInfo(analysis) } };
+          } catch (error) {
+            const problem = classifyError(error);
+            if (problem.code === 'internal-error' || problem.code === 'source-unavailable') throw error;
+            const body = problemBody(problem.code, problem.detail, problem.invalidParams);
+            return { index, status: body.status, problem: body };
+          }
+        }),
+      );
+      return { results };
+    },
+  );
+};

@@ -1,0 +1,138 @@
+import Type, { type Static } from 'typebox';
+import { EndpointSummarySchema } from '../core/inventory.js';
+import { ReportSchema } from '../core/report.js';
+
+export { EndpointSummarySchema };
+
+/** Request and response schemas of the API: validation, serialization and OpenAPI in one. */
+
+export const ENDPOINT_ID_PATTERN = '^vpce-[0-9a-f]{8,17}$';
+
+export const EndpointIdParams = Type.Object(
+  { id: Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'Interface endpoint id, vpce- followed by 8 to 17 hexadecimal digits', examples: ['vpce-068e9dcc184a273ab'] }) },
+  { additionalProperties: false },
+);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A stable URN naming the problem: urn:vpce-doctor:problem:<code>' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    'invalid-params': Type.Optional(
+      Type.Array(Type.Object({ name: Type.String({ description: 'The offending field, e.g. body.client.ip' }), reason: Type.String() }, { additionalProperties: false })),
+    ),
+  },
+  { description: 'RFC 9457 problem details', additionalProperties: false },
+);
+export type Problem = Static<typeof ProblemSchema>;
+
+const ClientSchema = Type.Object(
+  {
+    ip: Type.Optional(Type.String({ minLength: 2, maxLength: 64, description: 'Client IPv4 or IPv6 address' })),
+    eniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$', description: "Client's network interface" })),
+    instanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$', description: "Client's instance (its primary network interface)" })),
+  },
+  { additionalProperties: false, minProperties: 1, description: 'At least one of ip, eniId, instanceId' },
+);
+
+const PortSchema = Type.Integer({ minimum: 1, maximum: 65535, description: 'Service port; default 443 for AWS services, the listener ports for visible customer services' });
+const EphemeralSchema = Type.String({
+  maxLength: 16,
+  description: "The client's ephemeral range for return traffic: FROM-TO, or linux, windows, nat-gateway, nlb (default 1024-65535)",
+  examples: ['32768-60999', 'linux'],
+});
+
+export const AnalysisBody = Type.Object(
+  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema) },
+  { additionalProperties: false },
+);
+export type AnalysisBodyType = Static<typeof AnalysisBody>;
+
+export const AnalysisQuery = Type.Object(
+  {
+    clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
+    clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
+    clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
+    port: Type.Optional(PortSchema),
+    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
+  },
+  { additionalProperties: false },
+);
+
+export const RefreshQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })) }, { additionalProperties: false });
+
+export const CacheInfoSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('refresh')]),
+    stale: Type.Boolean({ description: 'True when a reload failed and an older result is served' }),
+    ageSeconds: Type.Integer({ minimum: 0, description: 'Seconds since the data behind this answer was loaded' }),
+  },
+  { additionalProperties: false },
+);
+
+export const AnalysisResponse = Type.Object({ ...ReportSchema.properties, cache: CacheInfoSchema }, { additionalProperties: false, description: "The core's report, unchanged, and how fresh it is" });
+
+export function batchBody(maxItems: number) {
+  return Type.Object(
+    {
+      items: Type.Array(
+        Type.Object(
+          {
+            endpointId: Type.String({ pattern: ENDPOINT_ID_PATTERN }),
+            client: ClientSchema,
+            port: Type.Optional(PortSchema),
+            clientEphemeralPorts: Type.Optional(EphemeralSchema),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems, description: `At most ${maxItems} analyses` },
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+export type BatchItem = AnalysisBodyType & { endpointId: string };
+
+export const BatchResponse = Type.Object(
+  {
+    results: Type.Array(
+      Type.Object(
+        { index: Type.Integer(), status: Type.Integer(), analysis: Type.Optional(AnalysisResponse), problem: Type.Optional(ProblemSchema) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EndpointListQuery = Type.Object(
+  {
+    vpcId: Type.Optional(Type.String({ pattern: '^vpc-[0-9a-f]{8,17}$' })),
+    serviceName: Type.Optional(Type.String({ maxLength: 256 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    nextToken: Type.Optional(Type.String({ maxLength: 64, description: 'From the previous page' })),
+    refresh: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const EndpointListResponse = Type.Object(
+  { items: Type.Array(EndpointSummarySchema), nextToken: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const HealthResponse = Type.Object({ status: Type.String(), detail: Type.Optional(Type.String()) }, { additionalProperties: false });
+
+export const PROBLEM_RESPONSES = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  404: ProblemSchema,
+  413: ProblemSchema,
+  415: ProblemSchema,
+  422: ProblemSchema,
+  429: ProblemSchema,
+  503: ProblemSchema,
+};

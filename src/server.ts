@@ -1,0 +1,50 @@
+import closeWithGrace from 'close-with-grace';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { Doctor, snapshotSource } from './doctor.js';
+import { buildApp, LOG_REDACTIONS } from './http/app.js';
+import { createMetrics } from './metrics/registry.js';
+
+/**
+ * The process: configuration -> doctor -> app -> listen, and a graceful stop on SIGTERM or
+ * SIGINT: /readyz turns 503, in-flight requests finish, then the process exits 0 within
+ * the configured bound.
+ */
+
+async function start(config: Config): Promise<void> {
+  let shuttingDown = false;
+  // The gauge reads the doctor only when scraped, after both exist.
+  const metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt() });
+  const doctor = new Doctor(snapshotSource(config.snapshotDir), { cacheTtlMs: config.cacheTtlSeconds * 1000, cacheMaxEntries: config.cacheMaxEntries, metrics });
+  const app = await buildApp({
+    doctor,
+    config,
+    metrics,
+    logger: { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } },
+    isShuttingDown: () => shuttingDown,
+  });
+
+  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+    shuttingDown = true;
+    if (err) app.log.error({ err }, 'stopping after an uncaught error');
+    else app.log.info({ signal }, 'stopping: finishing in-flight requests');
+    await app.close();
+  });
+
+  // Warm the model so that the first request and /readyz do not wait; failure is not fatal.
+  try {
+    await doctor.model();
+  } catch (error) {
+    app.log.warn({ err: error }, 'the source cannot be loaded yet; /readyz stays 503 until it can');
+  }
+  await app.listen({ port: config.port, host: config.host });
+}
+
+try {
+  await start(loadConfig());
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`vpce-doctor: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
