@@ -128,8 +128,8 @@ export class Doctor {
     const loaded = await this.loadModel(options);
     const key = analysisKey(loaded.value.generation, request);
     const result = await this.analyses.get(key, { ...options, context: { model: loaded.value.model, request } });
-    // A report from a stale model is stale too, however fresh the computation.
-    return loaded.stale ? { ...result, stale: true } : result;
+    // An analysis is as old as its model, and stale when its model is.
+    return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
   }
 
   async listEndpoints(options: { readonly refresh?: boolean } = {}): Promise<Cached<EndpointSummary[]>> {

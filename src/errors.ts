@@ -17,7 +17,6 @@ export const PROBLEMS = {
   'endpoint-not-found': { status: 404, title: 'No interface endpoint with this id in the data' },
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
   'route-not-found': { status: 404, title: 'No such route' },
-  'method-not-allowed': { status: 405, title: 'The route does not accept this method' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'port-required': { status: 422, title: 'The port cannot be inferred for this endpoint service' },

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Doctor } from '../doctor.js';
@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { httpMetricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requireBearerToken } from './plugins/auth.js';
-import { registerProblemHandlers } from './problem.js';
+import { ProblemError, registerProblemHandlers } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,8 +24,10 @@ export interface AppOptions {
   readonly doctor: Doctor;
   readonly config: AppConfig;
   readonly metrics: Metrics;
-  /** Fastify's logger option: pino options, or false in tests. */
+  /** Fastify's logger option: pino options (the server's), or false. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** A ready pino logger instead, for tests that read what is logged. */
+  readonly loggerInstance?: FastifyBaseLogger;
   readonly isShuttingDown?: () => boolean;
 }
 
@@ -35,18 +37,26 @@ export const LOG_REDACTIONS = ['req.headers.authorization', 'req.headers.cookie'
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { doctor, config, metrics } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
     routerOptions: { maxParamLength: 200 },
+    // Requests arriving on kept-alive connections during shutdown get our problem+json 503.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // A JSON API: any other body is 415, not a string for the schema to trip over.
+  app.removeContentTypeParser(['text/plain']);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  const isShuttingDown = options.isShuttingDown ?? (() => false);
+  app.addHook('onRequest', async (request) => {
+    if (isShuttingDown() && request.url.startsWith('/v1/')) throw new ProblemError('shutting-down', 'the service is stopping; retry on another replica');
+  });
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openApiPlugin);
   await app.register(rateLimit, {
@@ -55,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`more than ${context.max} requests in ${context.after}`), { statusCode: 429 }),
   });
-  await app.register(healthRoutes, { doctor, metrics, isShuttingDown: options.isShuttingDown ?? (() => false) });
+  await app.register(healthRoutes, { doctor, metrics, isShuttingDown });
   await app.register(
     async (v1) => {
       if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
