@@ -54,7 +54,7 @@ export const VARIABLES = {
   port: { name: 'PORT', defaultText: '8080', description: 'TCP port to listen on', parse: integer(0, 65535) },
   host: { name: 'HOST', defaultText: '0.0.0.0', description: 'address to listen on', parse: text },
   logLevel: { name: 'LOG_LEVEL', defaultText: 'info', description: `pino log level: ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS) },
-  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON) or `aws` (live)', parse: oneOf(['snapshot', 'aws'] as const) },
+  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON); `aws` (live) is refused until the live source lands', parse: oneOf(['snapshot', 'aws'] as const) },
   snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
   cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
   cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, VARIABLES } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.source, 'snapshot');
+    assert.match(config.snapshotDir, /examples\/healthy-aws-service$/);
+    assert.deepEqual(config.apiTokens, []);
+  });
+
+  const invalid: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'abc' }, /PORT: expected an integer from 0 to 65535, got "abc"/],
+    [{ PORT: '70000' }, /PORT: expected an integer from 0 to 65535, got "70000"/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
+    [{ VPCE_DOCTOR_SOURCE: 'gcp' }, /VPCE_DOCTOR_SOURCE: expected one of snapshot, aws, got "gcp"/],
+    [{ VPCE_DOCTOR_CACHE_TTL_SECONDS: '0' }, /VPCE_DOCTOR_CACHE_TTL_SECONDS: expected an integer from 1 to 86400/],
+    [{ VPCE_DOCTOR_API_TOKENS: 'short' }, /every token must be 16 characters or more/],
+    [{ VPCE_DOCTOR_API_TOKENS_FILE: '/nonexistent/tokens' }, /VPCE_DOCTOR_API_TOKENS_FILE: cannot read \/nonexistent\/tokens/],
+  ];
+  for (const [env, message] of invalid) {
+    it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+    });
+  }
+
+  it('reports every problem at once', () => {
+    assert.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);
+  });
+
+  it('reads tokens from the list and from a file, one per line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-config-'));
+    try {
+      const file = join(dir, 'tokens');
+      await writeFile(file, 'file-token-0123456789abcdef\n\n  second-file-token-0123456789 \n');
+      const config = loadConfig({ VPCE_DOCTOR_API_TOKENS: 'env-token-0123456789abcdef', VPCE_DOCTOR_API_TOKENS_FILE: file });
+      assert.deepEqual(config.apiTokens, ['env-token-0123456789abcdef', 'file-token-0123456789abcdef', 'second-file-token-0123456789']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is documented in the README: every variable with its default', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const variable of Object.values(VARIABLES)) {
+      assert.ok(readme.includes(`| \`${variable.name}\` | ${variable.defaultText} | ${variable.description} |`), variable.name);
+    }
+  });
+});
