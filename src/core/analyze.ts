@@ -2,7 +2,7 @@ import { CONSUMER_PATH_CHECKS, ENDPOINT_CHECKS, PROVIDER_PATH_CHECKS } from './c
 import { endpointWideProviderChecks } from './checks/provider.js';
 import type { AnalysisContext } from './checks/context.js';
 import { AnalysisError } from './errors.js';
-import type { NetworkModel } from './model.js';
+import { whyMissing, type NetworkModel } from './model.js';
 import { endpointPaths, resolveClient, type ClientSpec } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, isValidPort, type PortRange } from './ports.js';
 import type { Check, Report } from './report.js';
@@ -59,7 +59,7 @@ function validateEphemeralPorts(range: PortRange): PortRange {
 export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
   const endpoint = model.endpoints.get(request.endpointId);
   if (!endpoint) {
-    const why = model.captured.has('vpcEndpoints') ? 'is not in the captured data' : 'cannot be found: VPC endpoints were not captured';
+    const why = model.captured.has('vpcEndpoints') ? 'is not in the captured data' : `cannot be found: ${whyMissing(model, 'vpcEndpoints')}`;
     throw new AnalysisError('endpoint_not_found', `endpoint ${request.endpointId} ${why}`, 'endpointId');
   }
   const provider = resolveProvider(model, endpoint);

@@ -17,7 +17,29 @@ export type CollectionName =
   | 'instances'
   | 'endpointServices'
   | 'loadBalancers'
-  | 'targetGroups';
+  | 'targetGroups'
+  | 'prefixListEntries'
+  | 'loadBalancerAttributes'
+  | 'listeners'
+  | 'targetHealth';
+
+/** Which call fills each collection: named when it is missing, and in IAM policies. */
+export const COLLECTION_SOURCES: Readonly<Record<CollectionName, { readonly label: string; readonly call: string }>> = {
+  vpcEndpoints: { label: 'VPC endpoints', call: 'ec2:DescribeVpcEndpoints' },
+  networkInterfaces: { label: 'network interfaces', call: 'ec2:DescribeNetworkInterfaces' },
+  subnets: { label: 'subnets', call: 'ec2:DescribeSubnets' },
+  networkAcls: { label: 'network ACLs', call: 'ec2:DescribeNetworkAcls' },
+  securityGroups: { label: 'security groups', call: 'ec2:DescribeSecurityGroups' },
+  prefixLists: { label: 'managed prefix lists', call: 'ec2:DescribeManagedPrefixLists' },
+  instances: { label: 'instances', call: 'ec2:DescribeInstances' },
+  endpointServices: { label: 'endpoint service configurations', call: 'ec2:DescribeVpcEndpointServiceConfigurations' },
+  loadBalancers: { label: 'load balancers', call: 'elasticloadbalancing:DescribeLoadBalancers' },
+  targetGroups: { label: 'target groups', call: 'elasticloadbalancing:DescribeTargetGroups' },
+  prefixListEntries: { label: 'prefix list entries', call: 'ec2:GetManagedPrefixListEntries' },
+  loadBalancerAttributes: { label: 'load balancer attributes', call: 'elasticloadbalancing:DescribeLoadBalancerAttributes' },
+  listeners: { label: 'listeners', call: 'elasticloadbalancing:DescribeListeners' },
+  targetHealth: { label: 'target health', call: 'elasticloadbalancing:DescribeTargetHealth' },
+};
 
 export interface VpcEndpoint {
   readonly id: string;
@@ -197,6 +219,8 @@ export interface ModelSource {
 export interface NetworkModelInput {
   readonly source: ModelSource;
   readonly captured: ReadonlySet<CollectionName>;
+  /** Why a collection (or part of one) is missing, when the source knows: `missing permission ec2:DescribeNetworkAcls`. */
+  readonly failures?: ReadonlyMap<CollectionName, string>;
   readonly endpoints?: readonly VpcEndpoint[];
   readonly networkInterfaces?: readonly NetworkInterface[];
   readonly subnets?: readonly Subnet[];
@@ -212,6 +236,7 @@ export interface NetworkModelInput {
 export interface NetworkModel {
   readonly source: ModelSource;
   readonly captured: ReadonlySet<CollectionName>;
+  readonly failures: ReadonlyMap<CollectionName, string>;
   readonly endpoints: ReadonlyMap<string, VpcEndpoint>;
   readonly networkInterfaces: ReadonlyMap<string, NetworkInterface>;
   readonly subnets: ReadonlyMap<string, Subnet>;
@@ -273,6 +298,7 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
   return Object.freeze({
     source: input.source,
     captured: input.captured,
+    failures: input.failures ?? new Map(),
     endpoints: indexById(endpoints),
     networkInterfaces: indexById(networkInterfaces),
     subnets: indexById(subnets),
@@ -288,6 +314,16 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     networkAclBySubnet,
     loadBalancerInterfaces,
   });
+}
+
+/**
+ * Why a collection is not at hand, for a check's summary: the source's own reason (a denied
+ * call, a timeout) when it gave one, else that the call's output was not captured.
+ */
+export function whyMissing(model: NetworkModel, name: CollectionName): string {
+  const { label, call } = COLLECTION_SOURCES[name];
+  const failure = model.failures.get(name);
+  return failure ? `${label} could not be read: ${failure}` : `${label} were not captured (${call})`;
 }
 
 /** The VPC default NACL, used for a subnet whose association was not printed. */

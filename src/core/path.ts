@@ -1,6 +1,7 @@
 import { AnalysisError } from './errors.js';
 import {
   defaultNetworkAcl,
+  whyMissing,
   type NetworkAcl,
   type NetworkInterface,
   type NetworkModel,
@@ -116,7 +117,7 @@ export function resolveClient(model: NetworkModel, spec: ClientSpec): ResolvedCl
   const known = model.interfaceByIp.get(ip.text);
   if (known) return fromInterface(model, known, ip);
   if (!model.captured.has('subnets')) {
-    return { address: ip, location: 'unknown', securityGroupIds: undefined, note: 'subnets were not captured (ec2 DescribeSubnets): the client cannot be placed' };
+    return { address: ip, location: 'unknown', securityGroupIds: undefined, note: `${whyMissing(model, 'subnets')}: the client cannot be placed` };
   }
   const subnet = subnetContaining(model, ip);
   if (subnet) {

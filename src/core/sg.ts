@@ -1,4 +1,4 @@
-import type { NetworkModel, SecurityGroupRule } from './model.js';
+import { whyMissing, type NetworkModel, type SecurityGroupRule } from './model.js';
 import { cidrContains, type IpAddress } from './net.js';
 import { portInRange } from './ports.js';
 
@@ -43,7 +43,7 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
     case 'prefix-list': {
       const list = model.prefixLists.get(rule.peer.prefixListId);
       if (!list?.entries) {
-        return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId} were not captured` };
+        return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}` };
       }
       return { matches: list.entries.some((cidr) => cidrContains(cidr, peer.address)) };
     }
@@ -68,7 +68,7 @@ export function evaluateSecurityGroups(model: NetworkModel, query: SecurityGroup
   const reasons: string[] = [];
   const nearMisses: SecurityGroupRule[] = [];
   if (!model.captured.has('securityGroups')) {
-    return { outcome: 'unknown', reasons: ['security groups were not captured (ec2 DescribeSecurityGroups)'], nearMisses };
+    return { outcome: 'unknown', reasons: [whyMissing(model, 'securityGroups')], nearMisses };
   }
   for (const groupId of query.groupIds) {
     const group = model.securityGroups.get(groupId);

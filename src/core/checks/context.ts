@@ -1,4 +1,4 @@
-import type { NetworkModel, VpcEndpoint } from '../model.js';
+import { whyMissing, type NetworkModel, type VpcEndpoint } from '../model.js';
 import type { EndpointPath, ResolvedClient } from '../path.js';
 import type { ProviderView } from '../provider.js';
 import type { PortRange } from '../ports.js';
@@ -40,7 +40,7 @@ export function sharesSubnet(context: AnalysisContext, path: EndpointPath): bool
 
 /** Why the NACL of a subnet is not at hand: not captured at all, or no association. */
 export function networkAclUnknownReason(model: NetworkModel, subnetId: string | undefined): string {
-  if (!model.captured.has('networkAcls')) return 'network ACLs were not captured (ec2 DescribeNetworkAcls)';
+  if (!model.captured.has('networkAcls')) return whyMissing(model, 'networkAcls');
   return `no network ACL is associated with ${subnetId ?? 'the subnet'} in the captured data`;
 }
 
@@ -60,7 +60,7 @@ export function missingPathData(
   if (!eni) {
     const summary = model.captured.has('networkInterfaces')
       ? `network interface ${path.networkInterfaceId} of the endpoint is not in the captured data`
-      : 'network interfaces were not captured (ec2 DescribeNetworkInterfaces)';
+      : whyMissing(model, 'networkInterfaces');
     return { id, status: 'unknown', scope, summary, evidence: [] };
   }
   if (needs.address && !path.address) {

@@ -1,4 +1,4 @@
-import type { Listener, TargetGroup } from '../model.js';
+import { whyMissing, type Listener, type TargetGroup } from '../model.js';
 import type { EndpointPath } from '../path.js';
 import { formatRange, type PortRange } from '../ports.js';
 import { TCP_LISTENER_PROTOCOLS, targetsOf, type LoadBalancerNode, type ProviderTarget, type ProviderView } from '../provider.js';
@@ -66,17 +66,17 @@ function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port:
   const { provider } = context;
   if (provider.kind !== 'visible') return providerUnseen(context, id, scope);
   const lb = provider.loadBalancer;
-  if (!lb.listeners) return { id, status: 'unknown', scope, summary: `the listeners of ${lb.name} were not captured (elbv2 DescribeListeners)`, evidence: [] };
+  if (!lb.listeners) return { id, status: 'unknown', scope, summary: `the listeners of ${lb.name}: ${whyMissing(context.model, 'listeners')}`, evidence: [] };
   const listener = matchingListener(provider, port);
   if (!listener) return { id, status: 'not_applicable', scope, summary: `${lb.name} has no TCP listener on ${port} (see service.listener)`, evidence: [] };
   const targetGroups = listener.targetGroupArns.flatMap((arn) => context.model.targetGroups.get(arn) ?? []);
   if (targetGroups.length < listener.targetGroupArns.length) {
-    return { id, status: 'unknown', scope, summary: `the target groups of listener ${listener.port} were not captured (elbv2 DescribeTargetGroups)`, evidence: [] };
+    return { id, status: 'unknown', scope, summary: `the target groups of listener ${listener.port}: ${whyMissing(context.model, 'targetGroups')}`, evidence: [] };
   }
   const targets: ProviderTarget[] = [];
   for (const group of targetGroups) {
     const ofGroup = targetsOf(context.model, group);
-    if (!ofGroup) return { id, status: 'unknown', scope, summary: `the targets of ${group.name} were not captured (elbv2 DescribeTargetHealth)`, evidence: [] };
+    if (!ofGroup) return { id, status: 'unknown', scope, summary: `the targets of ${group.name}: ${whyMissing(context.model, 'targetHealth')}`, evidence: [] };
     targets.push(...ofGroup);
   }
   const availabilityZoneId = path.subnet?.availabilityZoneId;
@@ -358,7 +358,7 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
       id,
       status: 'unknown',
       scope,
-      summary: `no healthy target${where}, but ${elsewhere.length} elsewhere: whether they serve this AZ depends on cross-zone load balancing, whose attribute was not captured (elbv2 DescribeLoadBalancerAttributes)`,
+      summary: `no healthy target${where}, but ${elsewhere.length} elsewhere: whether they serve this AZ depends on cross-zone load balancing: ${whyMissing(context.model, 'loadBalancerAttributes')}`,
       evidence,
     };
   }

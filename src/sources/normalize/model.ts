@@ -38,7 +38,7 @@ export interface AwsResponses {
   readonly targetHealth?: ReadonlyMap<string, JsonReader>;
 }
 
-export function modelFromAwsResponses(responses: AwsResponses, source: ModelSource): NetworkModel {
+export function modelFromAwsResponses(responses: AwsResponses, source: ModelSource, failures?: ReadonlyMap<CollectionName, string>): NetworkModel {
   const none = new Map<string, JsonReader>();
   const parseCidr = createCidrParser();
   const captured = new Set<CollectionName>();
@@ -55,6 +55,8 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
   const instances = read('instances', responses.instances, normalizeInstances);
   const prefixLists = normalizePrefixLists(responses.prefixLists, responses.prefixListEntries ?? none, parseCidr);
   if (responses.prefixLists || (responses.prefixListEntries?.size ?? 0) > 0) captured.add('prefixLists');
+  const perResource = { prefixListEntries: responses.prefixListEntries, loadBalancerAttributes: responses.loadBalancerAttributes, listeners: responses.listeners, targetHealth: responses.targetHealth } as const;
+  for (const [name, byKey] of Object.entries(perResource)) if ((byKey?.size ?? 0) > 0) captured.add(name as CollectionName);
   const endpointServices = read('endpointServices', responses.endpointServices, normalizeEndpointServices);
   const loadBalancers = read('loadBalancers', responses.loadBalancers, (root) =>
     normalizeLoadBalancers(root, responses.loadBalancerAttributes ?? none, responses.listeners ?? none),
@@ -63,6 +65,7 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
   return createNetworkModel({
     source,
     captured,
+    ...(failures ? { failures } : {}),
     endpoints,
     networkInterfaces,
     subnets,
