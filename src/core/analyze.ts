@@ -1,5 +1,7 @@
 import { CONSUMER_PATH_CHECKS, ENDPOINT_CHECKS, PROVIDER_PATH_CHECKS } from './checks/index.js';
+import { checkProbeTcp } from './checks/live.js';
 import { endpointWideProviderChecks } from './checks/provider.js';
+import type { ProbeObservation } from './live.js';
 import type { AnalysisContext } from './checks/context.js';
 import { AnalysisError } from './errors.js';
 import { whyMissing, type NetworkModel } from './model.js';
@@ -56,7 +58,7 @@ function validateEphemeralPorts(range: PortRange): PortRange {
  * endpoint network interface, and the verdict. Pure: the same model and request always
  * give the same report.
  */
-export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
+export function analyze(model: NetworkModel, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
   const endpoint = model.endpoints.get(request.endpointId);
   if (!endpoint) {
     const why = model.captured.has('vpcEndpoints') ? 'is not in the captured data' : `cannot be found: ${whyMissing(model, 'vpcEndpoints')}`;
@@ -66,11 +68,16 @@ export function analyze(model: NetworkModel, request: AnalysisRequest): Report {
   const { ports, portSource } = resolvePorts(request, endpoint.serviceName, provider);
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider };
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, ...(probes ? { probes } : {}) };
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
   const providerWide = new Map(ports.map((port) => [port, endpointWideProviderChecks(context, port)]));
-  const pathCheckFunctions = [...CONSUMER_PATH_CHECKS.values(), ...(provider.kind === 'visible' ? PROVIDER_PATH_CHECKS.values() : [])];
+  const pathCheckFunctions = [
+    ...CONSUMER_PATH_CHECKS.values(),
+    ...(provider.kind === 'visible' ? PROVIDER_PATH_CHECKS.values() : []),
+    // probe.tcp appears only when probes were requested.
+    ...(probes ? [checkProbeTcp] : []),
+  ];
   const pathChecks: Check[] = [];
   const paths = endpointPaths(model, endpoint, client).flatMap((path) =>
     ports.map((port) => {

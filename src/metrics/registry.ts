@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Report } from '../core/report.js';
+import type { ProbeReport } from '../probe/service.js';
 
 /**
  * Every metric in one place. Names carry their unit (`_seconds`, `_total`); labels take
@@ -16,6 +17,11 @@ export interface Metrics {
   readonly cacheSingleFlightJoinsTotal: Counter<'cache'>;
   readonly modelLoadsTotal: Counter<'outcome'>;
   readonly modelAgeSeconds: Gauge;
+  readonly probeSuccess: Gauge<'endpoint' | 'az' | 'port'>;
+  readonly probeConnectDuration: Histogram<'endpoint' | 'az' | 'port'>;
+  readonly probesTotal: Counter<'endpoint' | 'az' | 'port' | 'outcome'>;
+  readonly probeLastTimestamp: Gauge<'endpoint' | 'az' | 'port'>;
+  readonly staticLiveDisagreement: Gauge<'endpoint' | 'az' | 'port'>;
 }
 
 export function createMetrics(options: { modelLoadedAt: () => number | undefined; defaultMetrics?: boolean }): Metrics {
@@ -65,7 +71,38 @@ export function createMetrics(options: { modelLoadedAt: () => number | undefined
         if (loadedAt !== undefined) this.set((Date.now() - loadedAt) / 1000);
       },
     }),
+    // Probe labels name endpoints and AZs of the data, a set bounded by the account's endpoints.
+    probeSuccess: new Gauge({ name: 'vpce_doctor_probe_success', help: '1 when the last TCP connect to the endpoint interface succeeded, else 0', labelNames: ['endpoint', 'az', 'port'], registers: [registry] }),
+    probeConnectDuration: new Histogram({
+      name: 'vpce_doctor_probe_connect_duration_seconds',
+      help: 'TCP connect time to endpoint interfaces',
+      labelNames: ['endpoint', 'az', 'port'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    probesTotal: new Counter({ name: 'vpce_doctor_probes_total', help: 'TCP probes by outcome', labelNames: ['endpoint', 'az', 'port', 'outcome'], registers: [registry] }),
+    probeLastTimestamp: new Gauge({ name: 'vpce_doctor_probe_last_timestamp_seconds', help: 'When the endpoint interface was last probed (unix time)', labelNames: ['endpoint', 'az', 'port'], registers: [registry] }),
+    staticLiveDisagreement: new Gauge({
+      name: 'vpce_doctor_static_live_disagreement',
+      help: "1 when the static verdict for this service's own address and its probe disagree",
+      labelNames: ['endpoint', 'az', 'port'],
+      registers: [registry],
+    }),
   };
+}
+
+/** The probe series of one report: every interface's outcome, and where static and live disagree. */
+export function recordProbeReport(metrics: Metrics, report: ProbeReport): void {
+  for (const result of report.results) {
+    const labels = { endpoint: report.endpointId, az: result.availabilityZone ?? 'unknown', port: String(result.port) };
+    metrics.probeSuccess.set(labels, result.outcome === 'open' ? 1 : 0);
+    metrics.probesTotal.inc({ ...labels, outcome: result.outcome });
+    metrics.probeLastTimestamp.set(labels, Date.parse(result.probedAt) / 1000);
+    if (result.outcome === 'open') metrics.probeConnectDuration.observe(labels, result.latencyMs / 1000);
+  }
+  for (const finding of report.reconciliation.findings) {
+    metrics.staticLiveDisagreement.set({ endpoint: report.endpointId, az: finding.availabilityZone ?? 'unknown', port: String(finding.port) }, finding.agrees ? 0 : 1);
+  }
 }
 
 export function recordAnalysis(metrics: Metrics, report: Report, seconds: number): void {

@@ -1,5 +1,6 @@
 import { whyMissing, type NetworkModel, type VpcEndpoint } from '../model.js';
 import type { EndpointPath, ResolvedClient } from '../path.js';
+import type { ProbeObservation } from '../live.js';
 import type { ProviderView } from '../provider.js';
 import type { PortRange } from '../ports.js';
 import type { Check, CheckId, Scope } from '../report.js';
@@ -11,6 +12,8 @@ export interface AnalysisContext {
   readonly client: ResolvedClient;
   readonly clientEphemeralPorts: PortRange;
   readonly provider: ProviderView;
+  /** Live probe results, when the request asked for probes. */
+  readonly probes?: readonly ProbeObservation[];
 }
 
 /** A check judged once for the endpoint, counting against every path. */

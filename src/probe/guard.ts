@@ -1,0 +1,86 @@
+import ipaddr from 'ipaddr.js';
+import type { NetworkModel, VpcEndpoint } from '../core/model.js';
+import { parseIp } from '../core/net.js';
+
+/**
+ * What the service may dial on a caller's behalf: only the private IPs of the network
+ * interfaces of endpoints it has discovered, only on the endpoint's service ports or a
+ * configured allow-list, and never a link-local, multicast or unspecified address (the
+ * instance metadata service lives at 169.254.169.254), whatever the data says.
+ */
+
+export class ProbeRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'ProbeRefusedError';
+  }
+}
+
+export interface ProbeTarget {
+  readonly networkInterfaceId: string;
+  readonly address: string;
+  readonly port: number;
+  readonly availabilityZone?: string;
+  readonly availabilityZoneId?: string;
+}
+
+const NEVER_DIALLED = new Set(['linkLocal', 'multicast', 'unspecified', 'broadcast', 'reserved']);
+
+/** True for an address the prober refuses whatever the data says. */
+export function isForbiddenAddress(text: string): boolean {
+  if (!ipaddr.isValid(text)) return true;
+  const parsed = ipaddr.process(text);
+  return NEVER_DIALLED.has(parsed.range());
+}
+
+/** The endpoint's interfaces and their private IPs, as discovered: the only dialable addresses. */
+export function endpointInterfaceTargets(model: NetworkModel, endpoint: VpcEndpoint): Omit<ProbeTarget, 'port'>[] {
+  return endpoint.networkInterfaceIds.flatMap((networkInterfaceId) => {
+    const eni = model.networkInterfaces.get(networkInterfaceId);
+    if (!eni) return [];
+    const subnet = model.subnets.get(eni.subnetId);
+    return [...eni.privateIps, ...eni.ipv6Addresses]
+      .filter((address) => !isForbiddenAddress(address.text))
+      .map((address) => ({
+        networkInterfaceId,
+        address: address.text,
+        ...(subnet ? { availabilityZone: subnet.availabilityZone } : {}),
+        ...(subnet?.availabilityZoneId ? { availabilityZoneId: subnet.availabilityZoneId } : {}),
+      }));
+  });
+}
+
+/**
+ * Narrows the endpoint's targets to what the caller asked for. A caller names interfaces
+ * by id or by their exact canonical IP; any other spelling (IPv4-mapped IPv6, decimal,
+ * octal, a name) or any address that is not one of the endpoint's interfaces is refused.
+ * What is dialled is always the discovered address, never the caller's text.
+ */
+export function selectProbeTargets(
+  discovered: readonly Omit<ProbeTarget, 'port'>[],
+  requested: readonly string[] | undefined,
+  ports: readonly number[],
+  allowedPorts: ReadonlySet<number>,
+): ProbeTarget[] {
+  for (const port of ports) {
+    if (!allowedPorts.has(port)) {
+      throw new ProbeRefusedError(`port ${port} is neither a service port of this endpoint nor in the probe allow-list (${[...allowedPorts].join(', ')})`, 'body.port');
+    }
+  }
+  let chosen = discovered;
+  if (requested) {
+    chosen = requested.map((text, index) => {
+      const match = discovered.find((target) => target.networkInterfaceId === text || target.address === text);
+      if (!match) {
+        const canonical = parseIp(text)?.text;
+        const why = canonical && discovered.some((target) => target.address === canonical) ? `is not written as the interface's address ${canonical}` : "is not a network interface of this endpoint";
+        throw new ProbeRefusedError(`target "${text}" ${why}: only the endpoint's own interfaces are probed`, `body.targets.${index}`);
+      }
+      return match;
+    });
+  }
+  return chosen.flatMap((target) => ports.map((port) => ({ ...target, port })));
+}
