@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseIp } from './core/net.js';
 import { DEFAULT_SNAPSHOT_DIR } from './sources/snapshot/bundled.js';
 
 /**
@@ -24,6 +25,15 @@ export interface Config {
   readonly batchMaxItems: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly probeSelfIp?: string;
+  readonly probePorts: readonly number[];
+  readonly probeConcurrency: number;
+  readonly probeEndpointConcurrency: number;
+  readonly probeRoundsPerMinute: number;
+  readonly probeTimeoutMs: number;
+  readonly probeAttempts: number;
+  readonly watchEndpoints: readonly string[];
+  readonly watchIntervalSeconds: number;
 }
 
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -47,6 +57,17 @@ function oneOf<T extends string>(values: readonly T[]) {
 }
 
 const text = (text: string): Parsed<string> => ({ value: text });
+const ip = (text: string): Parsed<string> => (parseIp(text)?.text === text ? { value: text } : { problem: 'expected an IPv4 or IPv6 address in canonical form' });
+const portList = (text: string): Parsed<number[]> => {
+  const ports = text.split(',').map((part) => part.trim()).filter(Boolean);
+  return ports.every((port) => /^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)
+    ? { value: ports.map(Number) }
+    : { problem: 'expected comma-separated ports from 1 to 65535' };
+};
+const endpointList = (text: string): Parsed<string[]> => {
+  const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
+  return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
+};
 const tokenList = (text: string): Parsed<string[]> => ({ value: text.split(',').map((token) => token.trim()).filter(Boolean) });
 
 /** Every variable, its default and meaning: the README's configuration table is this list. */
@@ -65,6 +86,15 @@ export const VARIABLES = {
   batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
   bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
   shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', defaultText: '10000', description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
+  probeSelfIp: { name: 'VPCE_DOCTOR_PROBE_SELF_IP', defaultText: '(discovered)', description: "this service's own IP, the client whose static verdict probes are compared with; else the local address found among the data's network interfaces", parse: ip },
+  probePorts: { name: 'VPCE_DOCTOR_PROBE_PORTS', defaultText: '(none)', description: "ports that may be probed besides each endpoint's service ports", parse: portList },
+  probeConcurrency: { name: 'VPCE_DOCTOR_PROBE_CONCURRENCY', defaultText: '50', description: 'TCP connects in flight at once, in all', parse: integer(1, 1000) },
+  probeEndpointConcurrency: { name: 'VPCE_DOCTOR_PROBE_ENDPOINT_CONCURRENCY', defaultText: '8', description: 'TCP connects in flight at once to one endpoint', parse: integer(1, 100) },
+  probeRoundsPerMinute: { name: 'VPCE_DOCTOR_PROBE_ROUNDS_PER_MINUTE', defaultText: '30', description: 'probe rounds per endpoint per minute (requests and the watch list together)', parse: integer(1, 600) },
+  probeTimeoutMs: { name: 'VPCE_DOCTOR_PROBE_TIMEOUT_MS', defaultText: '2000', description: 'default connect timeout (a request may ask for up to 10000)', parse: integer(1, 10_000) },
+  probeAttempts: { name: 'VPCE_DOCTOR_PROBE_ATTEMPTS', defaultText: '1', description: 'default connect attempts per target (up to 3)', parse: integer(1, 3) },
+  watchEndpoints: { name: 'VPCE_DOCTOR_WATCH_ENDPOINTS', defaultText: '(none)', description: 'endpoints probed in the background on a schedule, their latest results served and exported as metrics', parse: endpointList },
+  watchIntervalSeconds: { name: 'VPCE_DOCTOR_WATCH_INTERVAL_SECONDS', defaultText: '60', description: 'the watch list interval (each round adds up to 20% jitter)', parse: integer(5, 86400) },
 } satisfies Record<string, Variable<unknown>>;
 
 export class ConfigError extends Error {
@@ -109,6 +139,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxItems: read(VARIABLES.batchMaxItems, 50),
     bodyLimitBytes: read(VARIABLES.bodyLimitBytes, 65536),
     shutdownTimeoutMs: read(VARIABLES.shutdownTimeoutMs, 10000),
+    ...(env[VARIABLES.probeSelfIp.name] ? { probeSelfIp: read(VARIABLES.probeSelfIp, '') } : {}),
+    probePorts: read(VARIABLES.probePorts, []),
+    probeConcurrency: read(VARIABLES.probeConcurrency, 50),
+    probeEndpointConcurrency: read(VARIABLES.probeEndpointConcurrency, 8),
+    probeRoundsPerMinute: read(VARIABLES.probeRoundsPerMinute, 30),
+    probeTimeoutMs: read(VARIABLES.probeTimeoutMs, 2000),
+    probeAttempts: read(VARIABLES.probeAttempts, 1),
+    watchEndpoints: read(VARIABLES.watchEndpoints, []),
+    watchIntervalSeconds: read(VARIABLES.watchIntervalSeconds, 60),
   };
   if (config.source === 'aws') problems.push(`${VARIABLES.source.name}: the live AWS source is not in this build yet; use snapshot`);
   for (const token of apiTokens) {

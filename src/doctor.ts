@@ -7,6 +7,7 @@ import type { NetworkModel } from './core/model.js';
 import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
+import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readSnapshot } from './sources/snapshot/read.js';
 
 /** Where the model comes from: a snapshot directory, or live AWS. */
@@ -31,7 +32,12 @@ export interface DoctorOptions {
   readonly cacheTtlMs: number;
   readonly cacheMaxEntries: number;
   readonly metrics?: Metrics;
+  /** Live probes; without it the doctor answers from the rules alone. */
+  readonly probes?: ProbeService;
 }
+
+/** Probes were asked for, and this doctor has no prober. */
+export class ProbesUnavailableError extends Error {}
 
 const CLI_DEFAULTS: DoctorOptions = { cacheTtlMs: 60_000, cacheMaxEntries: 100 };
 
@@ -130,6 +136,36 @@ export class Doctor {
     const result = await this.analyses.get(key, { ...options, context: { model: loaded.value.model, request } });
     // An analysis is as old as its model, and stale when its model is.
     return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
+  }
+
+  /**
+   * The analysis with live probes of the endpoint's interfaces: computed afresh every time
+   * (a probe's answer is only as old as the probe), over the cached model.
+   */
+  async analyzeWithProbes(request: AnalysisRequest, probe: ProbeRequest = {}): Promise<Cached<Report>> {
+    const probes = this.requireProbes();
+    const loaded = await this.model();
+    const { results } = await probes.observe(loaded.value, request.endpointId, { ...probe, ...(request.port !== undefined ? { port: request.port } : {}) });
+    const started = performance.now();
+    const report = analyze(loaded.value, request, results);
+    if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
+    return { ...loaded, value: report, result: 'miss', joined: false };
+  }
+
+  async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
+    const probes = this.requireProbes();
+    const loaded = await this.model();
+    return probes.probe(loaded.value, endpointId, request);
+  }
+
+  /** The latest probe report of an endpoint, from memory. */
+  latestProbe(endpointId: string): ProbeReport | undefined {
+    return this.options.probes?.latest(endpointId);
+  }
+
+  private requireProbes(): ProbeService {
+    if (!this.options.probes) throw new ProbesUnavailableError('live probes are not enabled in this process');
+    return this.options.probes;
   }
 
   async listEndpoints(options: { readonly refresh?: boolean } = {}): Promise<Cached<EndpointSummary[]>> {

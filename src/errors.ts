@@ -14,15 +14,18 @@ export const PROBLEMS = {
   'invalid-client': { status: 400, title: 'The client is not given, or given inconsistently' },
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  'probe-target-forbidden': { status: 403, title: 'The probe target is not an interface of this endpoint on an allowed port' },
   'endpoint-not-found': { status: 404, title: 'No interface endpoint with this id in the data' },
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
   'route-not-found': { status: 404, title: 'No such route' },
+  'probe-not-found': { status: 404, title: 'No probe of this endpoint has run yet' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'port-required': { status: 422, title: 'The port cannot be inferred for this endpoint service' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
   'source-unavailable': { status: 503, title: 'The network data source is unavailable' },
+  'probes-unavailable': { status: 503, title: 'Live probes are not enabled in this service' },
   'shutting-down': { status: 503, title: 'The service is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -2,7 +2,11 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { Doctor, snapshotSource } from './doctor.js';
 import { buildApp, LOG_REDACTIONS } from './http/app.js';
-import { createMetrics } from './metrics/registry.js';
+import { createMetrics, recordProbeReport } from './metrics/registry.js';
+import { Prober } from './probe/run.js';
+import { discoverSelfIp } from './probe/self.js';
+import { ProbeService } from './probe/service.js';
+import { WatchList } from './probe/watch.js';
 
 /**
  * The process: configuration -> doctor -> app -> listen, and a graceful stop on SIGTERM or
@@ -14,7 +18,19 @@ async function start(config: Config): Promise<void> {
   let shuttingDown = false;
   // The gauge reads the doctor only when scraped, after both exist.
   const metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt() });
-  const doctor = new Doctor(snapshotSource(config.snapshotDir), { cacheTtlMs: config.cacheTtlSeconds * 1000, cacheMaxEntries: config.cacheMaxEntries, metrics });
+  const probes = new ProbeService({
+    prober: new Prober({ concurrency: config.probeConcurrency, perEndpointConcurrency: config.probeEndpointConcurrency, roundsPerMinute: config.probeRoundsPerMinute }),
+    allowedPorts: config.probePorts,
+    defaults: { timeoutMs: config.probeTimeoutMs, attempts: config.probeAttempts },
+    selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
+    onReport: (report) => recordProbeReport(metrics, report),
+  });
+  const doctor = new Doctor(snapshotSource(config.snapshotDir), {
+    cacheTtlMs: config.cacheTtlSeconds * 1000,
+    cacheMaxEntries: config.cacheMaxEntries,
+    metrics,
+    probes,
+  });
   const app = await buildApp({
     doctor,
     config,
@@ -23,8 +39,19 @@ async function start(config: Config): Promise<void> {
     isShuttingDown: () => shuttingDown,
   });
 
+  const watch = new WatchList({
+    endpointIds: config.watchEndpoints,
+    intervalMs: config.watchIntervalSeconds * 1000,
+    jitterRatio: 0.2,
+    probe: async (endpointId) => {
+      await doctor.probe(endpointId);
+    },
+    onError: (endpointId, error) => app.log.warn({ endpointId, err: error }, 'watch-list probe failed'),
+  });
+
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
     shuttingDown = true;
+    watch.stop();
     if (err) app.log.error({ err }, 'stopping after an uncaught error');
     else app.log.info({ signal }, 'stopping: finishing in-flight requests');
     await app.close();
@@ -37,6 +64,7 @@ async function start(config: Config): Promise<void> {
     app.log.warn({ err: error }, 'the source cannot be loaded yet; /readyz stays 503 until it can');
   }
   await app.listen({ port: config.port, host: config.host });
+  watch.start();
 }
 
 try {

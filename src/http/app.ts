@@ -12,6 +12,7 @@ import { ProblemError, registerProblemHandlers } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
+import { probeRoutes } from './routes/probes.js';
 
 /**
  * The app as a plugin tree that never listens: server.ts and the tests build it, with the
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const rateLimitConfig = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowSeconds * 1000 };
       await v1.register(endpointRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, rateLimit: rateLimitConfig });
+      await v1.register(probeRoutes, { doctor, rateLimit: rateLimitConfig });
     },
     { prefix: '/v1' },
   );

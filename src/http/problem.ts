@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AnalysisError } from '../core/errors.js';
-import { SourceUnavailableError } from '../doctor.js';
+import { ProbesUnavailableError, SourceUnavailableError } from '../doctor.js';
+import { ProbeRefusedError } from '../probe/guard.js';
+import { ProbeRateLimitedError } from '../probe/run.js';
 import { ANALYSIS_ERROR_PROBLEMS, PROBLEMS, problemType, type ProblemCode } from '../errors.js';
 import type { Problem } from './schemas.js';
 
@@ -74,6 +76,7 @@ export interface ClassifiedError {
   readonly code: ProblemCode;
   readonly detail?: string;
   readonly invalidParams?: readonly InvalidParam[];
+  readonly retryAfterSeconds?: number;
 }
 
 const FASTIFY_CODES: Record<string, ProblemCode> = {
@@ -91,6 +94,9 @@ export function classifyError(error: unknown): ClassifiedError {
     return { code: ANALYSIS_ERROR_PROBLEMS[error.code], detail: error.message, invalidParams: error.field ? [{ name: error.field, reason: error.message }] : [] };
   }
   if (error instanceof SourceUnavailableError) return { code: 'source-unavailable', detail: error.message };
+  if (error instanceof ProbesUnavailableError) return { code: 'probes-unavailable', detail: error.message };
+  if (error instanceof ProbeRefusedError) return { code: 'probe-target-forbidden', detail: error.message, invalidParams: [{ name: error.field, reason: error.message }] };
+  if (error instanceof ProbeRateLimitedError) return { code: 'too-many-requests', detail: error.message, retryAfterSeconds: error.retryAfterSeconds };
   const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     const invalidParams = fastifyError.validation.map((issue) => ({ name: fieldName(fastifyError.validationContext, issue), reason: reasonOf(issue) }));
@@ -110,7 +116,8 @@ export function classifyError(error: unknown): ClassifiedError {
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ClassifiedError): FastifyReply {
   const body = problemBody(problem.code, problem.detail, problem.invalidParams, request.url);
   if (body.status === 503 || body.status === 429) {
-    if (!reply.getHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+    else if (!reply.getHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   }
   if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="vpce-doctor"');
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
@@ -121,6 +128,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = classifyError(error);
     if (problem.code === 'internal-error') request.log.error({ err: error }, 'request failed');
+    else if (problem.code === 'probe-target-forbidden') request.log.warn({ problem: problem.code, detail: problem.detail }, 'probe refused');
     else request.log.info({ problem: problem.code, detail: problem.detail }, 'request refused');
     return sendProblem(reply, request, problem);
   });

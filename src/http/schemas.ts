@@ -44,8 +44,10 @@ const EphemeralSchema = Type.String({
   examples: ['32768-60999', 'linux'],
 });
 
+const ProbeFlag = Type.Boolean({ description: "Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)" });
+
 export const AnalysisBody = Type.Object(
-  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema) },
+  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema), probe: Type.Optional(ProbeFlag) },
   { additionalProperties: false },
 );
 export type AnalysisBodyType = Static<typeof AnalysisBody>;
@@ -58,6 +60,7 @@ export const AnalysisQuery = Type.Object(
     port: Type.Optional(PortSchema),
     clientEphemeralPorts: Type.Optional(EphemeralSchema),
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
+    probe: Type.Optional(ProbeFlag),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import { promises as dnsPromises } from 'node:dns';
+import type { DnsNameCheck } from './report.js';
 
 /**
  * Whether the endpoint's DNS names answer exactly its interfaces' IPs: the regional name all
@@ -9,15 +10,6 @@ import { promises as dnsPromises } from 'node:dns';
 export type Resolver = (name: string) => Promise<string[]>;
 
 export const systemResolver: Resolver = (name) => dnsPromises.resolve4(name);
-
-export interface DnsNameCheck {
-  readonly name: string;
-  readonly kind: 'regional' | 'zonal';
-  readonly expected: readonly string[];
-  readonly answers: readonly string[];
-  readonly matches: boolean;
-  readonly error?: string;
-}
 
 export interface InterfaceAddress {
   readonly address: string;
@@ -38,9 +30,9 @@ export async function checkEndpointDns(names: readonly string[], interfaces: rea
       const expected = (zone ? ipv4.filter((eni) => eni.availabilityZone === zone) : ipv4).map((eni) => eni.address).sort();
       try {
         const answers = (await resolve(name)).sort();
-        return { name, kind: zone ? 'zonal' : 'regional', expected, answers, matches: answers.join() === expected.join() } as const;
+        return { name, kind: zone ? 'zonal' : 'regional', expected, answers, matches: answers.join() === expected.join() };
       } catch (error) {
-        return { name, kind: zone ? 'zonal' : 'regional', expected, answers: [], matches: false, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message } as const;
+        return { name, kind: zone ? 'zonal' : 'regional', expected, answers: [], matches: false, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
       }
     }),
   );

@@ -6,9 +6,12 @@ import { listenerPorts, resolveProvider } from '../core/provider.js';
 import { reconcile, type Finding } from '../core/reconcile.js';
 import type { Verdict } from '../core/report.js';
 import { AWS_SERVICE_DEFAULT_PORT } from '../core/service.js';
-import { checkEndpointDns, systemResolver, type DnsNameCheck, type Resolver } from './dns.js';
+import { checkEndpointDns, systemResolver, type Resolver } from './dns.js';
 import { endpointInterfaceTargets, ProbeRefusedError, selectProbeTargets } from './guard.js';
+import type { ProbeReport } from './report.js';
 import type { Prober, ProbeSettings } from './run.js';
+
+export type { ProbeReport };
 
 /** Probes of one endpoint: the guard, the prober, the DNS check and the reconciliation together. */
 
@@ -19,20 +22,6 @@ export interface ProbeRequest {
   /** Interface ids or their exact IPs, to probe only some. */
   readonly targets?: readonly string[];
   readonly dns?: boolean;
-}
-
-export interface ProbeReport {
-  readonly endpointId: string;
-  readonly ports: readonly number[];
-  readonly overall: 'all-open' | 'partly-open' | 'none-open';
-  readonly results: readonly ProbeObservation[];
-  readonly dns?: readonly DnsNameCheck[];
-  readonly reconciliation: {
-    readonly clientIp?: string;
-    readonly staticVerdict?: Verdict;
-    readonly findings: readonly Finding[];
-    readonly note?: string;
-  };
 }
 
 export interface ProbeServiceOptions {
@@ -46,7 +35,14 @@ export interface ProbeServiceOptions {
 }
 
 export class ProbeService {
+  private readonly latestReports = new Map<string, ProbeReport>();
+
   constructor(private readonly options: ProbeServiceOptions) {}
+
+  /** The newest report of an endpoint: kept for the endpoints of the data, one each. */
+  latest(endpointId: string): ProbeReport | undefined {
+    return this.latestReports.get(endpointId);
+  }
 
   private endpoint(model: NetworkModel, endpointId: string) {
     const endpoint = model.endpoints.get(endpointId);
@@ -86,6 +82,7 @@ export class ProbeService {
       ...(dns ? { dns } : {}),
       reconciliation: this.reconcile(model, endpointId, ports, results),
     };
+    this.latestReports.set(endpointId, report);
     this.options.onReport?.(report);
     return report;
   }

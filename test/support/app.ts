@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Doctor, snapshotSource, type ModelSource } from '../../src/doctor.js';
 import { buildApp, type AppConfig } from '../../src/http/app.js';
-import { createMetrics, type Metrics } from '../../src/metrics/registry.js';
+import { createMetrics, recordProbeReport, type Metrics } from '../../src/metrics/registry.js';
+import { Prober } from '../../src/probe/run.js';
+import { ProbeService, type ProbeServiceOptions } from '../../src/probe/service.js';
+import type { Connector } from '../../src/probe/tcp.js';
 
 export const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 export const HEALTHY = { dir: `${EXAMPLES}healthy-aws-service`, endpointId: 'vpce-068e9dcc184a273ab', clientIp: '10.0.1.25', instanceId: 'i-0862f03190fbae3bc' };
@@ -21,12 +24,33 @@ export interface TestApp {
 }
 
 /** The app on a snapshot (the bundled healthy example by default), not listening: use inject or supertest. */
-export async function buildTestApp(
-  options: { config?: Partial<AppConfig>; source?: ModelSource; snapshotDir?: string; cacheTtlMs?: number; isShuttingDown?: () => boolean } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  readonly config?: Partial<AppConfig>;
+  readonly source?: ModelSource;
+  readonly snapshotDir?: string;
+  readonly cacheTtlMs?: number;
+  readonly isShuttingDown?: () => boolean;
+  /** The prober's connector; the default refuses to dial, so no test reaches the network by accident. */
+  readonly connector?: Connector;
+  readonly probe?: Partial<Omit<ProbeServiceOptions, 'prober'>> & { roundsPerMinute?: number };
+}
+
+const refuseToDial: Connector = () => {
+  throw Object.assign(new Error('tests inject a connector to probe'), { code: 'EPERM' });
+};
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const source = options.source ?? snapshotSource(options.snapshotDir ?? HEALTHY.dir);
   const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), defaultMetrics: false });
-  const doctor = new Doctor(source, { cacheTtlMs: options.cacheTtlMs ?? 60_000, cacheMaxEntries: 100, metrics });
+  const probes = new ProbeService({
+    prober: new Prober({ concurrency: 20, perEndpointConcurrency: 4, roundsPerMinute: options.probe?.roundsPerMinute ?? 600, connector: options.connector ?? refuseToDial }),
+    allowedPorts: options.probe?.allowedPorts ?? [],
+    defaults: options.probe?.defaults ?? { timeoutMs: 500, attempts: 1 },
+    selfIp: options.probe?.selfIp ?? (() => undefined),
+    ...(options.probe?.resolver ? { resolver: options.probe.resolver } : {}),
+    onReport: (report) => recordProbeReport(metrics, report),
+  });
+  const doctor = new Doctor(source, { cacheTtlMs: options.cacheTtlMs ?? 60_000, cacheMaxEntries: 100, metrics, probes });
   const app = await buildApp({
     doctor,
     metrics,

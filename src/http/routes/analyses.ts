@@ -69,7 +69,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       },
     },
     async (request, reply) => {
-      const analysis = await doctor.analyze(toAnalysisRequest(request.params.id, request.body, 'body.'), { refresh: request.query.refresh ?? false });
+      const analysisRequest = toAnalysisRequest(request.params.id, request.body, 'body.');
+      const analysis = request.body.probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: request.query.refresh ?? false });
       return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
     },
   );
@@ -88,7 +89,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       },
     },
     async (request, reply) => {
-      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh } = request.query;
+      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh, probe } = request.query;
       if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
         throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
       }
@@ -101,7 +102,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         ...(port !== undefined ? { port } : {}),
         ...(clientEphemeralPorts !== undefined ? { clientEphemeralPorts } : {}),
       };
-      const analysis = await doctor.analyze(toAnalysisRequest(request.params.id, body, 'query.'), { refresh: refresh ?? false });
+      const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
+      const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
       return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
     },
   );
@@ -123,7 +125,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       const results = await Promise.all(
         request.body.items.map(async (item, index) => {
           try {
-            const analysis = await doctor.analyze(toAnalysisRequest(item.endpointId, item, `body.items.${index}.`));
+            const analysis = await doctor.analyze(toAnalysisRequest(item.endpointId, { client: item.client, ...(item.port !== undefined ? { port: item.port } : {}), ...(item.clientEphemeralPorts !== undefined ? { clientEphemeralPorts: item.clientEphemeralPorts } : {}) }, `body.items.${index}.`));
             return { index, status: 200, analysis: { ...analysis.value, cache: cacheInfo(analysis) } };
           } catch (error) {
             const problem = classifyError(error);

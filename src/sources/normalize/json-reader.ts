@@ -26,11 +26,20 @@ function pathOf(parent: string, key: string | number): string {
 }
 
 export class JsonReader {
+  /**
+   * The path is computed only when an error needs it: snapshots hold hundreds of thousands
+   * of values, and building every path string would cost more than reading them.
+   */
   constructor(
     readonly file: string,
     readonly value: unknown,
-    readonly path = '$',
+    private readonly parent?: JsonReader,
+    private readonly key?: string | number,
   ) {}
+
+  get path(): string {
+    return this.parent === undefined || this.key === undefined ? '$' : pathOf(this.parent.path, this.key);
+  }
 
   fail(problem: string): never {
     throw new SnapshotFormatError(this.file, this.path, problem);
@@ -43,10 +52,14 @@ export class JsonReader {
     return this.value as Record<string, unknown>;
   }
 
+  private child(key: string): JsonReader {
+    return new JsonReader(this.file, this.record()[key], this, key);
+  }
+
   /** The reader of a field, or undefined when it is absent (or null, as the CLI may print). */
   optional(key: string): JsonReader | undefined {
     const value = this.record()[key];
-    return value === undefined || value === null ? undefined : new JsonReader(this.file, value, pathOf(this.path, key));
+    return value === undefined || value === null ? undefined : new JsonReader(this.file, value, this, key);
   }
 
   required(key: string): JsonReader {
@@ -78,23 +91,32 @@ export class JsonReader {
 
   asArray(): JsonReader[] {
     if (!Array.isArray(this.value)) this.fail(`expected an array, found ${describeValue(this.value)}`);
-    return this.value.map((item, index) => new JsonReader(this.file, item, pathOf(this.path, index)));
+    return this.value.map((item, index) => new JsonReader(this.file, item, this, index));
   }
 
+  // The typed accessors read the value directly and build a child reader only to report an error.
+
   string(key: string): string {
-    return this.required(key).asString();
+    const value = this.record()[key];
+    return typeof value === 'string' ? value : this.required(key).asString();
   }
 
   optionalString(key: string): string | undefined {
-    return this.optional(key)?.asString();
+    const value = this.record()[key];
+    if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+    return this.child(key).asString();
   }
 
   optionalInteger(key: string): number | undefined {
-    return this.optional(key)?.asInteger();
+    const value = this.record()[key];
+    if (value === undefined || value === null) return undefined;
+    return Number.isInteger(value) ? (value as number) : this.child(key).asInteger();
   }
 
   optionalBoolean(key: string): boolean | undefined {
-    return this.optional(key)?.asBoolean();
+    const value = this.record()[key];
+    if (value === undefined || value === null || typeof value === 'boolean') return value ?? undefined;
+    return this.child(key).asBoolean();
   }
 
   /** An array field; an absent one reads as empty, as the CLI omits empty lists at times. */
