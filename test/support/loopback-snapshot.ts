@@ -1,0 +1,33 @@
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HEALTHY } from './app.js';
+
+/**
+ * The bundled healthy example with its endpoint interfaces moved to loopback addresses, so
+ * that probes reach real listeners on this machine and nothing else. Every file stays the
+ * AWS CLI JSON it was; only the interface addresses change.
+ */
+export const LOOPBACK_INTERFACES: Readonly<Record<string, string>> = {
+  '10.0.10.137': '127.0.0.2',
+  '10.0.11.201': '127.0.0.3',
+  '10.0.12.58': '127.0.0.4',
+};
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(entries.map((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)])));
+  return nested.flat();
+}
+
+export async function loopbackSnapshot(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'vpce-doctor-loopback-'));
+  const dir = join(root, 'snapshot');
+  await cp(HEALTHY.dir, dir, { recursive: true });
+  for (const file of await filesUnder(dir)) {
+    let text = await readFile(file, 'utf8');
+    for (const [from, to] of Object.entries(LOOPBACK_INTERFACES)) text = text.split(`"${from}"`).join(`"${to}"`);
+    await writeFile(file, text);
+  }
+  return { dir, remove: () => rm(root, { recursive: true, force: true }) };
+}
