@@ -63,7 +63,8 @@ function fromParsed(parsed: ipaddr.IPv4 | ipaddr.IPv6): IpAddress {
  */
 export function parseIp(text: string): IpAddress | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return fromParsed(ipaddr.IPv4.parse(text));
-  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
+  // A zone id (`fe80::1%eth0`) names a local link, never an address in a VPC.
+  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
   return fromParsed(ipaddr.IPv6.parse(text));
 }
 

@@ -70,8 +70,9 @@ export function formatRanges(ranges: readonly PortRange[]): string {
 
 /** Reads `FROM-TO`, a single port, or a named range (`linux`, `windows`, `nat-gateway`, `nlb`). */
 export function parsePortRange(text: string): PortRange | undefined {
-  const named = NAMED_EPHEMERAL_RANGES[text.toLowerCase()];
-  if (named) return named;
+  const name = text.toLowerCase();
+  // Own keys only: `constructor` or `__proto__` must not read as a range.
+  if (Object.hasOwn(NAMED_EPHEMERAL_RANGES, name)) return NAMED_EPHEMERAL_RANGES[name];
   const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim());
   if (!match) return undefined;
   const from = Number(match[1]);

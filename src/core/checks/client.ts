@@ -2,7 +2,8 @@ import type { EndpointPath } from '../path.js';
 import type { Check, CheckId, Scope } from '../report.js';
 import { formatRange } from '../ports.js';
 import { networkAclOfSubnet } from '../path.js';
-import { missingPathData, networkAclUnknownReason, pathScope, sharesSubnet, type AnalysisContext, type PathCheck } from './context.js';
+import { whyMissing } from '../model.js';
+import { clientSubnetRef, missingPathData, networkAclUnknownReason, pathScope, sharesSubnet, type AnalysisContext, type PathCheck } from './context.js';
 import { networkAclCheck, securityGroupCheck } from './rules.js';
 
 /** The client's side: its security groups outbound and its subnet's NACL both ways. */
@@ -53,22 +54,25 @@ function clientNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   }
   const missing = missingPathData(context.model, path, id, scope, { address: true, acl: false });
   if (missing) return missing;
-  const subnet = context.client.subnet!;
-  const acl = networkAclOfSubnet(context.model, subnet.id, subnet.vpcId);
+  const subnet = clientSubnetRef(context);
+  if (!subnet) {
+    return { id, status: 'unknown', scope, summary: `the subnet of the client ${context.client.address.text} is not known: ${whyMissing(context.model, 'subnets')}`, evidence: [] };
+  }
+  const acl = networkAclOfSubnet(context.model, subnet.subnetId, subnet.vpcId);
   if (!acl) {
-    return { id, status: 'unknown', scope: { ...scope, subnetId: subnet.id }, summary: networkAclUnknownReason(context.model, subnet.id), evidence: [] };
+    return { id, status: 'unknown', scope: { ...scope, subnetId: subnet.subnetId }, summary: networkAclUnknownReason(context.model, subnet.subnetId), evidence: [] };
   }
   const destination = path.address!;
   return networkAclCheck({
     id,
-    scope: { ...scope, subnetId: subnet.id },
+    scope: { ...scope, subnetId: subnet.subnetId },
     acl,
     egress,
     peer: destination,
     ports: egress ? { from: port, to: port } : context.clientEphemeralPorts,
     isReturnRange: !egress,
     traffic: egress
-      ? `tcp ${port} from the client's subnet ${subnet.id} to the endpoint interface ${destination.text}`
+      ? `tcp ${port} from the client's subnet ${subnet.subnetId} to the endpoint interface ${destination.text}`
       : `return traffic from the endpoint interface ${destination.text} to the client's ephemeral ports ${formatRange(context.clientEphemeralPorts)}`,
   });
 }

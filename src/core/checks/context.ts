@@ -36,9 +36,20 @@ export function pathScope(context: AnalysisContext, path: EndpointPath, port: nu
   };
 }
 
+/**
+ * The client's subnet and VPC: its subnet's, else its network interface's, which name them
+ * even when the subnets were not captured.
+ */
+export function clientSubnetRef(context: AnalysisContext): { readonly subnetId: string; readonly vpcId: string } | undefined {
+  const { subnet, networkInterface } = context.client;
+  if (subnet) return { subnetId: subnet.id, vpcId: subnet.vpcId };
+  return networkInterface ? { subnetId: networkInterface.subnetId, vpcId: networkInterface.vpcId } : undefined;
+}
+
 /** True when client and endpoint interface share a subnet, so no NACL is crossed. */
 export function sharesSubnet(context: AnalysisContext, path: EndpointPath): boolean {
-  return context.client.subnet !== undefined && context.client.subnet.id === path.subnetId;
+  const client = clientSubnetRef(context);
+  return client !== undefined && client.subnetId === path.subnetId;
 }
 
 /** Why the NACL of a subnet is not at hand: not captured at all, or no association. */
@@ -66,11 +77,33 @@ export function missingPathData(
       : whyMissing(model, 'networkInterfaces');
     return { id, status: 'unknown', scope, summary, evidence: [] };
   }
-  if (needs.address && !path.address) {
-    return { id, status: 'fail', scope, summary: `the endpoint interface ${eni.id} has no address of the client's IP family`, evidence: [] };
+  if (needs.address) {
+    const mismatch = addressFamilyMismatch(path, id, scope);
+    if (mismatch) return mismatch;
   }
   if (needs.acl && !path.networkAcl) {
     return { id, status: 'unknown', scope, summary: networkAclUnknownReason(model, path.subnetId), evidence: [] };
   }
   return undefined;
+}
+
+/**
+ * `fail` when the endpoint interface has no address of the client's IP family: an IPv6
+ * client cannot reach an IPv4-only endpoint, whatever the rules say.
+ */
+export function addressFamilyMismatch(path: EndpointPath, id: CheckId, scope: Scope): Check | undefined {
+  const eni = path.networkInterface;
+  if (!eni || path.address) return undefined;
+  const family = eni.privateIps.length > 0 ? 'IPv6' : 'IPv4';
+  return {
+    id,
+    status: 'fail',
+    scope,
+    summary: `the endpoint interface ${eni.id} has no ${family} address, so a client connecting over ${family} cannot reach it`,
+    evidence: [],
+    remediation: {
+      summary: 'make the endpoint dual-stack (its subnets need IPv6 CIDRs), or connect over the family it has',
+      actions: [{ kind: 'manual', text: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${scope.endpointId} --ip-address-type dualstack` }],
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { EndpointPath } from '../path.js';
 import type { Check } from '../report.js';
 import { formatRange } from '../ports.js';
-import { missingPathData, pathScope, sharesSubnet, type AnalysisContext, type EndpointCheck, type PathCheck } from './context.js';
+import { addressFamilyMismatch, missingPathData, pathScope, sharesSubnet, type AnalysisContext, type EndpointCheck, type PathCheck } from './context.js';
 import { networkAclCheck, securityGroupCheck } from './rules.js';
 import { endpointServiceOwner, serviceIdOf } from '../service.js';
 
@@ -39,10 +39,27 @@ export const checkEndpointState: EndpointCheck = (context) => {
     };
   }
   if (state !== 'available') {
-    return { id: 'endpoint.state', status: 'fail', scope, summary: `${endpoint.id} is ${endpoint.state}, not available`, evidence: [stateEvidence] };
+    return {
+      id: 'endpoint.state',
+      status: 'fail',
+      scope,
+      summary: `${endpoint.id} is ${endpoint.state}, not available`,
+      evidence: [stateEvidence],
+      remediation: {
+        summary: state === 'pending' ? 'wait for the endpoint to become available' : 'recreate the endpoint, or ask the service provider why the connection is not accepted',
+        actions: [{ kind: 'manual', text: `aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ${endpoint.id} --query 'VpcEndpoints[0].[State,LastError]'` }],
+      },
+    };
   }
   if (endpoint.networkInterfaceIds.length === 0) {
-    return { id: 'endpoint.state', status: 'fail', scope, summary: `${endpoint.id} is available but has no network interface (no subnet selected)`, evidence: [stateEvidence] };
+    return {
+      id: 'endpoint.state',
+      status: 'fail',
+      scope,
+      summary: `${endpoint.id} is available but has no network interface (no subnet selected)`,
+      evidence: [stateEvidence],
+      remediation: { summary: 'add a subnet in each AZ the clients use', actions: [{ kind: 'manual', text: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${endpoint.id} --add-subnet-ids SUBNET_ID` }] },
+    };
   }
   const owner = endpointServiceOwner(endpoint.serviceName) === 'aws' ? 'an AWS service' : 'a customer endpoint service';
   return { id: 'endpoint.state', status: 'pass', scope, summary: `${endpoint.id} is an available interface endpoint for ${owner} (${endpoint.serviceName})`, evidence: [stateEvidence] };
@@ -50,9 +67,12 @@ export const checkEndpointState: EndpointCheck = (context) => {
 
 export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, port) => {
   const { client } = context;
+  const scope = pathScope(context, path, port);
+  const mismatch = addressFamilyMismatch(path, 'endpoint.sg.inbound', scope);
+  if (mismatch) return mismatch;
   return securityGroupCheck(context.model, {
     id: 'endpoint.sg.inbound',
-    scope: pathScope(context, path, port),
+    scope,
     groupIds: path.securityGroupIds,
     direction: 'ingress',
     port,

@@ -66,7 +66,14 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
   const scope = { ...spec.scope, securityGroupIds: [...spec.groupIds] };
   const groups = spec.groupIds.join(', ');
   if (spec.groupIds.length === 0) {
-    return { id: spec.id, status: 'fail', scope, summary: `no security group is attached, so nothing allows ${spec.traffic}`, evidence: [] };
+    return {
+      id: spec.id,
+      status: 'fail',
+      scope,
+      summary: `no security group is attached, so nothing allows ${spec.traffic}`,
+      evidence: [],
+      remediation: { summary: 'attach a security group that allows it', actions: [{ kind: 'manual', text: `attach a security group allowing ${spec.traffic} (for an endpoint: aws ec2 modify-vpc-endpoint --add-security-group-ids SG_ID)` }] },
+    };
   }
   const evaluation = evaluateSecurityGroups(model, {
     groupIds: spec.groupIds,
