@@ -13,6 +13,7 @@ export const PROBLEMS = {
   'invalid-ephemeral-ports': { status: 400, title: 'The client ephemeral port range is malformed' },
   'invalid-client': { status: 400, title: 'The client is not given, or given inconsistently' },
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  'invalid-url': { status: 400, title: 'The URL cannot be decoded or a path segment is too long' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
   'probe-target-forbidden': { status: 403, title: 'The probe target is not an interface of this endpoint on an allowed port' },
   'endpoint-not-found': { status: 404, title: 'No interface endpoint with this id in the data' },

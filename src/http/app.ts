@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -8,7 +9,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { httpMetricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requireBearerToken } from './plugins/auth.js';
-import { ProblemError, registerProblemHandlers } from './problem.js';
+import { classifyError, ProblemError, registerProblemHandlers, sendProblem } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
@@ -42,12 +43,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    // A URL fastify cannot even route still gets a problem+json answer.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, classifyError(error)),
     routerOptions: { maxParamLength: 200 },
     // Requests arriving on kept-alive connections during shutdown get our problem+json 503.
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Query strings and paths are text, so their numbers and booleans are coerced; a JSON body
+  // says what it means, so `"port": true` or `"port": "443"` is refused, not read as 1 or 443.
+  const textParts = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
+  const jsonBodies = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? jsonBodies : textParts).compile(schema));
   // A JSON API: any other body is 415, not a string for the schema to trip over.
   app.removeContentTypeParser(['text/plain']);
   app.addHook('onSend', async (request, reply) => {

@@ -80,6 +80,8 @@ export interface ClassifiedError {
 }
 
 const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_BAD_URL: 'invalid-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'invalid-url',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',

@@ -245,3 +245,30 @@ describe('shutdown', () => {
     }
   });
 });
+
+describe('bugs found by the fuzz test', () => {
+  it('answers an undecodable URL or an overlong path segment with problem+json', async () => {
+    await problem(await app.inject({ method: 'GET', url: '/v1/endpoints/%zz' }), 400, 'invalid-url');
+    await problem(await app.inject({ method: 'GET', url: `/v1/endpoints/vpce-${'a'.repeat(201)}` }), 400, 'invalid-url');
+  });
+
+  it('refuses a JSON body whose types are wrong instead of coercing them', async () => {
+    const url = `/v1/endpoints/${HEALTHY.endpointId}/analyses`;
+    await problem(await app.inject({ method: 'POST', url, payload: { client: { ip: HEALTHY.clientIp }, port: true } }), 400, 'invalid-port');
+    await problem(await app.inject({ method: 'POST', url, payload: { client: { ip: HEALTHY.clientIp }, port: '443' } }), 400, 'invalid-port');
+    await problem(await app.inject({ method: 'POST', url, payload: { client: { ip: [HEALTHY.clientIp] } } }), 400, 'invalid-ip');
+  });
+
+  it('reads named ephemeral ranges from own keys only: constructor is no range', async () => {
+    const body = await problem(
+      await app.inject({ method: 'GET', url: `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&clientEphemeralPorts=constructor` }),
+      400,
+      'invalid-ephemeral-ports',
+    );
+    assert.equal(body['invalid-params']![0]!.name, 'query.clientEphemeralPorts');
+  });
+
+  it('refuses an IPv6 address with a zone id', async () => {
+    await problem(await app.inject({ method: 'GET', url: `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=fe80::1%25eth0` }), 400, 'invalid-ip');
+  });
+});

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HEALTHY } from '../support/app.js';
+
+/**
+ * The real process (`node --import tsx src/server.ts`) on 127.0.0.1: SIGTERM during
+ * requests lets every in-flight request finish with its 200, takes no new work (/readyz is
+ * never 200 again), and exits 0 within the configured bound; an invalid configuration
+ * exits 2 naming every problem.
+ */
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const HOST = '127.0.0.1';
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+const TEST_TIMEOUT = 180_000;
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  readonly output: () => string;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** The server with only the variables given: nothing from the caller's configuration leaks in. */
+function startServer(variables: Record<string, string>): Server {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(VPCE_DOCTOR_|NODE_TEST_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
+    env[name] = value;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => `stdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}` };
+}
+
+function stopServer(server: Server): void {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+}
+
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Collects a response; rejects when the connection fails or is reset. */
+function answerOf(request: http.ClientRequest): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.once('error', reject);
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+  });
+}
+
+/** A GET on a connection of its own. */
+function get(port: number, path: string): Promise<Answer> {
+  const request = http.request({ host: HOST, port, path, method: 'GET', agent: false });
+  const answer = answerOf(request);
+  request.end();
+  return answer;
+}
+
+async function waitUntilReady(server: Server, port: number): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) assert.fail(`the server exited with ${server.child.exitCode} before it was ready\n${server.output()}`);
+    try {
+      const answer = await get(port, '/readyz');
+      if (answer.status === 200) return;
+      last = `${answer.status} ${answer.body}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(200);
+  }
+  assert.fail(`/readyz never answered 200 (last: ${last})\n${server.output()}`);
+}
+
+/**
+ * An idle keep-alive connection: the server closes it when it starts to stop (Node's
+ * server.close() closes idle connections), which tells the test that the signal has
+ * been handled without any timing guess.
+ */
+async function idleKeepAliveConnection(port: number): Promise<{ readonly closed: Promise<unknown>; readonly socket: net.Socket }> {
+  const socket = net.connect(port, HOST);
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  await once(socket, 'connect');
+  let received = '';
+  const answered = new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.includes('{"status":"ok"}')) resolve();
+    });
+  });
+  socket.write(`GET /healthz HTTP/1.1\r\nHost: ${HOST}\r\nConnection: keep-alive\r\n\r\n`);
+  await within(answered, 30_000, 'GET /healthz on the keep-alive connection');
+  assert.match(received, /^HTTP\/1\.1 200/);
+  return { closed, socket };
+}
+
+interface InFlight {
+  /** The server has parsed the request and run its onRequest hooks: it answered 100 Continue. */
+  readonly accepted: Promise<void>;
+  readonly answer: Promise<Answer>;
+  readonly done: () => boolean;
+  /** For a request whose body is held back: send the rest now. */
+  readonly finish: () => void;
+}
+
+/**
+ * A request sent with `Expect: 100-continue`: Node's server writes the 100 and runs the
+ * request handler in the same tick, so once the client sees the 100 the request is past
+ * routing and the shutdown check, however the signal races with it.
+ */
+function inFlight(port: number, options: { method: 'GET' | 'POST'; path: string; body?: string }): InFlight {
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const headers: http.OutgoingHttpHeaders = { expect: '100-continue' };
+  if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(body.length) });
+  const request = http.request({ host: HOST, port, path: options.path, method: options.method, agent: false, headers });
+  let done = false;
+  const answer = answerOf(request).finally(() => (done = true));
+  const accepted = new Promise<void>((resolve, reject) => {
+    request.once('continue', () => resolve());
+    request.once('error', reject);
+    // A response without a 100 first: the request was answered without being accepted.
+    request.once('response', (response) => reject(new Error(`${options.method} ${options.path} answered ${response.statusCode} before 100 Continue`)));
+  });
+  // The rejection, if any, is asserted through `answer` or `accepted`; never unhandled here.
+  accepted.catch(() => undefined);
+  answer.catch(() => undefined);
+  if (body) {
+    request.flushHeaders();
+    // Half the body after the 100; the rest only when the test says so: until then the
+    // request is certainly in flight.
+    void accepted.then(() => request.write(body.subarray(0, Math.floor(body.length / 2))), () => undefined);
+    return { accepted, answer, done: () => done, finish: () => request.end(body.subarray(Math.floor(body.length / 2))) };
+  }
+  request.end();
+  return { accepted, answer, done: () => done, finish: () => undefined };
+}
+
+/** /readyz after the signal: refused, reset or 503, never 200. */
+async function probeReadyz(port: number): Promise<string> {
+  try {
+    const answer = await get(port, '/readyz');
+    assert.notEqual(answer.status, 200, `/readyz answered 200 after SIGTERM: ${answer.body}`);
+    assert.equal(answer.status, 503, `/readyz answered ${answer.status} after SIGTERM: ${answer.body}`);
+    return '503';
+  } catch (error) {
+    if (error instanceof assert.AssertionError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    assert.ok(code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE', `unexpected failure of /readyz after SIGTERM: ${String(error)}`);
+    return code;
+  }
+}
+
+describe('the server process', () => {
+  it('finishes in-flight requests on SIGTERM, takes no new work, and exits 0 within the bound', { timeout: TEST_TIMEOUT }, async (t) => {
+    const port = await freePort();
+    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'warn', VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    const sockets: net.Socket[] = [];
+    try {
+      await waitUntilReady(server, port);
+      const idle = await idleKeepAliveConnection(port);
+      sockets.push(idle.socket);
+
+      // 4 POSTs held mid-body (in flight whatever the timing), then 20 GETs that each reload
+      // the snapshot (refresh=true); the signal follows as soon as the server has them all.
+      const posts = Array.from({ length: 4 }, () =>
+        inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses?refresh=true`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }) }),
+      );
+      await within(Promise.all(posts.map((request) => request.accepted)), 60_000, 'the server accepting the 4 POSTs');
+      const analysisPath = `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&refresh=true`;
+      const gets = Array.from({ length: 20 }, () => inFlight(port, { method: 'GET', path: analysisPath }));
+      const all = [...gets, ...posts];
+      await within(Promise.all(gets.map((request) => request.accepted)), 60_000, 'the server accepting the 20 GETs');
+
+      const pendingAtSignal = all.filter((request) => !request.done()).length;
+      const signalledAt = Date.now();
+      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+
+      // The server has begun to stop once it drops the idle connection.
+      await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
+      const probes = [await probeReadyz(port), await probeReadyz(port)];
+
+      for (const post of posts) post.finish();
+      const answers = await within(Promise.all(all.map((request) => request.answer)), 60_000, 'the in-flight requests finishing');
+      for (const [index, answer] of answers.entries()) {
+        assert.equal(answer.status, 200, `in-flight request ${index} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+        const report = JSON.parse(answer.body) as { endpoint?: { id?: string }; verdict?: string };
+        assert.equal(report.endpoint?.id, HEALTHY.endpointId);
+        assert.equal(report.verdict, 'reachable');
+      }
+
+      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
+      // closeWithGrace exits 1 when the bound passes; a generous wall-clock check on top.
+      assert.ok(Date.now() - signalledAt < SHUTDOWN_TIMEOUT_MS + 20_000, `the process took ${Date.now() - signalledAt} ms to exit`);
+      probes.push(await probeReadyz(port));
+      t.diagnostic(`${pendingAtSignal} of ${all.length} requests in flight at SIGTERM (4 held mid-body); /readyz after it: ${probes.join(', ')}`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      stopServer(server);
+    }
+  });
+
+  it('exits 2 naming every problem when the configuration is invalid', { timeout: TEST_TIMEOUT }, async () => {
+    const server = startServer({ PORT: 'abc', LOG_LEVEL: 'loud', HOST });
+    try {
+      const exit = await within(server.exited, 90_000, 'the process exiting on an invalid configuration');
+      const output = server.output();
+      assert.deepEqual(exit, { code: 2, signal: null }, output);
+      const stderr = output.slice(output.indexOf('stderr:\n'));
+      assert.match(stderr, /PORT\b.*"abc"/, output);
+      assert.match(stderr, /LOG_LEVEL\b.*"loud"/, output);
+    } finally {
+      stopServer(server);
+    }
+  });
+});
