@@ -27,7 +27,7 @@ export async function checkEndpointDns(names: readonly string[], interfaces: rea
   return Promise.all(
     names.map(async (name) => {
       const zone = zoneOf(name, zones);
-      const expected = (zone ? ipv4.filter((eni) => eni.availabilityZone === zone) : ipv4).map((eni) => eni.address).sort();
+      const expected = [...new Set((zone ? ipv4.filter((eni) => eni.availabilityZone === zone) : ipv4).map((eni) => eni.address))].sort();
       try {
         const answers = (await resolve(name)).sort();
         return { name, kind: zone ? 'zonal' : 'regional', expected, answers, matches: answers.join() === expected.join() };

@@ -29,11 +29,28 @@ export interface ProbeTarget {
 
 const NEVER_DIALLED = new Set(['linkLocal', 'multicast', 'unspecified', 'broadcast', 'reserved']);
 
+/** The instance metadata service's IPv6 address on Nitro instances. */
+const METADATA_IPV6 = ipaddr.IPv6.parse('fd00:ec2::254');
+
+/** The IPv4 address an IPv6 one carries in its low 32 bits (NAT64, IPv4-compatible). */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 {
+  const bytes = address.toByteArray();
+  return new ipaddr.IPv4(bytes.slice(12));
+}
+
 /** True for an address the prober refuses whatever the data says. */
 export function isForbiddenAddress(text: string): boolean {
   if (!ipaddr.isValid(text)) return true;
   const parsed = ipaddr.process(text);
-  return NEVER_DIALLED.has(parsed.range());
+  if (NEVER_DIALLED.has(parsed.range())) return true;
+  if (parsed.kind() === 'ipv6') {
+    const ipv6 = parsed as ipaddr.IPv6;
+    if (ipv6.toNormalizedString() === METADATA_IPV6.toNormalizedString()) return true;
+    // 64:ff9b::a9fe:a9fe and ::a9fe:a9fe reach 169.254.169.254 through translation.
+    const translated = ipv6.range() === 'rfc6052' || ipv6.toByteArray().slice(0, 12).every((byte) => byte === 0);
+    if (translated && NEVER_DIALLED.has(embeddedIpv4(ipv6).range())) return true;
+  }
+  return false;
 }
 
 /** The endpoint's interfaces and their private IPs, as discovered: the only dialable addresses. */

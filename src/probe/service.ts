@@ -73,7 +73,9 @@ export class ProbeService {
     const endpoint = this.endpoint(model, endpointId);
     const { ports, results } = await this.observe(model, endpointId, request);
     const open = results.filter((result) => result.outcome === 'open').length;
-    const dns = request.dns ? await checkEndpointDns(endpoint.dnsNames, results, this.options.resolver ?? systemResolver) : undefined;
+    // The names must answer every interface of the endpoint, whichever were probed.
+    const interfaces = endpointInterfaceTargets(model, endpoint);
+    const dns = request.dns ? await checkEndpointDns(endpoint.dnsNames, interfaces, this.options.resolver ?? systemResolver) : undefined;
     const report: ProbeReport = {
       endpointId,
       ports,

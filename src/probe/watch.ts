@@ -16,7 +16,11 @@ export interface WatchOptions {
 
 export class WatchList {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped on every start and stop, so a round that outlives a restart does not reschedule. */
+  private generation = 0;
   private running = false;
+  /** Endpoints whose round is under way: a round never overlaps the previous one of its endpoint. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly options: WatchOptions) {}
 
@@ -27,15 +31,22 @@ export class WatchList {
     return first ? jitter : this.options.intervalMs + jitter;
   }
 
-  private schedule(endpointId: string, first: boolean): void {
-    if (!this.running) return;
+  private schedule(endpointId: string, first: boolean, generation: number): void {
+    if (!this.running || generation !== this.generation) return;
     const timer = setTimeout(async () => {
+      if (this.inFlight.has(endpointId)) {
+        this.schedule(endpointId, false, generation);
+        return;
+      }
+      this.inFlight.add(endpointId);
       try {
         await this.options.probe(endpointId);
       } catch (error) {
         this.options.onError?.(endpointId, error);
+      } finally {
+        this.inFlight.delete(endpointId);
       }
-      this.schedule(endpointId, false);
+      this.schedule(endpointId, false, generation);
     }, this.delay(first));
     timer.unref();
     this.timers.set(endpointId, timer);
@@ -44,11 +55,13 @@ export class WatchList {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const endpointId of this.options.endpointIds) this.schedule(endpointId, true);
+    this.generation++;
+    for (const endpointId of this.options.endpointIds) this.schedule(endpointId, true, this.generation);
   }
 
   stop(): void {
     this.running = false;
+    this.generation++;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
