@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
  * The TypeScript types below are derived from it, so the shape cannot drift.
  */
 
-export const CHECK_IDS = [
+export const CONSUMER_CHECK_IDS = [
   'endpoint.state',
   'endpoint.sg.inbound',
   'endpoint.nacl.inbound',
@@ -13,6 +13,9 @@ export const CHECK_IDS = [
   'client.sg.outbound',
   'client.nacl.outbound',
   'client.nacl.inbound',
+] as const;
+
+export const PROVIDER_CHECK_IDS = [
   'service.listener',
   'nlb.sg.inbound',
   'nlb.sg.outbound',
@@ -20,8 +23,9 @@ export const CHECK_IDS = [
   'target.nacl.inbound',
   'target.nacl.outbound',
   'target.health',
-  'probe.tcp',
 ] as const;
+
+export const CHECK_IDS = [...CONSUMER_CHECK_IDS, ...PROVIDER_CHECK_IDS, 'probe.tcp'] as const;
 
 export const CheckIdSchema = Type.Enum(CHECK_IDS);
 export type CheckId = (typeof CHECK_IDS)[number];

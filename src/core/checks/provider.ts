@@ -2,7 +2,7 @@ import { whyMissing, type Listener, type TargetGroup } from '../model.js';
 import type { EndpointPath } from '../path.js';
 import { formatRange, type PortRange } from '../ports.js';
 import { TCP_LISTENER_PROTOCOLS, targetsOf, type LoadBalancerNode, type ProviderTarget, type ProviderView } from '../provider.js';
-import type { Check, CheckId, Scope } from '../report.js';
+import { PROVIDER_CHECK_IDS, type Check, type CheckId, type Scope } from '../report.js';
 import { evaluateSecurityGroups } from '../sg.js';
 import { networkAclOfSubnet } from '../path.js';
 import { pathScope, networkAclUnknownReason, type AnalysisContext, type PathCheck } from './context.js';
@@ -24,16 +24,6 @@ function providerUnseen(context: AnalysisContext, id: CheckId, scope: Scope): Ch
   if (context.provider.kind === 'not-visible') return { id, status: 'unknown', scope, summary: context.provider.reason, evidence: [] };
   return { id, status: 'not_applicable', scope, summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS`, evidence: [] };
 }
-
-export const PROVIDER_CHECK_IDS: readonly CheckId[] = [
-  'service.listener',
-  'nlb.sg.inbound',
-  'nlb.sg.outbound',
-  'target.sg.inbound',
-  'target.nacl.inbound',
-  'target.nacl.outbound',
-  'target.health',
-];
 
 /**
  * Without a visible NLB the provider checks say the same for every endpoint interface, so
