@@ -8,6 +8,15 @@
  * client; NACLs range from allow-all to tiered, partial-ephemeral and blocking, so that
  * analyses take passing, warning and failing paths alike.
  *
+ * The customer endpoint services (`com.amazonaws.vpce.<region>.vpce-svc-…`) the endpoints
+ * use get a provider side in provider VPCs of the same account: the service configuration,
+ * an internal NLB (nodes in one subnet per AZ, AZs matched by AZ id), its listeners,
+ * attributes, target groups and target health, the targets' ENIs, instances, security
+ * groups and subnet NACLs. Its configurations are mixed the same way, from right to the
+ * classic mistakes (a target SG that admits the consumers' CIDRs instead of the NLB, a
+ * forgotten health-check port or return path, a missing listener), so that provider checks
+ * pass, warn and fail too.
+ *
  *     npx tsx bench/generate-snapshot.ts OUT_DIR [--json] [--endpoints=N ...]
  *
  * prints a one-line summary, or with `--json` the `GeneratedSnapshot` as one JSON line.
@@ -19,7 +28,7 @@ import { pathToFileURL } from 'node:url';
 export interface LargeSnapshotOptions {
   /** Interface endpoints, each with one ENI per AZ. */
   endpoints: number;
-  /** Security groups in all (endpoint, client and other groups). */
+  /** Security groups of the consumer side (endpoint, client and other groups); the provider side adds its own. */
   securityGroups: number;
   /** Rules (sources) per security group, inbound and outbound together. */
   rulesPerGroup: number;
@@ -33,6 +42,11 @@ export interface LargeSnapshotOptions {
   seed: number;
   /** Availability zones used (1-6): us-east-1a, us-east-1b, ... */
   azs: number;
+  /**
+   * Customer services given a provider side, in order of first use by an endpoint;
+   * -1 (the default): all of them, 0: none (the snapshot of the consumer account alone).
+   */
+  providerServices: number;
 }
 
 export const BENCH_SNAPSHOT_DEFAULTS: LargeSnapshotOptions = Object.freeze({
@@ -45,6 +59,7 @@ export const BENCH_SNAPSHOT_DEFAULTS: LargeSnapshotOptions = Object.freeze({
   clients: 200,
   seed: 42,
   azs: 3,
+  providerServices: -1,
 });
 
 export interface GeneratedSnapshot {
@@ -57,6 +72,8 @@ export interface GeneratedSnapshot {
   files: string[];
   /** Bytes written, all files together. */
   bytes: number;
+  /** The customer services given a provider side (service names, as endpoints name them). */
+  providerServiceNames: string[];
 }
 
 const REGION = 'us-east-1';
@@ -165,9 +182,15 @@ class Random {
 
 /** AWS resource ids: prefix + 17 lowercase hex digits (the long form starts with 0), never reused. */
 class Ids {
-  private readonly used = new Set<string>();
+  constructor(
+    private readonly random: Random,
+    private readonly used = new Set<string>(),
+  ) {}
 
-  constructor(private readonly random: Random) {}
+  /** Ids from another stream, never one this source made or makes. */
+  fork(random: Random): Ids {
+    return new Ids(random, this.used);
+  }
 
   make(prefix: string): string {
     for (;;) {
@@ -301,6 +324,46 @@ function usable(prefix: number): number {
   return 2 ** (32 - prefix) - 5; // AWS reserves the first four addresses and the last one
 }
 
+/**
+ * Sizes the VPC's subnets (/24 or larger, with room to spare for the ENIs planned) and lays
+ * them out from its start; returns the longest VPC prefix (at most /16) that holds them.
+ */
+function packSubnets(vpc: Vpc, random: Random): number {
+  for (const subnet of vpc.subnets) {
+    subnet.prefix = 24;
+    while (usable(subnet.prefix) < Math.ceil(subnet.planned * 1.25) + 8) subnet.prefix--;
+    if (subnet.prefix < 8) throw new RangeError('too many network interfaces for one subnet');
+  }
+  let offset = 0;
+  const bySize = [...vpc.subnets].sort((a, b) => a.prefix - b.prefix);
+  const offsets = new Map<Subnet, number>();
+  for (const subnet of bySize) {
+    const size = 2 ** (32 - subnet.prefix);
+    offset = Math.ceil(offset / size) * size + (random.chance(0.3) ? size : 0);
+    offsets.set(subnet, offset);
+    offset += size;
+  }
+  let prefix = 16;
+  while (2 ** (32 - prefix) < offset) prefix--;
+  vpc.subnets.forEach((subnet) => (subnet.base = offsets.get(subnet)!)); // relative for now
+  return prefix;
+}
+
+/** Puts a packed VPC at its address and picks each subnet's address permutation. */
+function placeVpc(vpc: Vpc, base: number, prefix: number, random: Random): void {
+  vpc.base = base;
+  vpc.prefix = prefix;
+  vpc.cidr = cidr(base, prefix);
+  for (const subnet of vpc.subnets) {
+    subnet.base += base;
+    const size = usable(subnet.prefix);
+    let stride = random.int(1, size - 1) | 1;
+    while (gcd(stride, size) !== 1) stride++;
+    subnet.stride = stride;
+    subnet.start = random.int(0, size - 1);
+  }
+}
+
 function allocateIp(subnet: Subnet): string {
   const size = usable(subnet.prefix);
   if (subnet.allocated >= size) throw new Error(`subnet ${subnet.id} is full`);
@@ -370,7 +433,10 @@ function options(overrides: Partial<LargeSnapshotOptions> | undefined): LargeSna
     (merged as unknown as Record<string, number>)[key] = value as number;
   }
   for (const [key, value] of Object.entries(merged)) {
-    if (!Number.isSafeInteger(value) || (key !== 'seed' && value < 0)) throw new RangeError(`snapshot option ${key} must be a non-negative integer, got ${String(value)}`);
+    const minimum = key === 'seed' ? -Infinity : key === 'providerServices' ? -1 : 0;
+    if (!Number.isSafeInteger(value) || value < minimum) {
+      throw new RangeError(`snapshot option ${key} must be ${minimum === -Infinity ? 'an integer' : `an integer of at least ${minimum}`}, got ${String(value)}`);
+    }
   }
   if (merged.securityGroups < 1) throw new RangeError('snapshot option securityGroups must be at least 1');
   if (merged.azs < 1 || merged.azs > MAX_AZS) throw new RangeError(`snapshot option azs must be 1-${MAX_AZS}`);
@@ -504,8 +570,13 @@ function ruleNumbers(random: Random, count: number): number[] {
 }
 
 function naclEntries(random: Random, profile: NaclProfile, vpc: Vpc, vpcs: readonly Vpc[], total: number): NaclEntry[] {
+  return naclEntriesAround(random, profile, (egress) => decisiveNaclEntries(random, profile, vpc, egress), vpcs, total);
+}
+
+/** `total` entries: the decisive ones of each direction among fillers that cannot decide the path. */
+function naclEntriesAround(random: Random, profile: NaclProfile, decisiveOf: (egress: boolean) => Placed[], vpcs: readonly Vpc[], total: number): NaclEntry[] {
   const direction = (egress: boolean, count: number): NaclEntry[] => {
-    const decisive = decisiveNaclEntries(random, profile, vpc, egress).slice(0, count);
+    const decisive = decisiveOf(egress).slice(0, count);
     if (profile !== 'blocking' && count > decisive.length && random.chance(0.15)) {
       // A one-off deny of a small range of some VPC: a few pairs fail on it.
       const target = random.pick(vpcs);
@@ -780,6 +851,845 @@ function securityGroupJson(ctx: RuleContext, rulesPerGroup: number): unknown {
   };
 }
 
+// ---------------------------------------------------------------- the provider side
+
+const PROVIDER_VPC_NAMES = ['platform-services', 'partner-apis', 'data-services'];
+const SERVICES_PER_PROVIDER_VPC = 20;
+const PROVIDER_APP_GROUPS = 3;
+const PROVIDER_APPS = ['inventory', 'orders', 'billing', 'ledger', 'search', 'identity', 'catalog', 'pricing', 'shipping', 'reports', 'notify', 'payments', 'fraud', 'quotes', 'profiles', 'media'];
+const PROVIDER_KINDS = ['api', 'svc', 'gw', 'grpc', 'edge'];
+/** 443 or above 1023, so that the NACL fillers (low ports other than 443) never decide them. */
+const TARGET_PORTS: ReadonlyArray<readonly [number, number]> = [
+  [443, 3],
+  [8443, 4],
+  [8080, 3],
+  [9443, 1],
+  [8000, 1],
+  [3000, 1],
+];
+const HEALTH_CHECK_PORTS = [8080, 8081, 9000, 10254, 8086, 9901];
+const SECOND_LISTENER_PORTS = [8443, 9443];
+const SECOND_TARGET_PORTS = [8444, 9444, 10443];
+const INSTANCE_TYPES = ['m6i.large', 'm6i.xlarge', 'c6i.large', 'c7g.large', 't3.medium', 'r6i.large'];
+/** The hosted zone of NLB DNS names in us-east-1. */
+const NLB_HOSTED_ZONE = 'Z26RNL4JYFTOTI';
+/** The account that requests Fargate task ENIs. */
+const FARGATE_REQUESTER = '578734482556';
+
+type NlbIngress = 'consumers' | 'corp' | 'subset' | 'provider-only';
+type NlbEgress = 'all' | 'targets-sg' | 'vpc' | 'listener-ports';
+type TargetIngress = 'nlb-sg' | 'nlb-subnets' | 'vpc' | 'consumers';
+
+interface ProviderVpc {
+  vpc: Vpc;
+  /** One per AZ: the NLB nodes. */
+  nlbSubnets: Subnet[];
+  /** Subnet groups (one subnet per AZ) of the targets. */
+  appGroups: Subnet[][];
+  /** Attached to most targets: ssh, monitoring and ping, never a target port. */
+  baselineSgId: string;
+}
+
+interface ProviderTargetPlan {
+  /** None for an ip target that is an ECS (Fargate) task. */
+  instanceId?: string;
+  eniId: string;
+  subnet: Subnet;
+  ip: string;
+  sgIds: string[];
+  launched: string;
+}
+
+interface TargetGroupPlan {
+  name: string;
+  arn: string;
+  port: number;
+  healthCheckPort: 'traffic-port' | number;
+  healthCheckProtocol: 'TCP' | 'HTTP';
+  /** The configuration stops health checks (SG or NLB egress): every target is unhealthy. */
+  healthChecksBlocked: boolean;
+}
+
+interface ListenerPlan {
+  arn: string;
+  port: number;
+  protocol: 'TCP' | 'TLS';
+  targetGroup: TargetGroupPlan;
+}
+
+interface ProviderServicePlan {
+  serviceName: string;
+  serviceId: string;
+  app: string;
+  pv: ProviderVpc;
+  lbName: string;
+  lbId: string;
+  lbArn: string;
+  created: string;
+  nlbSgId?: string;
+  targetSgId: string;
+  enforce: 'on' | 'off';
+  crossZone: boolean;
+  acceptanceRequired: boolean;
+  /** The consumer VPCs whose endpoints use the service. */
+  consumers: Vpc[];
+  nodes: Array<{ subnet: Subnet; eniId: string; ip: string }>;
+  targetType: 'instance' | 'ip';
+  targets: ProviderTargetPlan[];
+  targetGroups: TargetGroupPlan[];
+  listeners: ListenerPlan[];
+  nlbIngress: NlbIngress;
+  nlbEgress: NlbEgress;
+  nlbEgressForgetsHealthCheck: boolean;
+  targetIngress: TargetIngress;
+  targetForgetsHealthCheck: boolean;
+  instanceType: string;
+}
+
+interface ProviderInputs {
+  opts: LargeSnapshotOptions;
+  rng: (label: string) => Random;
+  ids: Ids;
+  azs: readonly Az[];
+  consumerVpcs: readonly Vpc[];
+  /** The addresses of 10.0.0.0/8 the consumer VPCs take (from its start), and their spacing. */
+  consumerSpan: number;
+  consumerSpacing: number;
+  /** Customer service name -> the consumer VPCs of its endpoints, both in order of first use. */
+  usage: ReadonlyMap<string, readonly Vpc[]>;
+  safePrefixLists: readonly PrefixListPlan[];
+  subnetGroup: (vpc: Vpc, kind: string, group: number, idSource: Ids) => Subnet[];
+}
+
+type InterfaceJson = { NetworkInterfaceId: string } & Record<string, unknown>;
+
+interface ProviderSide {
+  services: ProviderServicePlan[];
+  subnets: Subnet[];
+  securityGroups: Array<{ GroupId: string } & Record<string, unknown>>;
+  networkInterfaces: InterfaceJson[];
+  reservations: unknown[];
+  networkAcls: unknown[];
+}
+
+/** Adds a source to a permission unless it is there already (AWS refuses duplicates). */
+function addRange(p: IpPermission, block: string, description?: string): void {
+  if (p.IpRanges.some((range) => range.CidrIp === block)) return;
+  p.IpRanges.push(description ? { CidrIp: block, Description: description } : { CidrIp: block });
+}
+
+function addGroupPair(p: IpPermission, groupId: string, description?: string): void {
+  if (p.UserIdGroupPairs.some((pair) => pair.GroupId === groupId)) return;
+  p.UserIdGroupPairs.push(description ? { Description: description, UserId: ACCOUNT, GroupId: groupId } : { UserId: ACCOUNT, GroupId: groupId });
+}
+
+/** The permissions of one direction, one per protocol and port range, as the CLI groups them. */
+class Permissions {
+  private readonly byKey = new Map<string, IpPermission>();
+
+  get(protocol: string, from?: number, to?: number): IpPermission {
+    const candidate = permission(protocol, from, to);
+    const key = permissionKey(candidate);
+    const existing = this.byKey.get(key);
+    if (existing) return existing;
+    this.byKey.set(key, candidate);
+    return candidate;
+  }
+
+  list(): IpPermission[] {
+    return [...this.byKey.values()];
+  }
+}
+
+/**
+ * The entries that decide the provider path in a target subnet's ACL, one direction;
+ * `variant` (0-2, one per ACL) says how a blocking ACL blocks.
+ */
+function providerDecisiveNaclEntries(random: Random, profile: NaclProfile, variant: number, vpc: Vpc, consumers: readonly Vpc[], egress: boolean): Placed[] {
+  const peers = () =>
+    random.weighted<string>([
+      [vpc.cidr, 3],
+      ['10.0.0.0/8', 2],
+      ['0.0.0.0/0', 1],
+    ]);
+  const https = (): Placed => ({ entry: tcp(peers(), 443, 443), where: 'anywhere' });
+  // Inbound: the target ports above 1023; outbound: the NLB's return ports.
+  const high = (from = 1024): Placed => ({ entry: tcp(peers(), from, 65535), where: 'anywhere' });
+  switch (profile) {
+    case 'permissive':
+      return [{ entry: { CidrBlock: '0.0.0.0/0', Protocol: '-1', RuleAction: 'allow' }, where: 'last' }];
+    case 'tiered':
+      return [https(), high()];
+    case 'partial':
+      return egress ? [https(), high(random.pick([32768, 49152]))] : [https(), high()];
+    case 'blocking': {
+      // No return path to the NLB: only HTTPS out.
+      if (variant === 0) return egress ? [https()] : [https(), high()];
+      // Only HTTPS in: targets on other ports are cut off.
+      if (variant === 1) return egress ? [https(), high()] : [https(), { entry: tcp(peers(), 22, 22), where: 'anywhere' }];
+      // The target ports opened to the consumers' ranges, not to the NLB's.
+      if (egress) return [https(), high()];
+      return [https(), ...consumers.map((consumer): Placed => ({ entry: tcp(consumer.cidr, 1024, 65535), where: 'anywhere' }))];
+    }
+  }
+}
+
+function subnetJson(subnet: Subnet, azs: readonly Az[], random: Random): unknown {
+  return {
+    AvailabilityZoneId: azs[subnet.az]!.id,
+    MapCustomerOwnedIpOnLaunch: false,
+    OwnerId: ACCOUNT,
+    AssignIpv6AddressOnCreation: false,
+    Ipv6CidrBlockAssociationSet: [],
+    Tags: [{ Key: 'Name', Value: subnet.name }],
+    SubnetArn: `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${subnet.id}`,
+    EnableDns64: false,
+    Ipv6Native: false,
+    PrivateDnsNameOptionsOnLaunch: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
+    BlockPublicAccessStates: { InternetGatewayBlockMode: 'off' },
+    SubnetId: subnet.id,
+    State: 'available',
+    VpcId: subnet.vpc.id,
+    CidrBlock: cidr(subnet.base, subnet.prefix),
+    AvailableIpAddressCount: Math.max(0, usable(subnet.prefix) - subnet.allocated - random.int(0, 3)),
+    AvailabilityZone: azs[subnet.az]!.name,
+    DefaultForAz: false,
+    MapPublicIpOnLaunch: false,
+  };
+}
+
+/**
+ * Draws from a shuffled deck holding each choice in proportion to its weight (20 cards, at
+ * least one for any weight), reshuffled when used up: a stratified `weighted`.
+ */
+class Deck<T> {
+  private cards: T[] = [];
+  private next = 0;
+
+  constructor(
+    private readonly random: Random,
+    private readonly choices: ReadonlyArray<readonly [T, number]>,
+  ) {}
+
+  draw(): T {
+    if (this.next >= this.cards.length) {
+      const total = this.choices.reduce((sum, [, weight]) => sum + weight, 0);
+      this.cards = this.random.shuffle(this.choices.flatMap(([value, weight]) => Array.from({ length: weight > 0 ? Math.max(1, Math.round((weight / total) * 20)) : 0 }, () => value)));
+      this.next = 0;
+    }
+    return this.cards[this.next++]!;
+  }
+}
+
+function uuid(random: Random): string {
+  return `${random.hex(8)}-${random.hex(4)}-4${random.hex(3)}-${random.pick(['8', '9', 'a', 'b'])}${random.hex(3)}-${random.hex(12)}`;
+}
+
+/**
+ * Plans the provider side of the first `providerServices` customer services: VPCs after the
+ * consumer VPCs in 10.0.0.0/8, NLBs, target groups and targets, their ENIs, instances,
+ * security groups and NACLs. Undefined when no service gets one.
+ */
+function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
+  const { opts, azs, ids } = input;
+  const names = [...input.usage.keys()];
+  const count = opts.providerServices < 0 ? names.length : Math.min(names.length, opts.providerServices);
+  if (count === 0) return undefined;
+  const random = input.rng('provider');
+  const layout = input.rng('provider-layout');
+  const groupNames = new Map<string, string>();
+
+  const vpcCount = Math.min(PROVIDER_VPC_NAMES.length, Math.ceil(count / SERVICES_PER_PROVIDER_VPC));
+  const pvs: ProviderVpc[] = Array.from({ length: vpcCount }, (_, k) => {
+    const vpc: Vpc = {
+      index: input.consumerVpcs.length + k,
+      id: ids.make('vpc-'),
+      name: PROVIDER_VPC_NAMES[k]!,
+      base: 0,
+      prefix: 16,
+      cidr: '',
+      endpointGroups: [],
+      clientGroups: [],
+      subnets: [],
+      defaultNaclId: ids.make('acl-'),
+      openEndpointSgs: [],
+      closedEndpointSgs: [],
+      clientSgs: [],
+      otherSgs: [],
+    };
+    const baselineSgId = ids.make('sg-');
+    groupNames.set(baselineSgId, `${vpc.name}-baseline`);
+    return {
+      vpc,
+      nlbSubnets: input.subnetGroup(vpc, 'nlb', -1, ids),
+      appGroups: Array.from({ length: PROVIDER_APP_GROUPS }, (_, g) => input.subnetGroup(vpc, 'app', g, ids)),
+      baselineSgId,
+    };
+  });
+
+  // Stratified choices, so that even a few dozen services mix every case in the intended shares.
+  const decks = {
+    hasSg: new Deck(random, [[true, 1], [false, 1]]),
+    enforce: new Deck<'on' | 'off'>(random, [['on', 55], ['off', 45]]),
+    crossZone: new Deck(random, [[true, 4], [false, 6]]),
+    noHttps: new Deck(random, [[true, 1], [false, 15]]),
+    tls: new Deck(random, [[true, 3], [false, 7]]),
+    secondGroup: new Deck(random, [[true, 1], [false, 1]]),
+    targetType: new Deck<'instance' | 'ip'>(random, [['instance', 6], ['ip', 4]]),
+    separateHealthCheck: new Deck(random, [[true, 4], [false, 6]]),
+    forgetsHealthCheck: new Deck(random, [[true, 1], [false, 9]]),
+    targetCount: new Deck(random, [[2, 15], [3, 50], [4, 35]]),
+    nlbIngress: new Deck<NlbIngress>(random, [['consumers', 45], ['corp', 25], ['subset', 15], ['provider-only', 15]]),
+    nlbEgress: new Deck<NlbEgress>(random, [['all', 45], ['targets-sg', 25], ['vpc', 20], ['listener-ports', 10]]),
+    targetIngressWithSg: new Deck<TargetIngress>(random, [['nlb-sg', 40], ['nlb-subnets', 20], ['vpc', 30], ['consumers', 10]]),
+    targetIngress: new Deck<TargetIngress>(random, [['nlb-subnets', 30], ['vpc', 60], ['consumers', 10]]),
+  };
+  const services = names.slice(0, count).map((serviceName, index): ProviderServicePlan => {
+    const pv = pvs[index % vpcCount]!;
+    const serviceId = serviceName.slice(serviceName.lastIndexOf('.') + 1);
+    const app = `${random.pick(PROVIDER_APPS)}-${random.pick(PROVIDER_KINDS)}-${String(index + 1).padStart(3, '0')}`;
+    const lbName = `${app}-nlb`;
+    const lbId = random.hex(16);
+    const hasSg = decks.hasSg.draw();
+
+    // Ports: the listeners', the targets' (and a second target group's), the health checks'.
+    const port = random.weighted(TARGET_PORTS);
+    const healthCheckPort = decks.separateHealthCheck.draw() ? random.pick(HEALTH_CHECK_PORTS.filter((candidate) => candidate !== port)) : 'traffic-port';
+    // A few listen on another port only: a client on 443 finds no listener.
+    const noHttps = decks.noHttps.draw();
+    const tlsPort = !noHttps && decks.tls.draw() ? random.pick(SECOND_LISTENER_PORTS) : undefined;
+    const secondPort = tlsPort !== undefined && decks.secondGroup.draw() ? random.pick(SECOND_TARGET_PORTS) : undefined;
+    const listenerPorts = [noHttps ? random.pick(SECOND_LISTENER_PORTS) : 443, ...(tlsPort !== undefined ? [tlsPort] : [])];
+
+    // What the security groups admit, from right to the classic mistakes.
+    const targetIngress = (hasSg ? decks.targetIngressWithSg : decks.targetIngress).draw();
+    const nlbEgress: NlbEgress = hasSg ? decks.nlbEgress.draw() : 'all';
+    const separate = healthCheckPort !== 'traffic-port';
+    const targetForgetsHealthCheck = separate && decks.forgetsHealthCheck.draw();
+    const nlbEgressForgetsHealthCheck = separate && (nlbEgress === 'targets-sg' || nlbEgress === 'vpc') && decks.forgetsHealthCheck.draw();
+    const targetPorts = (forgets: boolean) => [port, ...(separate && !forgets ? [healthCheckPort] : []), ...(secondPort !== undefined ? [secondPort] : [])];
+    const targetAdmits = new Set(targetIngress === 'consumers' ? [] : targetPorts(targetForgetsHealthCheck));
+    const nlbSends = (to: number) =>
+      nlbEgress === 'all' || (nlbEgress === 'listener-ports' ? listenerPorts.includes(to) : targetPorts(nlbEgressForgetsHealthCheck).includes(to));
+    const blocked = (healthCheck: number) => !targetAdmits.has(healthCheck) || !nlbSends(healthCheck);
+
+    const group = (name: string, groupPort: number, healthCheck: 'traffic-port' | number): TargetGroupPlan => ({
+      name,
+      arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/${random.hex(16)}`,
+      port: groupPort,
+      healthCheckPort: healthCheck,
+      healthCheckProtocol: random.chance(0.5) ? 'TCP' : 'HTTP',
+      healthChecksBlocked: blocked(healthCheck === 'traffic-port' ? groupPort : healthCheck),
+    });
+    const main = group(`${app}-${port}`, port, healthCheckPort);
+    const second = secondPort !== undefined ? group(`${app}-tls-${secondPort}`, secondPort, 'traffic-port') : undefined;
+    const listenerArn = () => `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/net/${lbName}/${lbId}/${random.hex(16)}`;
+    const listeners: ListenerPlan[] = [
+      { arn: listenerArn(), port: listenerPorts[0]!, protocol: 'TCP', targetGroup: main },
+      ...(tlsPort !== undefined ? [{ arn: listenerArn(), port: tlsPort, protocol: 'TLS' as const, targetGroup: second ?? main }] : []),
+    ];
+
+    const targetType = decks.targetType.draw();
+    const fargate = targetType === 'ip' && random.chance(0.35);
+    const targetSgId = ids.make('sg-');
+    groupNames.set(targetSgId, `${app}-targets`);
+    const nlbSgId = hasSg ? ids.make('sg-') : undefined;
+    if (nlbSgId) groupNames.set(nlbSgId, lbName);
+    const appGroup = pv.appGroups[random.int(0, PROVIDER_APP_GROUPS - 1)]!;
+    const azStart = random.int(0, azs.length - 1);
+    const sgIds = random.chance(0.7) ? [targetSgId, pv.baselineSgId] : [targetSgId];
+    const launched = timestamp(random, false);
+    const targets = Array.from({ length: decks.targetCount.draw() }, (_, t): ProviderTargetPlan => {
+      const subnet = appGroup[(azStart + t) % azs.length]!;
+      subnet.planned++;
+      const instanceId = fargate ? undefined : ids.make('i-');
+      return { ...(instanceId ? { instanceId } : {}), eniId: ids.make('eni-'), subnet, ip: '', sgIds, launched: fargate ? timestamp(random, false) : launched };
+    });
+    const nodes = pv.nlbSubnets.map((subnet) => {
+      subnet.planned++;
+      return { subnet, eniId: ids.make('eni-'), ip: '' };
+    });
+    return {
+      serviceName,
+      serviceId,
+      app,
+      pv,
+      lbName,
+      lbId,
+      lbArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/net/${lbName}/${lbId}`,
+      created: timestamp(random, true),
+      ...(nlbSgId ? { nlbSgId } : {}),
+      targetSgId,
+      enforce: hasSg ? decks.enforce.draw() : 'off',
+      crossZone: decks.crossZone.draw(),
+      acceptanceRequired: random.chance(0.6),
+      consumers: [...input.usage.get(serviceName)!],
+      nodes,
+      targetType,
+      targets,
+      targetGroups: second ? [main, second] : [main],
+      listeners,
+      nlbIngress: hasSg ? decks.nlbIngress.draw() : 'corp',
+      nlbEgress,
+      nlbEgressForgetsHealthCheck,
+      targetIngress,
+      targetForgetsHealthCheck,
+      instanceType: random.pick(INSTANCE_TYPES),
+    };
+  });
+
+  // Addresses: the provider VPCs follow the consumer VPCs, spaced alike when they fit.
+  let prefix = 16;
+  for (const pv of pvs) prefix = Math.min(prefix, packSubnets(pv.vpc, layout));
+  const size = 2 ** (32 - prefix);
+  let step = Math.max(size, input.consumerSpacing);
+  let start = Math.ceil(input.consumerSpan / step) * step;
+  if (start + vpcCount * step > 2 ** 24) {
+    step = size;
+    start = Math.ceil(input.consumerSpan / step) * step;
+  }
+  if (start + vpcCount * step > 2 ** 24) throw new RangeError('the provider VPCs do not fit in 10.0.0.0/8 after the consumer VPCs (try --providerServices=0)');
+  pvs.forEach((pv, k) => placeVpc(pv.vpc, TEN + start + k * step, prefix, layout));
+  for (const service of services) {
+    for (const node of service.nodes) node.ip = allocateIp(node.subnet);
+    for (const target of service.targets) target.ip = allocateIp(target.subnet);
+  }
+
+  // Network interfaces: NLB nodes, targets (instances or Fargate tasks); instances.
+  const eniRandom = input.rng('provider-enis');
+  const groupRefs = (sgIds: readonly string[]) => sgIds.map((id) => ({ GroupName: groupNames.get(id)!, GroupId: id }));
+  const networkInterfaces: InterfaceJson[] = [];
+  const reservations: unknown[] = [];
+  const interfaceJson = (fields: {
+    attachment: Record<string, unknown>;
+    subnet: Subnet;
+    description: string;
+    sgIds: readonly string[];
+    interfaceType: string;
+    id: string;
+    ip: string;
+    mac: string;
+    requesterId?: string;
+  }): InterfaceJson => {
+    const dnsName = `ip-${fields.ip.replaceAll('.', '-')}.ec2.internal`;
+    return {
+      Attachment: fields.attachment,
+      AvailabilityZone: azs[fields.subnet.az]!.name,
+      Description: fields.description,
+      Groups: groupRefs(fields.sgIds),
+      InterfaceType: fields.interfaceType,
+      Ipv6Addresses: [],
+      MacAddress: fields.mac,
+      NetworkInterfaceId: fields.id,
+      OwnerId: ACCOUNT,
+      PrivateDnsName: dnsName,
+      PrivateIpAddress: fields.ip,
+      PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dnsName, PrivateIpAddress: fields.ip }],
+      ...(fields.requesterId ? { RequesterId: fields.requesterId, RequesterManaged: true } : { RequesterManaged: false }),
+      SourceDestCheck: true,
+      Status: 'in-use',
+      SubnetId: fields.subnet.id,
+      TagSet: [],
+      VpcId: fields.subnet.vpc.id,
+    };
+  };
+  for (const service of services) {
+    const attached = `${service.created.slice(0, 19)}+00:00`;
+    for (const node of service.nodes) {
+      networkInterfaces.push(
+        interfaceJson({
+          attachment: { AttachTime: attached, AttachmentId: ids.make('ela-attach-'), DeleteOnTermination: false, DeviceIndex: 1, InstanceOwnerId: 'amazon-aws', Status: 'attached' },
+          subnet: node.subnet,
+          description: `ELB net/${service.lbName}/${service.lbId}`,
+          sgIds: service.nlbSgId ? [service.nlbSgId] : [],
+          interfaceType: 'network_load_balancer',
+          id: node.eniId,
+          ip: node.ip,
+          mac: macAddress(eniRandom),
+          requesterId: 'amazon-elb',
+        }),
+      );
+    }
+    service.targets.forEach((target, t) => {
+      const mac = macAddress(eniRandom);
+      if (!target.instanceId) {
+        networkInterfaces.push(
+          interfaceJson({
+            attachment: { AttachTime: target.launched, AttachmentId: ids.make('eni-attach-'), DeleteOnTermination: false, DeviceIndex: 1, NetworkCardIndex: 0, InstanceOwnerId: FARGATE_REQUESTER, Status: 'attached' },
+            subnet: target.subnet,
+            description: `arn:aws:ecs:${REGION}:${ACCOUNT}:attachment/${uuid(eniRandom)}`,
+            sgIds: target.sgIds,
+            interfaceType: 'interface',
+            id: target.eniId,
+            ip: target.ip,
+            mac,
+            requesterId: FARGATE_REQUESTER,
+          }),
+        );
+        return;
+      }
+      const attachment = {
+        AttachTime: target.launched,
+        AttachmentId: ids.make('eni-attach-'),
+        DeleteOnTermination: true,
+        DeviceIndex: 0,
+        NetworkCardIndex: 0,
+        InstanceId: target.instanceId,
+        InstanceOwnerId: ACCOUNT,
+        Status: 'attached',
+      };
+      const eni = interfaceJson({ attachment, subnet: target.subnet, description: '', sgIds: target.sgIds, interfaceType: 'interface', id: target.eniId, ip: target.ip, mac });
+      networkInterfaces.push(eni);
+      const { InstanceId: _instance, InstanceOwnerId: _owner, ...instanceAttachment } = attachment;
+      const { AvailabilityZone: _zone, TagSet: _tags, RequesterManaged: _managed, InterfaceType, ...instanceEni } = eni;
+      const arm = service.instanceType.startsWith('c7g');
+      reservations.push({
+        Groups: [],
+        Instances: [
+          {
+            AmiLaunchIndex: 0,
+            ImageId: `ami-0${eniRandom.hex(16)}`,
+            InstanceId: target.instanceId,
+            InstanceType: service.instanceType,
+            LaunchTime: target.launched,
+            Monitoring: { State: 'disabled' },
+            Placement: { AvailabilityZone: azs[target.subnet.az]!.name, GroupName: '', Tenancy: 'default' },
+            PrivateDnsName: eni.PrivateDnsName,
+            PrivateIpAddress: target.ip,
+            ProductCodes: [],
+            PublicDnsName: '',
+            State: { Code: 16, Name: 'running' },
+            StateTransitionReason: '',
+            SubnetId: target.subnet.id,
+            VpcId: target.subnet.vpc.id,
+            Architecture: arm ? 'arm64' : 'x86_64',
+            BlockDeviceMappings: [
+              { DeviceName: '/dev/xvda', Ebs: { AttachTime: target.launched, DeleteOnTermination: true, Status: 'attached', VolumeId: ids.make('vol-') } },
+            ],
+            ClientToken: `terraform-${target.launched.replace(/\D/g, '').slice(0, 14)}${String(t + 1).padStart(10, '0')}`,
+            EbsOptimized: true,
+            EnaSupport: true,
+            Hypervisor: 'xen',
+            IamInstanceProfile: { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${service.app}`, Id: `AIPA${eniRandom.hex(17).toUpperCase()}` },
+            NetworkInterfaces: [{ ...instanceEni, Attachment: instanceAttachment, InterfaceType }],
+            RootDeviceName: '/dev/xvda',
+            RootDeviceType: 'ebs',
+            SecurityGroups: groupRefs(target.sgIds),
+            SourceDestCheck: true,
+            Tags: [
+              { Key: 'Name', Value: `${service.app}-${t + 1}` },
+              { Key: 'service', Value: service.app },
+            ],
+            VirtualizationType: 'hvm',
+            CpuOptions: { CoreCount: 1, ThreadsPerCore: 2 },
+            CapacityReservationSpecification: { CapacityReservationPreference: 'open' },
+            HibernationOptions: { Configured: false },
+            MetadataOptions: { State: 'applied', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', HttpProtocolIpv6: 'disabled', InstanceMetadataTags: 'disabled' },
+            EnclaveOptions: { Enabled: false },
+            BootMode: arm ? 'uefi' : 'uefi-preferred',
+            PlatformDetails: 'Linux/UNIX',
+            UsageOperation: 'RunInstances',
+            UsageOperationUpdateTime: target.launched,
+            PrivateDnsNameOptions: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
+            MaintenanceOptions: { AutoRecovery: 'default' },
+            CurrentInstanceBootMode: arm ? 'uefi' : 'legacy-bios',
+          },
+        ],
+        OwnerId: ACCOUNT,
+        ReservationId: ids.make('r-'),
+      });
+    });
+  }
+
+  // Security groups: a baseline group per VPC, the targets' and the NLB's of each service.
+  const sgRandom = input.rng('provider-security-groups');
+  const securityGroups: ProviderSide['securityGroups'] = [];
+  const sgJson = (id: string, vpc: Vpc, description: string, ingress: Permissions, egress: Permissions) => ({
+    GroupId: id,
+    IpPermissionsEgress: egress.list(),
+    Tags: [{ Key: 'Name', Value: groupNames.get(id)! }],
+    VpcId: vpc.id,
+    SecurityGroupArn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${id}`,
+    OwnerId: ACCOUNT,
+    GroupName: groupNames.get(id)!,
+    Description: description,
+    IpPermissions: ingress.list(),
+  });
+  const allEgress = () => {
+    const egress = new Permissions();
+    addRange(egress.get('-1'), '0.0.0.0/0');
+    return egress;
+  };
+  const bastion = (pv: ProviderVpc) => `${ipv4(pv.appGroups[0]![0]!.base + 4 + sgRandom.int(0, 200))}/32`;
+  for (const pv of pvs) {
+    const ingress = new Permissions();
+    addRange(ingress.get('tcp', 22), bastion(pv), 'ssh from the bastion');
+    addRange(ingress.get('tcp', 9100), pv.vpc.cidr, 'node exporter');
+    addRange(ingress.get('icmp', -1, -1), '10.0.0.0/8', 'ping');
+    securityGroups.push(sgJson(pv.baselineSgId, pv.vpc, 'Baseline: ssh, monitoring, ping', ingress, allEgress()));
+  }
+  for (const service of services) {
+    const { pv, consumers } = service;
+    const main = service.targetGroups[0]!;
+    const healthCheck = main.healthCheckPort === 'traffic-port' ? [] : [main.healthCheckPort];
+    const otherPorts = service.targetGroups.slice(1).map((group) => group.port);
+
+    // The targets': the NLB on the target and health-check ports, or (the classic mistake) the consumers.
+    const targetIn = new Permissions();
+    const targetPorts = [main.port, ...(service.targetForgetsHealthCheck ? [] : healthCheck), ...otherPorts];
+    for (const port of targetPorts) {
+      const p = targetIn.get('tcp', port);
+      switch (service.targetIngress) {
+        case 'nlb-sg':
+          addGroupPair(p, service.nlbSgId!, `from ${service.lbName}`);
+          break;
+        case 'nlb-subnets':
+          for (const node of service.nodes) addRange(p, cidr(node.subnet.base, node.subnet.prefix), `${service.lbName} ${azs[node.subnet.az]!.name}`);
+          break;
+        case 'vpc':
+          addRange(p, pv.vpc.cidr, 'from the VPC');
+          break;
+        case 'consumers':
+          for (const consumer of consumers) addRange(p, consumer.cidr, `PrivateLink clients in ${consumer.name}`);
+          break;
+      }
+    }
+    if (sgRandom.chance(0.4)) addRange(targetIn.get('tcp', 22), bastion(pv), 'ssh from the bastion');
+    if (sgRandom.chance(0.25)) addRange(targetIn.get('tcp', main.port), outsideCidr(sgRandom), 'partner');
+    let targetOut = allEgress();
+    if (sgRandom.chance(0.15)) {
+      targetOut = new Permissions();
+      addRange(targetOut.get('tcp', 443), '0.0.0.0/0', 'HTTPS out');
+      addRange(targetOut.get('tcp', 5432), pv.vpc.cidr, 'database');
+    }
+    securityGroups.push(sgJson(service.targetSgId, pv.vpc, `${service.app} targets`, targetIn, targetOut));
+
+    if (!service.nlbSgId) continue;
+    // The NLB's: the listener ports from the consumers (judged when enforced), out to the targets.
+    const nlbIn = new Permissions();
+    for (const listener of service.listeners) {
+      const p = nlbIn.get('tcp', listener.port);
+      switch (service.nlbIngress) {
+        case 'consumers':
+          for (const consumer of consumers) addRange(p, consumer.cidr, `consumers in ${consumer.name}`);
+          break;
+        case 'corp':
+          addRange(p, '10.0.0.0/8', 'PrivateLink consumers');
+          break;
+        case 'subset':
+          addRange(p, consumers[0]!.cidr, `consumers in ${consumers[0]!.name}`);
+          break;
+        case 'provider-only':
+          addRange(p, pv.vpc.cidr, 'clients in the VPC');
+          break;
+      }
+      if (sgRandom.chance(0.4)) addRange(p, outsideCidr(sgRandom), 'partner');
+      if (input.safePrefixLists.length > 0 && sgRandom.chance(0.25)) p.PrefixListIds.push({ Description: 'partner ranges', PrefixListId: sgRandom.pick(input.safePrefixLists).id });
+    }
+    let nlbOut = allEgress();
+    if (service.nlbEgress === 'listener-ports') {
+      // Mirrors the inbound rules: right only when the targets listen on the listener ports.
+      nlbOut = new Permissions();
+      for (const listener of service.listeners) addRange(nlbOut.get('tcp', listener.port), pv.vpc.cidr, 'to the targets');
+    } else if (service.nlbEgress !== 'all') {
+      nlbOut = new Permissions();
+      for (const port of [main.port, ...(service.nlbEgressForgetsHealthCheck ? [] : healthCheck), ...otherPorts]) {
+        const p = nlbOut.get('tcp', port);
+        if (service.nlbEgress === 'targets-sg') addGroupPair(p, service.targetSgId, 'to the targets');
+        else addRange(p, pv.vpc.cidr, 'to the targets');
+      }
+    }
+    securityGroups.push(sgJson(service.nlbSgId, pv.vpc, `${service.lbName} (PrivateLink)`, nlbIn, nlbOut));
+  }
+  securityGroups.sort((a, b) => (a.GroupId < b.GroupId ? -1 : 1));
+
+  // Network ACLs: NLB subnets on the default ACL; per target subnet group, the default, a shared or one per AZ.
+  const naclRandom = input.rng('provider-nacls');
+  const allVpcs = [...input.consumerVpcs, ...pvs.map((pv) => pv.vpc)];
+  const networkAcls: unknown[] = [];
+  const profiles = new Deck<NaclProfile>(naclRandom, [
+    ['permissive', 35],
+    ['tiered', 30],
+    ['partial', 15],
+    ['blocking', 20],
+  ]);
+  const blockingVariants = new Deck(naclRandom, [
+    [0, 1],
+    [1, 1],
+    [2, 1],
+  ]);
+  for (const pv of pvs) {
+    const acls: Array<{ id: string; name: string; profile: NaclProfile; subnets: Subnet[] }> = [{ id: pv.vpc.defaultNaclId, name: '', profile: 'permissive', subnets: [...pv.nlbSubnets] }];
+    pv.appGroups.forEach((subnets, g) => {
+      const mode = naclRandom.weighted<'default' | 'shared' | 'per-az'>([
+        ['default', 20],
+        ['shared', 50],
+        ['per-az', 30],
+      ]);
+      const profile = () => profiles.draw();
+      if (mode === 'default') acls[0]!.subnets.push(...subnets);
+      else if (mode === 'shared') acls.push({ id: ids.make('acl-'), name: `${pv.vpc.name}-app-${g + 1}`, profile: profile(), subnets });
+      else for (const subnet of subnets) acls.push({ id: ids.make('acl-'), name: `${pv.vpc.name}-app-${g + 1}-${azs[subnet.az]!.name}`, profile: profile(), subnets: [subnet] });
+    });
+    for (const [index, acl] of acls.entries()) {
+      const variant = acl.profile === 'blocking' ? blockingVariants.draw() : 0;
+      networkAcls.push({
+        Associations: acl.subnets.map((subnet) => ({ NetworkAclAssociationId: ids.make('aclassoc-'), NetworkAclId: acl.id, SubnetId: subnet.id })),
+        Entries: naclEntriesAround(
+          naclRandom,
+          acl.profile,
+          (egress) => providerDecisiveNaclEntries(naclRandom, acl.profile, variant, pv.vpc, input.consumerVpcs, egress),
+          allVpcs,
+          opts.naclEntries,
+        ),
+        IsDefault: index === 0,
+        NetworkAclId: acl.id,
+        Tags: index === 0 ? [] : [{ Key: 'Name', Value: acl.name }],
+        VpcId: pv.vpc.id,
+        OwnerId: ACCOUNT,
+      });
+    }
+  }
+
+  return { services, subnets: pvs.flatMap((pv) => pv.vpc.subnets), securityGroups, networkInterfaces, reservations, networkAcls };
+}
+
+/** Writes the service configurations and the ELBv2 responses of the provider side. */
+async function writeProviderFiles(
+  side: ProviderSide,
+  azs: readonly Az[],
+  random: Random,
+  write: (relative: string, key: string, items: Iterable<unknown>) => Promise<void>,
+): Promise<void> {
+  const { services } = side;
+  await write('ec2/DescribeInstances.json', 'Reservations', side.reservations);
+  await write(
+    'ec2/DescribeVpcEndpointServiceConfigurations.json',
+    'ServiceConfigurations',
+    services.map((service) => ({
+      ServiceType: [{ ServiceType: 'Interface' }],
+      ServiceId: service.serviceId,
+      ServiceName: service.serviceName,
+      ServiceState: 'Available',
+      AvailabilityZones: azs.map((az) => az.name),
+      AcceptanceRequired: service.acceptanceRequired,
+      ManagesVpcEndpoints: false,
+      NetworkLoadBalancerArns: [service.lbArn],
+      GatewayLoadBalancerArns: [],
+      SupportedIpAddressTypes: ['ipv4'],
+      BaseEndpointDnsNames: [`${service.serviceId}.${REGION}.vpce.amazonaws.com`],
+      PrivateDnsName: `${service.serviceId.slice(-8)}.internal.example.com`,
+      PrivateDnsNameConfiguration: { State: 'verified', Type: 'TXT', Value: `vpce:${random.alnum(20)}`, Name: `_${random.alnum(20)}` },
+      PayerResponsibility: 'ServiceOwner',
+      Tags: [{ Key: 'Name', Value: service.app }],
+    })),
+  );
+  await write(
+    'elbv2/DescribeLoadBalancers.json',
+    'LoadBalancers',
+    services.map((service) => ({
+      LoadBalancerArn: service.lbArn,
+      DNSName: `${service.lbName}-${service.lbId}.elb.${REGION}.amazonaws.com`,
+      CanonicalHostedZoneId: NLB_HOSTED_ZONE,
+      CreatedTime: service.created,
+      LoadBalancerName: service.lbName,
+      Scheme: 'internal',
+      VpcId: service.pv.vpc.id,
+      State: { Code: 'active' },
+      Type: 'network',
+      AvailabilityZones: service.nodes.map((node) => ({ ZoneName: azs[node.subnet.az]!.name, SubnetId: node.subnet.id, LoadBalancerAddresses: [{ PrivateIPv4Address: node.ip }] })),
+      ...(service.nlbSgId ? { SecurityGroups: [service.nlbSgId] } : {}),
+      IpAddressType: 'ipv4',
+      ...(service.nlbSgId ? { EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: service.enforce } : {}),
+    })),
+  );
+  for (const service of services) {
+    await write(`elbv2/DescribeLoadBalancerAttributes/${service.lbName}.json`, 'Attributes', [
+      { Key: 'access_logs.s3.enabled', Value: 'false' },
+      { Key: 'access_logs.s3.bucket', Value: '' },
+      { Key: 'access_logs.s3.prefix', Value: '' },
+      { Key: 'deletion_protection.enabled', Value: String(random.chance(0.7)) },
+      { Key: 'load_balancing.cross_zone.enabled', Value: String(service.crossZone) },
+      { Key: 'dns_record.client_routing_policy', Value: 'any_availability_zone' },
+      { Key: 'zonal_shift.config.enabled', Value: 'false' },
+    ]);
+    await write(
+      `elbv2/DescribeListeners/${service.lbName}.json`,
+      'Listeners',
+      service.listeners.map((listener) => ({
+        ListenerArn: listener.arn,
+        LoadBalancerArn: service.lbArn,
+        Port: listener.port,
+        Protocol: listener.protocol,
+        ...(listener.protocol === 'TLS'
+          ? { Certificates: [{ CertificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/${uuid(random)}` }], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', AlpnPolicy: ['None'] }
+          : {}),
+        DefaultActions: [
+          {
+            Type: 'forward',
+            TargetGroupArn: listener.targetGroup.arn,
+            ForwardConfig: { TargetGroups: [{ TargetGroupArn: listener.targetGroup.arn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+          },
+        ],
+      })),
+    );
+  }
+  await write(
+    'elbv2/DescribeTargetGroups.json',
+    'TargetGroups',
+    services.flatMap((service) =>
+      service.targetGroups.map((group) => {
+        const http = group.healthCheckProtocol === 'HTTP';
+        return {
+          TargetGroupArn: group.arn,
+          TargetGroupName: group.name,
+          Protocol: 'TCP',
+          Port: group.port,
+          VpcId: service.pv.vpc.id,
+          HealthCheckProtocol: group.healthCheckProtocol,
+          HealthCheckPort: String(group.healthCheckPort),
+          HealthCheckEnabled: true,
+          HealthCheckIntervalSeconds: http ? 30 : 10,
+          HealthCheckTimeoutSeconds: http ? 6 : 10,
+          HealthyThresholdCount: http ? 5 : 3,
+          UnhealthyThresholdCount: http ? 2 : 3,
+          ...(http ? { HealthCheckPath: '/healthz', Matcher: { HttpCode: '200-399' } } : {}),
+          LoadBalancerArns: [service.lbArn],
+          TargetType: service.targetType,
+          IpAddressType: 'ipv4',
+        };
+      }),
+    ),
+  );
+  const noOverride = { State: 'no_override', Reason: 'AdministrativeOverride.NoOverride', Description: 'No override is currently active on target' };
+  for (const service of services) {
+    for (const group of service.targetGroups) {
+      await write(
+        `elbv2/DescribeTargetHealth/${group.name}.json`,
+        'TargetHealthDescriptions',
+        service.targets.map((target) => {
+          const health = group.healthChecksBlocked
+            ? random.chance(0.7)
+              ? { State: 'unhealthy', Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' }
+              : { State: 'unhealthy', Reason: 'Target.Timeout', Description: 'Request timed out' }
+            : random.weighted<Record<string, string>>([
+                [{ State: 'healthy' }, 88],
+                [{ State: 'unhealthy', Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' }, 6],
+                [{ State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' }, 3],
+                [{ State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' }, 3],
+              ]);
+          return {
+            Target: { Id: service.targetType === 'instance' ? target.instanceId! : target.ip, Port: group.port, AvailabilityZone: azs[target.subnet.az]!.name },
+            HealthCheckPort: String(group.healthCheckPort === 'traffic-port' ? group.port : group.healthCheckPort),
+            TargetHealth: health,
+            AdministrativeOverride: noOverride,
+          };
+        }),
+      );
+    }
+  }
+}
+
 // ---------------------------------------------------------------- the generator
 
 export async function generateLargeSnapshot(dir: string, overrides?: Partial<LargeSnapshotOptions>): Promise<GeneratedSnapshot> {
@@ -811,13 +1721,13 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     clientSgs: [],
     otherSgs: [],
   }));
-  const subnetGroup = (vpc: Vpc, kind: string, group: number): Subnet[] =>
+  const subnetGroup = (vpc: Vpc, kind: string, group: number, idSource = ids): Subnet[] =>
     azs.map((az, azIndex) => {
       const subnet: Subnet = {
-        id: ids.make('subnet-'),
+        id: idSource.make('subnet-'),
         vpc,
         az: azIndex,
-        name: `${vpc.name}-${kind}-${group + 1}-${az.name}`,
+        name: group < 0 ? `${vpc.name}-${kind}-${az.name}` : `${vpc.name}-${kind}-${group + 1}-${az.name}`,
         planned: 0,
         allocated: 0,
         base: 0,
@@ -890,40 +1800,11 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
 
   // Subnet sizes and addresses: /24 or larger, with room to spare; VPCs of /16 or larger.
   let vpcPrefix = 16;
-  for (const vpc of vpcs) {
-    for (const subnet of vpc.subnets) {
-      subnet.prefix = 24;
-      while (usable(subnet.prefix) < Math.ceil(subnet.planned * 1.25) + 8) subnet.prefix--;
-      if (subnet.prefix < 8) throw new RangeError('too many network interfaces for one subnet');
-    }
-    let offset = 0;
-    const bySize = [...vpc.subnets].sort((a, b) => a.prefix - b.prefix);
-    const offsets = new Map<Subnet, number>();
-    for (const subnet of bySize) {
-      const size = 2 ** (32 - subnet.prefix);
-      offset = Math.ceil(offset / size) * size + (layout.chance(0.3) ? size : 0);
-      offsets.set(subnet, offset);
-      offset += size;
-    }
-    while (2 ** (32 - vpcPrefix) < offset) vpcPrefix--;
-    vpc.subnets.forEach((subnet) => (subnet.base = offsets.get(subnet)!)); // relative for now
-  }
+  for (const vpc of vpcs) vpcPrefix = Math.min(vpcPrefix, packSubnets(vpc, layout));
   const vpcSize = 2 ** (32 - vpcPrefix);
   const spacing = vpcCount * vpcSize * 16 <= 2 ** 24 ? vpcSize * 16 : vpcSize;
   if (vpcCount * spacing > 2 ** 24) throw new RangeError('the VPCs do not fit in 10.0.0.0/8');
-  for (const vpc of vpcs) {
-    vpc.base = TEN + vpc.index * spacing;
-    vpc.prefix = vpcPrefix;
-    vpc.cidr = cidr(vpc.base, vpcPrefix);
-    for (const subnet of vpc.subnets) {
-      subnet.base += vpc.base;
-      const size = usable(subnet.prefix);
-      let stride = layout.int(1, size - 1) | 1;
-      while (gcd(stride, size) !== 1) stride++;
-      subnet.stride = stride;
-      subnet.start = layout.int(0, size - 1);
-    }
-  }
+  for (const vpc of vpcs) placeVpc(vpc, TEN + vpc.index * spacing, vpcPrefix, layout);
 
   // Network ACLs: per subnet group, the default ACL, one shared custom ACL, or one per AZ.
   const naclRandom = rng('nacls');
@@ -1091,10 +1972,39 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     });
     return ip;
   });
+
+  // The provider side of the customer services, from streams of its own: the consumer side stays as it was.
+  const customerPrefix = `com.amazonaws.vpce.${REGION}.`;
+  const usage = new Map<string, Vpc[]>();
+  endpointJson.forEach((json, index) => {
+    if (!json.ServiceName.startsWith(customerPrefix)) return;
+    const consumers = usage.get(json.ServiceName) ?? [];
+    if (!consumers.includes(endpoints[index]!.vpc)) consumers.push(endpoints[index]!.vpc);
+    usage.set(json.ServiceName, consumers);
+  });
+  const provider = planProviderSide({
+    opts,
+    rng,
+    ids: ids.fork(rng('provider-ids')),
+    azs,
+    consumerVpcs: vpcs,
+    consumerSpan: vpcCount * spacing,
+    consumerSpacing: spacing,
+    usage,
+    safePrefixLists,
+    subnetGroup,
+  });
+  if (provider) {
+    networkInterfaces.push(...provider.networkInterfaces);
+    provider.networkInterfaces.length = 0;
+  }
   networkInterfaces.sort((a, b) => (a.NetworkInterfaceId < b.NetworkInterfaceId ? -1 : 1));
 
   // Write.
   await mkdir(join(root, 'ec2', 'GetManagedPrefixListEntries'), { recursive: true });
+  if (provider) {
+    for (const folder of ['DescribeLoadBalancerAttributes', 'DescribeListeners', 'DescribeTargetHealth']) await mkdir(join(root, 'elbv2', folder), { recursive: true });
+  }
   const files: string[] = [];
   let bytes = 0;
   const write = async (relative: string, key: string, items: Iterable<unknown>) => {
@@ -1109,36 +2019,14 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
   networkInterfaces.length = 0;
 
   const subnetRandom = rng('subnets');
-  await write(
-    'ec2/DescribeSubnets.json',
-    'Subnets',
-    vpcs.flatMap((vpc) => vpc.subnets).map((subnet) => ({
-      AvailabilityZoneId: azs[subnet.az]!.id,
-      MapCustomerOwnedIpOnLaunch: false,
-      OwnerId: ACCOUNT,
-      AssignIpv6AddressOnCreation: false,
-      Ipv6CidrBlockAssociationSet: [],
-      Tags: [{ Key: 'Name', Value: subnet.name }],
-      SubnetArn: `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/${subnet.id}`,
-      EnableDns64: false,
-      Ipv6Native: false,
-      PrivateDnsNameOptionsOnLaunch: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
-      BlockPublicAccessStates: { InternetGatewayBlockMode: 'off' },
-      SubnetId: subnet.id,
-      State: 'available',
-      VpcId: subnet.vpc.id,
-      CidrBlock: cidr(subnet.base, subnet.prefix),
-      AvailableIpAddressCount: Math.max(0, usable(subnet.prefix) - subnet.allocated - subnetRandom.int(0, 3)),
-      AvailabilityZone: azs[subnet.az]!.name,
-      DefaultForAz: false,
-      MapPublicIpOnLaunch: false,
-    })),
-  );
+  const providerSubnetRandom = rng('provider-subnets');
+  await write('ec2/DescribeSubnets.json', 'Subnets', [
+    ...vpcs.flatMap((vpc) => vpc.subnets).map((subnet) => subnetJson(subnet, azs, subnetRandom)),
+    ...(provider?.subnets ?? []).map((subnet) => subnetJson(subnet, azs, providerSubnetRandom)),
+  ]);
 
-  await write(
-    'ec2/DescribeNetworkAcls.json',
-    'NetworkAcls',
-    nacls.map((nacl) => ({
+  await write('ec2/DescribeNetworkAcls.json', 'NetworkAcls', [
+    ...nacls.map((nacl) => ({
       Associations: nacl.subnets.map((subnet) => ({ NetworkAclAssociationId: ids.make('aclassoc-'), NetworkAclId: nacl.id, SubnetId: subnet.id })),
       Entries: naclEntries(naclRandom, nacl.profile, nacl.vpc, vpcs, opts.naclEntries),
       IsDefault: nacl.isDefault,
@@ -1147,15 +2035,22 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
       VpcId: nacl.vpc.id,
       OwnerId: ACCOUNT,
     })),
-  );
+    ...(provider?.networkAcls ?? []),
+  ]);
 
-  // Security groups, generated one at a time as they are written.
+  // Security groups, generated one at a time as they are written, the provider's merged in by id.
   const sgRandom = rng('security-groups');
+  const providerGroups = provider?.securityGroups ?? [];
   await write(
     'ec2/DescribeSecurityGroups.json',
     'SecurityGroups',
     (function* () {
-      for (const group of groups) yield securityGroupJson({ random: sgRandom, group, vpcs, prefixLists, safePrefixLists }, opts.rulesPerGroup);
+      let next = 0;
+      for (const group of groups) {
+        while (next < providerGroups.length && providerGroups[next]!.GroupId < group.id) yield providerGroups[next++];
+        yield securityGroupJson({ random: sgRandom, group, vpcs, prefixLists, safePrefixLists }, opts.rulesPerGroup);
+      }
+      while (next < providerGroups.length) yield providerGroups[next++];
     })(),
   );
 
@@ -1208,7 +2103,16 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     );
   }
 
-  return { dir: root, endpointIds: endpoints.map((endpoint) => endpoint.id), clientIps, files, bytes };
+  if (provider) await writeProviderFiles(provider, azs, rng('provider-files'), write);
+
+  return {
+    dir: root,
+    endpointIds: endpoints.map((endpoint) => endpoint.id),
+    clientIps,
+    files,
+    bytes,
+    providerServiceNames: (provider?.services ?? []).map((service) => service.serviceName),
+  };
 }
 
 // ---------------------------------------------------------------- command line
@@ -1246,7 +2150,8 @@ if (invokedDirectly) {
       console.log(
         `wrote ${generated.files.length} files, ${(generated.bytes / 1e6).toFixed(1)} MB to ${generated.dir} in ${Math.round(performance.now() - started)} ms: ` +
           `${generated.endpointIds.length} endpoints x ${opts.azs} AZs, ${generated.clientIps.length} clients, ${opts.securityGroups} security groups x ${opts.rulesPerGroup} rules, ` +
-          `${opts.naclEntries} entries per NACL, ${opts.prefixLists} prefix lists x ${opts.prefixListEntries} entries (seed ${opts.seed})`,
+          `${opts.naclEntries} entries per NACL, ${opts.prefixLists} prefix lists x ${opts.prefixListEntries} entries, ` +
+          `${generated.providerServiceNames.length} customer services with a provider side (seed ${opts.seed})`,
       );
     }
   } catch (error) {
