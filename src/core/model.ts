@@ -257,6 +257,8 @@ export interface NetworkModel {
   readonly networkAclBySubnet: ReadonlyMap<string, NetworkAcl>;
   /** `ELB net/<name>/<id>` -> the NLB's own network interfaces, one per NLB subnet. */
   readonly loadBalancerInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
+  /** Instance id -> its attached network interfaces, the primary (device index 0) first. */
+  readonly instanceInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
 }
 
 function indexById<T extends { readonly id: string }>(items: readonly T[]): ReadonlyMap<string, T> {
@@ -279,7 +281,14 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
   } = input;
   const interfaceByIp = new Map<string, NetworkInterface>();
   const loadBalancerInterfaces = new Map<string, NetworkInterface[]>();
+  const instanceInterfaces = new Map<string, NetworkInterface[]>();
   for (const eni of networkInterfaces) {
+    if (eni.instanceId) {
+      const attached = instanceInterfaces.get(eni.instanceId) ?? [];
+      if (eni.deviceIndex === 0) attached.unshift(eni);
+      else attached.push(eni);
+      instanceInterfaces.set(eni.instanceId, attached);
+    }
     for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) interfaceByIp.set(address.text, eni);
     if (eni.description.startsWith('ELB net/')) {
       loadBalancerInterfaces.set(eni.description, [...(loadBalancerInterfaces.get(eni.description) ?? []), eni]);
@@ -313,6 +322,7 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     interfaceByIp,
     networkAclBySubnet,
     loadBalancerInterfaces,
+    instanceInterfaces,
   });
 }
 

@@ -75,8 +75,7 @@ function parseClientIp(text: string): IpAddress {
 
 /** The instance's primary network interface (device index 0), else any attached one. */
 export function primaryInterfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface | undefined {
-  const attached = [...model.networkInterfaces.values()].filter((eni) => eni.instanceId === instanceId);
-  return attached.find((eni) => eni.deviceIndex === 0) ?? attached[0];
+  return model.instanceInterfaces.get(instanceId)?.[0];
 }
 
 function interfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface {

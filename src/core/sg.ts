@@ -1,5 +1,5 @@
-import { whyMissing, type NetworkModel, type SecurityGroupRule } from './model.js';
-import { cidrContains, type IpAddress } from './net.js';
+import { whyMissing, type NetworkModel, type PrefixList, type SecurityGroupRule } from './model.js';
+import { cidrContains, type Cidr, type IpAddress } from './net.js';
 import { portInRange } from './ports.js';
 
 /** The other end of the connection, as a security group rule sees it. */
@@ -36,6 +36,26 @@ export function ruleAllowsTcpPort(rule: Pick<SecurityGroupRule, 'protocol' | 'po
 
 type PeerMatch = { matches: true } | { matches: false } | { matches: 'unknown'; reason: string };
 
+/**
+ * Whether a prefix list holds an address, remembered per list: thousands of rules name the
+ * same few lists of up to a thousand entries, and an analysis asks about few addresses.
+ */
+const prefixListAnswers = new WeakMap<PrefixList, Map<string, boolean>>();
+
+function prefixListContains(list: PrefixList, entries: readonly Cidr[], address: IpAddress): boolean {
+  let answers = prefixListAnswers.get(list);
+  if (!answers) {
+    answers = new Map();
+    prefixListAnswers.set(list, answers);
+  }
+  let answer = answers.get(address.text);
+  if (answer === undefined) {
+    answer = entries.some((cidr) => cidrContains(cidr, address));
+    answers.set(address.text, answer);
+  }
+  return answer;
+}
+
 function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityGroupPeer): PeerMatch {
   switch (rule.peer.kind) {
     case 'cidr':
@@ -45,7 +65,7 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
       if (!list?.entries) {
         return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}` };
       }
-      return { matches: list.entries.some((cidr) => cidrContains(cidr, peer.address)) };
+      return { matches: prefixListContains(list, list.entries, peer.address) };
     }
     case 'security-group':
       if (peer.groupIds === undefined) {

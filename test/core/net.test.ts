@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { cidrContains, createCidrParser, hostCidr, parseCidr, parseIp } from '../../src/core/net.js';
 import { referenceCidrContains } from '../support/reference.js';
 
@@ -37,6 +38,22 @@ describe('parseCidr', () => {
     for (const text of ['10.0.0.0/33', '10.0.0.0', '10.0.0.0/', '10.0.0.0/-1', '::/129', 'x/8', '10.0.0.0/08a']) {
       assert.equal(parseCidr(text), undefined, text);
     }
+  });
+
+  it('reads dotted-quad CIDRs exactly as ipaddr.js does, leading zeros refused', () => {
+    const spelled = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([value, padded]) => (padded ? String(value).padStart(3, '0') : String(value)));
+    fc.assert(
+      fc.property(fc.tuple(spelled, spelled, spelled, spelled), fc.integer({ min: 0, max: 40 }), (parts, length) => {
+        const text = `${parts.join('.')}/${length}`;
+        const parsed = parseCidr(text);
+        const valid = ipaddr.IPv4.isValidFourPartDecimal(parts.join('.')) && length <= 32;
+        if (!valid) return assert.equal(parsed, undefined, text);
+        const [network, bits] = ipaddr.IPv4.parseCIDR(text);
+        const expected = ipaddr.IPv4.networkAddressFromCIDR(`${network.toString()}/${bits}`).toString();
+        assert.equal(parsed?.text, `${expected}/${bits}`, text);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('remembers what it parsed, per parser', () => {

@@ -19,10 +19,21 @@ export const NLB_RETURN_PORTS: PortRange = { from: 1024, to: 65535 };
 
 type Visible = Extract<ProviderView, { kind: 'visible' }>;
 
-/** The check a provider check is when there is no NLB to judge: AWS's own, or not in the data. */
-function providerUnseen(context: AnalysisContext, id: CheckId, scope: Scope): Check {
-  if (context.provider.kind === 'not-visible') return { id, status: 'unknown', scope, summary: context.provider.reason, evidence: [] };
-  return { id, status: 'not_applicable', scope, summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS`, evidence: [] };
+/** Why a provider path cannot be followed: every provider check of the path says it. */
+interface Unresolved {
+  readonly status: 'unknown' | 'not_applicable';
+  readonly summary: string;
+}
+
+/** When there is no NLB to judge: the service is AWS's own, or its provider is not in the data. */
+function unseenProvider(context: AnalysisContext): Unresolved {
+  return context.provider.kind === 'not-visible'
+    ? { status: 'unknown', summary: context.provider.reason }
+    : { status: 'not_applicable', summary: `${context.endpoint.serviceName} is an AWS service: its provider side is run by AWS` };
+}
+
+function standIn(resolution: Unresolved, id: CheckId, scope: Scope): Check {
+  return { id, status: resolution.status, scope, summary: resolution.summary, evidence: [] };
 }
 
 /**
@@ -31,7 +42,7 @@ function providerUnseen(context: AnalysisContext, id: CheckId, scope: Scope): Ch
  */
 export function endpointWideProviderChecks(context: AnalysisContext, port: number): Check[] | undefined {
   if (context.provider.kind === 'visible') return undefined;
-  return PROVIDER_CHECK_IDS.map((id) => providerUnseen(context, id, { endpointId: context.endpoint.id, port }));
+  return PROVIDER_CHECK_IDS.map((id) => standIn(unseenProvider(context), id, { endpointId: context.endpoint.id, port }));
 }
 
 /** What one endpoint interface and port lead to on the provider's side. */
@@ -48,36 +59,30 @@ function matchingListener(provider: Visible, port: number): Listener | undefined
   return provider.loadBalancer.listeners?.find((listener) => listener.port === port && TCP_LISTENER_PROTOCOLS.has(listener.protocol));
 }
 
-/**
- * Resolves the provider path, or the check that stands in when it cannot be: the provider
- * side is AWS's, not visible, lacks the listener or data, or has no node in the path's AZ.
- */
-function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port: number, id: CheckId, scope: Scope): ProviderPath | Check {
+function followProviderPath(context: AnalysisContext, path: EndpointPath, port: number): ProviderPath | Unresolved {
   const { provider } = context;
-  if (provider.kind !== 'visible') return providerUnseen(context, id, scope);
+  if (provider.kind !== 'visible') return unseenProvider(context);
   const lb = provider.loadBalancer;
-  if (!lb.listeners) return { id, status: 'unknown', scope, summary: `the listeners of ${lb.name}: ${whyMissing(context.model, 'listeners')}`, evidence: [] };
+  if (!lb.listeners) return { status: 'unknown', summary: `the listeners of ${lb.name}: ${whyMissing(context.model, 'listeners')}` };
   const listener = matchingListener(provider, port);
-  if (!listener) return { id, status: 'not_applicable', scope, summary: `${lb.name} has no TCP listener on ${port} (see service.listener)`, evidence: [] };
+  if (!listener) return { status: 'not_applicable', summary: `${lb.name} has no TCP listener on ${port} (see service.listener)` };
   const targetGroups = listener.targetGroupArns.flatMap((arn) => context.model.targetGroups.get(arn) ?? []);
   if (targetGroups.length < listener.targetGroupArns.length) {
-    return { id, status: 'unknown', scope, summary: `the target groups of listener ${listener.port}: ${whyMissing(context.model, 'targetGroups')}`, evidence: [] };
+    return { status: 'unknown', summary: `the target groups of listener ${listener.port}: ${whyMissing(context.model, 'targetGroups')}` };
   }
   const targets: ProviderTarget[] = [];
   for (const group of targetGroups) {
     const ofGroup = targetsOf(context.model, group);
-    if (!ofGroup) return { id, status: 'unknown', scope, summary: `the targets of ${group.name}: ${whyMissing(context.model, 'targetHealth')}`, evidence: [] };
+    if (!ofGroup) return { status: 'unknown', summary: `the targets of ${group.name}: ${whyMissing(context.model, 'targetHealth')}` };
     targets.push(...ofGroup);
   }
   const availabilityZoneId = path.subnet?.availabilityZoneId;
   if (provider.crossZoneEnabled) return { provider, listener, targetGroups, nodes: provider.nodes, targets, ...(availabilityZoneId ? { availabilityZoneId } : {}) };
   if (!availabilityZoneId) {
-    return { id, status: 'unknown', scope, summary: `the AZ id of ${path.networkInterfaceId}'s subnet is not known, so its NLB node cannot be matched`, evidence: [] };
+    return { status: 'unknown', summary: `the AZ id of ${path.networkInterfaceId}'s subnet is not known, so its NLB node cannot be matched` };
   }
   const nodes = provider.nodes.filter((node) => node.availabilityZoneId === availabilityZoneId);
-  if (nodes.length === 0) {
-    return { id, status: 'unknown', scope, summary: `no node of ${lb.name} is known in ${availabilityZoneId} (matched by AZ id)`, evidence: [] };
-  }
+  if (nodes.length === 0) return { status: 'unknown', summary: `no node of ${lb.name} is known in ${availabilityZoneId} (matched by AZ id)` };
   return {
     provider,
     listener,
@@ -86,6 +91,28 @@ function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port:
     targets: targets.filter((target) => target.availabilityZoneId === availabilityZoneId),
     availabilityZoneId,
   };
+}
+
+/** Each path and port is followed once per analysis, however many provider checks read it. */
+const followed = new WeakMap<AnalysisContext, Map<string, ProviderPath | Unresolved>>();
+
+/**
+ * The provider path, or the check that stands in when it cannot be followed: the provider
+ * side is AWS's, not visible, lacks the listener or data, or has no node in the path's AZ.
+ */
+function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port: number, id: CheckId, scope: Scope): ProviderPath | Check {
+  let byPath = followed.get(context);
+  if (!byPath) {
+    byPath = new Map();
+    followed.set(context, byPath);
+  }
+  const key = `${path.networkInterfaceId}|${port}`;
+  let resolution = byPath.get(key);
+  if (!resolution) {
+    resolution = followProviderPath(context, path, port);
+    byPath.set(key, resolution);
+  }
+  return 'provider' in resolution ? resolution : standIn(resolution, id, scope);
 }
 
 function targetPorts(target: ProviderTarget): { port: number; label: string }[] {
@@ -235,7 +262,8 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
     eni.securityGroupIds.forEach((groupId) => groupIds.add(groupId));
     return resolved.nodes.flatMap((node) =>
       targetPorts(target).map(({ port: targetPort, label }) => {
-        const clientAllowed =
+        // Asked only of a failing rule set: it names the classic mistake.
+        const clientAllowed = () =>
           evaluateSecurityGroups(context.model, {
             groupIds: eni.securityGroupIds,
             direction: 'ingress',
@@ -251,9 +279,10 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
           peer: { address: node.address, groupIds: new Set(lb.securityGroupIds) },
           traffic: `inbound tcp ${label} on target ${target.id} from the NLB node ${node.address.text}`,
           ruleDescription: `vpce-doctor: from NLB ${lb.name}`,
-          ...(clientAllowed
-            ? { failHint: `it allows the client ${context.client.address.text}, but PrivateLink traffic reaches targets from the NLB's private IPs (${nodeIps}), never from the client` }
-            : {}),
+          failHint: () =>
+            clientAllowed()
+              ? `it allows the client ${context.client.address.text}, but PrivateLink traffic reaches targets from the NLB's private IPs (${nodeIps}), never from the client`
+              : undefined,
           ...(lb.securityGroupIds[0] ? { remedyByReferencing: lb.securityGroupIds[0] } : {}),
         });
       }),

@@ -56,8 +56,8 @@ export interface SecurityGroupCheckSpec {
   /** How the connection reads in a summary, e.g. `tcp 443 from 10.0.1.15`. */
   readonly traffic: string;
   readonly ruleDescription: string;
-  /** Appended to a failing summary, for mistakes worth naming. */
-  readonly failHint?: string;
+  /** Appended to a failing summary, for mistakes worth naming; computed only on failure. */
+  readonly failHint?: () => string | undefined;
   /** The fix references this group instead of admitting the peer's address. */
   readonly remedyByReferencing?: string;
 }
@@ -97,6 +97,7 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
   }
   const cidr = hostCidr(spec.peer.address);
   const securityGroupId = spec.groupIds[0]!;
+  const hint = spec.failHint?.();
   const action = securityGroupRuleAction({
     direction: spec.direction,
     securityGroupId,
@@ -109,7 +110,7 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     id: spec.id,
     status: 'fail',
     scope,
-    summary: `no rule of ${groups} allows ${spec.traffic}${spec.failHint ? `: ${spec.failHint}` : ''}`,
+    summary: `no rule of ${groups} allows ${spec.traffic}${hint ? `: ${hint}` : ''}`,
     evidence: nearMisses,
     remediation: {
       summary: `allow ${spec.direction === 'ingress' ? 'inbound' : 'outbound'} tcp ${spec.port} ${spec.direction === 'ingress' ? 'from' : 'to'} ${admitted} in ${securityGroupId}`,

@@ -148,19 +148,23 @@ function normalizePermission(
   const fromPort = permission.optionalInteger('FromPort');
   const toPort = permission.optionalInteger('ToPort');
   const portRange = protocol !== '-1' && fromPort !== undefined && toPort !== undefined && fromPort >= 0 ? { from: fromPort, to: toPort } : undefined;
-  const rule = (peer: SecurityGroupPeer, source: JsonReader): SecurityGroupRule => {
+  const rules: SecurityGroupRule[] = [];
+  // Plain literals, not spreads: a snapshot holds a hundred thousand of these.
+  const add = (peer: SecurityGroupPeer, source: JsonReader) => {
     const description = source.optionalString('Description');
-    return { groupId, direction, protocol, ...(portRange ? { portRange } : {}), peer, ...(description ? { description } : {}) };
+    const rule: { -readonly [K in keyof SecurityGroupRule]: SecurityGroupRule[K] } = { groupId, direction, protocol, peer };
+    if (portRange) rule.portRange = portRange;
+    if (description) rule.description = description;
+    rules.push(rule);
   };
-  return [
-    ...permission.list('IpRanges').map((range) => rule({ kind: 'cidr', cidr: readCidr(range.required('CidrIp'), parseCidr) }, range)),
-    ...permission.list('Ipv6Ranges').map((range) => rule({ kind: 'cidr', cidr: readCidr(range.required('CidrIpv6'), parseCidr) }, range)),
-    ...permission.list('PrefixListIds').map((list) => rule({ kind: 'prefix-list', prefixListId: list.string('PrefixListId') }, list)),
-    ...permission.list('UserIdGroupPairs').map((pair) => {
-      const userId = pair.optionalString('UserId');
-      return rule({ kind: 'security-group', groupId: pair.string('GroupId'), ...(userId ? { userId } : {}) }, pair);
-    }),
-  ];
+  for (const range of permission.list('IpRanges')) add({ kind: 'cidr', cidr: readCidr(range.required('CidrIp'), parseCidr) }, range);
+  for (const range of permission.list('Ipv6Ranges')) add({ kind: 'cidr', cidr: readCidr(range.required('CidrIpv6'), parseCidr) }, range);
+  for (const list of permission.list('PrefixListIds')) add({ kind: 'prefix-list', prefixListId: list.string('PrefixListId') }, list);
+  for (const pair of permission.list('UserIdGroupPairs')) {
+    const userId = pair.optionalString('UserId');
+    add(userId ? { kind: 'security-group', groupId: pair.string('GroupId'), userId } : { kind: 'security-group', groupId: pair.string('GroupId') }, pair);
+  }
+  return rules;
 }
 
 export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
