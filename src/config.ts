@@ -34,6 +34,11 @@ export interface Config {
   readonly probeAttempts: number;
   readonly watchEndpoints: readonly string[];
   readonly watchIntervalSeconds: number;
+  readonly awsRegion?: string;
+  readonly awsRoleArn?: string;
+  readonly awsCallTimeoutMs: number;
+  readonly awsCollectionDeadlineMs: number;
+  readonly awsMaxAttempts: number;
 }
 
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -64,6 +69,9 @@ const portList = (text: string): Parsed<number[]> => {
     ? { value: ports.map(Number) }
     : { problem: 'expected comma-separated ports from 1 to 65535' };
 };
+const region = (text: string): Parsed<string> => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(text) ? { value: text } : { problem: 'expected an AWS region such as us-east-1' });
+const roleArn = (text: string): Parsed<string> =>
+  /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(text) ? { value: text } : { problem: 'expected an IAM role ARN (arn:aws:iam::123456789012:role/NAME)' };
 const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
   return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
@@ -75,7 +83,7 @@ export const VARIABLES = {
   port: { name: 'PORT', defaultText: '8080', description: 'TCP port to listen on', parse: integer(0, 65535) },
   host: { name: 'HOST', defaultText: '0.0.0.0', description: 'address to listen on', parse: text },
   logLevel: { name: 'LOG_LEVEL', defaultText: 'info', description: `pino log level: ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS) },
-  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON); `aws` (live) is refused until the live source lands', parse: oneOf(['snapshot', 'aws'] as const) },
+  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON) or `aws` (live, read-only: see docs/iam-policy.json)', parse: oneOf(['snapshot', 'aws'] as const) },
   snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
   cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
   cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
@@ -95,6 +103,11 @@ export const VARIABLES = {
   probeAttempts: { name: 'VPCE_DOCTOR_PROBE_ATTEMPTS', defaultText: '1', description: 'default connect attempts per target (up to 3)', parse: integer(1, 3) },
   watchEndpoints: { name: 'VPCE_DOCTOR_WATCH_ENDPOINTS', defaultText: '(none)', description: 'endpoints probed in the background on a schedule, their latest results served and exported as metrics', parse: endpointList },
   watchIntervalSeconds: { name: 'VPCE_DOCTOR_WATCH_INTERVAL_SECONDS', defaultText: '60', description: 'the watch list interval (each round adds up to 20% jitter)', parse: integer(5, 86400) },
+  awsRegion: { name: 'VPCE_DOCTOR_AWS_REGION', defaultText: '`AWS_REGION`', description: 'the region read live; with `aws`, this or `AWS_REGION` / `AWS_DEFAULT_REGION` is required', parse: region },
+  awsRoleArn: { name: 'VPCE_DOCTOR_AWS_ROLE_ARN', defaultText: '(none)', description: "a role to assume in the account to read (another account's); credentials otherwise come from the SDK's standard chain (IRSA, profile, instance role)", parse: roleArn },
+  awsCallTimeoutMs: { name: 'VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS', defaultText: '10000', description: 'how long one AWS API call attempt may take', parse: integer(100, 120_000) },
+  awsCollectionDeadlineMs: { name: 'VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS', defaultText: '60000', description: 'how long one whole collection may take', parse: integer(1000, 600_000) },
+  awsMaxAttempts: { name: 'VPCE_DOCTOR_AWS_MAX_ATTEMPTS', defaultText: '5', description: 'attempts per AWS call, adaptive retry mode', parse: integer(1, 10) },
 } satisfies Record<string, Variable<unknown>>;
 
 export class ConfigError extends Error {
@@ -125,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${VARIABLES.apiTokensFile.name}: cannot read ${tokensFile}: ${(error as Error).message}`);
     }
   }
+  const awsRegionText = env[VARIABLES.awsRegion.name] ? read(VARIABLES.awsRegion, '') : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   const config: Config = {
     port: read(VARIABLES.port, 8080),
     host: read(VARIABLES.host, '0.0.0.0'),
@@ -148,8 +162,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     probeAttempts: read(VARIABLES.probeAttempts, 1),
     watchEndpoints: read(VARIABLES.watchEndpoints, []),
     watchIntervalSeconds: read(VARIABLES.watchIntervalSeconds, 60),
+    ...(awsRegionText ? { awsRegion: awsRegionText } : {}),
+    ...(env[VARIABLES.awsRoleArn.name] ? { awsRoleArn: read(VARIABLES.awsRoleArn, '') } : {}),
+    awsCallTimeoutMs: read(VARIABLES.awsCallTimeoutMs, 10_000),
+    awsCollectionDeadlineMs: read(VARIABLES.awsCollectionDeadlineMs, 60_000),
+    awsMaxAttempts: read(VARIABLES.awsMaxAttempts, 5),
   };
-  if (config.source === 'aws') problems.push(`${VARIABLES.source.name}: the live AWS source is not in this build yet; use snapshot`);
+  if (config.source === 'aws' && !config.awsRegion) {
+    problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION)`);
+  }
+  if (config.awsCollectionDeadlineMs < config.awsCallTimeoutMs) {
+    problems.push(`${VARIABLES.awsCollectionDeadlineMs.name}: must be at least ${VARIABLES.awsCallTimeoutMs.name} (${config.awsCallTimeoutMs})`);
+  }
   for (const token of apiTokens) {
     if (token.length < 16) problems.push(`${VARIABLES.apiTokens.name}: every token must be 16 characters or more (one has ${token.length})`);
   }

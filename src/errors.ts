@@ -20,6 +20,7 @@ export const PROBLEMS = {
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
   'route-not-found': { status: 404, title: 'No such route' },
   'probe-not-found': { status: 404, title: 'No probe of this endpoint has run yet' },
+  'snapshot-not-available': { status: 409, title: 'This service reads a snapshot: there is no live fetch to export' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'port-required': { status: 422, title: 'The port cannot be inferred for this endpoint service' },

@@ -1,7 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
-import { Doctor, snapshotSource, SourceUnavailableError } from '../doctor.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
+import { awsSource, AwsCredentialsError, EndpointsUnavailableError, type AwsSource } from '../sources/aws/index.js';
+import { isExportable, sourceFromConfig } from '../sources/from-config.js';
+import { SnapshotWriteError, writeSnapshot } from '../sources/snapshot/write.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
@@ -34,8 +38,41 @@ function parseEphemeral(text: string): PortRange {
   return range;
 }
 
-interface AnalyzeOptions {
+interface SourceOptions {
   snapshot: string;
+  aws?: boolean;
+  region?: string;
+  roleArn?: string;
+}
+
+/** The snapshot, or with --aws the live account, configured as the service would be. */
+function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource | AwsSource {
+  if (!options.aws) return snapshotSource(options.snapshot);
+  const env = {
+    ...process.env,
+    VPCE_DOCTOR_SOURCE: 'aws',
+    ...(options.region ? { VPCE_DOCTOR_AWS_REGION: options.region } : {}),
+    ...(options.roleArn ? { VPCE_DOCTOR_AWS_ROLE_ARN: options.roleArn } : {}),
+  };
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.problems.join('; '));
+    throw error;
+  }
+  if (!endpointIds) return sourceFromConfig(config);
+  return awsSource({
+    region: config.awsRegion ?? '',
+    ...(config.awsRoleArn ? { roleArn: config.awsRoleArn } : {}),
+    callTimeoutMs: config.awsCallTimeoutMs,
+    collectionDeadlineMs: config.awsCollectionDeadlineMs,
+    maxAttempts: config.awsMaxAttempts,
+    endpointIds,
+  });
+}
+
+interface AnalyzeOptions extends SourceOptions {
   endpoint: string;
   clientIp?: string;
   clientEni?: string;
@@ -52,9 +89,14 @@ function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const snapshotOption = () =>
     new Option('--snapshot <dir>', 'snapshot directory (AWS CLI JSON, see docs)').default(DEFAULT_SNAPSHOT_DIR, 'the bundled example');
+  // Live AWS instead of a snapshot: the SDK's standard credential chain, read-only calls.
+  const withAwsOptions = (command: Command) =>
+    command
+      .option('--aws', 'read the live AWS account instead of a snapshot (docs/iam-policy.json lists the calls)')
+      .option('--region <region>', 'AWS region (default: AWS_REGION)')
+      .option('--role-arn <arn>', 'a role to assume in the account to read');
 
-  program
-    .command('analyze')
+  withAwsOptions(program.command('analyze'))
     .description('judge every security group and NACL between a client and an interface endpoint')
     .addOption(snapshotOption())
     .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
@@ -68,7 +110,7 @@ function buildProgram(io: CliIo): Command {
       if (!options.clientIp && !options.clientEni && !options.clientInstance) {
         throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
       }
-      const { value: report } = await new Doctor(snapshotSource(options.snapshot)).analyze({
+      const { value: report } = await new Doctor(chooseSource(options)).analyze({
         endpointId: options.endpoint,
         client: {
           ...(options.clientIp ? { ip: options.clientIp } : {}),
@@ -81,14 +123,29 @@ function buildProgram(io: CliIo): Command {
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
     });
 
-  program
-    .command('endpoints')
+  withAwsOptions(program.command('endpoints'))
     .description('list the interface endpoints of a snapshot')
     .addOption(snapshotOption())
     .option('--json', 'print as JSON')
-    .action(async (options: { snapshot: string; json?: boolean }) => {
-      const { value: endpoints } = await new Doctor(snapshotSource(options.snapshot)).listEndpoints();
+    .action(async (options: SourceOptions & { json?: boolean }) => {
+      const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints();
       io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns));
+    });
+  program
+    .command('snapshot')
+    .description('fetch the live account (--aws) and write what was fetched as a snapshot directory, to replay offline or attach to a ticket')
+    .requiredOption('--aws', 'read the live AWS account (the only source to export)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--role-arn <arn>', 'a role to assume in the account to read')
+    .requiredOption('--out <dir>', 'directory to write (must be empty or absent)')
+    .option('--endpoint <id...>', 'only these endpoints, their VPCs and providers')
+    .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {
+      const source = chooseSource({ ...options, snapshot: '' }, options.endpoint ?? []);
+      if (!isExportable(source)) throw new UsageError('snapshot needs --aws');
+      const model = await source.load();
+      const written = await writeSnapshot(options.out, source.lastResponses()!);
+      for (const [collection, reason] of model.failures) io.stderr(`not captured: ${collection}: ${reason}\n`);
+      io.stdout(`${written.join('\n')}\n`);
     });
   return program;
 }
@@ -106,7 +163,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr(`vpce-doctor: ${error.cause.message}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof AnalysisError) {
+    if (error instanceof SourceUnavailableError) {
+      io.stderr(`vpce-doctor: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError || error instanceof AnalysisError || error instanceof SnapshotWriteError || error instanceof AwsCredentialsError || error instanceof EndpointsUnavailableError) {
       io.stderr(`vpce-doctor: ${error.message}\n`);
       return EXIT_USAGE;
     }

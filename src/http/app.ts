@@ -14,6 +14,7 @@ import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { healthRoutes } from './routes/health.js';
 import { probeRoutes } from './routes/probes.js';
+import { snapshotRoutes } from './routes/snapshot.js';
 
 /**
  * The app as a plugin tree that never listens: server.ts and the tests build it, with the
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(endpointRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, rateLimit: rateLimitConfig });
       await v1.register(probeRoutes, { doctor, rateLimit: rateLimitConfig });
+      await v1.register(snapshotRoutes, { doctor });
     },
     { prefix: '/v1' },
   );

@@ -272,3 +272,9 @@ describe('bugs found by the fuzz test', () => {
     await problem(await app.inject({ method: 'GET', url: `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=fe80::1%25eth0` }), 400, 'invalid-ip');
   });
 });
+
+describe('GET /v1/snapshot', () => {
+  it('answers 409 when the service reads a snapshot: there is no live fetch to export', async () => {
+    await problem(await app.inject({ method: 'GET', url: '/v1/snapshot' }), 409, 'snapshot-not-available');
+  });
+});

@@ -1,0 +1,8 @@
+// The CLI process for development and tests (`node --import tsx src/cli/run.ts`); bin/ runs the built one.
+import { main } from './main.js';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  columns: process.stdout.columns,
+});

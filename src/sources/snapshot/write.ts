@@ -1,0 +1,102 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  RESPONSE_FILES,
+  RESPONSE_FOLDERS,
+  type AwsJsonDocument,
+  type AwsResponsesJson,
+  type PerResourceName,
+  type SingleDocumentName,
+} from '../aws/responses.js';
+
+/**
+ * Exports what a live collection fetched in the snapshot layout of the analysis contract
+ * §4, the same files `readSnapshot` reads, so that any live analysis can be replayed
+ * offline or attached to a ticket. Each file is printed as the AWS CLI prints it: 4-space
+ * indentation, a final newline. A response that was not fetched has no file, which reads
+ * back as "not captured".
+ */
+
+export class SnapshotWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SnapshotWriteError';
+  }
+}
+
+export interface SnapshotFile {
+  /** Relative to the snapshot directory, `/`-separated: `ec2/DescribeSubnets.json`. */
+  readonly path: string;
+  readonly document: AwsJsonDocument;
+}
+
+/**
+ * A resource's name becomes a file name: load balancer and target group names are letters,
+ * digits and hyphens, prefix list ids `pl-…`. Anything else (a separator, `..`) could
+ * write outside the snapshot and is refused.
+ */
+function fileStem(folder: string, key: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key) || key.includes('..')) {
+    throw new SnapshotWriteError(`${folder}: "${key}" cannot be a file name in a snapshot`);
+  }
+  return key;
+}
+
+/** The files of a snapshot, in layout order: what `writeSnapshot` writes, for callers that bundle them another way. */
+export function snapshotFiles(responses: AwsResponsesJson): SnapshotFile[] {
+  const files: SnapshotFile[] = [];
+  const single = (name: SingleDocumentName) => {
+    const document = responses[name];
+    if (document) files.push({ path: RESPONSE_FILES[name], document });
+  };
+  const perResource = (name: PerResourceName) => {
+    const folder = RESPONSE_FOLDERS[name];
+    for (const [key, document] of Object.entries(responses[name] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      files.push({ path: `${folder}/${fileStem(folder, key)}.json`, document });
+    }
+  };
+  single('vpcEndpoints');
+  single('networkInterfaces');
+  single('subnets');
+  single('networkAcls');
+  single('securityGroups');
+  single('prefixLists');
+  perResource('prefixListEntries');
+  single('endpointServices');
+  single('loadBalancers');
+  perResource('loadBalancerAttributes');
+  perResource('listeners');
+  single('targetGroups');
+  perResource('targetHealth');
+  return files;
+}
+
+async function isEmptyOrAbsent(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw new SnapshotWriteError(`${dir} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Writes the snapshot into `dir`, which must be absent or empty: a file left from an
+ * earlier capture would be read back as part of this one. Returns the paths written,
+ * relative to `dir`.
+ */
+export async function writeSnapshot(dir: string, responses: AwsResponsesJson): Promise<string[]> {
+  const files = snapshotFiles(responses);
+  if (!(await isEmptyOrAbsent(dir))) throw new SnapshotWriteError(`${dir} is not empty: write a snapshot into a new or empty directory`);
+  try {
+    await mkdir(dir, { recursive: true });
+    for (const file of files) {
+      const path = join(dir, file.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify(file.document, null, 4)}\n`, { flag: 'wx' });
+    }
+  } catch (error) {
+    throw new SnapshotWriteError(`the snapshot cannot be written to ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  return files.map((file) => file.path);
+}
