@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { Cached } from '../../cache/single-flight-cache.js';
 import type { AnalysisRequest } from '../../core/analyze.js';
+import type { Report } from '../../core/report.js';
 import { parseIp } from '../../core/net.js';
 import { parsePortRange } from '../../core/ports.js';
 import type { Doctor } from '../../doctor.js';
@@ -50,6 +53,23 @@ export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fi
   };
 }
 
+/**
+ * A report's JSON, made once per cached report: a cache hit then costs a header and a
+ * string, not the serialization of a few hundred checks. The body is the report with the
+ * `cache` field appended, as the response schema describes.
+ */
+const serializedReports = new WeakMap<Report, string>();
+
+function sendAnalysis(reply: FastifyReply, analysis: Cached<Report>): FastifyReply {
+  let json = serializedReports.get(analysis.value);
+  if (json === undefined) {
+    json = JSON.stringify(analysis.value);
+    serializedReports.set(analysis.value, json);
+  }
+  const cache = setCacheHeaders(reply, analysis);
+  return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
+}
+
 export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, rateLimit }) => {
   const config = { rateLimit };
 
@@ -71,7 +91,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
     async (request, reply) => {
       const analysisRequest = toAnalysisRequest(request.params.id, request.body, 'body.');
       const analysis = request.body.probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: request.query.refresh ?? false });
-      return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
+      return sendAnalysis(reply, analysis);
     },
   );
 
@@ -104,7 +124,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       };
       const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
       const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
-      return { ...analysis.value, cache: setCacheHeaders(reply, analysis) };
+      return sendAnalysis(reply, analysis);
     },
   );
 
