@@ -278,3 +278,14 @@ describe('GET /v1/snapshot', () => {
     await problem(await app.inject({ method: 'GET', url: '/v1/snapshot' }), 409, 'snapshot-not-available');
   });
 });
+
+describe('the analysis response', () => {
+  it('matches the documented schema exactly, though it is sent pre-serialized', async () => {
+    const { Value } = await import('typebox/value');
+    const { AnalysisResponse } = await import('../../src/http/schemas.js');
+    for (const url of [`/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`]) {
+      const body = (await app.inject({ method: 'GET', url })).json();
+      assert.ok(Value.Check(AnalysisResponse, body), JSON.stringify([...Value.Errors(AnalysisResponse, body)].slice(0, 3)));
+    }
+  });
+});
