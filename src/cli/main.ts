@@ -3,7 +3,7 @@ import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
-import { awsSource, AwsCredentialsError, EndpointsUnavailableError, type AwsSource } from '../sources/aws/index.js';
+import { AwsCredentialsError, EndpointsUnavailableError, type AwsSource } from '../sources/aws/index.js';
 import { isExportable, sourceFromConfig } from '../sources/from-config.js';
 import { SnapshotWriteError, writeSnapshot } from '../sources/snapshot/write.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
@@ -61,15 +61,7 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
     if (error instanceof ConfigError) throw new UsageError(error.problems.join('; '));
     throw error;
   }
-  if (!endpointIds) return sourceFromConfig(config);
-  return awsSource({
-    region: config.awsRegion ?? '',
-    ...(config.awsRoleArn ? { roleArn: config.awsRoleArn } : {}),
-    callTimeoutMs: config.awsCallTimeoutMs,
-    collectionDeadlineMs: config.awsCollectionDeadlineMs,
-    maxAttempts: config.awsMaxAttempts,
-    endpointIds,
-  });
+  return sourceFromConfig(config, undefined, endpointIds);
 }
 
 interface AnalyzeOptions extends SourceOptions {

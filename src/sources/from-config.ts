@@ -8,6 +8,8 @@ import { readSnapshot } from './snapshot/read.js';
 export function sourceFromConfig(
   config: Pick<Config, 'source' | 'snapshotDir' | 'awsRegion' | 'awsRoleArn' | 'awsCallTimeoutMs' | 'awsCollectionDeadlineMs' | 'awsMaxAttempts'>,
   awsMetrics?: AwsMetrics,
+  /** Live only: these endpoints, their VPCs and providers, instead of the region scan. */
+  endpointIds?: readonly string[],
 ): ModelSource | AwsSource {
   if (config.source === 'snapshot') return { description: `snapshot ${config.snapshotDir}`, load: () => readSnapshot(config.snapshotDir) };
   return awsSource({
@@ -17,6 +19,7 @@ export function sourceFromConfig(
     collectionDeadlineMs: config.awsCollectionDeadlineMs,
     maxAttempts: config.awsMaxAttempts,
     ...(awsMetrics ? { metrics: awsMetrics } : {}),
+    ...(endpointIds ? { endpointIds } : {}),
   });
 }
 
