@@ -120,9 +120,15 @@ function resolveTargetLocation(model: NetworkModel, targetGroup: TargetGroup, id
   };
 }
 
+/** Resolved once per target group of a model: every path and check of every analysis reads the same. */
+const resolvedTargets = new WeakMap<TargetGroup, ProviderTarget[]>();
+
 /** The registered targets behind a target group; undefined when their health was not captured. */
 export function targetsOf(model: NetworkModel, targetGroup: TargetGroup): ProviderTarget[] | undefined {
-  return targetGroup.targets?.map((target) => {
+  if (!targetGroup.targets) return undefined;
+  const known = resolvedTargets.get(targetGroup);
+  if (known) return known;
+  const targets = targetGroup.targets.map((target) => {
     const port = target.port ?? targetGroup.port ?? 0;
     return {
       id: target.id,
@@ -134,4 +140,6 @@ export function targetsOf(model: NetworkModel, targetGroup: TargetGroup): Provid
       ...resolveTargetLocation(model, targetGroup, target.id, target.availabilityZone),
     };
   });
+  resolvedTargets.set(targetGroup, targets);
+  return targets;
 }
