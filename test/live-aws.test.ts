@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freeLoopbackPort } from './support/net.js';
 import { ec2Answer, ec2Error, elbv2Answer, startQueryServer, type QueryServer } from './sources/aws/query-server.js';
 
 /**
@@ -92,12 +92,7 @@ describe('live AWS source (emulated on loopback)', () => {
   });
 
   it('the service serves VPCE_DOCTOR_SOURCE=aws, and exports it on GET /v1/snapshot', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freeLoopbackPort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { ...awsEnv(), VPCE_DOCTOR_SOURCE: 'aws', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
+import { freeLoopbackPort } from '../support/net.js';
 
 /**
  * The real process (`node --import tsx src/server.ts`) on 127.0.0.1: SIGTERM during
@@ -36,15 +37,7 @@ interface Answer {
   readonly body: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+const freePort = () => freeLoopbackPort(HOST);
 
 /** The server with only the variables given: nothing from the caller's configuration leaks in. */
 function startServer(variables: Record<string, string>): Server {

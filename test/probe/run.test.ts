@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { ProbeRefusedError, type ProbeTarget } from '../../src/probe/guard.js';
 import { PROBE_ATTEMPTS_MAX, PROBE_TIMEOUT_MAX_MS, ProbeRateLimitedError, Prober, type ProbeResult, type ProberOptions } from '../../src/probe/run.js';
 import { netConnector, type Connector } from '../../src/probe/tcp.js';
+import { listenOnLoopback } from '../support/net.js';
 
 /**
  * The prober: bounded concurrency in all and per endpoint, a round budget per endpoint,
@@ -17,12 +18,7 @@ let listener: Server;
 let openPort: number;
 let closedPort: number;
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: HOST, port: 0, backlog: 4096 }, () => resolve((server.address() as { port: number }).port));
-  });
-}
+const listen = (server: Server) => listenOnLoopback(server, HOST);
 
 before(async () => {
   listener = createServer((socket) => socket.destroy());

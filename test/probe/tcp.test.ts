@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, Socket, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connectOnce, netConnector, type Connector } from '../../src/probe/tcp.js';
+import { listenOnLoopback } from '../support/net.js';
 
 /**
  * One TCP connect on loopback only: a real listener on 127.0.0.2 for `open`, a port that was
@@ -16,12 +17,7 @@ let listener: Server;
 let openPort: number;
 let closedPort: number;
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: HOST, port: 0, backlog: 4096 }, () => resolve((server.address() as { port: number }).port));
-  });
-}
+const listen = (server: Server) => listenOnLoopback(server, HOST);
 
 function connections(server: Server): Promise<number> {
   return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
