@@ -1,23 +1,35 @@
 import { performance } from 'node:perf_hooks';
 import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
-import { analyze, type AnalysisRequest } from './core/analyze.js';
-import { AnalysisError } from './core/errors.js';
-import { listInterfaceEndpoints, summarizeEndpoint, type EndpointSummary } from './core/inventory.js';
-import type { NetworkModel } from './core/model.js';
+import type { AnalysisRequest } from './core/analyze.js';
+import { listInterfaceEndpoints, summarizeEndpoint, type EndpointFilter, type EndpointSummary } from './core/inventory.js';
+import { analyze as analyzeData, locateRequestedEndpoint } from './core/analyze.js';
+import type { Fleet, UnitRef } from './core/fleet.js';
 import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
-import { readSnapshot } from './sources/snapshot/read.js';
+import { readFleetSnapshot } from './sources/snapshot/fleet.js';
 
-/** Where the model comes from: a snapshot directory, or live AWS. */
+/**
+ * Where the data comes from: a snapshot directory (one unit, or a fleet of accounts and
+ * regions), or live AWS. Every source yields a fleet; one unit is a fleet of one.
+ */
 export interface ModelSource {
   readonly description: string;
-  load(): Promise<NetworkModel>;
+  load(): Promise<Fleet>;
 }
 
 export function snapshotSource(dir: string): ModelSource {
-  return { description: `snapshot ${dir}`, load: () => readSnapshot(dir) };
+  return {
+    description: `snapshot ${dir}`,
+    load: async () => {
+      const { fleet } = await readFleetSnapshot(dir);
+      if (!fleet.units.some((unit) => unit.model)) {
+        throw new Error(`no unit of ${dir} could be read: ${fleet.units.map((unit) => `${unit.key}: ${unit.failure ?? 'empty'}`).join('; ')}`);
+      }
+      return fleet;
+    },
+  };
 }
 
 /** The source failed and no earlier model can stand in: the service answers 503. */
@@ -41,21 +53,31 @@ export class ProbesUnavailableError extends Error {}
 
 const CLI_DEFAULTS: DoctorOptions = { cacheTtlMs: 60_000, cacheMaxEntries: 100 };
 
-/** A model and the number of its load, which keys the analyses made from it. */
-interface LoadedModel {
-  readonly model: NetworkModel;
+/** A fleet and the number of its load, which keys the analyses made from it. */
+interface LoadedFleet {
+  readonly fleet: Fleet;
   readonly generation: number;
 }
 
 interface AnalysisJob {
-  readonly model: NetworkModel;
+  readonly fleet: Fleet;
   readonly request: AnalysisRequest;
 }
 
 function analysisKey(generation: number, request: AnalysisRequest): string {
   const { client } = request;
   const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
-  return [generation, request.endpointId, client.ip ?? '', client.eniId ?? '', client.instanceId ?? '', request.port ?? '', ephemeral].join('|');
+  return [
+    generation,
+    request.endpointId,
+    request.accountId ?? '',
+    request.region ?? '',
+    client.ip ?? '',
+    client.eniId ?? '',
+    client.instanceId ?? '',
+    request.port ?? '',
+    ephemeral,
+  ].join('|');
 }
 
 function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis'): CacheObserver | undefined {
@@ -75,7 +97,7 @@ function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis'): Ca
  * stale.
  */
 export class Doctor {
-  private readonly models: SingleFlightCache<'model', LoadedModel>;
+  private readonly models: SingleFlightCache<'model', LoadedFleet>;
   private readonly analyses: SingleFlightCache<string, Report, AnalysisJob>;
   private generation = 0;
 
@@ -87,9 +109,9 @@ export class Doctor {
     this.models = new SingleFlightCache(
       async () => {
         try {
-          const model = await source.load();
+          const fleet = await source.load();
           metrics?.modelLoadsTotal.inc({ outcome: 'success' });
-          return { model, generation: ++this.generation };
+          return { fleet, generation: ++this.generation };
         } catch (error) {
           metrics?.modelLoadsTotal.inc({ outcome: 'failure' });
           throw error;
@@ -106,18 +128,18 @@ export class Doctor {
 
   private async compute(job: AnalysisJob): Promise<Report> {
     const started = performance.now();
-    const report = analyze(job.model, job.request);
+    const report = analyzeData(job.fleet, job.request);
     if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
     return report;
   }
 
-  /** The model, loaded or from memory; rejects when the source fails with no model to fall back on. */
-  async model(options: { readonly refresh?: boolean } = {}): Promise<Cached<NetworkModel>> {
+  /** The data, loaded or from memory; rejects when the source fails with nothing to fall back on. */
+  async fleet(options: { readonly refresh?: boolean } = {}): Promise<Cached<Fleet>> {
     const loaded = await this.loadModel(options);
-    return { ...loaded, value: loaded.value.model };
+    return { ...loaded, value: loaded.value.fleet };
   }
 
-  private async loadModel(options: { readonly refresh?: boolean }): Promise<Cached<LoadedModel>> {
+  private async loadModel(options: { readonly refresh?: boolean }): Promise<Cached<LoadedFleet>> {
     try {
       return await this.models.get('model', options);
     } catch (error) {
@@ -133,7 +155,7 @@ export class Doctor {
   async analyze(request: AnalysisRequest, options: { readonly refresh?: boolean } = {}): Promise<Cached<Report>> {
     const loaded = await this.loadModel(options);
     const key = analysisKey(loaded.value.generation, request);
-    const result = await this.analyses.get(key, { ...options, context: { model: loaded.value.model, request } });
+    const result = await this.analyses.get(key, { ...options, context: { fleet: loaded.value.fleet, request } });
     // An analysis is as old as its model, and stale when its model is.
     return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
   }
@@ -144,17 +166,17 @@ export class Doctor {
    */
   async analyzeWithProbes(request: AnalysisRequest, probe: ProbeRequest = {}): Promise<Cached<Report>> {
     const probes = this.requireProbes();
-    const loaded = await this.model();
+    const loaded = await this.fleet();
     const { results } = await probes.observe(loaded.value, request.endpointId, { ...probe, ...(request.port !== undefined ? { port: request.port } : {}) });
     const started = performance.now();
-    const report = analyze(loaded.value, request, results);
+    const report = analyzeData(loaded.value, request, results);
     if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
     return { ...loaded, value: report, result: 'miss', joined: false };
   }
 
   async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
     const probes = this.requireProbes();
-    const loaded = await this.model();
+    const loaded = await this.fleet();
     return probes.probe(loaded.value, endpointId, request);
   }
 
@@ -168,15 +190,14 @@ export class Doctor {
     return this.options.probes;
   }
 
-  async listEndpoints(options: { readonly refresh?: boolean } = {}): Promise<Cached<EndpointSummary[]>> {
-    const loaded = await this.model(options);
-    return { ...loaded, value: listInterfaceEndpoints(loaded.value) };
+  async listEndpoints(options: { readonly refresh?: boolean; readonly filter?: EndpointFilter } = {}): Promise<Cached<EndpointSummary[]>> {
+    const loaded = await this.fleet(options);
+    return { ...loaded, value: listInterfaceEndpoints(loaded.value, options.filter) };
   }
 
-  async endpoint(endpointId: string): Promise<Cached<EndpointSummary>> {
-    const loaded = await this.model();
-    const endpoint = loaded.value.endpoints.get(endpointId);
-    if (!endpoint) throw new AnalysisError('endpoint_not_found', `endpoint ${endpointId} is not in the captured data`, 'endpointId');
-    return { ...loaded, value: summarizeEndpoint(loaded.value, endpoint) };
+  async endpoint(endpointId: string, unit: UnitRef = {}): Promise<Cached<EndpointSummary>> {
+    const loaded = await this.fleet();
+    const located = locateRequestedEndpoint(loaded.value, { endpointId, ...unit });
+    return { ...loaded, value: summarizeEndpoint(located.model, located.endpoint, located.unit) };
   }
 }

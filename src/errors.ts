@@ -20,6 +20,7 @@ export const PROBLEMS = {
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
   'route-not-found': { status: 404, title: 'No such route' },
   'probe-not-found': { status: 404, title: 'No probe of this endpoint has run yet' },
+  'ambiguous-id': { status: 409, title: 'The id is in several accounts or regions: name one with accountId and region' },
   'snapshot-not-available': { status: 409, title: 'This service reads a snapshot: there is no live fetch to export' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
@@ -40,6 +41,7 @@ export function problemType(code: ProblemCode): string {
 /** The API problem for each reason the core refuses a request. */
 export const ANALYSIS_ERROR_PROBLEMS: Record<AnalysisErrorCode, ProblemCode> = {
   endpoint_not_found: 'endpoint-not-found',
+  ambiguous_id: 'ambiguous-id',
   client_not_found: 'client-not-found',
   client_invalid: 'invalid-client',
   port_required: 'port-required',

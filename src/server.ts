@@ -61,7 +61,7 @@ async function start(config: Config): Promise<void> {
 
   // Warm the model so that the first request and /readyz do not wait; failure is not fatal.
   try {
-    await doctor.model();
+    await doctor.fleet();
   } catch (error) {
     app.log.warn({ err: error }, 'the source cannot be loaded yet; /readyz stays 503 until it can');
   }

@@ -3,13 +3,15 @@ import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
-import { AwsCredentialsError, EndpointsUnavailableError, type AwsSource } from '../sources/aws/index.js';
+import { AwsCredentialsError, EndpointsUnavailableError } from '../sources/aws/index.js';
+import { fleetReportRows } from '../core/fleet-report.js';
+import type { UnitRef } from '../core/fleet.js';
 import { isExportable, sourceFromConfig } from '../sources/from-config.js';
 import { SnapshotWriteError, writeSnapshot } from '../sources/snapshot/write.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
-import { renderEndpoints, renderReport } from './render.js';
+import { renderEndpoints, renderFleetReport, renderReport } from './render.js';
 
 /** `vpce-doctor analyze | endpoints`: exit 0 whatever the verdict, 2 on bad usage or input. */
 
@@ -46,7 +48,7 @@ interface SourceOptions {
 }
 
 /** The snapshot, or with --aws the live account, configured as the service would be. */
-function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource | AwsSource {
+function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource {
   if (!options.aws) return snapshotSource(options.snapshot);
   const env = {
     ...process.env,
@@ -64,7 +66,16 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
   return sourceFromConfig(config, undefined, endpointIds);
 }
 
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** `--account-id` and `--region` name the unit when an id is in several (a fleet); with --aws, --region is also what is read. */
+function unitOf(options: { accountId?: string; region?: string }): UnitRef {
+  if (options.accountId !== undefined && !ACCOUNT_ID.test(options.accountId)) throw new UsageError(`--account-id: "${options.accountId}" is not 12 digits`);
+  return { ...(options.accountId ? { accountId: options.accountId } : {}), ...(options.region ? { region: options.region } : {}) };
+}
+
 interface AnalyzeOptions extends SourceOptions {
+  accountId?: string;
   endpoint: string;
   clientIp?: string;
   clientEni?: string;
@@ -85,13 +96,15 @@ function buildProgram(io: CliIo): Command {
   const withAwsOptions = (command: Command) =>
     command
       .option('--aws', 'read the live AWS account instead of a snapshot (docs/iam-policy.json lists the calls)')
-      .option('--region <region>', 'AWS region (default: AWS_REGION)')
+      .option('--region <region>', 'AWS region to read (default: AWS_REGION); with a fleet snapshot, the unit to look in')
       .option('--role-arn <arn>', 'a role to assume in the account to read');
+  const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
 
   withAwsOptions(program.command('analyze'))
     .description('judge every security group and NACL between a client and an interface endpoint')
     .addOption(snapshotOption())
     .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
+    .addOption(accountOption())
     .option('--client-ip <ip>', 'client IP address')
     .option('--client-eni <id>', "client's network interface id (eni-…)")
     .option('--client-instance <id>', "client's instance id (i-…)")
@@ -104,6 +117,7 @@ function buildProgram(io: CliIo): Command {
       }
       const { value: report } = await new Doctor(chooseSource(options)).analyze({
         endpointId: options.endpoint,
+        ...unitOf(options),
         client: {
           ...(options.clientIp ? { ip: options.clientIp } : {}),
           ...(options.clientEni ? { eniId: options.clientEni } : {}),
@@ -116,12 +130,48 @@ function buildProgram(io: CliIo): Command {
     });
 
   withAwsOptions(program.command('endpoints'))
-    .description('list the interface endpoints of a snapshot')
+    .description('list the interface endpoints of a snapshot (every unit of a fleet)')
     .addOption(snapshotOption())
+    .addOption(accountOption())
+    .option('--vpc-id <id>', 'only the endpoints of this VPC')
+    .option('--service <text>', 'only the endpoints whose service name contains this')
     .option('--json', 'print as JSON')
-    .action(async (options: SourceOptions & { json?: boolean }) => {
-      const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints();
+    .action(async (options: SourceOptions & { accountId?: string; vpcId?: string; service?: string; json?: boolean }) => {
+      const filter = { ...unitOf(options), ...(options.vpcId ? { vpcId: options.vpcId } : {}), ...(options.service ? { serviceName: options.service } : {}) };
+      const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints({ filter });
       io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns));
+    });
+
+  withAwsOptions(program.command('report'))
+    .description('analyse every interface endpoint of the data (or of one account / region) for one client: a verdict per endpoint')
+    .addOption(snapshotOption())
+    .addOption(accountOption())
+    .option('--client-ip <ip>', 'client IP address')
+    .option('--client-eni <id>', "client's network interface id (eni-…)")
+    .option('--client-instance <id>', "client's instance id (i-…)")
+    .option('--port <port>', 'service port for every endpoint (default: 443 for AWS services, the listeners for visible customer services)')
+    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
+    .option('--json', 'print JSON lines: one object per endpoint, streamed')
+    .action(async (options: Omit<AnalyzeOptions, 'endpoint'>) => {
+      if (!options.clientIp && !options.clientEni && !options.clientInstance) {
+        throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
+      }
+      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const rows = fleetReportRows(fleet, {
+        ...unitOf(options),
+        client: {
+          ...(options.clientIp ? { ip: options.clientIp } : {}),
+          ...(options.clientEni ? { eniId: options.clientEni } : {}),
+          ...(options.clientInstance ? { instanceId: options.clientInstance } : {}),
+        },
+        ...(options.port ? { port: parsePort(options.port) } : {}),
+        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+      });
+      if (options.json) {
+        for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
+      } else {
+        io.stdout(renderFleetReport(rows, fleet, io.columns));
+      }
     });
   program
     .command('snapshot')
@@ -134,9 +184,12 @@ function buildProgram(io: CliIo): Command {
     .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {
       const source = chooseSource({ ...options, snapshot: '' }, options.endpoint ?? []);
       if (!isExportable(source)) throw new UsageError('snapshot needs --aws');
-      const model = await source.load();
+      const fleet = await source.load();
       const written = await writeSnapshot(options.out, source.lastResponses()!);
-      for (const [collection, reason] of model.failures) io.stderr(`not captured: ${collection}: ${reason}\n`);
+      for (const unit of fleet.units) {
+        if (unit.failure) io.stderr(`not captured: ${unit.key}: ${unit.failure}\n`);
+        for (const [collection, reason] of unit.model?.failures ?? []) io.stderr(`not captured: ${collection}: ${reason}\n`);
+      }
       io.stdout(`${written.join('\n')}\n`);
     });
   return program;

@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
 import type { EndpointSummary } from '../core/inventory.js';
+import type { FleetReportRow } from '../core/fleet-report.js';
+import type { Fleet } from '../core/fleet.js';
 import type { Check, Report } from '../core/report.js';
 import { formatRange } from '../core/ports.js';
 
@@ -57,6 +59,10 @@ export function renderReport(report: Report, width = 160): string {
   }
   lines.push(table.toString());
   if (fixes.length > 0) lines.push('', 'Fixes:', ...fixes);
+  if (report.dataWarnings.length > 0) {
+    lines.push('', 'Data warnings (the capture is incomplete or was read in another form):');
+    for (const warning of report.dataWarnings) lines.push(`  - ${warning.file ? `${warning.file}: ` : ''}${warning.message}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -70,7 +76,7 @@ export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 1
   });
   for (const endpoint of endpoints) {
     table.push([
-      endpoint.id,
+      endpoint.accountId || endpoint.region ? `${endpoint.id}\n${endpoint.accountId ?? '?'}/${endpoint.region ?? '?'}` : endpoint.id,
       endpoint.serviceName,
       endpoint.vpcId,
       endpoint.state,
@@ -80,4 +86,23 @@ export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 1
     ]);
   }
   return `${table.toString()}\n`;
+}
+
+/** The fleet report for a person: one row per endpoint, then the units that could not be read. */
+export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, width = 160): string {
+  const table = new Table({
+    head: ['Endpoint', 'Account/region', 'Service', 'Verdict', 'Failing (unknown)'],
+    colWidths: [24, 26, Math.max(30, width - 24 - 26 - 11 - 50 - 6), 11, 50],
+    wordWrap: true,
+    style: { head: [], border: [], compact: true },
+  });
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
+    const failing = row.verdict === 'error' ? row.verdictSummary : [row.failing.join(', '), row.unknown.length > 0 ? `(${row.unknown.join(', ')})` : ''].filter(Boolean).join(' ');
+    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, row.serviceName, row.verdict === 'error' ? 'ERROR' : row.verdict, failing || '-']);
+  }
+  const lines = [table.toString(), '', `Endpoints: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
+  for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -5,15 +5,19 @@ import type { ProbeObservation } from './live.js';
 import type { AnalysisContext } from './checks/context.js';
 import { AnalysisError } from './errors.js';
 import { whyMissing, type NetworkModel } from './model.js';
-import { endpointPaths, resolveClient, type ClientSpec } from './path.js';
+import { endpointPaths, resolveClient, truncationNote, type ClientSpec } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, isValidPort, type PortRange } from './ports.js';
-import type { Check, Report } from './report.js';
+import { PROVIDER_CHECK_IDS, type Check, type Report } from './report.js';
 import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
 import { decideVerdict, judgePath } from './verdict.js';
+import { asFleet, describeUnit, locateEndpoint, type Fleet, type LocatedEndpoint, type UnitRef } from './fleet.js';
 
 export interface AnalysisRequest {
   readonly endpointId: string;
+  /** The endpoint's unit, when its id alone is ambiguous in a fleet. */
+  readonly accountId?: string;
+  readonly region?: string;
   readonly client: ClientSpec;
   readonly port?: number;
   readonly clientEphemeralPorts?: PortRange;
@@ -37,6 +41,8 @@ function providerSummary(provider: ProviderView): Report['provider'] {
   const lb = provider.loadBalancer;
   return {
     visibility: 'visible',
+    ...(provider.unit.accountId ? { accountId: provider.unit.accountId } : {}),
+    ...(provider.unit.region ? { region: provider.unit.region } : {}),
     serviceId: provider.service.id,
     loadBalancerArn: lb.arn,
     loadBalancerNodeIps: provider.nodes.map((node) => node.address.text),
@@ -44,6 +50,33 @@ function providerSummary(provider: ProviderView): Report['provider'] {
     crossZoneEnabled: provider.crossZoneEnabled,
     ...(provider.crossZoneAssumed ? { note: 'cross-zone attribute not captured: the NLB default (off) is assumed' } : {}),
   };
+}
+
+/** The endpoint a request names; in a single unit, the reason it is missing says what the data lacks. */
+export function locateRequestedEndpoint(fleet: Fleet, request: Pick<AnalysisRequest, 'endpointId' | 'accountId' | 'region'>): LocatedEndpoint {
+  const hint = { ...(request.accountId !== undefined ? { accountId: request.accountId } : {}), ...(request.region !== undefined ? { region: request.region } : {}) };
+  const only = fleet.units.length === 1 ? fleet.units[0]!.model : undefined;
+  if (only && !only.endpoints.has(request.endpointId)) {
+    const truncated = truncationNote(only, 'vpcEndpoints');
+    const why = !only.captured.has('vpcEndpoints')
+      ? `cannot be found: ${whyMissing(only, 'vpcEndpoints')}`
+      : truncated
+        ? `is not on the captured page: ${truncated}`
+        : 'is not in the captured data';
+    throw new AnalysisError('endpoint_not_found', `endpoint ${request.endpointId} ${why}`, 'endpointId');
+  }
+  return locateEndpoint(fleet, request.endpointId, hint);
+}
+
+/**
+ * A provider check whose data came from another account (the cross-account join) names that
+ * account in its scope and its fix: the fix must be made there, not in the consumer's.
+ */
+function inProviderUnit(check: Check, unit: UnitRef): Check {
+  if (!(PROVIDER_CHECK_IDS as readonly string[]).includes(check.id)) return check;
+  const scope = { ...check.scope, ...(unit.accountId ? { accountId: unit.accountId } : {}), ...(unit.region ? { region: unit.region } : {}) };
+  if (!check.remediation) return { ...check, scope };
+  return { ...check, scope, remediation: { ...check.remediation, summary: `in ${describeUnit(unit)} (the provider's): ${check.remediation.summary}` } };
 }
 
 function validateEphemeralPorts(range: PortRange): PortRange {
@@ -58,13 +91,11 @@ function validateEphemeralPorts(range: PortRange): PortRange {
  * endpoint network interface, and the verdict. Pure: the same model and request always
  * give the same report.
  */
-export function analyze(model: NetworkModel, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
-  const endpoint = model.endpoints.get(request.endpointId);
-  if (!endpoint) {
-    const why = model.captured.has('vpcEndpoints') ? 'is not in the captured data' : `cannot be found: ${whyMissing(model, 'vpcEndpoints')}`;
-    throw new AnalysisError('endpoint_not_found', `endpoint ${request.endpointId} ${why}`, 'endpointId');
-  }
-  const provider = resolveProvider(model, endpoint);
+export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
+  const fleet = asFleet(data);
+  const located = locateRequestedEndpoint(fleet, request);
+  const { model, endpoint } = located;
+  const provider = resolveProvider(fleet, located);
   const { ports, portSource } = resolvePorts(request, endpoint.serviceName, provider);
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
@@ -105,6 +136,8 @@ export function analyze(model: NetworkModel, request: AnalysisRequest, probes?: 
     verdictSummary: summary,
     endpoint: {
       id: endpoint.id,
+      ...(located.unit.accountId ? { accountId: located.unit.accountId } : {}),
+      ...(located.unit.region ? { region: located.unit.region } : {}),
       serviceName: endpoint.serviceName,
       serviceOwner: endpointServiceOwner(endpoint.serviceName),
       type: endpoint.type,
@@ -125,7 +158,8 @@ export function analyze(model: NetworkModel, request: AnalysisRequest, probes?: 
     clientEphemeralPorts,
     provider: providerSummary(provider),
     paths,
-    checks: [...endpointWideChecks, ...pathChecks],
+    checks: [...endpointWideChecks, ...(provider.kind === 'visible' && provider.unit !== located.unit ? pathChecks.map((check) => inProviderUnit(check, provider.unit)) : pathChecks)],
+    dataWarnings: [...model.dataWarnings],
     source: { kind: model.source.kind, location: model.source.location },
   };
 }

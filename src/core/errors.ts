@@ -4,6 +4,7 @@
  */
 export type AnalysisErrorCode =
   | 'endpoint_not_found'
+  | 'ambiguous_id'
   | 'client_not_found'
   | 'client_invalid'
   | 'port_required'

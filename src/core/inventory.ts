@@ -1,4 +1,5 @@
 import type { NetworkModel, VpcEndpoint } from './model.js';
+import { asFleet, unitsMatching, type Fleet, type UnitRef } from './fleet.js';
 import Type, { type Static } from 'typebox';
 import { endpointServiceOwner } from './service.js';
 
@@ -19,6 +20,8 @@ export const EndpointNetworkInterfaceSummarySchema = Type.Object(
 export const EndpointSummarySchema = Type.Object(
   {
     id: Type.String(),
+    accountId: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
     serviceName: Type.String(),
     serviceOwner: Type.Union([Type.Literal('aws'), Type.Literal('customer')]),
     vpcId: Type.String(),
@@ -30,9 +33,11 @@ export const EndpointSummarySchema = Type.Object(
 );
 export type EndpointSummary = Static<typeof EndpointSummarySchema>;
 
-export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint): EndpointSummary {
+export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint, unit: UnitRef = {}): EndpointSummary {
   return {
     id: endpoint.id,
+    ...(unit.accountId ? { accountId: unit.accountId } : {}),
+    ...(unit.region ? { region: unit.region } : {}),
     serviceName: endpoint.serviceName,
     serviceOwner: endpointServiceOwner(endpoint.serviceName),
     vpcId: endpoint.vpcId,
@@ -56,10 +61,25 @@ export function summarizeEndpoint(model: NetworkModel, endpoint: VpcEndpoint): E
   };
 }
 
-/** Interface endpoints only, sorted by id, so listings are stable across loads. */
-export function listInterfaceEndpoints(model: NetworkModel): EndpointSummary[] {
-  return [...model.endpoints.values()]
-    .filter((endpoint) => endpoint.type.toLowerCase() === 'interface')
-    .sort((a, b) => a.id.localeCompare(b.id))
-    .map((endpoint) => summarizeEndpoint(model, endpoint));
+export interface EndpointFilter extends UnitRef {
+  readonly vpcId?: string;
+  /** A substring of the service name. */
+  readonly serviceName?: string;
+}
+
+/** Interface endpoints only, of every unit the filter admits, sorted by id (then unit), so listings are stable across loads. */
+export function listInterfaceEndpoints(data: NetworkModel | Fleet, filter: EndpointFilter = {}): EndpointSummary[] {
+  const fleet = asFleet(data);
+  const summaries: EndpointSummary[] = [];
+  for (const unit of unitsMatching(fleet, filter)) {
+    const model = unit.model;
+    if (!model) continue;
+    for (const endpoint of model.endpoints.values()) {
+      if (endpoint.type.toLowerCase() !== 'interface') continue;
+      if (filter.vpcId !== undefined && endpoint.vpcId !== filter.vpcId) continue;
+      if (filter.serviceName !== undefined && !endpoint.serviceName.includes(filter.serviceName)) continue;
+      summaries.push(summarizeEndpoint(model, endpoint, unit));
+    }
+  }
+  return summaries.sort((a, b) => a.id.localeCompare(b.id) || `${a.accountId}/${a.region}`.localeCompare(`${b.accountId}/${b.region}`));
 }

@@ -1,5 +1,6 @@
 import type { Cidr, IpAddress } from './net.js';
 import type { PortRange } from './ports.js';
+import type { DataWarning } from './report.js';
 
 /**
  * The normalized network model: what the analysis reads, whatever the source (snapshot
@@ -21,7 +22,8 @@ export type CollectionName =
   | 'prefixListEntries'
   | 'loadBalancerAttributes'
   | 'listeners'
-  | 'targetHealth';
+  | 'targetHealth'
+  | 'vpcEndpointServices';
 
 /** Which call fills each collection: named when it is missing, and in IAM policies. */
 export const COLLECTION_SOURCES: Readonly<Record<CollectionName, { readonly label: string; readonly call: string }>> = {
@@ -39,6 +41,7 @@ export const COLLECTION_SOURCES: Readonly<Record<CollectionName, { readonly labe
   loadBalancerAttributes: { label: 'load balancer attributes', call: 'elasticloadbalancing:DescribeLoadBalancerAttributes' },
   listeners: { label: 'listeners', call: 'elasticloadbalancing:DescribeListeners' },
   targetHealth: { label: 'target health', call: 'elasticloadbalancing:DescribeTargetHealth' },
+  vpcEndpointServices: { label: 'endpoint services (consumer side)', call: 'ec2:DescribeVpcEndpointServices' },
 };
 
 export interface VpcEndpoint {
@@ -46,6 +49,8 @@ export interface VpcEndpoint {
   readonly type: string;
   readonly state: string;
   readonly serviceName: string;
+  /** Set for cross-region PrivateLink: the region where the endpoint service runs. */
+  readonly serviceRegion?: string;
   readonly vpcId: string;
   readonly ownerId?: string;
   readonly subnetIds: readonly string[];
@@ -68,6 +73,8 @@ export interface NetworkInterface {
   readonly deviceIndex?: number;
   readonly privateIps: readonly IpAddress[];
   readonly ipv6Addresses: readonly IpAddress[];
+  /** Public IPv4 addresses associated with it (`Association.PublicIp`): traffic from them arrives from its private IP. */
+  readonly publicIps?: readonly IpAddress[];
   readonly securityGroupIds: readonly string[];
 }
 
@@ -138,12 +145,16 @@ export interface PrefixList {
   readonly name?: string;
   /** Absent when the entries were not captured. */
   readonly entries?: readonly Cidr[];
+  /** True when the entries are one page of several: an address not among them is not known to be absent. */
+  readonly entriesTruncated?: boolean;
 }
 
 export interface Instance {
   readonly id: string;
   readonly subnetId?: string;
   readonly networkInterfaceIds: readonly string[];
+  /** The interfaces as DescribeInstances describes them, with their device index. */
+  readonly networkInterfaces?: readonly NetworkInterface[];
 }
 
 /** The provider's side: a customer endpoint service and the NLB behind it. */
@@ -153,6 +164,14 @@ export interface EndpointService {
   readonly networkLoadBalancerArns: readonly string[];
   readonly acceptanceRequired?: boolean;
   readonly state?: string;
+}
+
+/** The consumer's view of a service (DescribeVpcEndpointServices): who owns it, when the provider is not in the data. */
+export interface ServiceDetail {
+  readonly serviceName: string;
+  readonly serviceId?: string;
+  /** The provider's account id, or `amazon` for AWS's own services. */
+  readonly owner?: string;
 }
 
 export interface LoadBalancerZone {
@@ -184,6 +203,8 @@ export interface LoadBalancer {
   readonly crossZoneEnabled?: boolean;
   /** Absent when the listeners were not captured. */
   readonly listeners?: readonly Listener[];
+  /** True when the listeners are one page of several. */
+  readonly listenersTruncated?: boolean;
 }
 
 export interface RegisteredTarget {
@@ -207,6 +228,8 @@ export interface TargetGroup {
   readonly loadBalancerArns: readonly string[];
   /** Absent when the target health was not captured. */
   readonly targets?: readonly RegisteredTarget[];
+  /** True when the target health is one page of several. */
+  readonly targetsTruncated?: boolean;
 }
 
 export interface ModelSource {
@@ -221,6 +244,13 @@ export interface NetworkModelInput {
   readonly captured: ReadonlySet<CollectionName>;
   /** Why a collection (or part of one) is missing, when the source knows: `missing permission ec2:DescribeNetworkAcls`. */
   readonly failures?: ReadonlyMap<CollectionName, string>;
+  /**
+   * Collections that hold one page of several (a file with a top-level `NextToken`): what
+   * is looked for there and not found is unknown, not absent. Value: the file.
+   */
+  readonly truncated?: ReadonlyMap<CollectionName, string>;
+  /** What the source noticed about its data: truncated pages, empty or unrecognised files. */
+  readonly dataWarnings?: readonly DataWarning[];
   readonly endpoints?: readonly VpcEndpoint[];
   readonly networkInterfaces?: readonly NetworkInterface[];
   readonly subnets?: readonly Subnet[];
@@ -229,6 +259,7 @@ export interface NetworkModelInput {
   readonly prefixLists?: readonly PrefixList[];
   readonly instances?: readonly Instance[];
   readonly endpointServices?: readonly EndpointService[];
+  readonly serviceDetails?: readonly ServiceDetail[];
   readonly loadBalancers?: readonly LoadBalancer[];
   readonly targetGroups?: readonly TargetGroup[];
 }
@@ -237,6 +268,8 @@ export interface NetworkModel {
   readonly source: ModelSource;
   readonly captured: ReadonlySet<CollectionName>;
   readonly failures: ReadonlyMap<CollectionName, string>;
+  readonly truncated: ReadonlyMap<CollectionName, string>;
+  readonly dataWarnings: readonly DataWarning[];
   readonly endpoints: ReadonlyMap<string, VpcEndpoint>;
   readonly networkInterfaces: ReadonlyMap<string, NetworkInterface>;
   readonly subnets: ReadonlyMap<string, Subnet>;
@@ -247,17 +280,24 @@ export interface NetworkModel {
   readonly instances: ReadonlyMap<string, Instance>;
   /** Keyed by service name, the field an endpoint names its service by. */
   readonly endpointServicesByName: ReadonlyMap<string, EndpointService>;
+  /** Keyed by service name: the consumer side's DescribeVpcEndpointServices, naming each service's owner. */
+  readonly serviceDetailsByName: ReadonlyMap<string, ServiceDetail>;
   /** Keyed by ARN. */
   readonly loadBalancers: ReadonlyMap<string, LoadBalancer>;
   /** Keyed by ARN. */
   readonly targetGroups: ReadonlyMap<string, TargetGroup>;
   /** Canonical IP text -> the network interface that carries it. */
   readonly interfaceByIp: ReadonlyMap<string, NetworkInterface>;
+  /** Public IPv4 text -> the network interface it is associated with. */
+  readonly interfaceByPublicIp: ReadonlyMap<string, NetworkInterface>;
   /** Subnet id -> the network ACL associated with it. */
   readonly networkAclBySubnet: ReadonlyMap<string, NetworkAcl>;
   /** `ELB net/<name>/<id>` -> the NLB's own network interfaces, one per NLB subnet. */
   readonly loadBalancerInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
-  /** Instance id -> its attached network interfaces, the primary (device index 0) first. */
+  /**
+   * Instance id -> its attached network interfaces by device index, from DescribeNetworkInterfaces
+   * and, for interfaces it does not list, from DescribeInstances.
+   */
   readonly instanceInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
 }
 
@@ -280,24 +320,34 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     targetGroups = [],
   } = input;
   const interfaceByIp = new Map<string, NetworkInterface>();
+  const interfaceByPublicIp = new Map<string, NetworkInterface>();
   const loadBalancerInterfaces = new Map<string, NetworkInterface[]>();
   const instanceInterfaces = new Map<string, NetworkInterface[]>();
+  const attach = (eni: NetworkInterface) => {
+    if (!eni.instanceId) return;
+    const attached = instanceInterfaces.get(eni.instanceId) ?? [];
+    if (!attached.some((known) => known.id === eni.id)) attached.push(eni);
+    instanceInterfaces.set(eni.instanceId, attached);
+  };
   for (const eni of networkInterfaces) {
-    if (eni.instanceId) {
-      const attached = instanceInterfaces.get(eni.instanceId) ?? [];
-      if (eni.deviceIndex === 0) attached.unshift(eni);
-      else attached.push(eni);
-      instanceInterfaces.set(eni.instanceId, attached);
-    }
-    for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) interfaceByIp.set(address.text, eni);
+    attach(eni);
+    for (const address of eni.privateIps) interfaceByIp.set(address.text, eni);
+    for (const address of eni.ipv6Addresses) interfaceByIp.set(address.text, eni);
+    for (const address of eni.publicIps ?? []) interfaceByPublicIp.set(address.text, eni);
     if (eni.description.startsWith('ELB net/')) {
       loadBalancerInterfaces.set(eni.description, [...(loadBalancerInterfaces.get(eni.description) ?? []), eni]);
     }
   }
+  // DescribeInstances also says which interface is the primary: it fills in what the
+  // interface listing lacks, never replaces it.
+  for (const instance of instances) for (const eni of instance.networkInterfaces ?? []) attach(eni);
+  const deviceIndexOf = (eni: NetworkInterface) => eni.deviceIndex ?? Number.MAX_SAFE_INTEGER;
+  for (const attached of instanceInterfaces.values()) attached.sort((a, b) => deviceIndexOf(a) - deviceIndexOf(b));
   const networkAclBySubnet = new Map<string, NetworkAcl>();
   for (const acl of networkAcls) {
     for (const subnetId of acl.subnetIds) networkAclBySubnet.set(subnetId, acl);
   }
+  const dataWarnings = [...(input.dataWarnings ?? []), ...missingAssociations(input, networkAclBySubnet)];
   const vpcSubnets = new Map<string, string[]>();
   for (const subnet of subnets) {
     const ids = vpcSubnets.get(subnet.vpcId) ?? [];
@@ -308,6 +358,8 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     source: input.source,
     captured: input.captured,
     failures: input.failures ?? new Map(),
+    truncated: input.truncated ?? new Map(),
+    dataWarnings,
     endpoints: indexById(endpoints),
     networkInterfaces: indexById(networkInterfaces),
     subnets: indexById(subnets),
@@ -317,9 +369,11 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     prefixLists: indexById(prefixLists),
     instances: indexById(instances),
     endpointServicesByName: new Map(endpointServices.map((service) => [service.serviceName, service])),
+    serviceDetailsByName: new Map((input.serviceDetails ?? []).map((detail) => [detail.serviceName, detail])),
     loadBalancers: new Map(loadBalancers.map((lb) => [lb.arn, lb])),
     targetGroups: new Map(targetGroups.map((group) => [group.arn, group])),
     interfaceByIp,
+    interfaceByPublicIp,
     networkAclBySubnet,
     loadBalancerInterfaces,
     instanceInterfaces,
@@ -336,8 +390,23 @@ export function whyMissing(model: NetworkModel, name: CollectionName): string {
   return failure ? `${label} could not be read: ${failure}` : `${label} were not captured (${call})`;
 }
 
-/** The VPC default NACL, used for a subnet whose association was not printed. */
-export function defaultNetworkAcl(model: NetworkModel, vpcId: string): NetworkAcl | undefined {
-  for (const acl of model.networkAcls.values()) if (acl.vpcId === vpcId && acl.isDefault) return acl;
-  return undefined;
+/**
+ * Every subnet is associated with exactly one NACL, and DescribeNetworkAcls lists every
+ * association (implicit ones too, on the VPC's default NACL): a subnet of the data that no
+ * captured NACL lists means the NACL capture is incomplete. Its NACL checks say `unknown`.
+ */
+function missingAssociations(input: NetworkModelInput, networkAclBySubnet: ReadonlyMap<string, NetworkAcl>): DataWarning[] {
+  if (!input.captured.has('networkAcls') || input.truncated?.has('networkAcls')) return [];
+  const subnetIds = new Set<string>();
+  for (const subnet of input.subnets ?? []) subnetIds.add(subnet.id);
+  for (const eni of input.networkInterfaces ?? []) subnetIds.add(eni.subnetId);
+  const missing = [...subnetIds].filter((id) => !networkAclBySubnet.has(id)).sort();
+  if (missing.length === 0) return [];
+  const shown = missing.slice(0, 10).join(', ');
+  return [
+    {
+      kind: 'missing-association',
+      message: `no captured network ACL lists ${missing.length === 1 ? 'the subnet' : `${missing.length} subnets:`} ${shown}${missing.length > 10 ? ', …' : ''}: DescribeNetworkAcls lists every association (implicit ones on the default NACL too), so the capture is incomplete; their NACL checks are unknown`,
+    },
+  ];
 }

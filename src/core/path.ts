@@ -1,7 +1,8 @@
 import { AnalysisError } from './errors.js';
 import {
-  defaultNetworkAcl,
+  COLLECTION_SOURCES,
   whyMissing,
+  type CollectionName,
   type NetworkAcl,
   type NetworkInterface,
   type NetworkModel,
@@ -56,7 +57,7 @@ export function subnetContaining(model: NetworkModel, address: IpAddress): Subne
   return undefined;
 }
 
-function fromInterface(model: NetworkModel, eni: NetworkInterface, address: IpAddress): ResolvedClient {
+function fromInterface(model: NetworkModel, eni: NetworkInterface, address: IpAddress, note?: string): ResolvedClient {
   return {
     address,
     location: 'network-interface',
@@ -64,7 +65,14 @@ function fromInterface(model: NetworkModel, eni: NetworkInterface, address: IpAd
     ...(eni.instanceId ? { instanceId: eni.instanceId } : {}),
     ...(model.subnets.has(eni.subnetId) ? { subnet: model.subnets.get(eni.subnetId) } : {}),
     securityGroupIds: new Set(eni.securityGroupIds),
+    ...(note ? { note } : {}),
   };
+}
+
+/** Why something looked for in a collection may be there after all: the file is one page of several. */
+export function truncationNote(model: NetworkModel, name: CollectionName): string | undefined {
+  const file = model.truncated.get(name);
+  return file ? `${file} holds one page of several (NextToken), so ${COLLECTION_SOURCES[name].label} not on it are unknown, not absent` : undefined;
 }
 
 function parseClientIp(text: string): IpAddress {
@@ -73,21 +81,26 @@ function parseClientIp(text: string): IpAddress {
   return address;
 }
 
-/** The instance's primary network interface (device index 0), else any attached one. */
+/**
+ * The instance's primary network interface: device index 0, from DescribeNetworkInterfaces
+ * or DescribeInstances. Never another interface in its place: a secondary one has its own
+ * subnet and groups, and would answer for a different client.
+ */
 export function primaryInterfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface | undefined {
-  return model.instanceInterfaces.get(instanceId)?.[0];
+  const primary = model.instanceInterfaces.get(instanceId)?.[0];
+  return primary?.deviceIndex === 0 ? primary : undefined;
 }
 
 function interfaceOfInstance(model: NetworkModel, instanceId: string): NetworkInterface {
   const primary = primaryInterfaceOfInstance(model, instanceId);
-  if (!primary) {
-    throw new AnalysisError(
-      'client_not_found',
-      `instance ${instanceId} has no network interface in the captured data`,
-      'client.instanceId',
-    );
-  }
-  return primary;
+  if (primary) return primary;
+  const attached = model.instanceInterfaces.get(instanceId) ?? [];
+  const truncated = truncationNote(model, 'networkInterfaces') ?? truncationNote(model, 'instances');
+  const why =
+    attached.length > 0
+      ? `the captured data shows ${attached.map((eni) => `${eni.id} (device index ${eni.deviceIndex ?? 'not given'})`).join(', ')}, but not its primary interface (device index 0): capture DescribeInstances, or give the client's ENI or IP`
+      : 'has no network interface in the captured data';
+  throw new AnalysisError('client_not_found', `instance ${instanceId} ${attached.length > 0 ? 'is known, but ' : ''}${why}${truncated ? `; ${truncated}` : ''}`, 'client.instanceId');
 }
 
 /**
@@ -115,6 +128,16 @@ export function resolveClient(model: NetworkModel, spec: ClientSpec): ResolvedCl
   if (!ip) throw new AnalysisError('client_invalid', 'give the client as an IP, a network interface id or an instance id', 'client');
   const known = model.interfaceByIp.get(ip.text);
   if (known) return fromInterface(model, known, ip);
+  const byPublicIp = model.interfaceByPublicIp.get(ip.text);
+  const privateAddress = byPublicIp ? primaryAddress(byPublicIp) : undefined;
+  if (byPublicIp && privateAddress) {
+    return fromInterface(
+      model,
+      byPublicIp,
+      privateAddress,
+      `${ip.text} is the public IP of ${byPublicIp.id}: traffic to the endpoint stays inside AWS and arrives from its private IP ${privateAddress.text}, which is what the endpoint's rules see`,
+    );
+  }
   if (!model.captured.has('subnets')) {
     return { address: ip, location: 'unknown', securityGroupIds: undefined, note: `${whyMissing(model, 'subnets')}: the client cannot be placed` };
   }
@@ -128,6 +151,10 @@ export function resolveClient(model: NetworkModel, spec: ClientSpec): ResolvedCl
       note: `no network interface with this IP in the captured data; it lies in ${subnet.id}: give the client's ENI to judge its security groups`,
     };
   }
+  const truncatedSubnets = truncationNote(model, 'subnets');
+  if (truncatedSubnets) {
+    return { address: ip, location: 'unknown', securityGroupIds: undefined, note: `in no captured subnet, but ${truncatedSubnets}: the client cannot be placed` };
+  }
   return {
     address: ip,
     location: 'outside',
@@ -136,9 +163,13 @@ export function resolveClient(model: NetworkModel, spec: ClientSpec): ResolvedCl
   };
 }
 
-/** The NACL that filters a subnet: its association, else its VPC's default. */
-export function networkAclOfSubnet(model: NetworkModel, subnetId: string, vpcId: string): NetworkAcl | undefined {
-  return model.networkAclBySubnet.get(subnetId) ?? defaultNetworkAcl(model, vpcId);
+/**
+ * The NACL that filters a subnet: the one whose associations list it. Never the VPC's
+ * default by inference: DescribeNetworkAcls lists implicit associations too, so a subnet no
+ * captured NACL lists is a capture that is incomplete, and its NACL checks say `unknown`.
+ */
+export function networkAclOfSubnet(model: NetworkModel, subnetId: string): NetworkAcl | undefined {
+  return model.networkAclBySubnet.get(subnetId);
 }
 
 /** One path per endpoint network interface, each judged on its own. */
@@ -147,7 +178,7 @@ export function endpointPaths(model: NetworkModel, endpoint: VpcEndpoint, client
     const eni = model.networkInterfaces.get(networkInterfaceId);
     if (!eni) return { networkInterfaceId, securityGroupIds: endpoint.securityGroupIds };
     const subnet = model.subnets.get(eni.subnetId);
-    const networkAcl = networkAclOfSubnet(model, eni.subnetId, eni.vpcId);
+    const networkAcl = networkAclOfSubnet(model, eni.subnetId);
     const address = primaryAddress(eni, client.address.family);
     return {
       networkInterfaceId,

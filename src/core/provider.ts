@@ -1,4 +1,5 @@
-import type { EndpointService, LoadBalancer, NetworkInterface, NetworkModel, Subnet, TargetGroup, VpcEndpoint } from './model.js';
+import { describeUnit, locateEndpointService, regionOfServiceName, type Fleet, type FleetUnit, type LocatedEndpoint } from './fleet.js';
+import type { EndpointService, LoadBalancer, NetworkInterface, NetworkModel, Subnet, TargetGroup } from './model.js';
 import { parseIp, type IpAddress } from './net.js';
 import { primaryAddress, primaryInterfaceOfInstance, subnetContaining } from './path.js';
 import { endpointServiceOwner } from './service.js';
@@ -12,6 +13,8 @@ import { endpointServiceOwner } from './service.js';
 export interface LoadBalancerNode {
   readonly address: IpAddress;
   readonly networkInterfaceId?: string;
+  /** Known from the node's interface or DescribeLoadBalancers, even when the subnet itself was not captured. */
+  readonly subnetId?: string;
   readonly subnet?: Subnet;
   readonly availabilityZoneId?: string;
 }
@@ -25,8 +28,11 @@ export interface ProviderTarget {
   readonly reason?: string;
   readonly address?: IpAddress;
   readonly networkInterface?: NetworkInterface;
+  readonly subnetId?: string;
   readonly subnet?: Subnet;
   readonly availabilityZoneId?: string;
+  /** Registered with `AvailabilityZone: "all"` (an IP outside the VPC): it serves every AZ, cross-zone or not. */
+  readonly servesEveryZone: boolean;
 }
 
 export type ProviderView =
@@ -34,6 +40,9 @@ export type ProviderView =
   | { readonly kind: 'not-visible'; readonly reason: string }
   | {
       readonly kind: 'visible';
+      /** The provider's data: another account's unit when the join crossed accounts (contract §5). */
+      readonly model: NetworkModel;
+      readonly unit: FleetUnit;
       readonly service: EndpointService;
       readonly loadBalancer: LoadBalancer;
       readonly nodes: readonly LoadBalancerNode[];
@@ -63,27 +72,69 @@ function loadBalancerNodes(model: NetworkModel, loadBalancer: LoadBalancer): Loa
       const address = primaryAddress(eni);
       if (!address) return [];
       const subnet = model.subnets.get(eni.subnetId);
-      return [{ address, networkInterfaceId: eni.id, ...(subnet ? { subnet } : {}), ...(subnet?.availabilityZoneId ? { availabilityZoneId: subnet.availabilityZoneId } : {}) }];
+      return [
+        {
+          address,
+          networkInterfaceId: eni.id,
+          subnetId: eni.subnetId,
+          ...(subnet ? { subnet } : {}),
+          ...(subnet?.availabilityZoneId ? { availabilityZoneId: subnet.availabilityZoneId } : {}),
+        },
+      ];
     });
   }
   // Without its interfaces, the addresses DescribeLoadBalancers prints stand in.
   return loadBalancer.zones.flatMap((zone) => {
     const subnet = zone.subnetId ? model.subnets.get(zone.subnetId) : undefined;
     const availabilityZoneId = subnet?.availabilityZoneId ?? availabilityZoneIdOfName(model, loadBalancer.vpcId, zone.zoneName);
-    return zone.privateIpv4Addresses.map((address) => ({ address, ...(subnet ? { subnet } : {}), ...(availabilityZoneId ? { availabilityZoneId } : {}) }));
+    return zone.privateIpv4Addresses.map((address) => ({
+      address,
+      ...(zone.subnetId ? { subnetId: zone.subnetId } : {}),
+      ...(subnet ? { subnet } : {}),
+      ...(availabilityZoneId ? { availabilityZoneId } : {}),
+    }));
   });
 }
 
-export function resolveProvider(model: NetworkModel, endpoint: VpcEndpoint): ProviderView {
+/** Why the provider side is not in the data, as precisely as the data allows. */
+function notVisibleReason(fleet: Fleet, consumer: LocatedEndpoint): string {
+  const { endpoint, model } = consumer;
+  const detail = model.serviceDetailsByName.get(endpoint.serviceName);
+  const region = endpoint.serviceRegion ?? consumer.unit.region ?? regionOfServiceName(endpoint.serviceName);
+  if (detail?.owner && /^\d{12}$/.test(detail.owner)) {
+    const ownerUnit = fleet.units.find((unit) => unit.accountId === detail.owner && (region === undefined || unit.region === region));
+    const service = detail.serviceId ?? endpoint.serviceName;
+    if (ownerUnit && !ownerUnit.model) {
+      return `provider side not visible: endpoint service ${service} belongs to account ${detail.owner}, whose data could not be read (${ownerUnit.key}: ${ownerUnit.failure ?? 'never loaded'})`;
+    }
+    return `provider side not visible: endpoint service ${service} belongs to account ${detail.owner}, which is not in the data${region ? ` (add ${detail.owner}/${region})` : ''}`;
+  }
+  if (fleet.units.length > 1) {
+    return `${PROVIDER_NOT_VISIBLE} (no unit of the data${region ? ` in ${region}` : ''} has a service configuration for ${endpoint.serviceName})`;
+  }
+  return `${PROVIDER_NOT_VISIBLE} (no service configuration for ${endpoint.serviceName})`;
+}
+
+/**
+ * The provider's side of an endpoint: AWS's own, not in the data, or the endpoint service
+ * and its NLB, joined across accounts and regions by service name (contract §5). Provider
+ * checks read the provider unit's data, consumer checks the consumer's.
+ */
+export function resolveProvider(fleet: Fleet, consumer: LocatedEndpoint): ProviderView {
+  const { endpoint } = consumer;
   if (endpointServiceOwner(endpoint.serviceName) === 'aws') return { kind: 'aws' };
-  const service = model.endpointServicesByName.get(endpoint.serviceName);
-  if (!service) return { kind: 'not-visible', reason: `${PROVIDER_NOT_VISIBLE} (no service configuration for ${endpoint.serviceName})` };
+  const located = locateEndpointService(fleet, consumer.unit, endpoint);
+  if (!located) return { kind: 'not-visible', reason: notVisibleReason(fleet, consumer) };
+  const { service, model } = located;
   const loadBalancer = service.networkLoadBalancerArns.map((arn) => model.loadBalancers.get(arn)).find((lb) => lb !== undefined);
   if (!loadBalancer) {
-    return { kind: 'not-visible', reason: `${PROVIDER_NOT_VISIBLE} (the NLB of ${service.id} is not in the captured data)` };
+    const where = located.unit === consumer.unit ? '' : ` of ${describeUnit(located.unit)}`;
+    return { kind: 'not-visible', reason: `${PROVIDER_NOT_VISIBLE} (the NLB of ${service.id} is not in the captured data${where})` };
   }
   return {
     kind: 'visible',
+    model,
+    unit: located.unit,
     service,
     loadBalancer,
     nodes: loadBalancerNodes(model, loadBalancer),
@@ -110,13 +161,17 @@ function resolveTargetLocation(model: NetworkModel, targetGroup: TargetGroup, id
     networkInterface = address ? model.interfaceByIp.get(address.text) : undefined;
   }
   const subnet = networkInterface ? model.subnets.get(networkInterface.subnetId) : address ? subnetContaining(model, address) : undefined;
+  const subnetId = networkInterface?.subnetId ?? subnet?.id;
+  const servesEveryZone = zoneName === 'all';
   const availabilityZoneId =
-    subnet?.availabilityZoneId ?? (zoneName && zoneName !== 'all' ? availabilityZoneIdOfName(model, targetGroup.vpcId, zoneName) : undefined);
+    subnet?.availabilityZoneId ?? (zoneName && !servesEveryZone ? availabilityZoneIdOfName(model, targetGroup.vpcId, zoneName) : undefined);
   return {
     ...(address ? { address } : {}),
     ...(networkInterface ? { networkInterface } : {}),
+    ...(subnetId ? { subnetId } : {}),
     ...(subnet ? { subnet } : {}),
     ...(availabilityZoneId ? { availabilityZoneId } : {}),
+    servesEveryZone,
   };
 }
 

@@ -46,6 +46,8 @@ export const PortRangeSchema = Type.Object(
 export const ScopeSchema = Type.Object(
   {
     endpointId: Type.String(),
+    accountId: Type.Optional(Type.String({ description: "Set on provider checks whose data is another account's (the cross-account join): where the fix is made" })),
+    region: Type.Optional(Type.String()),
     networkInterfaceId: Type.Optional(Type.String()),
     ipAddress: Type.Optional(Type.String({ description: 'The endpoint network interface address on this path' })),
     subnetId: Type.Optional(Type.String()),
@@ -223,6 +225,33 @@ export const PathSchema = Type.Object(
 );
 export type Path = Static<typeof PathSchema>;
 
+/**
+ * What the data said about itself that makes an answer less sure: a file that holds one page
+ * of several, an empty or unrecognised file, a file read under another name or encoding, a
+ * subnet no captured NACL lists. Named for the person who made the capture.
+ */
+export const DATA_WARNING_KINDS = [
+  'truncated',
+  'empty-file',
+  'renamed-file',
+  'decoded-file',
+  'unrecognised-file',
+  'missing-association',
+  'client-resolution',
+] as const;
+export const DataWarningKindSchema = Type.Enum(DATA_WARNING_KINDS);
+export type DataWarningKind = (typeof DATA_WARNING_KINDS)[number];
+
+export const DataWarningSchema = Type.Object(
+  {
+    kind: DataWarningKindSchema,
+    file: Type.Optional(Type.String({ description: 'The file concerned, relative to the snapshot directory' })),
+    message: Type.String({ description: 'What was wrong with it and what it leaves unknown' }),
+  },
+  { additionalProperties: false },
+);
+export type DataWarning = Static<typeof DataWarningSchema>;
+
 export const ClientLocationSchema = Type.Union([
   Type.Literal('network-interface'),
   Type.Literal('subnet'),
@@ -239,6 +268,8 @@ export const ReportSchema = Type.Object(
     endpoint: Type.Object(
       {
         id: Type.String(),
+        accountId: Type.Optional(Type.String({ description: "The endpoint's account, when the data names it" })),
+        region: Type.Optional(Type.String()),
         serviceName: Type.String(),
         serviceOwner: Type.Union([Type.Literal('aws'), Type.Literal('customer')]),
         type: Type.String(),
@@ -266,6 +297,8 @@ export const ReportSchema = Type.Object(
     provider: Type.Object(
       {
         visibility: Type.Union([Type.Literal('aws'), Type.Literal('not-visible'), Type.Literal('visible')]),
+        accountId: Type.Optional(Type.String({ description: "The provider's account: where the provider checks' data comes from" })),
+        region: Type.Optional(Type.String()),
         note: Type.Optional(Type.String()),
         serviceId: Type.Optional(Type.String()),
         loadBalancerArn: Type.Optional(Type.String()),
@@ -277,6 +310,9 @@ export const ReportSchema = Type.Object(
     ),
     paths: Type.Array(PathSchema),
     checks: Type.Array(CheckSchema),
+    dataWarnings: Type.Array(DataWarningSchema, {
+      description: 'Where the data was incomplete or read in another form than the layout: the file and what was wrong with it',
+    }),
     source: Type.Object(
       { kind: Type.Union([Type.Literal('snapshot'), Type.Literal('aws')]), location: Type.String() },
       { additionalProperties: false },

@@ -65,7 +65,11 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
       if (!list?.entries) {
         return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}` };
       }
-      return { matches: prefixListContains(list, list.entries, peer.address) };
+      if (prefixListContains(list, list.entries, peer.address)) return { matches: true };
+      if (list.entriesTruncated) {
+        return { matches: 'unknown', reason: `the captured entries of prefix list ${rule.peer.prefixListId} are one page of several (NextToken): ${peer.address.text} may be on another` };
+      }
+      return { matches: false };
     }
     case 'security-group':
       if (peer.groupIds === undefined) {

@@ -1,8 +1,9 @@
 import { analyze } from '../core/analyze.js';
-import { AnalysisError } from '../core/errors.js';
 import type { ProbeObservation } from '../core/live.js';
 import type { NetworkModel } from '../core/model.js';
 import { listenerPorts, resolveProvider } from '../core/provider.js';
+import { asFleet, type Fleet, type LocatedEndpoint } from '../core/fleet.js';
+import { locateRequestedEndpoint } from '../core/analyze.js';
 import { reconcile, type Finding } from '../core/reconcile.js';
 import type { Verdict } from '../core/report.js';
 import { AWS_SERVICE_DEFAULT_PORT } from '../core/service.js';
@@ -44,22 +45,21 @@ export class ProbeService {
     return this.latestReports.get(endpointId);
   }
 
-  private endpoint(model: NetworkModel, endpointId: string) {
-    const endpoint = model.endpoints.get(endpointId);
-    if (!endpoint) throw new AnalysisError('endpoint_not_found', `endpoint ${endpointId} is not in the captured data`, 'endpointId');
-    return endpoint;
+  /** The endpoint and its unit's model; a fleet's provider may be in another unit. */
+  private locate(data: NetworkModel | Fleet, endpointId: string): LocatedEndpoint {
+    return locateRequestedEndpoint(asFleet(data), { endpointId });
   }
 
   /** The endpoint's own service ports: 443 for AWS services, the NLB's TCP listeners for visible customer services. */
-  servicePorts(model: NetworkModel, endpointId: string): number[] {
-    const provider = resolveProvider(model, this.endpoint(model, endpointId));
+  servicePorts(data: NetworkModel | Fleet, endpointId: string): number[] {
+    const provider = resolveProvider(asFleet(data), this.locate(data, endpointId));
     return provider.kind === 'aws' ? [AWS_SERVICE_DEFAULT_PORT] : listenerPorts(provider);
   }
 
   /** Dials the endpoint's interfaces: only those, only on allowed ports. */
-  async observe(model: NetworkModel, endpointId: string, request: ProbeRequest): Promise<{ ports: number[]; results: ProbeObservation[] }> {
-    const endpoint = this.endpoint(model, endpointId);
-    const servicePorts = this.servicePorts(model, endpointId);
+  async observe(data: NetworkModel | Fleet, endpointId: string, request: ProbeRequest): Promise<{ ports: number[]; results: ProbeObservation[] }> {
+    const { model, endpoint } = this.locate(data, endpointId);
+    const servicePorts = this.servicePorts(data, endpointId);
     const allowed = new Set([...servicePorts, ...this.options.allowedPorts]);
     const ports = request.port !== undefined ? [request.port] : servicePorts.length > 0 ? servicePorts : [...this.options.allowedPorts];
     if (ports.length === 0) throw new ProbeRefusedError(`the service ports of ${endpointId} are not known and no probe ports are configured: give the port`, 'body.port');
@@ -69,9 +69,9 @@ export class ProbeService {
     return { ports, results };
   }
 
-  async probe(model: NetworkModel, endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
-    const endpoint = this.endpoint(model, endpointId);
-    const { ports, results } = await this.observe(model, endpointId, request);
+  async probe(data: NetworkModel | Fleet, endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
+    const { model, endpoint } = this.locate(data, endpointId);
+    const { ports, results } = await this.observe(data, endpointId, request);
     const open = results.filter((result) => result.outcome === 'open').length;
     // The names must answer every interface of the endpoint, whichever were probed.
     const interfaces = endpointInterfaceTargets(model, endpoint);
@@ -82,21 +82,21 @@ export class ProbeService {
       overall: open === results.length ? 'all-open' : open > 0 ? 'partly-open' : 'none-open',
       results,
       ...(dns ? { dns } : {}),
-      reconciliation: this.reconcile(model, endpointId, ports, results),
+      reconciliation: this.reconcile(data, model, endpointId, ports, results),
     };
     this.latestReports.set(endpointId, report);
     this.options.onReport?.(report);
     return report;
   }
 
-  private reconcile(model: NetworkModel, endpointId: string, ports: readonly number[], results: readonly ProbeObservation[]): ProbeReport['reconciliation'] {
+  private reconcile(data: NetworkModel | Fleet, model: NetworkModel, endpointId: string, ports: readonly number[], results: readonly ProbeObservation[]): ProbeReport['reconciliation'] {
     const clientIp = this.options.selfIp(model);
     if (!clientIp) return { findings: [], note: "this service's own address is not known: set VPCE_DOCTOR_PROBE_SELF_IP, or run it on a network interface in the data" };
     const findings: Finding[] = [];
     let staticVerdict: Verdict | undefined;
     try {
       for (const port of ports) {
-        const report = analyze(model, { endpointId, client: { ip: clientIp }, port });
+        const report = analyze(data, { endpointId, client: { ip: clientIp }, port });
         staticVerdict = staticVerdict === undefined || staticVerdict === report.verdict ? report.verdict : 'partial';
         findings.push(...reconcile(report, results.filter((result) => result.port === port)));
       }

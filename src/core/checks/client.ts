@@ -58,7 +58,7 @@ function clientNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   if (!subnet) {
     return { id, status: 'unknown', scope, summary: `the subnet of the client ${context.client.address.text} is not known: ${whyMissing(context.model, 'subnets')}`, evidence: [] };
   }
-  const acl = networkAclOfSubnet(context.model, subnet.subnetId, subnet.vpcId);
+  const acl = networkAclOfSubnet(context.model, subnet.subnetId);
   if (!acl) {
     return { id, status: 'unknown', scope: { ...scope, subnetId: subnet.subnetId }, summary: networkAclUnknownReason(context.model, subnet.subnetId), evidence: [] };
   }

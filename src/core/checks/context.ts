@@ -1,5 +1,5 @@
 import { whyMissing, type NetworkModel, type VpcEndpoint } from '../model.js';
-import type { EndpointPath, ResolvedClient } from '../path.js';
+import { truncationNote, type EndpointPath, type ResolvedClient } from '../path.js';
 import type { ProbeObservation } from '../live.js';
 import type { ProviderView } from '../provider.js';
 import type { PortRange } from '../ports.js';
@@ -52,10 +52,13 @@ export function sharesSubnet(context: AnalysisContext, path: EndpointPath): bool
   return client !== undefined && client.subnetId === path.subnetId;
 }
 
-/** Why the NACL of a subnet is not at hand: not captured at all, or no association. */
+/** Why the NACL of a subnet is not at hand: not captured at all, one page of several, or no association listed. */
 export function networkAclUnknownReason(model: NetworkModel, subnetId: string | undefined): string {
   if (!model.captured.has('networkAcls')) return whyMissing(model, 'networkAcls');
-  return `no network ACL is associated with ${subnetId ?? 'the subnet'} in the captured data`;
+  const subnet = subnetId ?? 'the subnet';
+  const truncated = truncationNote(model, 'networkAcls');
+  if (truncated) return `the network ACL of ${subnet} is not on the captured page: ${truncated}`;
+  return `no captured network ACL lists ${subnet} among its associations (DescribeNetworkAcls lists every association, the default NACL's implicit ones too): the NACL capture is incomplete`;
 }
 
 /**

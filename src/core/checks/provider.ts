@@ -55,6 +55,10 @@ interface ProviderPath {
   readonly availabilityZoneId?: string;
 }
 
+function listenersTruncatedSummary(loadBalancerName: string, port: number): string {
+  return `no TCP listener on ${port} is on the captured page of ${loadBalancerName}'s listeners, which is one page of several (NextToken): whether it listens on ${port} is unknown`;
+}
+
 function matchingListener(provider: Visible, port: number): Listener | undefined {
   return provider.loadBalancer.listeners?.find((listener) => listener.port === port && TCP_LISTENER_PROTOCOLS.has(listener.protocol));
 }
@@ -63,17 +67,18 @@ function followProviderPath(context: AnalysisContext, path: EndpointPath, port: 
   const { provider } = context;
   if (provider.kind !== 'visible') return unseenProvider(context);
   const lb = provider.loadBalancer;
-  if (!lb.listeners) return { status: 'unknown', summary: `the listeners of ${lb.name}: ${whyMissing(context.model, 'listeners')}` };
+  if (!lb.listeners) return { status: 'unknown', summary: `the listeners of ${lb.name}: ${whyMissing(provider.model, 'listeners')}` };
   const listener = matchingListener(provider, port);
+  if (!listener && lb.listenersTruncated) return { status: 'unknown', summary: listenersTruncatedSummary(lb.name, port) };
   if (!listener) return { status: 'not_applicable', summary: `${lb.name} has no TCP listener on ${port} (see service.listener)` };
-  const targetGroups = listener.targetGroupArns.flatMap((arn) => context.model.targetGroups.get(arn) ?? []);
+  const targetGroups = listener.targetGroupArns.flatMap((arn) => provider.model.targetGroups.get(arn) ?? []);
   if (targetGroups.length < listener.targetGroupArns.length) {
-    return { status: 'unknown', summary: `the target groups of listener ${listener.port}: ${whyMissing(context.model, 'targetGroups')}` };
+    return { status: 'unknown', summary: `the target groups of listener ${listener.port}: ${whyMissing(provider.model, 'targetGroups')}` };
   }
   const targets: ProviderTarget[] = [];
   for (const group of targetGroups) {
-    const ofGroup = targetsOf(context.model, group);
-    if (!ofGroup) return { status: 'unknown', summary: `the targets of ${group.name}: ${whyMissing(context.model, 'targetHealth')}` };
+    const ofGroup = targetsOf(provider.model, group);
+    if (!ofGroup) return { status: 'unknown', summary: `the targets of ${group.name}: ${whyMissing(provider.model, 'targetHealth')}` };
     targets.push(...ofGroup);
   }
   const availabilityZoneId = path.subnet?.availabilityZoneId;
@@ -88,7 +93,7 @@ function followProviderPath(context: AnalysisContext, path: EndpointPath, port: 
     listener,
     targetGroups,
     nodes,
-    targets: targets.filter((target) => target.availabilityZoneId === availabilityZoneId),
+    targets: targets.filter((target) => target.servesEveryZone || target.availabilityZoneId === availabilityZoneId),
     availabilityZoneId,
   };
 }
@@ -160,6 +165,7 @@ export const checkServiceListener: PathCheck = (context, path, port) => {
   if (listener) {
     return { id, status: 'pass', scope, summary: `${lb.name} has a ${listener.protocol} listener on ${port}`, evidence: evidence.filter((item) => item.resourceId === listener.arn) };
   }
+  if (lb.listenersTruncated) return { id, status: 'unknown', scope, summary: listenersTruncatedSummary(lb.name, port), evidence };
   const existing = listeners.map((item) => `${item.protocol} ${item.port}`).join(', ') || 'none';
   const targetGroupArn = listeners[0]?.targetGroupArns[0];
   const forward = targetGroupArn ? `Type=forward,TargetGroupArn=${targetGroupArn}` : 'Type=forward,TargetGroupArn=TARGET_GROUP_ARN';
@@ -185,17 +191,22 @@ export const checkServiceListener: PathCheck = (context, path, port) => {
   };
 };
 
+/**
+ * The NLB's inbound rules judge the client's own address, before any listener or target:
+ * they need neither listeners nor targets, so missing provider data elsewhere leaves them
+ * judged (contract §2a). Only a listener known to be absent ends the path before them.
+ */
 export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path, port) => {
   const id = 'nlb.sg.inbound';
   const scope = pathScope(context, path, port);
-  const resolved = resolveProviderPath(context, path, port, id, scope);
-  if (!('provider' in resolved)) return resolved;
-  const lb = resolved.provider.loadBalancer;
+  const { provider } = context;
+  if (provider.kind !== 'visible') return standIn(unseenProvider(context), id, scope);
+  const lb = provider.loadBalancer;
   if (lb.securityGroupIds.length === 0) {
     return { id, status: 'not_applicable', scope, summary: `${lb.name} has no security groups`, evidence: [] };
   }
-  const enforcement = lb.enforceInboundRulesOnPrivateLinkTraffic ?? 'on';
-  if (enforcement.toLowerCase() === 'off') {
+  const enforcement = lb.enforceInboundRulesOnPrivateLinkTraffic;
+  if (enforcement?.toLowerCase() === 'off') {
     return {
       id,
       status: 'not_applicable',
@@ -204,7 +215,10 @@ export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path,
       evidence: [{ kind: 'resource', resourceId: lb.arn, attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic', value: 'off', text: `${lb.name} enforcement on PrivateLink traffic: off` }],
     };
   }
-  return securityGroupCheck(context.model, {
+  if (lb.listeners && !lb.listenersTruncated && !matchingListener(provider, port)) {
+    return { id, status: 'not_applicable', scope, summary: `${lb.name} has no TCP listener on ${port} (see service.listener)`, evidence: [] };
+  }
+  const judged = securityGroupCheck(provider.model, {
     id,
     scope,
     groupIds: lb.securityGroupIds,
@@ -212,24 +226,37 @@ export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path,
     port,
     // PrivateLink traffic carries no consumer security group: references never match it.
     peer: { address: context.client.address, groupIds: new Set() },
-    traffic: `inbound tcp ${port} from the client ${context.client.address.text} (enforced on PrivateLink traffic${lb.enforceInboundRulesOnPrivateLinkTraffic ? '' : ', the default'})`,
+    traffic: `inbound tcp ${port} from the client ${context.client.address.text} (${enforcement ? 'enforced on PrivateLink traffic' : 'whether enforced on PrivateLink traffic is not captured'})`,
     ruleDescription: `vpce-doctor: PrivateLink client ${context.client.address.text}`,
   });
+  if (enforcement || judged.status === 'pass') return judged;
+  // Older CLIs drop the field: a denial would matter only if enforcement is on, which the data does not say.
+  return {
+    id,
+    status: 'unknown',
+    scope: judged.scope,
+    summary: `${lb.name}'s security groups do not admit the client ${context.client.address.text} on ${port}, but whether they apply to PrivateLink traffic is not captured: DescribeLoadBalancers printed no EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic (older AWS CLI versions drop it; capture with a current CLI or the API)`,
+    evidence: [...judged.evidence, { kind: 'resource', resourceId: lb.arn, attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic', value: 'not captured', text: `${lb.name} enforcement on PrivateLink traffic: not captured` }],
+  };
 };
 
 export const checkLoadBalancerSecurityGroupsOutbound: PathCheck = (context, path, port) => {
   const id = 'nlb.sg.outbound';
   const scope = pathScope(context, path, port);
+  const { provider } = context;
+  // An NLB without security groups has no outbound rules, whatever else is captured.
+  if (provider.kind === 'visible' && provider.loadBalancer.securityGroupIds.length === 0) {
+    return { id, status: 'not_applicable', scope, summary: `${provider.loadBalancer.name} has no security groups`, evidence: [] };
+  }
   const resolved = resolveProviderPath(context, path, port, id, scope);
   if (!('provider' in resolved)) return resolved;
   const lb = resolved.provider.loadBalancer;
-  if (lb.securityGroupIds.length === 0) return { id, status: 'not_applicable', scope, summary: `${lb.name} has no security groups`, evidence: [] };
   const none = noTargets(id, scope, resolved);
   if (none) return none;
   const parts = resolved.targets.flatMap((target) =>
     targetPorts(target).map(({ port: targetPort, label }): Check => {
       if (!target.address) return { id, status: 'unknown', scope, summary: `the address of target ${target.id} is not known`, evidence: [] };
-      return securityGroupCheck(context.model, {
+      return securityGroupCheck(resolved.provider.model, {
         id,
         scope,
         groupIds: lb.securityGroupIds,
@@ -264,13 +291,13 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
       targetPorts(target).map(({ port: targetPort, label }) => {
         // Asked only of a failing rule set: it names the classic mistake.
         const clientAllowed = () =>
-          evaluateSecurityGroups(context.model, {
+          evaluateSecurityGroups(resolved.provider.model, {
             groupIds: eni.securityGroupIds,
             direction: 'ingress',
             port: targetPort,
             peer: { address: context.client.address, groupIds: new Set() },
           }).outcome === 'allow';
-        return securityGroupCheck(context.model, {
+        return securityGroupCheck(resolved.provider.model, {
           id,
           scope,
           groupIds: eni.securityGroupIds,
@@ -304,15 +331,16 @@ function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   const none = noTargets(id, scope, resolved);
   if (none) return none;
   const parts = resolved.targets.flatMap((target): Check[] => {
-    const subnet = target.subnet;
-    if (!subnet) return [{ id, status: 'unknown', scope, summary: `the subnet of target ${target.id} is not known`, evidence: [] }];
-    const acl = networkAclOfSubnet(context.model, subnet.id, subnet.vpcId);
-    if (!acl) return [{ id, status: 'unknown', scope: { ...scope, subnetId: subnet.id }, summary: networkAclUnknownReason(context.model, subnet.id), evidence: [] }];
+    const subnetId = target.subnetId;
+    if (!subnetId) return [{ id, status: 'unknown', scope, summary: `the subnet of target ${target.id} is not known`, evidence: [] }];
+    const acl = networkAclOfSubnet(resolved.provider.model, subnetId);
     return resolved.nodes.flatMap((node): Check[] => {
-      const partScope = { ...scope, subnetId: subnet.id };
-      if (node.subnet?.id === subnet.id) {
-        return [{ id, status: 'not_applicable', scope: partScope, summary: `target ${target.id} shares the subnet ${subnet.id} of the NLB node ${node.address.text}: no NACL is crossed`, evidence: [] }];
+      const partScope = { ...scope, subnetId };
+      // Traffic inside one subnet crosses no NACL: decided before the NACL is needed at all.
+      if (node.subnetId === subnetId) {
+        return [{ id, status: 'not_applicable', scope: partScope, summary: `target ${target.id} shares the subnet ${subnetId} of the NLB node ${node.address.text}: no NACL is crossed`, evidence: [] }];
       }
+      if (!acl) return [{ id, status: 'unknown', scope: partScope, summary: networkAclUnknownReason(resolved.provider.model, subnetId), evidence: [] }];
       if (egress) {
         return [
           networkAclCheck({
@@ -369,15 +397,25 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
   if (healthy.length > 0) {
     return { id, status: 'pass', scope, summary: `${healthy.length} of ${resolved.targets.length} targets${where} are healthy (${crossZoneText(provider)})`, evidence: evidence.filter((item) => item.value === 'healthy') };
   }
+  const truncatedGroups = resolved.targetGroups.filter((group) => group.targetsTruncated).map((group) => group.name);
+  if (truncatedGroups.length > 0) {
+    return {
+      id,
+      status: 'unknown',
+      scope,
+      summary: `no healthy target${where} on the captured page, but the target health of ${truncatedGroups.join(', ')} is one page of several (NextToken): targets on the other pages are unknown`,
+      evidence,
+    };
+  }
   const elsewhere = provider.crossZoneEnabled
     ? []
-    : resolved.targetGroups.flatMap((group) => targetsOf(context.model, group) ?? []).filter((target) => target.state === 'healthy');
+    : resolved.targetGroups.flatMap((group) => targetsOf(provider.model, group) ?? []).filter((target) => target.state === 'healthy');
   if (elsewhere.length > 0 && provider.crossZoneAssumed) {
     return {
       id,
       status: 'unknown',
       scope,
-      summary: `no healthy target${where}, but ${elsewhere.length} elsewhere: whether they serve this AZ depends on cross-zone load balancing: ${whyMissing(context.model, 'loadBalancerAttributes')}`,
+      summary: `no healthy target${where}, but ${elsewhere.length} elsewhere: whether they serve this AZ depends on cross-zone load balancing: ${whyMissing(provider.model, 'loadBalancerAttributes')}`,
       evidence,
     };
   }

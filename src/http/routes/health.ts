@@ -32,8 +32,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
     async (_request, reply) => {
       if (isShuttingDown()) return reply.code(503).header('retry-after', '30').send({ status: 'shutting down' });
       try {
-        const model = await doctor.model();
-        return { status: 'ready', detail: `${doctor.source.description}${model.stale ? ' (stale: the last reload failed)' : ''}` };
+        // Ready once every unit was tried and one at least loaded (the source rejects otherwise).
+        const fleet = await doctor.fleet();
+        const unread = fleet.value.units.filter((unit) => !unit.model).length;
+        const units = fleet.value.units.length > 1 ? `; ${fleet.value.units.length - unread} of ${fleet.value.units.length} units loaded` : '';
+        return { status: 'ready', detail: `${doctor.source.description}${units}${fleet.stale ? ' (stale: the last reload failed)' : ''}` };
       } catch (error) {
         return reply.code(503).header('retry-after', '30').send({ status: 'unavailable', detail: (error as Error).message });
       }

@@ -33,14 +33,15 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
     async (request, reply) => {
       const { source } = doctor;
       if (!isExportable(source)) throw new ProblemError('snapshot-not-available', `${source.description}: the files are already a snapshot`);
-      const model = await doctor.model({ refresh: request.query.refresh ?? false });
+      const fleet = await doctor.fleet({ refresh: request.query.refresh ?? false });
       const responses = source.lastResponses();
-      if (!responses) throw new ProblemError('snapshot-not-available', 'nothing has been fetched yet');
+      const model = fleet.value.units.find((unit) => unit.model)?.model;
+      if (!responses || !model) throw new ProblemError('snapshot-not-available', 'nothing has been fetched yet');
       reply.header('cache-control', 'no-store');
       return {
-        source: { kind: model.value.source.kind, location: model.value.source.location },
-        loadedAt: new Date(model.loadedAt).toISOString(),
-        failures: Object.fromEntries(model.value.failures),
+        source: { kind: model.source.kind, location: model.source.location },
+        loadedAt: new Date(fleet.loadedAt).toISOString(),
+        failures: Object.fromEntries(model.failures),
         files: Object.fromEntries(snapshotFiles(responses).map((file) => [file.path, file.document])),
       };
     },

@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { NetworkModel } from '../../core/model.js';
-import type { ModelSource } from '../../doctor.js';
 import type { AwsCollectionOutcome, AwsMetrics } from '../../metrics/aws.js';
 import { modelFromAwsResponses } from '../normalize/model.js';
 import { AwsCaller } from './caller.js';
@@ -52,7 +51,10 @@ export const AWS_SOURCE_DEFAULTS = {
   maxConcurrentCalls: 8,
 } as const;
 
-export interface AwsSource extends ModelSource {
+/** One account and region, read live: its model, and what was fetched for the export. */
+export interface AwsSource {
+  readonly description: string;
+  load(): Promise<NetworkModel>;
   /** What the last successful load fetched, for the snapshot export; undefined before one. */
   lastResponses(): AwsResponsesJson | undefined;
 }
@@ -127,7 +129,7 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
       await credentialsCheck();
       const { responses, failures } = await collectAwsResponses(clients, caller, endpointIds ? { endpointIds } : {});
       const location = `${roleArn ?? accountOf(responses) ?? 'unknown-account'}/${region}`;
-      const model = modelFromAwsResponses(toAwsResponses(responses), { kind: 'aws', location }, failures);
+      const model = modelFromAwsResponses(toAwsResponses(responses), { kind: 'aws', location }, { failures });
       last = responses;
       outcome = failures.size > 0 ? 'partial' : 'complete';
       return model;

@@ -1,6 +1,6 @@
 import { JsonReader } from '../normalize/json-reader.js';
 import type { AwsResponses } from '../normalize/model.js';
-import { SNAPSHOT_FILES } from '../snapshot/layout.js';
+import { SNAPSHOT_LAYOUT } from '../snapshot/layout.js';
 
 /**
  * What a live collection fetched, as plain JSON: each response as the AWS CLI prints it
@@ -38,24 +38,28 @@ export interface AwsResponsesJson {
 export type SingleDocumentName = Exclude<keyof AwsResponsesJson, PerResourceName>;
 export type PerResourceName = 'prefixListEntries' | 'loadBalancerAttributes' | 'listeners' | 'targetHealth';
 
-/** Where each response lives in a snapshot: a file, or a folder of `<key>.json` files. */
+/**
+ * Where each fetched response lives in a snapshot: a file, or a folder of `<key>.json` files.
+ * The paths are the layout table's (snapshot/layout.ts); these name the responses a live
+ * collection fetches, which the compiler holds to `AwsResponsesJson`.
+ */
 export const RESPONSE_FILES: Readonly<Record<SingleDocumentName, string>> = {
-  vpcEndpoints: SNAPSHOT_FILES.vpcEndpoints,
-  networkInterfaces: SNAPSHOT_FILES.networkInterfaces,
-  subnets: SNAPSHOT_FILES.subnets,
-  networkAcls: SNAPSHOT_FILES.networkAcls,
-  securityGroups: SNAPSHOT_FILES.securityGroups,
-  prefixLists: SNAPSHOT_FILES.prefixLists,
-  endpointServices: SNAPSHOT_FILES.endpointServices,
-  loadBalancers: SNAPSHOT_FILES.loadBalancers,
-  targetGroups: SNAPSHOT_FILES.targetGroups,
+  vpcEndpoints: SNAPSHOT_LAYOUT.vpcEndpoints.path,
+  networkInterfaces: SNAPSHOT_LAYOUT.networkInterfaces.path,
+  subnets: SNAPSHOT_LAYOUT.subnets.path,
+  networkAcls: SNAPSHOT_LAYOUT.networkAcls.path,
+  securityGroups: SNAPSHOT_LAYOUT.securityGroups.path,
+  prefixLists: SNAPSHOT_LAYOUT.prefixLists.path,
+  endpointServices: SNAPSHOT_LAYOUT.endpointServices.path,
+  loadBalancers: SNAPSHOT_LAYOUT.loadBalancers.path,
+  targetGroups: SNAPSHOT_LAYOUT.targetGroups.path,
 };
 
 export const RESPONSE_FOLDERS: Readonly<Record<PerResourceName, string>> = {
-  prefixListEntries: SNAPSHOT_FILES.prefixListEntriesDir,
-  loadBalancerAttributes: SNAPSHOT_FILES.loadBalancerAttributesDir,
-  listeners: SNAPSHOT_FILES.listenersDir,
-  targetHealth: SNAPSHOT_FILES.targetHealthDir,
+  prefixListEntries: SNAPSHOT_LAYOUT.prefixListEntries.path,
+  loadBalancerAttributes: SNAPSHOT_LAYOUT.loadBalancerAttributes.path,
+  listeners: SNAPSHOT_LAYOUT.listeners.path,
+  targetHealth: SNAPSHOT_LAYOUT.targetHealth.path,
 };
 
 /**

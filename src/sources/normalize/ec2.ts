@@ -12,7 +12,8 @@ import type {
 } from '../../core/model.js';
 import { parseIp, type Cidr, type IpAddress } from '../../core/net.js';
 import type { PortRange } from '../../core/ports.js';
-import type { JsonReader } from './json-reader.js';
+import { assertUniqueIds, quote, type JsonReader } from './json-reader.js';
+import { isTruncated } from './truncation.js';
 
 /**
  * EC2 response shapes (as the AWS CLI and SDK print them) -> model parts. One function per
@@ -37,12 +38,22 @@ function groupIds(item: JsonReader, key: string): string[] {
   return item.list(key).map((group) => group.string('GroupId'));
 }
 
+/** Each item's id, failing on the first one seen twice. */
+function uniqueIds(items: readonly JsonReader[], field: string): string[] {
+  const ids = items.map((item) => item.string(field));
+  assertUniqueIds(items, ids, field);
+  return ids;
+}
+
 export function normalizeVpcEndpoints(root: JsonReader): VpcEndpoint[] {
-  return root.requiredList('VpcEndpoints').map((item) => ({
+  const items = root.requiredList('VpcEndpoints');
+  uniqueIds(items, 'VpcEndpointId');
+  return items.map((item) => ({
     id: item.string('VpcEndpointId'),
     type: item.string('VpcEndpointType'),
     state: item.string('State'),
     serviceName: item.string('ServiceName'),
+    ...(item.optionalString('ServiceRegion') ? { serviceRegion: item.optionalString('ServiceRegion')! } : {}),
     vpcId: item.string('VpcId'),
     ownerId: item.optionalString('OwnerId'),
     subnetIds: item.list('SubnetIds').map((id) => id.asString()),
@@ -54,36 +65,60 @@ export function normalizeVpcEndpoints(root: JsonReader): VpcEndpoint[] {
   }));
 }
 
-export function normalizeNetworkInterfaces(root: JsonReader): NetworkInterface[] {
-  return root.requiredList('NetworkInterfaces').map((item) => {
-    const attachment = item.optional('Attachment');
-    const privateIps = item.list('PrivateIpAddresses').map((entry) => readIp(entry.required('PrivateIpAddress')));
-    const primary = item.optional('PrivateIpAddress');
-    if (primary) {
-      const address = readIp(primary);
-      // The primary address leads, so that "the interface's address" means the primary one.
-      privateIps.sort((a, b) => Number(b.text === address.text) - Number(a.text === address.text));
-      if (!privateIps.some((candidate) => candidate.text === address.text)) privateIps.unshift(address);
-    }
-    return {
-      id: item.string('NetworkInterfaceId'),
-      subnetId: item.string('SubnetId'),
-      vpcId: item.string('VpcId'),
-      availabilityZone: item.optionalString('AvailabilityZone'),
-      description: item.optionalString('Description') ?? '',
-      interfaceType: item.optionalString('InterfaceType'),
-      status: item.optionalString('Status'),
-      instanceId: attachment?.optionalString('InstanceId'),
-      deviceIndex: attachment?.optionalInteger('DeviceIndex'),
-      privateIps,
-      ipv6Addresses: item.list('Ipv6Addresses').map((entry) => readIp(entry.required('Ipv6Address'))),
-      securityGroupIds: groupIds(item, 'Groups'),
-    };
+/** Public IPs an interface carries (`Association.PublicIp`), on the interface and on each private IP. */
+function publicIpsOf(item: JsonReader): IpAddress[] {
+  const fields = [item.optional('Association'), ...item.list('PrivateIpAddresses').map((entry) => entry.optional('Association'))];
+  const addresses = fields.flatMap((association) => {
+    const field = association?.optional('PublicIp');
+    return field ? [readIp(field)] : [];
   });
+  return addresses.filter((address, index) => addresses.findIndex((other) => other.text === address.text) === index);
+}
+
+/**
+ * One interface as DescribeNetworkInterfaces prints it, or as DescribeInstances prints an
+ * instance's interfaces (no AvailabilityZone there, and the instance is the parent object).
+ */
+function readNetworkInterface(item: JsonReader, instanceId?: string): NetworkInterface {
+  const attachment = item.optional('Attachment');
+  const privateIps = item.list('PrivateIpAddresses').map((entry) => readIp(entry.required('PrivateIpAddress')));
+  const primary = item.optional('PrivateIpAddress');
+  if (primary) {
+    const address = readIp(primary);
+    // The primary address leads, so that "the interface's address" means the primary one.
+    privateIps.sort((a, b) => Number(b.text === address.text) - Number(a.text === address.text));
+    if (!privateIps.some((candidate) => candidate.text === address.text)) privateIps.unshift(address);
+  }
+  const attachedTo = instanceId ?? attachment?.optionalString('InstanceId');
+  const deviceIndex = attachment?.optionalInteger('DeviceIndex');
+  const publicIps = publicIpsOf(item);
+  return {
+    id: item.string('NetworkInterfaceId'),
+    subnetId: item.string('SubnetId'),
+    vpcId: item.string('VpcId'),
+    availabilityZone: item.optionalString('AvailabilityZone'),
+    description: item.optionalString('Description') ?? '',
+    interfaceType: item.optionalString('InterfaceType'),
+    status: item.optionalString('Status'),
+    ...(attachedTo ? { instanceId: attachedTo } : {}),
+    ...(deviceIndex !== undefined ? { deviceIndex } : {}),
+    privateIps,
+    ipv6Addresses: item.list('Ipv6Addresses').map((entry) => readIp(entry.required('Ipv6Address'))),
+    ...(publicIps.length > 0 ? { publicIps } : {}),
+    securityGroupIds: groupIds(item, 'Groups'),
+  };
+}
+
+export function normalizeNetworkInterfaces(root: JsonReader): NetworkInterface[] {
+  const items = root.requiredList('NetworkInterfaces');
+  uniqueIds(items, 'NetworkInterfaceId');
+  return items.map((item) => readNetworkInterface(item));
 }
 
 export function normalizeSubnets(root: JsonReader, parseCidr: CidrParser): Subnet[] {
-  return root.requiredList('Subnets').map((item) => {
+  const items = root.requiredList('Subnets');
+  uniqueIds(items, 'SubnetId');
+  return items.map((item) => {
     const ipv4 = item.optional('CidrBlock');
     const ipv6 = item
       .list('Ipv6CidrBlockAssociationSet')
@@ -99,22 +134,56 @@ export function normalizeSubnets(root: JsonReader, parseCidr: CidrParser): Subne
   });
 }
 
-function readPortRange(item: JsonReader): PortRange | undefined {
-  const range = item.optional('PortRange');
-  if (!range) return undefined;
-  return { from: range.required('From').asInteger(), to: range.required('To').asInteger() };
+/** Protocols whose rules and entries carry a port range (NACL numbers; SG names and numbers). */
+const TCP_UDP_NUMBERS = new Set(['6', '17']);
+
+/** The NACL rule numbers AWS prints for the default entries (`*`): IPv4, then IPv6. */
+const DEFAULT_IPV4_RULE = 32767;
+const DEFAULT_IPV6_RULE = 32768;
+
+/** A port range, From..To within 0..65535 and From <= To, as AWS prints it. */
+function readPortRange(range: JsonReader, fromKey: string, toKey: string): PortRange {
+  const from = range.integerIn(fromKey, 0, 65535, 'a port');
+  const to = range.integerIn(toKey, 0, 65535, 'a port');
+  if (from > to) range.fail(`${fromKey} ${from} is greater than ${toKey} ${to}`);
+  return { from, to };
 }
 
 function normalizeNaclEntry(item: JsonReader, parseCidr: CidrParser): NetworkAclEntry {
   const actionField: JsonReader = item.required('RuleAction');
   const action = actionField.asString();
-  if (action !== 'allow' && action !== 'deny') actionField.fail(`expected "allow" or "deny", found "${action}"`);
-  const cidrField = item.optional('CidrBlock') ?? item.optional('Ipv6CidrBlock');
+  if (action !== 'allow' && action !== 'deny') actionField.fail(`expected "allow" or "deny", found ${quote(action)}`);
+  const ipv4 = item.optional('CidrBlock');
+  const cidrField = ipv4 ?? item.optional('Ipv6CidrBlock');
   if (!cidrField) item.fail('entry has neither CidrBlock nor Ipv6CidrBlock');
   const protocol = item.string('Protocol');
-  const portRange = protocol === '-1' ? undefined : readPortRange(item);
+  // The API prints the protocol as its number; a name ("tcp") is not something it writes.
+  if (!/^(-1|0|[1-9]\d{0,2})$/.test(protocol) || Number(protocol) > 255) {
+    item.required('Protocol').fail(`expected a protocol number as AWS prints it ("6" TCP, "17" UDP, "1" ICMP, "-1" all, or another from 0 to 255), found ${quote(protocol)}`);
+  }
+  const ruleNumberField = item.required('RuleNumber');
+  const ruleNumber = ruleNumberField.asInteger();
+  if (ruleNumber < 1 || ruleNumber > DEFAULT_IPV6_RULE) {
+    ruleNumberField.fail(`expected a rule number from 1 to 32766 (or 32767 and 32768, the default entries), found ${ruleNumber}`);
+  }
+  if (ruleNumber >= DEFAULT_IPV4_RULE) {
+    // The default entries (`*`): 32767 for IPv4, 32768 for IPv6, each a deny of all traffic.
+    if (ruleNumber !== (ipv4 ? DEFAULT_IPV4_RULE : DEFAULT_IPV6_RULE)) {
+      ruleNumberField.fail(`${ruleNumber} is the rule number of the ${ipv4 ? 'IPv6' : 'IPv4'} default entry, and this entry is ${ipv4 ? 'IPv4' : 'IPv6'}`);
+    }
+    if (action !== 'deny' || protocol !== '-1') {
+      item.fail(`rule ${ruleNumber} is the default entry (*), which AWS prints as a deny of all traffic (protocol -1), found ${action} of protocol ${protocol}`);
+    }
+  }
+  // TCP and UDP entries always carry their range (0-65535 for all ports); other protocols have none.
+  let portRange: PortRange | undefined;
+  if (TCP_UDP_NUMBERS.has(protocol)) {
+    const range = item.optional('PortRange');
+    if (!range) item.fail(`protocol ${protocol} needs a PortRange (AWS prints one for TCP and UDP, 0-65535 for every port); PortRange is missing`);
+    portRange = readPortRange(range, 'From', 'To');
+  }
   return {
-    ruleNumber: item.required('RuleNumber').asInteger(),
+    ruleNumber,
     egress: item.required('Egress').asBoolean(),
     action,
     protocol,
@@ -123,9 +192,26 @@ function normalizeNaclEntry(item: JsonReader, parseCidr: CidrParser): NetworkAcl
   };
 }
 
+/** Two entries with one rule number in one direction: AWS keys entries by (rule number, direction). */
+function assertUniqueRuleNumbers(items: readonly JsonReader[], entries: readonly NetworkAclEntry[]): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const key = `${entry.egress ? 'egress' : 'ingress'} ${entry.ruleNumber}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      items[index]!.fail(`duplicate ${entry.egress ? 'outbound' : 'inbound'} RuleNumber ${entry.ruleNumber}: ${items[first]!.path} has it too`);
+    }
+    seen.set(key, index);
+  });
+}
+
 export function normalizeNetworkAcls(root: JsonReader, parseCidr: CidrParser): NetworkAcl[] {
-  return root.requiredList('NetworkAcls').map((item) => {
-    const entries = item.list('Entries').map((entry) => normalizeNaclEntry(entry, parseCidr));
+  const items = root.requiredList('NetworkAcls');
+  uniqueIds(items, 'NetworkAclId');
+  return items.map((item) => {
+    const entryItems = item.list('Entries');
+    const entries = entryItems.map((entry) => normalizeNaclEntry(entry, parseCidr));
+    assertUniqueRuleNumbers(entryItems, entries);
     const byRuleNumber = (a: NetworkAclEntry, b: NetworkAclEntry) => a.ruleNumber - b.ruleNumber;
     return {
       id: item.string('NetworkAclId'),
@@ -138,6 +224,37 @@ export function normalizeNetworkAcls(root: JsonReader, parseCidr: CidrParser): N
   });
 }
 
+/** Security group protocols with a port range: names as AWS prints them, numbers as it accepts them. */
+const SG_TCP_UDP = new Set(['tcp', 'udp', '6', '17']);
+/** ICMP: FromPort/ToPort are the type and code, -1 for all. */
+const SG_ICMP = new Set(['icmp', 'icmpv6', '1', '58']);
+
+/**
+ * The port range of a permission. TCP and UDP need both ports (AWS always prints them, 0 and
+ * 65535 for all): without them the rule would read as every port, which it is not known to
+ * be. `-1` (all traffic) has none; ICMP's are type and code; other protocols have no ports.
+ */
+function permissionPorts(permission: JsonReader, protocol: string): PortRange | undefined {
+  if (SG_TCP_UDP.has(protocol)) {
+    const from = permission.optionalIntegerIn('FromPort', 0, 65535, 'a port');
+    const to = permission.optionalIntegerIn('ToPort', 0, 65535, 'a port');
+    if (from === undefined || to === undefined) {
+      permission.fail(`protocol ${protocol} needs FromPort and ToPort (AWS prints both, 0 and 65535 for every port); ${from === undefined ? 'FromPort' : 'ToPort'} is missing`);
+    }
+    if (from > to) permission.fail(`FromPort ${from} is greater than ToPort ${to}`);
+    return { from, to };
+  }
+  if (SG_ICMP.has(protocol)) {
+    permission.optionalIntegerIn('FromPort', -1, 255, `an ICMP type (-1 for all)`);
+    permission.optionalIntegerIn('ToPort', -1, 255, `an ICMP code (-1 for all)`);
+    return undefined;
+  }
+  if (protocol !== '-1' && (!/^(0|[1-9]\d{0,2})$/.test(protocol) || Number(protocol) > 255)) {
+    permission.required('IpProtocol').fail(`expected tcp, udp, icmp, icmpv6, -1 or a protocol number from 0 to 255, found ${quote(protocol)}`);
+  }
+  return undefined;
+}
+
 function normalizePermission(
   permission: JsonReader,
   groupId: string,
@@ -145,9 +262,7 @@ function normalizePermission(
   parseCidr: CidrParser,
 ): SecurityGroupRule[] {
   const protocol = permission.string('IpProtocol');
-  const fromPort = permission.optionalInteger('FromPort');
-  const toPort = permission.optionalInteger('ToPort');
-  const portRange = protocol !== '-1' && fromPort !== undefined && toPort !== undefined && fromPort >= 0 ? { from: fromPort, to: toPort } : undefined;
+  const portRange = permissionPorts(permission, protocol);
   const rules: SecurityGroupRule[] = [];
   // Plain literals, not spreads: a snapshot holds a hundred thousand of these.
   const add = (peer: SecurityGroupPeer, source: JsonReader) => {
@@ -168,7 +283,9 @@ function normalizePermission(
 }
 
 export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
-  return root.requiredList('SecurityGroups').map((item) => {
+  const items = root.requiredList('SecurityGroups');
+  uniqueIds(items, 'GroupId');
+  return items.map((item) => {
     const id = item.string('GroupId');
     return {
       id,
@@ -187,7 +304,9 @@ export function normalizePrefixLists(
   parseCidr: CidrParser,
 ): PrefixList[] {
   const described = new Map<string, string | undefined>();
-  for (const item of lists?.requiredList('PrefixLists') ?? []) described.set(item.string('PrefixListId'), item.optionalString('PrefixListName'));
+  const items = lists?.requiredList('PrefixLists') ?? [];
+  const ids = uniqueIds(items, 'PrefixListId');
+  items.forEach((item, index) => described.set(ids[index]!, item.optionalString('PrefixListName')));
   for (const id of entriesById.keys()) if (!described.has(id)) described.set(id, undefined);
   return [...described].map(([id, name]) => {
     const entries = entriesById.get(id);
@@ -195,16 +314,24 @@ export function normalizePrefixLists(
       id,
       ...(name ? { name } : {}),
       ...(entries ? { entries: entries.list('Entries').map((entry) => readCidr(entry.required('Cidr'), parseCidr)) } : {}),
+      ...(entries && isTruncated(entries) ? { entriesTruncated: true } : {}),
     };
   });
 }
 
 export function normalizeInstances(root: JsonReader): Instance[] {
-  return root.requiredList('Reservations').flatMap((reservation) =>
-    reservation.list('Instances').map((item) => ({
-      id: item.string('InstanceId'),
+  const items = root.requiredList('Reservations').flatMap((reservation) => reservation.list('Instances'));
+  uniqueIds(items, 'InstanceId');
+  return items.map((item) => {
+    const id = item.string('InstanceId');
+    const interfaceItems = item.list('NetworkInterfaces');
+    uniqueIds(interfaceItems, 'NetworkInterfaceId');
+    const networkInterfaces = interfaceItems.map((eni) => readNetworkInterface(eni, id));
+    return {
+      id,
       subnetId: item.optionalString('SubnetId'),
-      networkInterfaceIds: item.list('NetworkInterfaces').map((eni) => eni.string('NetworkInterfaceId')),
-    })),
-  );
+      networkInterfaceIds: networkInterfaces.map((eni) => eni.id),
+      networkInterfaces,
+    };
+  });
 }

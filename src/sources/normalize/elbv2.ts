@@ -1,6 +1,7 @@
 import type { EndpointService, Listener, LoadBalancer, RegisteredTarget, TargetGroup } from '../../core/model.js';
 import { parseIp, type IpAddress } from '../../core/net.js';
-import type { JsonReader } from './json-reader.js';
+import { assertUniqueIds, type JsonReader } from './json-reader.js';
+import { isTruncated } from './truncation.js';
 
 /**
  * The provider's side, as EC2 (`DescribeVpcEndpointServiceConfigurations`) and ELBv2 print
@@ -14,8 +15,18 @@ function readIp(field: JsonReader): IpAddress {
   return address;
 }
 
+/** Each item's id, failing on the first one seen twice. */
+function uniqueIds(items: readonly JsonReader[], field: string): string[] {
+  const ids = items.map((item) => item.string(field));
+  assertUniqueIds(items, ids, field);
+  return ids;
+}
+
 export function normalizeEndpointServices(root: JsonReader): EndpointService[] {
-  return root.requiredList('ServiceConfigurations').map((item) => ({
+  const items = root.requiredList('ServiceConfigurations');
+  uniqueIds(items, 'ServiceId');
+  uniqueIds(items, 'ServiceName');
+  return items.map((item) => ({
     id: item.string('ServiceId'),
     serviceName: item.string('ServiceName'),
     networkLoadBalancerArns: item.list('NetworkLoadBalancerArns').map((arn) => arn.asString()),
@@ -25,9 +36,11 @@ export function normalizeEndpointServices(root: JsonReader): EndpointService[] {
 }
 
 function normalizeListeners(root: JsonReader): Listener[] {
-  return root.requiredList('Listeners').map((item) => ({
+  const items = root.requiredList('Listeners');
+  uniqueIds(items, 'ListenerArn');
+  return items.map((item) => ({
     arn: item.string('ListenerArn'),
-    port: item.required('Port').asInteger(),
+    port: item.integerIn('Port', 1, 65535, 'a port'),
     protocol: item.string('Protocol'),
     targetGroupArns: item.list('DefaultActions').flatMap((action) => {
       const forwarded = action.optional('ForwardConfig')?.list('TargetGroups').map((group) => group.string('TargetGroupArn')) ?? [];
@@ -47,7 +60,11 @@ export function normalizeLoadBalancers(
   attributesByName: ReadonlyMap<string, JsonReader>,
   listenersByName: ReadonlyMap<string, JsonReader>,
 ): LoadBalancer[] {
-  return root.requiredList('LoadBalancers').map((item) => {
+  const items = root.requiredList('LoadBalancers');
+  uniqueIds(items, 'LoadBalancerArn');
+  // Names key the per-load-balancer files: two with one name would leave them ambiguous.
+  uniqueIds(items, 'LoadBalancerName');
+  return items.map((item) => {
     const arn = item.string('LoadBalancerArn');
     const name = item.string('LoadBalancerName');
     const attributes = attributesByName.get(name);
@@ -79,15 +96,27 @@ export function normalizeLoadBalancers(
       ...(enforce ? { enforceInboundRulesOnPrivateLinkTraffic: enforce } : {}),
       ...(crossZoneEnabled !== undefined ? { crossZoneEnabled } : {}),
       ...(listeners ? { listeners: normalizeListeners(listeners) } : {}),
+      ...(listeners && isTruncated(listeners) ? { listenersTruncated: true } : {}),
     };
   });
 }
 
 function normalizeTargets(root: JsonReader): RegisteredTarget[] {
-  return root.requiredList('TargetHealthDescriptions').map((item) => {
-    const target = item.required('Target');
+  const items = root.requiredList('TargetHealthDescriptions');
+  const targets = items.map((item) => item.required('Target'));
+  // A target is registered once per port: (Id, Port) twice would be one target read twice.
+  assertUniqueIds(
+    targets,
+    targets.map((target) => {
+      const port = target.optionalInteger('Port');
+      return port === undefined ? target.string('Id') : `${target.string('Id')}:${port}`;
+    }),
+    'target (Id and Port)',
+  );
+  return items.map((item, index) => {
+    const target = targets[index]!;
     const health = item.required('TargetHealth');
-    const port = target.optionalInteger('Port');
+    const port = target.optionalIntegerIn('Port', 1, 65535, 'a port');
     const availabilityZone = target.optionalString('AvailabilityZone');
     const reason = health.optionalString('Reason');
     const description = health.optionalString('Description');
@@ -103,7 +132,11 @@ function normalizeTargets(root: JsonReader): RegisteredTarget[] {
 }
 
 export function normalizeTargetGroups(root: JsonReader, healthByName: ReadonlyMap<string, JsonReader>): TargetGroup[] {
-  return root.requiredList('TargetGroups').map((item) => {
+  const items = root.requiredList('TargetGroups');
+  uniqueIds(items, 'TargetGroupArn');
+  // Names key the target health files: two with one name would leave them ambiguous.
+  uniqueIds(items, 'TargetGroupName');
+  return items.map((item) => {
     const name = item.string('TargetGroupName');
     const health = healthByName.get(name);
     const healthCheckPortField = item.optional('HealthCheckPort');
@@ -113,7 +146,7 @@ export function normalizeTargetGroups(root: JsonReader, healthByName: ReadonlyMa
       healthCheckPortField!.fail(`expected "traffic-port" or a port, found "${healthCheckPortText}"`);
     }
     const protocol = item.optionalString('Protocol');
-    const port = item.optionalInteger('Port');
+    const port = item.optionalIntegerIn('Port', 1, 65535, 'a port');
     const vpcId = item.optionalString('VpcId');
     return {
       arn: item.string('TargetGroupArn'),
@@ -125,6 +158,7 @@ export function normalizeTargetGroups(root: JsonReader, healthByName: ReadonlyMa
       ...(vpcId ? { vpcId } : {}),
       loadBalancerArns: item.list('LoadBalancerArns').map((arn) => arn.asString()),
       ...(health ? { targets: normalizeTargets(health) } : {}),
+      ...(health && isTruncated(health) ? { targetsTruncated: true } : {}),
     };
   });
 }

@@ -4,7 +4,9 @@
  */
 export class SnapshotFormatError extends Error {
   constructor(
+    /** Relative to the snapshot directory, as found there (`ec2/DescribeSubnets.json`, `describe-subnets.json.gz`). */
     readonly file: string,
+    /** Where in the file: a JSON path (`$.Subnets[3].CidrBlock`), `$` for the whole file, or `line L, column C` for a JSON syntax error. */
     readonly jsonPath: string,
     readonly problem: string,
   ) {
@@ -13,10 +15,32 @@ export class SnapshotFormatError extends Error {
   }
 }
 
+/**
+ * Text from a file, safe to print in one line: control, format (BOM, zero-width), private
+ * use, unassigned, lone surrogate and line separator characters and U+FFFD are escaped (`\u00a0`, `\n`), never
+ * echoed raw, so that a message about a garbled file shows what is in it.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00a0\ufffd\\]/gu, (char) => {
+    if (char === '\\') return '\\\\';
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return '\\t';
+    const code = char.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A string value for a message: quoted, shortened, invisible characters escaped. */
+export function quote(text: string, max = 40): string {
+  const chars = [...text];
+  return `"${printable(chars.length > max ? `${chars.slice(0, max).join('')}…` : text).replaceAll('"', '\\"')}"`;
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string') return `the string ${quote(value)}`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
@@ -113,6 +137,28 @@ export class JsonReader {
     return Number.isInteger(value) ? (value as number) : this.child(key).asInteger();
   }
 
+  /** A required integer field within min..max (a port, a rule number). */
+  integerIn(key: string, min: number, max: number, what = 'an integer'): number {
+    const value = this.record()[key];
+    if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
+    return this.required(key).asIntegerIn(min, max, what);
+  }
+
+  /** An optional integer field within min..max; absent (or null) reads as undefined. */
+  optionalIntegerIn(key: string, min: number, max: number, what = 'an integer'): number | undefined {
+    const value = this.record()[key];
+    if (value === undefined || value === null) return undefined;
+    if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
+    return this.child(key).asIntegerIn(min, max, what);
+  }
+
+  asIntegerIn(min: number, max: number, what = 'an integer'): number {
+    if (typeof this.value !== 'number' || !Number.isInteger(this.value) || this.value < min || this.value > max) {
+      this.fail(`expected ${what} from ${min} to ${max}, found ${describeValue(this.value)}`);
+    }
+    return this.value;
+  }
+
   optionalBoolean(key: string): boolean | undefined {
     const value = this.record()[key];
     if (value === undefined || value === null || typeof value === 'boolean') return value ?? undefined;
@@ -126,5 +172,21 @@ export class JsonReader {
 
   requiredList(key: string): JsonReader[] {
     return this.required(key).asArray();
+  }
+}
+
+/**
+ * Fails on the second item that carries an id already seen, naming both JSON paths: two
+ * objects with one id are not something AWS prints, and reading either would be a guess.
+ * `ids[i]` is the id of `items[i]`, read by the caller; `field` names it in the message.
+ */
+export function assertUniqueIds(items: readonly JsonReader[], ids: readonly string[], field: string): void {
+  if (items.length < 2) return;
+  const seen = new Map<string, number>();
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index]!;
+    const first = seen.get(id);
+    if (first !== undefined) items[index]!.fail(`duplicate ${field} ${quote(id, 200)}: ${items[first]!.path} has it too`);
+    seen.set(id, index);
   }
 }

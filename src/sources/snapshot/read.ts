@@ -1,11 +1,14 @@
-import { readdir, readFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkModel } from '../../core/model.js';
-import { modelFromAwsResponses } from '../normalize/model.js';
+import type { DataWarning } from '../../core/report.js';
+import { modelFromAwsResponses, type AwsResponses } from '../normalize/model.js';
 import { JsonReader, SnapshotFormatError } from '../normalize/json-reader.js';
-import { SNAPSHOT_FILES } from './layout.js';
+import { decodeSnapshotFile, type FileContent } from './decode.js';
+import { commandLine, LAYOUT_ENTRIES, type LayoutEntry, type ResponseName } from './layout.js';
 
-/** A snapshot that cannot be read at all (no such directory, unreadable file). */
+/** A snapshot that cannot be read at all (no such directory, unreadable file, two files for one call). */
 export class SnapshotReadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -13,44 +16,262 @@ export class SnapshotReadError extends Error {
   }
 }
 
+/*
+ * Which file is which. The layout (layout.ts) is the canonical form; these are accepted too,
+ * each named in the report's dataWarnings:
+ *
+ * - a data file is a `.json` or `.json.gz` file (any case) at the top of the snapshot or in a
+ *   service folder `ec2/` or `elbv2/` (any case: `EC2/`, `ELBv2/`);
+ * - its name tells its call when it is the API operation or the CLI command, in any case,
+ *   `-` and `_` ignored: `DescribeNetworkAcls`, `describe-network-acls`;
+ * - otherwise its top-level key does (`Subnets`: describe-subnets), so that a flat folder of
+ *   files with any names is read;
+ * - per-resource responses (GetManagedPrefixListEntries, DescribeLoadBalancerAttributes,
+ *   DescribeListeners, DescribeTargetHealth) do not say which resource they are for: they are
+ *   read only from their folder (named as a call is, at the top or in a service folder),
+ *   one `<key>.json` or `<key>.json.gz` per resource. Found anywhere else they are listed as
+ *   unrecognised, with where to put them;
+ * - `scenario.json`, `README*`, `*.md` and dot files (`.DS_Store`, `.git/`) at the top or in a
+ *   service folder are the notes that travel with a snapshot: skipped without a word;
+ * - anything else is listed as unrecognised, never dropped silently;
+ * - two files for one call (or one resource of a per-resource call) are an error naming both.
+ *
+ * A file of a known call that is present but not its JSON is an error naming the file and
+ * what was found; an empty (or whitespace-only) one is "not captured", as a missing one is.
+ */
+
+type Via = 'canonical' | 'name' | 'folder' | 'content';
+
+/** A file found in the snapshot, and what the layout makes of it. */
+interface Found {
+  /** Relative to the snapshot directory, `/`-separated, as on disk. */
+  readonly file: string;
+  /** Its call when its name or folder tells it; undefined when only its content can. */
+  readonly entry?: LayoutEntry;
+  /** Per-resource responses: the file's stem, the resource it is for. */
+  readonly key?: string;
+  readonly via: Via;
+}
+
+const DATA_FILE = /\.json(\.gz)?$/i;
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-/** A file of the snapshot, parsed; undefined when it was not captured. */
-async function readJson(dir: string, file: string): Promise<JsonReader | undefined> {
-  let text: string;
+function normalizedCall(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, '');
+}
+
+const ENTRY_BY_NAME = new Map(LAYOUT_ENTRIES.map((entry) => [normalizedCall(entry.call), entry]));
+
+function entryNamed(name: string): LayoutEntry | undefined {
+  return ENTRY_BY_NAME.get(normalizedCall(name));
+}
+
+/** The call a response is the output of, by its top-level key. */
+function entryOfContent(value: unknown): LayoutEntry | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return LAYOUT_ENTRIES.find((entry) => Object.hasOwn(value, entry.topLevelKey));
+}
+
+function describeContent(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return `a JSON ${value === null ? 'null' : typeof value}`;
+  if (Array.isArray(value)) return 'a JSON array';
+  const keys = Object.keys(value);
+  return keys.length === 0 ? 'an empty JSON object' : `a JSON object with the keys ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`;
+}
+
+/** Notes, not data: skipped without a warning. */
+function isNote(name: string): boolean {
+  return name.startsWith('.') || name === 'scenario.json' || /^readme/i.test(name) || /\.md$/i.test(name);
+}
+
+function canonicalPath(entry: LayoutEntry, key: string | undefined): string {
+  return key === undefined ? entry.path : `${entry.path}/${key}.json`;
+}
+
+/** At its place in the layout, compressed or not: nothing to say about its name. */
+function isCanonical(file: string, entry: LayoutEntry, key: string | undefined): boolean {
+  const path = canonicalPath(entry, key);
+  return file === path || file === `${path}.gz`;
+}
+
+function stemOf(name: string): string {
+  return name.replace(DATA_FILE, '');
+}
+
+async function listFolder(dir: string, folder: string): Promise<Dirent[]> {
   try {
-    text = await readFile(join(dir, file), 'utf8');
+    return (await readdir(join(dir, folder), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw new SnapshotReadError(`${file}: cannot be read: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return new JsonReader(file, JSON.parse(text));
-  } catch (error) {
-    throw new SnapshotFormatError(file, '$', `not valid JSON: ${(error as Error).message}`);
+    throw new SnapshotReadError(`${folder}: cannot be listed: ${(error as Error).message}`, { cause: error });
   }
 }
 
-/** A folder of per-resource responses (`<id or name>.json`), keyed by the file's stem. */
-async function readJsonFolder(dir: string, folder: string): Promise<Map<string, JsonReader>> {
-  let names: string[];
+/** Symbolic links are followed: a snapshot assembled from links reads like a copy. */
+async function kindOf(dir: string, file: string, entry: Dirent): Promise<'file' | 'folder' | 'other'> {
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'folder';
+  if (!entry.isSymbolicLink()) return 'other';
   try {
-    names = await readdir(join(dir, folder));
-  } catch (error) {
-    if (isMissing(error)) return new Map();
-    throw new SnapshotReadError(`${folder}: cannot be listed: ${(error as Error).message}`, { cause: error });
+    const target = await stat(join(dir, file));
+    return target.isFile() ? 'file' : target.isDirectory() ? 'folder' : 'other';
+  } catch {
+    return 'other';
   }
-  const files = names.filter((name) => name.endsWith('.json')).sort();
-  const readers = await Promise.all(files.map((name) => readJson(dir, `${folder}/${name}`)));
-  return new Map(files.map((name, index) => [name.slice(0, -'.json'.length), readers[index]!]));
+}
+
+/** A hint for a folder that is a snapshot of another shape: a fleet's account or region folder. */
+function folderHint(name: string): string {
+  if (/^\d{12}$/.test(name)) return ': it looks like an account folder of a fleet snapshot; give the snapshot of one account and region (<account>/<region>)';
+  if (/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(name)) return ': it looks like a region folder; give that folder as the snapshot';
+  return '';
+}
+
+interface Scan {
+  readonly found: Found[];
+  readonly warnings: DataWarning[];
+}
+
+async function scanSnapshot(dir: string): Promise<Scan> {
+  const found: Found[] = [];
+  const warnings: DataWarning[] = [];
+  const unrecognised = (file: string, why: string) => warnings.push({ kind: 'unrecognised-file', file, message: `${file} ${why}: ignored` });
+
+  const perResourceFolder = async (folder: string, entry: LayoutEntry) => {
+    for (const item of await listFolder(dir, folder)) {
+      if (item.name.startsWith('.')) continue;
+      const file = `${folder}/${item.name}`;
+      const kind = await kindOf(dir, file, item);
+      if (kind === 'file' && DATA_FILE.test(item.name)) {
+        const key = stemOf(item.name);
+        found.push({ file, entry, key, via: isCanonical(file, entry, key) ? 'canonical' : folder === entry.path ? 'name' : 'folder' });
+      } else {
+        unrecognised(kind === 'folder' ? `${file}/` : file, `is not a <${entry.keyedBy}>.json file of ${commandLine(entry)}`);
+      }
+    }
+  };
+
+  const dataFile = (file: string, name: string) => {
+    const entry = entryNamed(stemOf(name));
+    if (entry?.keyedBy) {
+      unrecognised(
+        file,
+        `is named after ${commandLine(entry)}, whose output does not say which ${entry.resource} it is for: put it at ${entry.path}/<${entry.keyedBy}>.json`,
+      );
+    } else if (entry) {
+      found.push({ file, entry, via: isCanonical(file, entry, undefined) ? 'canonical' : 'name' });
+    } else {
+      found.push({ file, via: 'content' });
+    }
+  };
+
+  /** The top of the snapshot, or a service folder: data files and per-resource folders. */
+  const level = async (folder: string | undefined) => {
+    for (const item of await listFolder(dir, folder ?? '.')) {
+      if (isNote(item.name)) continue;
+      const file = folder === undefined ? item.name : `${folder}/${item.name}`;
+      const kind = await kindOf(dir, file, item);
+      if (kind === 'folder') {
+        const entry = entryNamed(item.name);
+        if (folder === undefined && /^(ec2|elbv2)$/i.test(item.name)) await level(item.name);
+        else if (entry?.keyedBy) await perResourceFolder(file, entry);
+        else unrecognised(`${file}/`, `is not a folder of the snapshot layout${folder === undefined ? folderHint(item.name) : ''}`);
+      } else if (kind === 'file' && DATA_FILE.test(item.name)) {
+        dataFile(file, item.name);
+      } else {
+        unrecognised(file, 'is not a file of the snapshot layout (.json or .json.gz)');
+      }
+    }
+  };
+  await level(undefined);
+  return { found, warnings };
+}
+
+interface Accepted {
+  readonly found: Found;
+  readonly entry: LayoutEntry;
+  readonly reader: JsonReader;
+}
+
+function renamedMessage(accepted: Accepted): string {
+  const { found, entry } = accepted;
+  const why =
+    found.via === 'content'
+      ? `it holds the output of ${commandLine(entry)} (top-level ${entry.topLevelKey})`
+      : found.via === 'folder'
+        ? `its folder is named after ${commandLine(entry)}`
+        : `its name is that of ${commandLine(entry)}`;
+  return `read ${found.file} as ${canonicalPath(entry, found.key)}: ${why}`;
+}
+
+function emptyMessage(found: Found): string {
+  if (!found.entry) return `${found.file} is empty, and its name is not that of a call of the snapshot layout: ignored`;
+  const of = found.key === undefined ? '' : ` for ${found.entry.resource} ${found.key}`;
+  return `${found.file} is empty, as a failed \`${commandLine(found.entry)} > file\` leaves it: the output of ${found.entry.command}${of} is not captured, as if the file were missing`;
+}
+
+/** Decides what each file is and checks that it is what its name says; throws on a file of a known call that is not its JSON. */
+function accept(found: Found, content: FileContent, warnings: DataWarning[]): Accepted | undefined {
+  const { file } = found;
+  if (content.kind === 'empty') {
+    warnings.push({ kind: 'empty-file', file, message: emptyMessage(found) });
+    return undefined;
+  }
+  if (content.kind === 'unreadable') {
+    if (found.entry) throw new SnapshotFormatError(file, content.location, content.problem);
+    warnings.push({ kind: 'unrecognised-file', file, message: `${file} is not named after a call of the snapshot layout, and is ${content.problem}: ignored` });
+    return undefined;
+  }
+  const byContent = entryOfContent(content.value);
+  let entry = found.entry;
+  if (entry) {
+    const record = content.value as Record<string, unknown>;
+    const holdsItsKey = typeof record === 'object' && record !== null && !Array.isArray(record) && Object.hasOwn(record, entry.topLevelKey);
+    if (!holdsItsKey && byContent && byContent !== entry) {
+      throw new SnapshotFormatError(
+        file,
+        '$',
+        `expected the output of ${commandLine(entry)} (top-level ${entry.topLevelKey}), found the output of ${byContent.command} (top-level ${byContent.topLevelKey})`,
+      );
+    }
+  } else if (!byContent) {
+    warnings.push({ kind: 'unrecognised-file', file, message: `${file} is neither named after a call of the snapshot layout nor holds the output of one (it holds ${describeContent(content.value)}): ignored` });
+    return undefined;
+  } else if (byContent.keyedBy) {
+    warnings.push({
+      kind: 'unrecognised-file',
+      file,
+      message: `${file} holds the output of ${commandLine(byContent)}, which does not say which ${byContent.resource} it is for: put it at ${byContent.path}/<${byContent.keyedBy}>.json; ignored`,
+    });
+    return undefined;
+  } else {
+    entry = byContent;
+  }
+  if (content.notes.length > 0) warnings.push({ kind: 'decoded-file', file, message: `${file} ${content.notes.join('; ')}` });
+  const accepted = { found, entry, reader: new JsonReader(file, content.value) };
+  if (found.via !== 'canonical') warnings.push({ kind: 'renamed-file', file, message: renamedMessage(accepted) });
+  return accepted;
+}
+
+async function readFound(dir: string, found: Found): Promise<FileContent | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, found.file));
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw new SnapshotReadError(`${found.file}: cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  return decodeSnapshotFile(bytes, found.file);
 }
 
 /**
  * Reads a snapshot directory into the network model. Every file is optional: what is
- * missing is left out of `captured`, and the checks that need it say `unknown`. A file
- * that is there but malformed is an error naming the file and the JSON path.
+ * missing (or empty) is left out of `captured`, and the checks that need it say `unknown`.
+ * A file that is there but malformed is an error naming the file and the JSON path (or the
+ * line and column of a syntax error). Files read in another form than the layout's, and
+ * files that are not the layout's, are named in the model's dataWarnings.
  */
 export async function readSnapshot(dir: string): Promise<NetworkModel> {
   try {
@@ -58,44 +279,50 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   } catch (error) {
     throw new SnapshotReadError(`snapshot directory ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  const file = (name: string) => readJson(dir, name);
-  const folder = (name: string) => readJsonFolder(dir, name);
-  const [vpcEndpoints, networkInterfaces, subnets, networkAcls, securityGroups, prefixLists, instances, prefixListEntries] =
-    await Promise.all([
-      file(SNAPSHOT_FILES.vpcEndpoints),
-      file(SNAPSHOT_FILES.networkInterfaces),
-      file(SNAPSHOT_FILES.subnets),
-      file(SNAPSHOT_FILES.networkAcls),
-      file(SNAPSHOT_FILES.securityGroups),
-      file(SNAPSHOT_FILES.prefixLists),
-      file(SNAPSHOT_FILES.instances),
-      folder(SNAPSHOT_FILES.prefixListEntriesDir),
-    ]);
-  const [endpointServices, loadBalancers, loadBalancerAttributes, listeners, targetGroups, targetHealth] = await Promise.all([
-    file(SNAPSHOT_FILES.endpointServices),
-    file(SNAPSHOT_FILES.loadBalancers),
-    folder(SNAPSHOT_FILES.loadBalancerAttributesDir),
-    folder(SNAPSHOT_FILES.listenersDir),
-    file(SNAPSHOT_FILES.targetGroups),
-    folder(SNAPSHOT_FILES.targetHealthDir),
-  ]);
-  return modelFromAwsResponses(
-    {
-      vpcEndpoints,
-      networkInterfaces,
-      subnets,
-      networkAcls,
-      securityGroups,
-      prefixLists,
-      instances,
-      prefixListEntries,
-      endpointServices,
-      loadBalancers,
-      loadBalancerAttributes,
-      listeners,
-      targetGroups,
-      targetHealth,
-    },
-    { kind: 'snapshot', location: dir },
-  );
+  const { found, warnings } = await scanSnapshot(dir);
+  const contents = await Promise.all(found.map((item) => readFound(dir, item)));
+
+  const single = new Map<ResponseName, Accepted>();
+  const perResource = new Map<ResponseName, Map<string, Accepted>>();
+  const order = found.map((_, index) => index).sort((a, b) => (found[a]!.file < found[b]!.file ? -1 : 1));
+  for (const index of order) {
+    const content = contents[index];
+    if (!content) continue;
+    const accepted = accept(found[index]!, content, warnings);
+    if (!accepted) continue;
+    const { entry } = accepted;
+    const key = accepted.found.key;
+    const byKey = key === undefined ? undefined : (perResource.get(entry.name) ?? new Map<string, Accepted>());
+    const other = key === undefined ? single.get(entry.name) : byKey!.get(key);
+    if (other) {
+      const [first, second] = [other.found.file, accepted.found.file].sort();
+      const what = key === undefined ? '' : ` for ${entry.resource} ${key}`;
+      throw new SnapshotReadError(`${first} and ${second} both hold the output of ${commandLine(entry)}${what}: keep one of them`);
+    }
+    if (key === undefined) single.set(entry.name, accepted);
+    else perResource.set(entry.name, byKey!.set(key, accepted));
+  }
+
+  const file = (name: ResponseName) => single.get(name)?.reader;
+  const folder = (name: ResponseName) => new Map([...(perResource.get(name) ?? [])].map(([key, accepted]) => [key, accepted.reader]));
+  const responses: AwsResponses = {
+    vpcEndpoints: file('vpcEndpoints'),
+    networkInterfaces: file('networkInterfaces'),
+    subnets: file('subnets'),
+    networkAcls: file('networkAcls'),
+    securityGroups: file('securityGroups'),
+    prefixLists: file('prefixLists'),
+    instances: file('instances'),
+    prefixListEntries: folder('prefixListEntries'),
+    endpointServices: file('endpointServices'),
+    vpcEndpointServices: file('vpcEndpointServices'),
+    loadBalancers: file('loadBalancers'),
+    loadBalancerAttributes: folder('loadBalancerAttributes'),
+    listeners: folder('listeners'),
+    targetGroups: file('targetGroups'),
+    targetHealth: folder('targetHealth'),
+  };
+  warnings.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+  return modelFromAwsResponses(responses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings });
 }
+

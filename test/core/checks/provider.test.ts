@@ -79,8 +79,19 @@ describe('provider side', () => {
       assert.equal(report.verdict, 'blocked');
     });
 
-    it('treats a missing enforcement field on an NLB with SGs as on (the AWS default)', () => {
-      assert.deepEqual(statuses(run({ nlbSgIngress: [tcp(443, 443, cidrs('10.99.0.0/16'))] }), 'nlb.sg.inbound'), ['fail', 'fail']);
+    it('fails when enforcement is on and no rule admits the client', () => {
+      assert.deepEqual(statuses(run({ enforcement: 'on', nlbSgIngress: [tcp(443, 443, cidrs('10.99.0.0/16'))] }), 'nlb.sg.inbound'), ['fail', 'fail']);
+    });
+
+    it('reads a missing enforcement field as not captured: pass if the groups admit the client anyway, else unknown naming the field (contract §2)', () => {
+      const denied = run({ nlbSgIngress: [tcp(443, 443, cidrs('10.99.0.0/16'))] });
+      assert.deepEqual(statuses(denied, 'nlb.sg.inbound'), ['unknown', 'unknown']);
+      const [check] = checks(denied, 'nlb.sg.inbound');
+      assert.match(check!.summary, /EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic/);
+      assert.equal(check!.remediation, undefined);
+      assert.notEqual(denied.verdict, 'blocked');
+      const admitted = run({ nlbSgIngress: [tcp(443, 443, cidrs('10.0.0.0/16'))] });
+      assert.deepEqual(statuses(admitted, 'nlb.sg.inbound'), ['pass', 'pass']);
     });
 
     it('is not applicable when enforcement is off, or when the NLB has no security groups', () => {
@@ -93,7 +104,7 @@ describe('provider side', () => {
     });
 
     it('never matches a consumer security group reference: PrivateLink traffic carries none', () => {
-      assert.deepEqual(statuses(run({ nlbSgIngress: [tcp(443, 443, groups(IDS.clientSg))] }), 'nlb.sg.inbound'), ['fail', 'fail']);
+      assert.deepEqual(statuses(run({ enforcement: 'on', nlbSgIngress: [tcp(443, 443, groups(IDS.clientSg))] }), 'nlb.sg.inbound'), ['fail', 'fail']);
     });
   });
 

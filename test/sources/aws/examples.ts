@@ -9,8 +9,9 @@ import type { Report } from '../../../src/core/report.js';
 
 export const EXAMPLES_DIR = new URL('../../../examples/', import.meta.url).pathname;
 
+/** The single-unit examples (one account and region each); the fleet ones hold `<account>/<region>/` folders. */
 export const EXAMPLE_NAMES: readonly string[] = readdirSync(EXAMPLES_DIR, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && readdirSync(join(EXAMPLES_DIR, entry.name)).includes('ec2'))
   .map((entry) => entry.name)
   .sort();
 
