@@ -3,7 +3,8 @@ import { SingleFlightCache, type Cached, type CacheObserver } from './cache/sing
 import type { AnalysisRequest } from './core/analyze.js';
 import { listInterfaceEndpoints, summarizeEndpoint, type EndpointFilter, type EndpointSummary } from './core/inventory.js';
 import { analyze as analyzeData, locateRequestedEndpoint } from './core/analyze.js';
-import type { Fleet, UnitRef } from './core/fleet.js';
+import type { Fleet, FleetUnit, UnitRef } from './core/fleet.js';
+import type { UnitStatus } from './http/schemas.js';
 import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
@@ -17,6 +18,8 @@ import { readFleetSnapshot } from './sources/snapshot/fleet.js';
 export interface ModelSource {
   readonly description: string;
   load(): Promise<Fleet>;
+  /** Per-unit state, when the source keeps its own (a live fleet: freshness, errors, calls). */
+  units?(): UnitStatus[];
 }
 
 export function snapshotSource(dir: string): ModelSource {
@@ -190,6 +193,17 @@ export class Doctor {
     return this.options.probes;
   }
 
+  /**
+   * Each unit's state: the source's own account of it when it keeps one (live), else what the
+   * loaded fleet shows (a snapshot: loaded, or failed with the reason).
+   */
+  async units(now = Date.now()): Promise<UnitStatus[]> {
+    const loaded = await this.fleet();
+    if (this.source.units) return this.source.units();
+    const age = Math.max(0, Math.floor((now - loaded.loadedAt) / 1000));
+    return loaded.value.units.map((unit) => unitStatusOf(unit, loaded.stale, new Date(loaded.loadedAt).toISOString(), age));
+  }
+
   async listEndpoints(options: { readonly refresh?: boolean; readonly filter?: EndpointFilter } = {}): Promise<Cached<EndpointSummary[]>> {
     const loaded = await this.fleet(options);
     return { ...loaded, value: listInterfaceEndpoints(loaded.value, options.filter) };
@@ -200,4 +214,21 @@ export class Doctor {
     const located = locateRequestedEndpoint(loaded.value, { endpointId, ...unit });
     return { ...loaded, value: summarizeEndpoint(located.model, located.endpoint, located.unit) };
   }
+}
+
+/** What a loaded fleet says of one unit, for sources that keep no state of their own. */
+export function unitStatusOf(unit: FleetUnit, stale: boolean, loadedAt: string, dataAgeSeconds: number): UnitStatus {
+  const model = unit.model;
+  return {
+    key: unit.key,
+    ...(unit.accountId ? { accountId: unit.accountId } : {}),
+    ...(unit.region ? { region: unit.region } : {}),
+    state: model ? (unit.failure || stale ? 'stale' : 'loaded') : 'failed',
+    ...(model ? { loadedAt, dataAgeSeconds } : {}),
+    ...(unit.failure ? { lastError: unit.failure } : {}),
+    ...(model && model.failures.size > 0 ? { failures: Object.fromEntries(model.failures) } : {}),
+    endpoints: model?.endpoints.size ?? 0,
+    services: model?.endpointServicesByName.size ?? 0,
+    loadBalancers: model?.loadBalancers.size ?? 0,
+  };
 }

@@ -34,6 +34,8 @@ export type FleetReportRow = Static<typeof FleetReportRowSchema>;
 
 export interface FleetReportRequest extends UnitRef {
   readonly client: ClientSpec;
+  /** Endpoints to pass over before the first row: a page of a paginated report starts there. */
+  readonly skip?: number;
   readonly port?: number;
   readonly clientEphemeralPorts?: PortRange;
 }
@@ -58,7 +60,7 @@ function idsWith(report: ReturnType<typeof analyze>, key: 'failedChecks' | 'unkn
 
 /** One row per endpoint; an endpoint that cannot be analysed is a row with its error, never a dropped line. */
 export function* fleetReportRows(fleet: Fleet, request: FleetReportRequest): Generator<FleetReportRow> {
-  for (const target of fleetReportTargets(fleet, request)) {
+  for (const target of fleetReportTargets(fleet, request).slice(request.skip ?? 0)) {
     const analysisRequest: AnalysisRequest = {
       ...target,
       client: request.client,

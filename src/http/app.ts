@@ -12,6 +12,7 @@ import { requireBearerToken } from './plugins/auth.js';
 import { classifyError, ProblemError, registerProblemHandlers, sendProblem } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { probeRoutes } from './routes/probes.js';
 import { snapshotRoutes } from './routes/snapshot.js';
@@ -83,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, rateLimit: rateLimitConfig });
       await v1.register(probeRoutes, { doctor, rateLimit: rateLimitConfig });
       await v1.register(snapshotRoutes, { doctor });
+      await v1.register(fleetRoutes, { doctor, rateLimit: rateLimitConfig });
     },
     { prefix: '/v1' },
   );

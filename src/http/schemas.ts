@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { EndpointSummarySchema } from '../core/inventory.js';
 import { ReportSchema } from '../core/report.js';
+import { FleetReportRowSchema } from '../core/fleet-report.js';
 
 export { EndpointSummarySchema };
 
@@ -44,10 +45,16 @@ const EphemeralSchema = Type.String({
   examples: ['32768-60999', 'linux'],
 });
 
+/** The endpoint's unit in a fleet: needed only when its id is in several accounts or regions. */
+const UnitFields = {
+  accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: "The endpoint's account, when the id is in several units of the data" })),
+  region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: "The endpoint's region, when the id is in several units of the data" })),
+};
+
 const ProbeFlag = Type.Boolean({ description: "Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)" });
 
 export const AnalysisBody = Type.Object(
-  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema), probe: Type.Optional(ProbeFlag) },
+  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema), probe: Type.Optional(ProbeFlag), ...UnitFields },
   { additionalProperties: false },
 );
 export type AnalysisBodyType = Static<typeof AnalysisBody>;
@@ -61,11 +68,14 @@ export const AnalysisQuery = Type.Object(
     clientEphemeralPorts: Type.Optional(EphemeralSchema),
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
     probe: Type.Optional(ProbeFlag),
+    ...UnitFields,
   },
   { additionalProperties: false },
 );
 
 export const RefreshQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })) }, { additionalProperties: false });
+
+export const EndpointQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })), ...UnitFields }, { additionalProperties: false });
 
 export const CacheInfoSchema = Type.Object(
   {
@@ -88,6 +98,7 @@ export function batchBody(maxItems: number) {
             client: ClientSchema,
             port: Type.Optional(PortSchema),
             clientEphemeralPorts: Type.Optional(EphemeralSchema),
+            ...UnitFields,
           },
           { additionalProperties: false },
         ),
@@ -115,8 +126,10 @@ export const EndpointListQuery = Type.Object(
   {
     vpcId: Type.Optional(Type.String({ pattern: '^vpc-[0-9a-f]{8,17}$' })),
     serviceName: Type.Optional(Type.String({ maxLength: 256 })),
+    accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: 'Only the endpoints of this account' })),
+    region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'Only the endpoints of this region' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    nextToken: Type.Optional(Type.String({ maxLength: 64, description: 'From the previous page' })),
+    nextToken: Type.Optional(Type.String({ maxLength: 128, description: 'From the previous page' })),
     refresh: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -135,7 +148,58 @@ export const PROBLEM_RESPONSES = {
   404: ProblemSchema,
   413: ProblemSchema,
   415: ProblemSchema,
+  409: ProblemSchema,
   422: ProblemSchema,
   429: ProblemSchema,
   503: ProblemSchema,
 };
+
+export const UNIT_STATES = ['loaded', 'stale', 'failed', 'never'] as const;
+
+export const UnitStatusSchema = Type.Object(
+  {
+    key: Type.String({ description: '`account/region`' }),
+    accountId: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
+    state: Type.Enum(UNIT_STATES, { description: 'loaded; stale (the last collection failed, older data is served); failed (never loaded); never (not tried yet)' }),
+    loadedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the data served was collected or read' })),
+    dataAgeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    lastError: Type.Optional(Type.String({ description: 'Why the last collection failed: the error or the missing permission' })),
+    failures: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Collections that could not be read in the data served, and why' })),
+    callsMade: Type.Optional(Type.Integer({ minimum: 0, description: 'AWS calls of the last collection (live only)' })),
+    endpoints: Type.Integer({ minimum: 0 }),
+    services: Type.Integer({ minimum: 0, description: 'Endpoint service configurations (provider side)' }),
+    loadBalancers: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type UnitStatus = Static<typeof UnitStatusSchema>;
+
+export const UnitsResponse = Type.Object({ units: Type.Array(UnitStatusSchema) }, { additionalProperties: false });
+
+export const FleetReportQuery = Type.Object(
+  {
+    clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
+    clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
+    clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
+    port: Type.Optional(PortSchema),
+    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: 'Only the endpoints of this account' })),
+    region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'Only the endpoints of this region' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+    nextToken: Type.Optional(Type.String({ maxLength: 64, description: 'From the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const FleetReportResponse = Type.Object(
+  {
+    items: Type.Array(FleetReportRowSchema),
+    nextToken: Type.Optional(Type.String({ description: 'The next page: the same query with this token' })),
+    total: Type.Integer({ minimum: 0, description: 'Endpoints the report covers, on every page' }),
+    unitsNotLoaded: Type.Array(Type.Object({ key: Type.String(), reason: Type.String() }, { additionalProperties: false }), {
+      description: 'Units with no data: their endpoints are missing from the report, and provider sides there are unknown',
+    }),
+  },
+  { additionalProperties: false },
+);

@@ -23,6 +23,7 @@ export const openApiPlugin = fp(
           { name: 'endpoints', description: 'Interface endpoints in the data' },
           { name: 'analyses', description: 'Reachability analyses' },
           { name: 'probes', description: 'Live TCP probes from this service to endpoint interfaces' },
+          { name: 'fleet', description: 'Many accounts and regions: the units of the data, and a report over every endpoint' },
           { name: 'operations', description: 'Health, readiness and metrics' },
         ],
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 when the service has API tokens configured' } } },

@@ -50,6 +50,8 @@ export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fi
     },
     ...(body.port !== undefined ? { port: body.port } : {}),
     ...(ephemeral ? { clientEphemeralPorts: ephemeral } : {}),
+    ...(body.accountId !== undefined ? { accountId: body.accountId } : {}),
+    ...(body.region !== undefined ? { region: body.region } : {}),
   };
 }
 
@@ -109,7 +111,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       },
     },
     async (request, reply) => {
-      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh, probe } = request.query;
+      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh, probe, accountId, region } = request.query;
       if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
         throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
       }
@@ -121,6 +123,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         },
         ...(port !== undefined ? { port } : {}),
         ...(clientEphemeralPorts !== undefined ? { clientEphemeralPorts } : {}),
+        ...(accountId !== undefined ? { accountId } : {}),
+        ...(region !== undefined ? { region } : {}),
       };
       const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
       const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
@@ -145,7 +149,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       const results = await Promise.all(
         request.body.items.map(async (item, index) => {
           try {
-            const analysis = await doctor.analyze(toAnalysisRequest(item.endpointId, { client: item.client, ...(item.port !== undefined ? { port: item.port } : {}), ...(item.clientEphemeralPorts !== undefined ? { clientEphemeralPorts: item.clientEphemeralPorts } : {}) }, `body.items.${index}.`));
+            const { endpointId, ...body } = item;
+            const analysis = await doctor.analyze(toAnalysisRequest(endpointId, body, `body.items.${index}.`));
             return { index, status: 200, analysis: { ...analysis.value, cache: cacheInfo(analysis) } };
           } catch (error) {
             const problem = classifyError(error);

@@ -1,19 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Doctor } from '../../doctor.js';
 import { setCacheHeaders } from '../cache-headers.js';
-import { EndpointIdParams, EndpointListQuery, EndpointListResponse, EndpointSummarySchema, PROBLEM_RESPONSES, RefreshQuery } from '../schemas.js';
+import type { EndpointSummary } from '../../core/inventory.js';
+import { EndpointIdParams, EndpointListQuery, EndpointListResponse, EndpointQuery, EndpointSummarySchema, PROBLEM_RESPONSES } from '../schemas.js';
 import { ProblemError } from '../problem.js';
 
 /** The interface endpoints the data holds, and each one's path components. */
 
-function encodeToken(lastId: string): string {
-  return Buffer.from(lastId, 'utf8').toString('base64url');
+/** Endpoints sort by id, then unit: a page ends at one (id, unit), which the token carries. */
+function sortKey(endpoint: EndpointSummary): string {
+  return `${endpoint.id}|${endpoint.accountId ?? ''}|${endpoint.region ?? ''}`;
+}
+
+function encodeToken(last: EndpointSummary): string {
+  return Buffer.from(sortKey(last), 'utf8').toString('base64url');
 }
 
 function decodeToken(token: string): string {
-  const id = Buffer.from(token, 'base64url').toString('utf8');
-  if (!/^vpce-[0-9a-f]{8,17}$/.test(id)) throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [{ name: 'query.nextToken', reason: 'is not a token this API issued' }]);
-  return id;
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (!/^vpce-[0-9a-f]{8,17}\|(\d{12})?\|([a-z0-9-]*)$/.test(key)) {
+    throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [{ name: 'query.nextToken', reason: 'is not a token this API issued' }]);
+  }
+  return key;
 }
 
 export const endpointRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = async (app, { doctor }) => {
@@ -30,16 +38,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
       },
     },
     async (request, reply) => {
-      const { vpcId, serviceName, limit = 100, nextToken, refresh } = request.query;
+      const { vpcId, serviceName, accountId, region, limit = 100, nextToken, refresh } = request.query;
       const after = nextToken === undefined ? undefined : decodeToken(nextToken);
-      const listed = await doctor.listEndpoints({ refresh: refresh ?? false });
+      const filter = { ...(vpcId !== undefined ? { vpcId } : {}), ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) };
+      const listed = await doctor.listEndpoints({ refresh: refresh ?? false, filter });
       setCacheHeaders(reply, listed);
-      const matching = listed.value.filter(
-        (endpoint) => (vpcId === undefined || endpoint.vpcId === vpcId) && (serviceName === undefined || endpoint.serviceName === serviceName) && (after === undefined || endpoint.id > after),
-      );
+      const matching = listed.value.filter((endpoint) => (serviceName === undefined || endpoint.serviceName === serviceName) && (after === undefined || sortKey(endpoint) > after));
       const items = matching.slice(0, limit);
       const last = items[items.length - 1];
-      return { items, ...(matching.length > limit && last ? { nextToken: encodeToken(last.id) } : {}) };
+      return { items, ...(matching.length > limit && last ? { nextToken: encodeToken(last) } : {}) };
     },
   );
 
@@ -51,12 +58,13 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
         tags: ['endpoints'],
         summary: 'One interface endpoint with its path components',
         params: EndpointIdParams,
-        querystring: RefreshQuery,
+        querystring: EndpointQuery,
         response: { 200: EndpointSummarySchema, ...PROBLEM_RESPONSES },
       },
     },
     async (request, reply) => {
-      const found = await doctor.endpoint(request.params.id);
+      const { accountId, region } = request.query;
+      const found = await doctor.endpoint(request.params.id, { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) });
       setCacheHeaders(reply, found);
       return found.value;
     },

@@ -4,7 +4,7 @@ import type { Doctor } from '../../doctor.js';
 import { isExportable } from '../../sources/from-config.js';
 import { snapshotFiles } from '../../sources/snapshot/write.js';
 import { ProblemError } from '../problem.js';
-import { PROBLEM_RESPONSES, ProblemSchema, RefreshQuery } from '../schemas.js';
+import { PROBLEM_RESPONSES, RefreshQuery } from '../schemas.js';
 
 /** What the live source fetched, in the snapshot layout: replay any live analysis offline. */
 
@@ -27,7 +27,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
         tags: ['operations'],
         summary: 'Export what the live AWS source fetched, in the snapshot layout',
         querystring: RefreshQuery,
-        response: { 200: SnapshotExportSchema, 409: ProblemSchema, ...PROBLEM_RESPONSES },
+        response: { 200: SnapshotExportSchema, ...PROBLEM_RESPONSES },
       },
     },
     async (request, reply) => {
