@@ -126,7 +126,7 @@ const service = await buildApp({
   doctor,
   metrics,
   logger: false,
-  config: { apiTokens: [], rateLimitMax: 1_000_000_000, rateLimitWindowSeconds: 60, batchMaxItems: 5, bodyLimitBytes: 16_384 },
+  config: { apiTokens: [], rateLimitMax: 1_000_000_000, rateLimitWindowSeconds: 60, batchMaxItems: 5, bodyLimitBytes: 16_384, requestTimeoutMs: 10_000, headersTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000 },
 });
 const bare = Fastify({ logger: false });
 

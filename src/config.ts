@@ -25,6 +25,9 @@ export interface Config {
   readonly batchMaxItems: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
   readonly probeSelfIp?: string;
   readonly probePorts: readonly number[];
   readonly probeConcurrency: number;
@@ -76,7 +79,22 @@ const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
   return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
 };
-const tokenList = (text: string): Parsed<string[]> => ({ value: text.split(',').map((token) => token.trim()).filter(Boolean) });
+/** Tokens as given: set means auth on, so a setting that yields no token is refused, never read as "auth off". */
+const tokenList = (text: string): Parsed<string[]> => {
+  const tokens = text.split(',').map((token) => token.trim()).filter(Boolean);
+  if (tokens.length === 0) return { problem: 'set but holds no token (unset it to turn auth off)' };
+  if (tokens.some((token) => /\s/.test(token))) return { problem: 'a token contains whitespace' };
+  return { value: tokens };
+};
+
+/** A token file (a mounted Secret): one token a line; blank lines and `#` comments are not tokens. */
+export function tokensOfFile(content: string): Parsed<string[]> {
+  const lines = content.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  if (lines.length === 0) return { problem: 'holds no token (an empty Secret key?): every line is blank or a # comment' };
+  const spaced = lines.findIndex((line) => /\s/.test(line));
+  if (spaced >= 0) return { problem: `token ${spaced + 1} contains whitespace` };
+  return { value: lines };
+}
 
 /** Every variable, its default and meaning: the README's configuration table is this list. */
 export const VARIABLES = {
@@ -87,13 +105,16 @@ export const VARIABLES = {
   snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
   cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
   cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
-  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more); when set, every /v1 route requires one', parse: tokenList },
-  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret), added to the above', parse: text },
+  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more, no whitespace); when set, every /v1 route requires one, and a setting that holds no token is an error, never auth off', parse: tokenList },
+  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret; blank lines and `#` comments are not tokens), added to the above; a file with no token is an error', parse: text },
   rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', defaultText: '120', description: 'analysis requests per client address per window', parse: integer(1, 1_000_000) },
   rateLimitWindowSeconds: { name: 'VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS', defaultText: '60', description: 'the rate limit window', parse: integer(1, 86400) },
   batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
   bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
   shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', defaultText: '10000', description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
+  requestTimeoutMs: { name: 'VPCE_DOCTOR_REQUEST_TIMEOUT_MS', defaultText: '10000', description: 'how long a client may take to send a whole request, headers and body (then 408 and the connection is closed)', parse: integer(1000, 600_000) },
+  headersTimeoutMs: { name: 'VPCE_DOCTOR_HEADERS_TIMEOUT_MS', defaultText: '5000', description: "how long a client may take to send a request's headers (at most the request timeout)", parse: integer(1000, 600_000) },
+  keepAliveTimeoutMs: { name: 'VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS', defaultText: '5000', description: 'how long an idle keep-alive connection is kept open (behind a load balancer: more than its idle timeout)', parse: integer(100, 600_000) },
   probeSelfIp: { name: 'VPCE_DOCTOR_PROBE_SELF_IP', defaultText: '(discovered)', description: "this service's own IP, the client whose static verdict probes are compared with; else the local address found among the data's network interfaces", parse: ip },
   probePorts: { name: 'VPCE_DOCTOR_PROBE_PORTS', defaultText: '(none)', description: "ports that may be probed besides each endpoint's service ports", parse: portList },
   probeConcurrency: { name: 'VPCE_DOCTOR_PROBE_CONCURRENCY', defaultText: '50', description: 'TCP connects in flight at once, in all', parse: integer(1, 1000) },
@@ -133,7 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tokensFile = read(VARIABLES.apiTokensFile, '');
   if (tokensFile) {
     try {
-      apiTokens.push(...readFileSync(tokensFile, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean));
+      const fromFile = tokensOfFile(readFileSync(tokensFile, 'utf8'));
+      if ('problem' in fromFile) problems.push(`${VARIABLES.apiTokensFile.name}: ${tokensFile} ${fromFile.problem}`);
+      else apiTokens.push(...fromFile.value);
     } catch (error) {
       problems.push(`${VARIABLES.apiTokensFile.name}: cannot read ${tokensFile}: ${(error as Error).message}`);
     }
@@ -153,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxItems: read(VARIABLES.batchMaxItems, 50),
     bodyLimitBytes: read(VARIABLES.bodyLimitBytes, 65536),
     shutdownTimeoutMs: read(VARIABLES.shutdownTimeoutMs, 10000),
+    requestTimeoutMs: read(VARIABLES.requestTimeoutMs, 10_000),
+    headersTimeoutMs: read(VARIABLES.headersTimeoutMs, 5_000),
+    keepAliveTimeoutMs: read(VARIABLES.keepAliveTimeoutMs, 5_000),
     ...(env[VARIABLES.probeSelfIp.name] ? { probeSelfIp: read(VARIABLES.probeSelfIp, '') } : {}),
     probePorts: read(VARIABLES.probePorts, []),
     probeConcurrency: read(VARIABLES.probeConcurrency, 50),
@@ -173,6 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.awsCollectionDeadlineMs < config.awsCallTimeoutMs) {
     problems.push(`${VARIABLES.awsCollectionDeadlineMs.name}: must be at least ${VARIABLES.awsCallTimeoutMs.name} (${config.awsCallTimeoutMs})`);
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    problems.push(`${VARIABLES.headersTimeoutMs.name}: must be at most ${VARIABLES.requestTimeoutMs.name} (${config.requestTimeoutMs})`);
   }
   for (const token of apiTokens) {
     if (token.length < 16) problems.push(`${VARIABLES.apiTokens.name}: every token must be 16 characters or more (one has ${token.length})`);

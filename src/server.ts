@@ -51,12 +51,28 @@ async function start(config: Config): Promise<void> {
     onError: (endpointId, error) => app.log.warn({ endpointId, err: error }, 'watch-list probe failed'),
   });
 
-  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+  // A rejection nothing handled is a bug, but not a reason to drop every request in flight:
+  // it is logged and counted, and the service keeps answering.
+  process.on('unhandledRejection', (reason) => {
+    metrics.unhandledRejectionsTotal.inc();
+    app.log.error({ err: reason }, 'unhandled promise rejection (a bug: please report it); the service keeps running');
+  });
+  closeWithGrace({ delay: config.shutdownTimeoutMs, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     shuttingDown = true;
     watch.stop();
     if (err) app.log.error({ err }, 'stopping after an uncaught error');
     else app.log.info({ signal }, 'stopping: finishing in-flight requests');
+    // Idle keep-alive connections go now; busy ones close after their answer (Connection: close).
+    app.server.closeIdleConnections();
+    // What is still open just before the bound (a stalled upload, a client that never reads)
+    // is cut, so that the process always stops with 0 within VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS.
+    const cut = setTimeout(() => {
+      app.log.warn('shutdown bound near: closing the connections still open');
+      app.server.closeAllConnections();
+    }, Math.max(0, config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 5)));
+    cut.unref();
     await app.close();
+    clearTimeout(cut);
   });
 
   // Warm the model so that the first request and /readyz do not wait; failure is not fatal.

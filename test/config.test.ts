@@ -24,6 +24,10 @@ describe('loadConfig', () => {
     [{ VPCE_DOCTOR_CACHE_TTL_SECONDS: '0' }, /VPCE_DOCTOR_CACHE_TTL_SECONDS: expected an integer from 1 to 86400/],
     [{ VPCE_DOCTOR_API_TOKENS: 'short' }, /every token must be 16 characters or more/],
     [{ VPCE_DOCTOR_API_TOKENS_FILE: '/nonexistent/tokens' }, /VPCE_DOCTOR_API_TOKENS_FILE: cannot read \/nonexistent\/tokens/],
+    // Auth configured but yielding no token is an error, never auth off.
+    [{ VPCE_DOCTOR_API_TOKENS: ' , ' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token \(unset it to turn auth off\), got " , "/],
+    [{ VPCE_DOCTOR_API_TOKENS: ',' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token/],
+    [{ VPCE_DOCTOR_API_TOKENS: 'token-0123456789 abcdef' }, /VPCE_DOCTOR_API_TOKENS: a token contains whitespace/],
   ];
   for (const [env, message] of invalid) {
     it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
@@ -46,6 +50,27 @@ describe('loadConfig', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  const tokenFiles: [string, string, RegExp | string[]][] = [
+    ['an empty file (an empty Secret key)', '', /VPCE_DOCTOR_API_TOKENS_FILE: .*tokens holds no token \(an empty Secret key\?\)/],
+    ['only blank lines', '\n  \n\n', /holds no token/],
+    ['only comments', '# rotated 2026-11-01\n# next: …\n', /holds no token/],
+    ['a token with a space', 'file-token 0123456789abcdef\n', /VPCE_DOCTOR_API_TOKENS_FILE: .*tokens token 1 contains whitespace/],
+    ['comments and blank lines around tokens', '# the runbook token\nfile-token-0123456789abcdef\n\n# the CI token\r\nci-token-0123456789abcdef\r\n', ['file-token-0123456789abcdef', 'ci-token-0123456789abcdef']],
+  ];
+  for (const [what, content, expected] of tokenFiles) {
+    it(`reads a token file with ${what}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-config-'));
+      try {
+        const file = join(dir, 'tokens');
+        await writeFile(file, content);
+        if (Array.isArray(expected)) assert.deepEqual(loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }).apiTokens, expected);
+        else assert.throws(() => loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }), (error: unknown) => error instanceof ConfigError && expected.test(error.message));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('is documented in the README: every variable with its default', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -3,13 +3,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import type { Doctor } from '../doctor.js';
 import type { Metrics } from '../metrics/registry.js';
 import { httpMetricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requireBearerToken } from './plugins/auth.js';
-import { classifyError, ProblemError, registerProblemHandlers, sendProblem } from './problem.js';
+import { createAnalysisBudget } from './plugins/analysis-budget.js';
+import { classifyError, clientErrorProblem, PROBLEM_CONTENT_TYPE, ProblemError, rawProblemResponse, registerProblemHandlers, sendProblem } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { fleetRoutes } from './routes/fleet.js';
@@ -22,7 +24,10 @@ import { snapshotRoutes } from './routes/snapshot.js';
  * doctor, the configuration and the metrics as plain options.
  */
 
-export type AppConfig = Pick<Config, 'apiTokens' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'batchMaxItems' | 'bodyLimitBytes'>;
+export type AppConfig = Pick<
+  Config,
+  'apiTokens' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'batchMaxItems' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs'
+>;
 
 export interface AppOptions {
   readonly doctor: Doctor;
@@ -50,7 +55,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     // Requests arriving on kept-alive connections during shutdown get our problem+json 503.
     return503OnClosing: false,
+    // A client gets this long to send a whole request: a stalled upload holds no connection for ever.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node checks the request and headers timeouts this often (its default, 30 s, would let a stalled upload outlive them).
+      connectionsCheckingInterval: 1000,
+      // Node answers a missing Host with a bare 400; the onRequest hook answers it in problem+json.
+      requireHostHeader: false,
+    },
+    // Errors of Node's HTTP parser (400, 408, 431) are answered in the API's problem+json.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      // As Node does: answer unless a response has already begun on this socket.
+      const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !pending?.headersSent) {
+        const problem = clientErrorProblem(error);
+        const { head, body } = rawProblemResponse(problem.code, problem.detail);
+        socket.end(head + body);
+      } else {
+        socket.destroy(error);
+      }
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Node answers an Expect other than 100-continue with a bare 417; the API answers it in problem+json.
+  app.server.on('checkExpectation', (_request, response: ServerResponse) => {
+    const { status, body } = rawProblemResponse('expectation-failed', `only "Expect: 100-continue" is understood`);
+    response.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  });
 
   // Query strings and paths are text, so their numbers and booleans are coerced; a JSON body
   // says what it means, so `"port": true` or `"port": "443"` is refused, not read as 1 or 443.
@@ -59,12 +91,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? jsonBodies : textParts).compile(schema));
   // A JSON API: any other body is 415, not a string for the schema to trip over.
   app.removeContentTypeParser(['text/plain']);
+  const isShuttingDown = options.isShuttingDown ?? (() => false);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While stopping, every answer ends its connection: keep-alive clients reconnect elsewhere.
+    if (isShuttingDown()) reply.header('connection', 'close');
   });
   registerProblemHandlers(app);
-  const isShuttingDown = options.isShuttingDown ?? (() => false);
   app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) throw new ProblemError('malformed-request', 'an HTTP/1.1 request needs a Host header');
     if (isShuttingDown() && request.url.startsWith('/v1/')) throw new ProblemError('shutting-down', 'the service is stopping; retry on another replica');
   });
   await app.register(httpMetricsPlugin, { metrics });
@@ -80,9 +115,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (v1) => {
       if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
       const rateLimitConfig = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowSeconds * 1000 };
+      const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
       await v1.register(endpointRoutes, { doctor });
-      await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, rateLimit: rateLimitConfig });
-      await v1.register(probeRoutes, { doctor, rateLimit: rateLimitConfig });
+      await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });
+      await v1.register(probeRoutes, { doctor, spendBudget });
       await v1.register(snapshotRoutes, { doctor });
       await v1.register(fleetRoutes, { doctor, rateLimit: rateLimitConfig });
     },

@@ -136,3 +136,25 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, { code: 'route-not-found', detail: `${request.method} ${request.url.split('?')[0]} is not a route of this API` }));
 }
+
+/** The problem for an error Node's HTTP parser raises before any route runs. */
+export function clientErrorProblem(error: NodeJS.ErrnoException): { code: ProblemCode; detail: string } {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { code: 'headers-too-large', detail: 'the request headers are over the size limit' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { code: 'request-timeout', detail: 'the whole request (headers and body) was not received in time' };
+    case 'ERR_HTTP_HEADERS_TIMEOUT':
+      return { code: 'request-timeout', detail: 'the request headers were not received in time' };
+    default:
+      return { code: 'malformed-request', detail: `the HTTP request cannot be parsed${error.code ? ` (${error.code})` : ''}` };
+  }
+}
+
+/** A problem+json response written straight to a socket or a bare response, with the connection closed after it. */
+export function rawProblemResponse(code: ProblemCode, detail: string): { readonly status: number; readonly head: string; readonly body: string } {
+  const body = JSON.stringify(problemBody(code, detail));
+  const status = PROBLEMS[code].status;
+  const head = `HTTP/1.1 ${status} ${PROBLEMS[code].title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+  return { status, head, body };
+}

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly cacheRequestsTotal: Counter<'cache' | 'result'>;
   readonly cacheSingleFlightJoinsTotal: Counter<'cache'>;
   readonly modelLoadsTotal: Counter<'outcome'>;
+  readonly unhandledRejectionsTotal: Counter;
   readonly modelAgeSeconds: Gauge;
   readonly probeSuccess: Gauge<'endpoint' | 'az' | 'port'>;
   readonly probeConnectDuration: Histogram<'endpoint' | 'az' | 'port'>;
@@ -62,6 +63,11 @@ export function createMetrics(options: { modelLoadedAt: () => number | undefined
       registers: [registry],
     }),
     modelLoadsTotal: new Counter({ name: 'vpce_doctor_model_loads_total', help: 'Model loads from the source, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    unhandledRejectionsTotal: new Counter({
+      name: 'vpce_doctor_unhandled_rejections_total',
+      help: 'Promise rejections nothing handled: logged and counted, never fatal (each is a bug to report)',
+      registers: [registry],
+    }),
     modelAgeSeconds: new Gauge({
       name: 'vpce_doctor_model_age_seconds',
       help: 'Age of the network model being served (time since it was loaded from the source)',

@@ -99,5 +99,7 @@ export function selectProbeTargets(
       return match;
     });
   }
-  return chosen.flatMap((target) => ports.map((port) => ({ ...target, port })));
+  // A target named twice (by id and by address, or sixteen times) is dialled once per port.
+  const unique = [...new Map(chosen.map((target) => [`${target.networkInterfaceId}|${target.address}`, target])).values()];
+  return unique.flatMap((target) => [...new Set(ports)].map((port) => ({ ...target, port })));
 }

@@ -90,6 +90,59 @@ describe('rate limiting', () => {
   });
 });
 
+describe('one analysis budget per client', () => {
+  const post = { method: 'POST' as const, url: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, payload: { client: { ip: HEALTHY.clientIp } } };
+  const batch = (items: number) => ({
+    method: 'POST' as const,
+    url: '/v1/analyses',
+    payload: { items: Array.from({ length: items }, () => ({ endpointId: HEALTHY.endpointId, client: { ip: HEALTHY.clientIp } })) },
+  });
+
+  it('is shared by GET, HEAD and POST analyses and the batch: no route or method escapes it', async () => {
+    const { app } = await buildTestApp({ config: { rateLimitMax: 4, batchMaxItems: 5 } });
+    try {
+      const statuses = [
+        (await app.inject({ method: 'GET', url: ANALYSIS })).statusCode,
+        (await app.inject({ method: 'HEAD', url: ANALYSIS })).statusCode,
+        (await app.inject(post)).statusCode,
+        (await app.inject(batch(1))).statusCode,
+        (await app.inject({ method: 'GET', url: ANALYSIS })).statusCode,
+        (await app.inject({ method: 'HEAD', url: ANALYSIS })).statusCode,
+        (await app.inject(post)).statusCode,
+        (await app.inject(batch(1))).statusCode,
+      ];
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('counts each item of a batch', async () => {
+    const { app } = await buildTestApp({ config: { rateLimitMax: 6, batchMaxItems: 5 } });
+    try {
+      assert.equal((await app.inject(batch(5))).statusCode, 200);
+      assert.equal((await app.inject(batch(2))).statusCode, 429, 'the 6th and 7th analyses are over the budget');
+      const refused = await app.inject({ method: 'GET', url: ANALYSIS });
+      assert.equal(refused.statusCode, 429);
+      assert.match((refused.json() as { detail: string }).detail, /a batch counts each item/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps a budget per token too when auth is on: a token used from two addresses shares it', async () => {
+    const { app } = await buildTestApp({ config: { rateLimitMax: 2, apiTokens: [TOKEN] } });
+    try {
+      const from = (remoteAddress: string) => app.inject({ method: 'GET', url: ANALYSIS, remoteAddress, headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal((await from('127.0.0.2')).statusCode, 200);
+      assert.equal((await from('127.0.0.3')).statusCode, 200);
+      assert.equal((await from('127.0.0.4')).statusCode, 429);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('cache', () => {
   it('computes once for 100 concurrent identical requests (single flight)', async () => {
     let loads = 0;

@@ -44,7 +44,7 @@ describe('fleet routes', () => {
     assert.deepEqual(provider.items, []);
     const bad = await test.app.inject({ method: 'GET', url: '/v1/endpoints?accountId=12' });
     assert.equal(bad.statusCode, 400);
-    assert.match(bad.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.match(String(bad.headers['content-type']), /application\/problem\+json/);
   });
 
   it('analyses join the provider account and accept the unit', async () => {
@@ -63,12 +63,12 @@ describe('fleet routes', () => {
   it('GET /v1/report gives a row per endpoint, paginated', async () => {
     const response = await test.app.inject({ method: 'GET', url: '/v1/report?clientIp=10.0.1.25&limit=1' });
     assert.equal(response.statusCode, 200, response.body);
-    const body = response.json();
+    const body: unknown = response.json();
     assert.ok(Value.Check(FleetReportResponse, body));
     assert.equal(body.total, 1);
     assert.equal(body.nextToken, undefined);
     assert.deepEqual(
-      body.items.map((row: { endpointId: string; verdict: string; failing: string[]; providerAccountId: string }) => [row.endpointId, row.verdict, row.failing, row.providerAccountId]),
+      body.items.map((row) => [row.endpointId, row.verdict, row.failing, row.providerAccountId]),
       [[ENDPOINT, 'blocked', ['target.sg.inbound'], '444455556666']],
     );
     const noClient = await test.app.inject({ method: 'GET', url: '/v1/report' });

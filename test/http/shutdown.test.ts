@@ -40,13 +40,13 @@ interface Answer {
 const freePort = () => freeLoopbackPort(HOST);
 
 /** The server with only the variables given: nothing from the caller's configuration leaks in. */
-function startServer(variables: Record<string, string>): Server {
+function startServer(variables: Record<string, string>, nodeArgs: readonly string[] = []): Server {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (/^(VPCE_DOCTOR_|NODE_TEST_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
     env[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -239,8 +239,87 @@ describe('the server process', () => {
     }
   });
 
+  it('with keep-alive clients and a stalled upload: Connection: close on every answer after SIGTERM, and exit 0 within the bound', { timeout: TEST_TIMEOUT }, async (t) => {
+    const port = await freePort();
+    const server = startServer({
+      PORT: String(port),
+      HOST,
+      LOG_LEVEL: 'warn',
+      VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      VPCE_DOCTOR_REQUEST_TIMEOUT_MS: '60000',
+      VPCE_DOCTOR_HEADERS_TIMEOUT_MS: '30000',
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const sockets: net.Socket[] = [];
+    try {
+      await waitUntilReady(server, port);
+      // Keep-alive connections that stay open after their answers.
+      const warm = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const request = http.request({ host: HOST, port, path: '/healthz', agent });
+          const answer = answerOf(request);
+          request.end();
+          return answer;
+        }),
+      );
+      assert.ok(warm.every((answer) => answer.status === 200 && answer.headers.connection === 'keep-alive'));
+      const idle = await idleKeepAliveConnection(port);
+      sockets.push(idle.socket);
+      // An upload that never finishes: with a 60 s request timeout only the shutdown bound ends it.
+      const stalled = net.connect(port, HOST);
+      sockets.push(stalled);
+      stalled.on('error', () => undefined);
+      const stalledClosed = once(stalled, 'close');
+      await once(stalled, 'connect');
+      stalled.write(`POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client":`);
+      // A request in flight at the signal, answered after it.
+      const post = inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }) });
+      await within(post.accepted, 60_000, 'the server accepting the POST');
+
+      const signalledAt = Date.now();
+      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+      await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
+      post.finish();
+      const answer = await within(post.answer, 30_000, 'the in-flight POST finishing');
+      assert.equal(answer.status, 200, answer.body.slice(0, 300));
+      assert.equal(answer.headers.connection, 'close', 'an answer during shutdown ends its connection');
+
+      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
+      await within(stalledClosed, 5_000, 'the stalled upload being closed');
+      t.diagnostic(`exited 0 ${Date.now() - signalledAt} ms after SIGTERM with a stalled upload and ${warm.length} keep-alive connections`);
+    } finally {
+      agent.destroy();
+      for (const socket of sockets) socket.destroy();
+      stopServer(server);
+    }
+  });
+
+  it('logs and counts an unhandled rejection, and keeps answering', { timeout: TEST_TIMEOUT }, async () => {
+    const port = await freePort();
+    // A rejection nothing handles, made inside the server process once the server has started (its handler is in place).
+    const rejectOnce = `const timer = setInterval(() => { if (process.listenerCount('unhandledRejection') > 0) { clearInterval(timer); Promise.reject(new Error('a rejection nothing handles')); } }, 20); timer.unref();`;
+    const reject = `data:text/javascript,${encodeURIComponent(rejectOnce)}`;
+    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'warn' }, ['--import', reject]);
+    try {
+      await waitUntilReady(server, port);
+      let metrics = '';
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !/vpce_doctor_unhandled_rejections_total 1\b/.test(metrics)) {
+        metrics = (await get(port, '/metrics')).body;
+        if (!/vpce_doctor_unhandled_rejections_total 1\b/.test(metrics)) await sleep(100);
+      }
+      assert.match(metrics, /vpce_doctor_unhandled_rejections_total 1\b/);
+      assert.equal(server.child.exitCode, null, 'the process is still running');
+      assert.equal((await get(port, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`)).status, 200);
+      assert.match(server.output(), /unhandled promise rejection/);
+    } finally {
+      stopServer(server);
+    }
+  });
+
   it('exits 2 naming every problem when the configuration is invalid', { timeout: TEST_TIMEOUT }, async () => {
-    const server = startServer({ PORT: 'abc', LOG_LEVEL: 'loud', HOST });
+    const server = startServer({ PORT: 'abc', LOG_LEVEL: 'loud', HOST, VPCE_DOCTOR_API_TOKENS: ' , ' });
     try {
       const exit = await within(server.exited, 90_000, 'the process exiting on an invalid configuration');
       const output = server.output();
@@ -248,6 +327,7 @@ describe('the server process', () => {
       const stderr = output.slice(output.indexOf('stderr:\n'));
       assert.match(stderr, /PORT\b.*"abc"/, output);
       assert.match(stderr, /LOG_LEVEL\b.*"loud"/, output);
+      assert.match(stderr, /VPCE_DOCTOR_API_TOKENS: set but holds no token/, output);
     } finally {
       stopServer(server);
     }

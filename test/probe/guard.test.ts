@@ -325,3 +325,16 @@ describe('ProbeService: a refused request dials nothing', () => {
     assert.deepEqual(dialled, [`${B.ip}:9443`]);
   });
 });
+
+describe('selectProbeTargets de-duplicates', () => {
+  it('dials a target named many times (by id or by address) once per port', () => {
+    const { targets } = discovered();
+    const first = targets[0]!;
+    const requested = [...Array.from({ length: 16 }, () => first.networkInterfaceId), first.address, first.address];
+    const chosen = selectProbeTargets(targets, requested, [443, 443], ALLOWED);
+    assert.deepEqual(
+      chosen.map((target) => `${target.networkInterfaceId} ${target.address}:${target.port}`),
+      [`${first.networkInterfaceId} ${first.address}:443`],
+    );
+  });
+});

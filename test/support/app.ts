@@ -15,6 +15,9 @@ export const TEST_CONFIG: AppConfig = {
   rateLimitWindowSeconds: 60,
   batchMaxItems: 5,
   bodyLimitBytes: 16_384,
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
 };
 
 export interface TestApp {

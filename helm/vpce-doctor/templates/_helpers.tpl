@@ -79,6 +79,9 @@ VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS: {{ .Values.config.rateLimitWindowSeconds 
 VPCE_DOCTOR_BATCH_MAX_ITEMS: {{ .Values.config.batchMaxItems | int | quote }}
 VPCE_DOCTOR_BODY_LIMIT_BYTES: {{ .Values.config.bodyLimitBytes | int | quote }}
 VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | int | quote }}
+VPCE_DOCTOR_REQUEST_TIMEOUT_MS: {{ .Values.config.requestTimeoutMs | int | quote }}
+VPCE_DOCTOR_HEADERS_TIMEOUT_MS: {{ .Values.config.headersTimeoutMs | int | quote }}
+VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS: {{ .Values.config.keepAliveTimeoutMs | int | quote }}
 {{- if .Values.config.probeSelfIp }}
 VPCE_DOCTOR_PROBE_SELF_IP: {{ .Values.config.probeSelfIp | quote }}
 {{- end }}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SpendBudget } from '../plugins/analysis-budget.js';
 import type { Cached } from '../../cache/single-flight-cache.js';
 import type { AnalysisRequest } from '../../core/analyze.js';
 import type { Report } from '../../core/report.js';
@@ -25,8 +26,8 @@ import {
 export interface AnalysisRouteOptions {
   readonly doctor: Doctor;
   readonly batchMaxItems: number;
-  /** Route-level rate limit, applied to the expensive routes only. */
-  readonly rateLimit: { max: number; timeWindow: number };
+  /** The caller's one budget across every analysis route; a batch spends one per item. */
+  readonly spendBudget: SpendBudget;
 }
 
 /** Checks what the schema cannot (an IP's spelling, an ephemeral range) and builds the core's request. */
@@ -72,13 +73,13 @@ function sendAnalysis(reply: FastifyReply, analysis: Cached<Report>): FastifyRep
   return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
 }
 
-export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, rateLimit }) => {
-  const config = { rateLimit };
+export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, spendBudget }) => {
+  const spendOne = async (request: FastifyRequest, reply: FastifyReply) => spendBudget(request, reply, 1);
 
   app.post(
     '/endpoints/:id/analyses',
     {
-      config,
+      onRequest: spendOne,
       schema: {
         operationId: 'analyzeEndpoint',
         tags: ['analyses'],
@@ -100,7 +101,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
   app.get(
     '/endpoints/:id/analysis',
     {
-      config,
+      onRequest: spendOne,
       schema: {
         operationId: 'analyzeEndpointByQuery',
         tags: ['analyses'],
@@ -135,7 +136,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
   app.post(
     '/analyses',
     {
-      config,
+      // The body says how many analyses the call costs: counted once it is parsed.
+      preHandler: async (request, reply) => spendBudget(request, reply, request.body.items.length),
       schema: {
         operationId: 'analyzeMany',
         tags: ['analyses'],

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Doctor } from '../../doctor.js';
+import type { SpendBudget } from '../plugins/analysis-budget.js';
 import { ProbeReportSchema } from '../../probe/report.js';
 import { PROBE_ATTEMPTS_MAX, PROBE_TIMEOUT_MAX_MS } from '../../probe/run.js';
 import { ProblemError } from '../problem.js';
@@ -21,11 +22,11 @@ export const ProbeBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const probeRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor; rateLimit: { max: number; timeWindow: number } }> = async (app, { doctor, rateLimit }) => {
+export const probeRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor; spendBudget: SpendBudget }> = async (app, { doctor, spendBudget }) => {
   app.post(
     '/endpoints/:id/probes',
     {
-      config: { rateLimit },
+      onRequest: async (request, reply) => spendBudget(request, reply, 1),
       schema: {
         operationId: 'probeEndpoint',
         tags: ['probes'],

@@ -30,9 +30,16 @@ export interface AwsCallerOptions extends FailureLimits {
   readonly maxConcurrentCalls: number;
 }
 
-/** Rejects with the signal's reason once it aborts, whether or not the call heeds the signal. */
+/**
+ * Rejects with the signal's reason once it aborts, whether or not the call heeds the signal.
+ * The call's own outcome is always handled: a call that fails after the deadline (or was
+ * already failing when it passed) must never surface as an unhandled rejection.
+ */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -77,7 +84,8 @@ export class AwsCaller {
    */
   run<T>(collection: CollectionName, call: () => Promise<T>): Promise<T> {
     const signal = this.controller.signal;
-    return this.limit(() => untilAborted(signal.aborted ? Promise.reject(signal.reason as Error) : call(), signal)).catch((error: unknown) => {
+    // A call whose turn comes after the deadline is never started.
+    return this.limit(() => (signal.aborted ? Promise.reject(signal.reason as Error) : untilAborted(call(), signal))).catch((error: unknown) => {
       throw new AwsCallError(collection, describeFailure(COLLECTION_SOURCES[collection].call, error, this.options), { cause: error });
     });
   }
