@@ -74,6 +74,23 @@ function unitOf(options: { accountId?: string; region?: string }): UnitRef {
   return { ...(options.accountId ? { accountId: options.accountId } : {}), ...(options.region ? { region: options.region } : {}) };
 }
 
+/** The client, port, range and unit of `analyze` and `report`, as the core takes them. */
+function clientRequestOf(options: Omit<AnalyzeOptions, 'endpoint'>) {
+  if (!options.clientIp && !options.clientEni && !options.clientInstance) {
+    throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
+  }
+  return {
+    ...unitOf(options),
+    client: {
+      ...(options.clientIp ? { ip: options.clientIp } : {}),
+      ...(options.clientEni ? { eniId: options.clientEni } : {}),
+      ...(options.clientInstance ? { instanceId: options.clientInstance } : {}),
+    },
+    ...(options.port ? { port: parsePort(options.port) } : {}),
+    ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+  };
+}
+
 interface AnalyzeOptions extends SourceOptions {
   accountId?: string;
   endpoint: string;
@@ -112,20 +129,7 @@ function buildProgram(io: CliIo): Command {
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
     .option('--json', 'print the report as JSON')
     .action(async (options: AnalyzeOptions) => {
-      if (!options.clientIp && !options.clientEni && !options.clientInstance) {
-        throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
-      }
-      const { value: report } = await new Doctor(chooseSource(options)).analyze({
-        endpointId: options.endpoint,
-        ...unitOf(options),
-        client: {
-          ...(options.clientIp ? { ip: options.clientIp } : {}),
-          ...(options.clientEni ? { eniId: options.clientEni } : {}),
-          ...(options.clientInstance ? { instanceId: options.clientInstance } : {}),
-        },
-        ...(options.port ? { port: parsePort(options.port) } : {}),
-        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
-      });
+      const { value: report } = await new Doctor(chooseSource(options)).analyze({ endpointId: options.endpoint, ...clientRequestOf(options) });
       io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
     });
 
@@ -153,20 +157,9 @@ function buildProgram(io: CliIo): Command {
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
     .option('--json', 'print JSON lines: one object per endpoint, streamed')
     .action(async (options: Omit<AnalyzeOptions, 'endpoint'>) => {
-      if (!options.clientIp && !options.clientEni && !options.clientInstance) {
-        throw new UsageError('give the client: --client-ip, --client-eni or --client-instance');
-      }
+      const request = clientRequestOf(options);
       const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
-      const rows = fleetReportRows(fleet, {
-        ...unitOf(options),
-        client: {
-          ...(options.clientIp ? { ip: options.clientIp } : {}),
-          ...(options.clientEni ? { eniId: options.clientEni } : {}),
-          ...(options.clientInstance ? { instanceId: options.clientInstance } : {}),
-        },
-        ...(options.port ? { port: parsePort(options.port) } : {}),
-        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
-      });
+      const rows = fleetReportRows(fleet, request);
       if (options.json) {
         for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
       } else {

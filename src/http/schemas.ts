@@ -59,13 +59,18 @@ export const AnalysisBody = Type.Object(
 );
 export type AnalysisBodyType = Static<typeof AnalysisBody>;
 
+/** The client of a query string (GET analysis, the fleet report): one of the three. */
+const ClientQueryFields = {
+  clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
+  clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
+  clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
+  port: Type.Optional(PortSchema),
+  clientEphemeralPorts: Type.Optional(EphemeralSchema),
+};
+
 export const AnalysisQuery = Type.Object(
   {
-    clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
-    clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
-    clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
-    port: Type.Optional(PortSchema),
-    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    ...ClientQueryFields,
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
     probe: Type.Optional(ProbeFlag),
     ...UnitFields,
@@ -179,11 +184,7 @@ export const UnitsResponse = Type.Object({ units: Type.Array(UnitStatusSchema) }
 
 export const FleetReportQuery = Type.Object(
   {
-    clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
-    clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
-    clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
-    port: Type.Optional(PortSchema),
-    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    ...ClientQueryFields,
     accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: 'Only the endpoints of this account' })),
     region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'Only the endpoints of this region' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
