@@ -39,6 +39,14 @@ export interface Config {
   readonly watchIntervalSeconds: number;
   readonly awsRegion?: string;
   readonly awsRoleArn?: string;
+  /** The regions read live: VPCE_DOCTOR_AWS_REGIONS, else the one region. */
+  readonly awsRegions: readonly string[];
+  /** Roles assumed from the base credentials, one account each (VPCE_DOCTOR_AWS_ROLE_ARN among them). */
+  readonly awsRoleArns: readonly string[];
+  readonly awsExternalId?: string;
+  readonly awsIncludeBaseAccount: boolean;
+  readonly awsOrganizationRoleName?: string;
+  readonly awsUnitConcurrency: number;
   readonly awsCallTimeoutMs: number;
   readonly awsCollectionDeadlineMs: number;
   readonly awsMaxAttempts: number;
@@ -75,6 +83,17 @@ const portList = (text: string): Parsed<number[]> => {
 const region = (text: string): Parsed<string> => (/^[a-z]{2}(-[a-z]+)+-\d$/.test(text) ? { value: text } : { problem: 'expected an AWS region such as us-east-1' });
 const roleArn = (text: string): Parsed<string> =>
   /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(text) ? { value: text } : { problem: 'expected an IAM role ARN (arn:aws:iam::123456789012:role/NAME)' };
+const regionList = (text: string): Parsed<string[]> => {
+  const regions = [...new Set(text.split(',').map((part) => part.trim()).filter(Boolean))];
+  return regions.length > 0 && regions.every((name) => 'value' in region(name)) ? { value: regions } : { problem: 'expected comma-separated AWS regions such as us-east-1,eu-west-1' };
+};
+const roleArnList = (text: string): Parsed<string[]> => {
+  const arns = [...new Set(text.split(',').map((part) => part.trim()).filter(Boolean))];
+  return arns.length > 0 && arns.every((arn) => 'value' in roleArn(arn)) ? { value: arns } : { problem: 'expected comma-separated IAM role ARNs (arn:aws:iam::123456789012:role/NAME)' };
+};
+const externalId = (text: string): Parsed<string> => (/^[\w+=,.@:/-]{2,1224}$/.test(text) ? { value: text } : { problem: 'expected 2 to 1224 characters of letters, digits and +=,.@:/-' });
+const roleName = (text: string): Parsed<string> => (/^[\w+=,.@-]{1,64}$/.test(text) ? { value: text } : { problem: 'expected an IAM role name (1 to 64 characters of letters, digits and +=,.@_-)' });
+const boolean = (text: string): Parsed<boolean> => (text === 'true' || text === 'false' ? { value: text === 'true' } : { problem: 'expected true or false' });
 const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
   return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
@@ -126,6 +145,12 @@ export const VARIABLES = {
   watchIntervalSeconds: { name: 'VPCE_DOCTOR_WATCH_INTERVAL_SECONDS', defaultText: '60', description: 'the watch list interval (each round adds up to 20% jitter)', parse: integer(5, 86400) },
   awsRegion: { name: 'VPCE_DOCTOR_AWS_REGION', defaultText: '`AWS_REGION`', description: 'the region read live; with `aws`, this or `AWS_REGION` / `AWS_DEFAULT_REGION` is required', parse: region },
   awsRoleArn: { name: 'VPCE_DOCTOR_AWS_ROLE_ARN', defaultText: '(none)', description: "a role to assume in the account to read (another account's); credentials otherwise come from the SDK's standard chain (IRSA, profile, instance role)", parse: roleArn },
+  awsRegions: { name: 'VPCE_DOCTOR_AWS_REGIONS', defaultText: 'the one region above', description: 'comma-separated regions read live in every account (each account and region is a unit of its own)', parse: regionList },
+  awsRoleArns: { name: 'VPCE_DOCTOR_AWS_ROLE_ARNS', defaultText: '(none)', description: 'comma-separated roles, each assumed from the base credentials to read its account (with `VPCE_DOCTOR_AWS_ROLE_ARN`, if set)', parse: roleArnList },
+  awsExternalId: { name: 'VPCE_DOCTOR_AWS_EXTERNAL_ID', defaultText: '(none)', description: "the external id the member roles' trust policies ask for", parse: externalId },
+  awsIncludeBaseAccount: { name: 'VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT', defaultText: 'false', description: "read the base credentials' own account too (it always is when no role and no organization is given)", parse: boolean },
+  awsOrganizationRoleName: { name: 'VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME', defaultText: '(none)', description: "discover the organization's active accounts (organizations:ListAccounts, refreshed with the data) and assume this role in each", parse: roleName },
+  awsUnitConcurrency: { name: 'VPCE_DOCTOR_AWS_UNIT_CONCURRENCY', defaultText: '8', description: 'accounts and regions collected at once (AWS throttles each account and region on its own)', parse: integer(1, 64) },
   awsCallTimeoutMs: { name: 'VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS', defaultText: '10000', description: 'how long one AWS API call attempt may take', parse: integer(100, 120_000) },
   awsCollectionDeadlineMs: { name: 'VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS', defaultText: '60000', description: 'how long one whole collection may take', parse: integer(1000, 600_000) },
   awsMaxAttempts: { name: 'VPCE_DOCTOR_AWS_MAX_ATTEMPTS', defaultText: '5', description: 'attempts per AWS call, adaptive retry mode', parse: integer(1, 10) },
@@ -190,12 +215,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     watchIntervalSeconds: read(VARIABLES.watchIntervalSeconds, 60),
     ...(awsRegionText ? { awsRegion: awsRegionText } : {}),
     ...(env[VARIABLES.awsRoleArn.name] ? { awsRoleArn: read(VARIABLES.awsRoleArn, '') } : {}),
+    awsRegions: read(VARIABLES.awsRegions, awsRegionText ? [awsRegionText] : []),
+    awsRoleArns: [...new Set([...(env[VARIABLES.awsRoleArn.name] ? [read(VARIABLES.awsRoleArn, '')] : []), ...read(VARIABLES.awsRoleArns, [])])].filter(Boolean),
+    ...(env[VARIABLES.awsExternalId.name] ? { awsExternalId: read(VARIABLES.awsExternalId, '') } : {}),
+    awsIncludeBaseAccount: read(VARIABLES.awsIncludeBaseAccount, false),
+    ...(env[VARIABLES.awsOrganizationRoleName.name] ? { awsOrganizationRoleName: read(VARIABLES.awsOrganizationRoleName, '') } : {}),
+    awsUnitConcurrency: read(VARIABLES.awsUnitConcurrency, 8),
     awsCallTimeoutMs: read(VARIABLES.awsCallTimeoutMs, 10_000),
     awsCollectionDeadlineMs: read(VARIABLES.awsCollectionDeadlineMs, 60_000),
     awsMaxAttempts: read(VARIABLES.awsMaxAttempts, 5),
   };
-  if (config.source === 'aws' && !config.awsRegion) {
-    problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION)`);
+  if (config.source === 'aws' && !config.awsRegion && config.awsRegions.length === 0) {
+    problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION, or ${VARIABLES.awsRegions.name})`);
   }
   if (config.awsCollectionDeadlineMs < config.awsCallTimeoutMs) {
     problems.push(`${VARIABLES.awsCollectionDeadlineMs.name}: must be at least ${VARIABLES.awsCallTimeoutMs.name} (${config.awsCallTimeoutMs})`);

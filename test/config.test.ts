@@ -28,12 +28,36 @@ describe('loadConfig', () => {
     [{ VPCE_DOCTOR_API_TOKENS: ' , ' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token \(unset it to turn auth off\), got " , "/],
     [{ VPCE_DOCTOR_API_TOKENS: ',' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token/],
     [{ VPCE_DOCTOR_API_TOKENS: 'token-0123456789 abcdef' }, /VPCE_DOCTOR_API_TOKENS: a token contains whitespace/],
+    [{ VPCE_DOCTOR_AWS_REGIONS: 'us-east-1,mars-1' }, /VPCE_DOCTOR_AWS_REGIONS: expected comma-separated AWS regions/],
+    [{ VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,reader' }, /VPCE_DOCTOR_AWS_ROLE_ARNS: expected comma-separated IAM role ARNs/],
+    [{ VPCE_DOCTOR_AWS_EXTERNAL_ID: 'x' }, /VPCE_DOCTOR_AWS_EXTERNAL_ID: expected 2 to 1224 characters/],
+    [{ VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: 'yes' }, /VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: expected true or false, got "yes"/],
+    [{ VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: 'a role' }, /VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: expected an IAM role name/],
+    [{ VPCE_DOCTOR_AWS_UNIT_CONCURRENCY: '0' }, /VPCE_DOCTOR_AWS_UNIT_CONCURRENCY: expected an integer from 1 to 64/],
+    [{ VPCE_DOCTOR_SOURCE: 'aws' }, /VPCE_DOCTOR_AWS_REGION: required with VPCE_DOCTOR_SOURCE=aws/],
   ];
   for (const [env, message] of invalid) {
     it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
       assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
     });
   }
+
+  it('reads the units of a live fleet: regions, roles (the single role among them), organization', () => {
+    const config = loadConfig({
+      VPCE_DOCTOR_SOURCE: 'aws',
+      VPCE_DOCTOR_AWS_REGIONS: 'us-east-1, eu-west-1,us-east-1',
+      VPCE_DOCTOR_AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/reader',
+      VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::444455556666:role/reader,arn:aws:iam::111122223333:role/reader',
+      VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: 'vpce-doctor-reader',
+      VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: 'true',
+    });
+    assert.deepEqual(config.awsRegions, ['us-east-1', 'eu-west-1']);
+    assert.deepEqual(config.awsRoleArns, ['arn:aws:iam::111122223333:role/reader', 'arn:aws:iam::444455556666:role/reader']);
+    assert.equal(config.awsOrganizationRoleName, 'vpce-doctor-reader');
+    assert.equal(config.awsIncludeBaseAccount, true);
+    assert.equal(config.awsUnitConcurrency, 8);
+    assert.deepEqual(loadConfig({ VPCE_DOCTOR_SOURCE: 'aws', AWS_REGION: 'ap-south-1' }).awsRegions, ['ap-south-1']);
+  });
 
   it('reports every problem at once', () => {
     assert.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);

@@ -106,6 +106,20 @@ VPCE_DOCTOR_AWS_REGION: {{ .Values.config.awsRegion | quote }}
 {{- if .Values.config.awsRoleArn }}
 VPCE_DOCTOR_AWS_ROLE_ARN: {{ .Values.config.awsRoleArn | quote }}
 {{- end }}
+{{- if .Values.config.awsRegions }}
+VPCE_DOCTOR_AWS_REGIONS: {{ join "," .Values.config.awsRegions | quote }}
+{{- end }}
+{{- if .Values.config.awsRoleArns }}
+VPCE_DOCTOR_AWS_ROLE_ARNS: {{ join "," .Values.config.awsRoleArns | quote }}
+{{- end }}
+{{- if .Values.config.awsExternalId }}
+VPCE_DOCTOR_AWS_EXTERNAL_ID: {{ .Values.config.awsExternalId | quote }}
+{{- end }}
+VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: {{ .Values.config.awsIncludeBaseAccount | quote }}
+{{- if .Values.config.awsOrganizationRoleName }}
+VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: {{ .Values.config.awsOrganizationRoleName | quote }}
+{{- end }}
+VPCE_DOCTOR_AWS_UNIT_CONCURRENCY: {{ .Values.config.awsUnitConcurrency | int | quote }}
 VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS: {{ .Values.config.awsCallTimeoutMs | int | quote }}
 VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: {{ .Values.config.awsCollectionDeadlineMs | int | quote }}
 VPCE_DOCTOR_AWS_MAX_ATTEMPTS: {{ .Values.config.awsMaxAttempts | int | quote }}
