@@ -59,6 +59,10 @@ interface Variable<T> {
   readonly defaultText: string;
   readonly description: string;
   readonly parse: (text: string) => Parsed<T>;
+  /** Set to an empty value is a setting, not an absence: absence turns auth off, an empty secret must not. */
+  readonly emptyIsSet?: true;
+  /** Its value is never echoed in a problem (it holds tokens). */
+  readonly secret?: true;
 }
 
 function integer(min: number, max: number) {
@@ -108,11 +112,24 @@ const tokenList = (text: string): Parsed<string[]> => {
 
 /** A token file (a mounted Secret): one token a line; blank lines and `#` comments are not tokens. */
 export function tokensOfFile(content: string): Parsed<string[]> {
-  const lines = content.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
-  if (lines.length === 0) return { problem: 'holds no token (an empty Secret key?): every line is blank or a # comment' };
-  const spaced = lines.findIndex((line) => /\s/.test(line));
-  if (spaced >= 0) return { problem: `token ${spaced + 1} contains whitespace` };
-  return { value: lines };
+  const tokens: string[] = [];
+  for (const [index, line] of content.split(/\r?\n/).entries()) {
+    const token = line.trim();
+    if (token === '' || token.startsWith('#')) continue;
+    // The line is named, never its content: it is a secret.
+    if (/\s/.test(token)) return { problem: `line ${index + 1} holds a token with whitespace in it` };
+    tokens.push(token);
+  }
+  if (tokens.length === 0) return { problem: 'holds no token (an empty Secret key?): every line is blank or a # comment' };
+  return { value: tokens };
+}
+
+/** A path that must name something: set but empty is an unset secret's path, not "no file". */
+const tokenFilePath = (text: string): Parsed<string> => (text.trim() ? { value: text } : { problem: 'set but names no file (unset it to turn auth off)' });
+
+/** A secret as a problem may show it: only when it is blank (nothing but commas and whitespace). */
+function secretText(raw: string): string {
+  return /^[\s,]*$/.test(raw) ? JSON.stringify(raw) : `${raw.length} characters (not shown: a secret)`;
 }
 
 /** Every variable, its default and meaning: the README's configuration table is this list. */
@@ -124,9 +141,9 @@ export const VARIABLES = {
   snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
   cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
   cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
-  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more, no whitespace); when set, every /v1 route requires one, and a setting that holds no token is an error, never auth off', parse: tokenList },
-  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret; blank lines and `#` comments are not tokens), added to the above; a file with no token is an error', parse: text },
-  rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', defaultText: '120', description: 'analysis requests per client address per window', parse: integer(1, 1_000_000) },
+  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more, no whitespace); when set, every /v1 route requires one, and a setting that holds no token is an error, never auth off', parse: tokenList, emptyIsSet: true, secret: true },
+  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret; blank lines and `#` comments are not tokens), added to the above; a file with no token is an error', parse: tokenFilePath, emptyIsSet: true },
+  rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', defaultText: '120', description: 'analyses per client address (and per bearer token when auth is on) per window, one budget across the analysis routes, probes and the fleet report (a batch counts each item)', parse: integer(1, 1_000_000) },
   rateLimitWindowSeconds: { name: 'VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS', defaultText: '60', description: 'the rate limit window', parse: integer(1, 86400) },
   batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
   bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
@@ -167,10 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const read = <T>(variable: Variable<T>, fallback: T): T => {
     const raw = env[variable.name];
-    if (raw === undefined || raw === '') return fallback;
+    if (raw === undefined || (raw === '' && !variable.emptyIsSet)) return fallback;
     const parsed = variable.parse(raw);
     if ('problem' in parsed) {
-      problems.push(`${variable.name}: ${parsed.problem}, got ${JSON.stringify(raw)}`);
+      problems.push(`${variable.name}: ${parsed.problem}, got ${variable.secret ? secretText(raw) : JSON.stringify(raw)}`);
       return fallback;
     }
     return parsed.value;
@@ -230,6 +247,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.awsCollectionDeadlineMs < config.awsCallTimeoutMs) {
     problems.push(`${VARIABLES.awsCollectionDeadlineMs.name}: must be at least ${VARIABLES.awsCallTimeoutMs.name} (${config.awsCallTimeoutMs})`);
+  }
+  const roleAccounts = config.awsRoleArns.map((arn) => arn.split(':')[4]);
+  const twice = roleAccounts.filter((account, index) => roleAccounts.indexOf(account) !== index);
+  if (twice.length > 0) {
+    problems.push(`${VARIABLES.awsRoleArns.name}: one role per account (account ${twice[0]} has several; with ${VARIABLES.awsRoleArn.name} counted)`);
   }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(`${VARIABLES.headersTimeoutMs.name}: must be at most ${VARIABLES.requestTimeoutMs.name} (${config.requestTimeoutMs})`);

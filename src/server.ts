@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { Doctor } from './doctor.js';
 import { buildApp, LOG_REDACTIONS } from './http/app.js';
-import { registerAwsMetrics } from './metrics/aws.js';
+import { registerAwsMetrics, registerAwsUnitMetrics } from './metrics/aws.js';
 import { createMetrics, recordProbeReport } from './metrics/registry.js';
 import { sourceFromConfig } from './sources/from-config.js';
 import { Prober } from './probe/run.js';
@@ -27,7 +27,7 @@ async function start(config: Config): Promise<void> {
     selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
     onReport: (report) => recordProbeReport(metrics, report),
   });
-  const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry)), {
+  const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry)), {
     cacheTtlMs: config.cacheTtlSeconds * 1000,
     cacheMaxEntries: config.cacheMaxEntries,
     metrics,

@@ -24,12 +24,9 @@ describe('loadConfig', () => {
     [{ VPCE_DOCTOR_CACHE_TTL_SECONDS: '0' }, /VPCE_DOCTOR_CACHE_TTL_SECONDS: expected an integer from 1 to 86400/],
     [{ VPCE_DOCTOR_API_TOKENS: 'short' }, /every token must be 16 characters or more/],
     [{ VPCE_DOCTOR_API_TOKENS_FILE: '/nonexistent/tokens' }, /VPCE_DOCTOR_API_TOKENS_FILE: cannot read \/nonexistent\/tokens/],
-    // Auth configured but yielding no token is an error, never auth off.
-    [{ VPCE_DOCTOR_API_TOKENS: ' , ' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token \(unset it to turn auth off\), got " , "/],
-    [{ VPCE_DOCTOR_API_TOKENS: ',' }, /VPCE_DOCTOR_API_TOKENS: set but holds no token/],
-    [{ VPCE_DOCTOR_API_TOKENS: 'token-0123456789 abcdef' }, /VPCE_DOCTOR_API_TOKENS: a token contains whitespace/],
     [{ VPCE_DOCTOR_AWS_REGIONS: 'us-east-1,mars-1' }, /VPCE_DOCTOR_AWS_REGIONS: expected comma-separated AWS regions/],
     [{ VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,reader' }, /VPCE_DOCTOR_AWS_ROLE_ARNS: expected comma-separated IAM role ARNs/],
+    [{ VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b' }, /VPCE_DOCTOR_AWS_ROLE_ARNS: one role per account \(account 123456789012 has several/],
     [{ VPCE_DOCTOR_AWS_EXTERNAL_ID: 'x' }, /VPCE_DOCTOR_AWS_EXTERNAL_ID: expected 2 to 1224 characters/],
     [{ VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: 'yes' }, /VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: expected true or false, got "yes"/],
     [{ VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: 'a role' }, /VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: expected an IAM role name/],
@@ -59,6 +56,28 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ VPCE_DOCTOR_SOURCE: 'aws', AWS_REGION: 'ap-south-1' }).awsRegions, ['ap-south-1']);
   });
 
+  // Auth configured but yielding no token is a configuration error, never auth off; a token is never echoed.
+  const tokenSettings: [Record<string, string>, string[]][] = [
+    [{ VPCE_DOCTOR_API_TOKENS: ' , ' }, ['VPCE_DOCTOR_API_TOKENS: set but holds no token (unset it to turn auth off), got " , "']],
+    [{ VPCE_DOCTOR_API_TOKENS: ',' }, ['VPCE_DOCTOR_API_TOKENS: set but holds no token (unset it to turn auth off), got ","']],
+    [{ VPCE_DOCTOR_API_TOKENS: '' }, ['VPCE_DOCTOR_API_TOKENS: set but holds no token (unset it to turn auth off), got ""']],
+    [{ VPCE_DOCTOR_API_TOKENS: 'token-0123456789 abcdef' }, ['VPCE_DOCTOR_API_TOKENS: a token contains whitespace, got 23 characters (not shown: a secret)']],
+    [{ VPCE_DOCTOR_API_TOKENS_FILE: '' }, ['VPCE_DOCTOR_API_TOKENS_FILE: set but names no file (unset it to turn auth off), got ""']],
+    [{ VPCE_DOCTOR_API_TOKENS_FILE: ' ' }, ['VPCE_DOCTOR_API_TOKENS_FILE: set but names no file (unset it to turn auth off), got " "']],
+  ];
+  for (const [env, problems] of tokenSettings) {
+    it(`refuses ${JSON.stringify(env)}: auth set, no token`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.deepEqual(error.problems, problems);
+          return true;
+        },
+      );
+    });
+  }
+
   it('reports every problem at once', () => {
     assert.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);
   });
@@ -75,12 +94,15 @@ describe('loadConfig', () => {
     }
   });
 
-  const tokenFiles: [string, string, RegExp | string[]][] = [
-    ['an empty file (an empty Secret key)', '', /VPCE_DOCTOR_API_TOKENS_FILE: .*tokens holds no token \(an empty Secret key\?\)/],
-    ['only blank lines', '\n  \n\n', /holds no token/],
-    ['only comments', '# rotated 2026-11-01\n# next: …\n', /holds no token/],
-    ['a token with a space', 'file-token 0123456789abcdef\n', /VPCE_DOCTOR_API_TOKENS_FILE: .*tokens token 1 contains whitespace/],
-    ['comments and blank lines around tokens', '# the runbook token\nfile-token-0123456789abcdef\n\n# the CI token\r\nci-token-0123456789abcdef\r\n', ['file-token-0123456789abcdef', 'ci-token-0123456789abcdef']],
+  // `problem` (with the file's path for <path>) or the tokens read.
+  const tokenFiles: [string, string, { problem: string } | { tokens: string[] }][] = [
+    ['an empty file (an empty Secret key)', '', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
+    ['only blank lines', '\n  \n\r\n\t\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
+    ['only comments', '# rotated 2026-11-01\n  # next: file-token-0123456789abcdef\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
+    ['a token with a space on line 3', '# tokens\nfile-token-0123456789abcdef\nfile-token 0123456789abcdef\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> line 3 holds a token with whitespace in it' }],
+    ['a token with a tab', 'file-token\t0123456789abcdef', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> line 1 holds a token with whitespace in it' }],
+    ['comments and blank lines around tokens', '# the runbook token\nfile-token-0123456789abcdef\n\n# the CI token\r\nci-token-0123456789abcdef\r\n', { tokens: ['file-token-0123456789abcdef', 'ci-token-0123456789abcdef'] }],
+    ['a UTF-8 BOM and no final newline', '\uFEFFfile-token-0123456789abcdef', { tokens: ['file-token-0123456789abcdef'] }],
   ];
   for (const [what, content, expected] of tokenFiles) {
     it(`reads a token file with ${what}`, async () => {
@@ -88,8 +110,19 @@ describe('loadConfig', () => {
       try {
         const file = join(dir, 'tokens');
         await writeFile(file, content);
-        if (Array.isArray(expected)) assert.deepEqual(loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }).apiTokens, expected);
-        else assert.throws(() => loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }), (error: unknown) => error instanceof ConfigError && expected.test(error.message));
+        if ('tokens' in expected) {
+          assert.deepEqual(loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }).apiTokens, expected.tokens);
+        } else {
+          assert.throws(
+            () => loadConfig({ VPCE_DOCTOR_API_TOKENS_FILE: file }),
+            (error: unknown) => {
+              assert.ok(error instanceof ConfigError);
+              assert.deepEqual(error.problems, [expected.problem.replace('<path>', file)]);
+              assert.ok(!error.message.includes('0123456789abcdef'), 'no token is echoed');
+              return true;
+            },
+          );
+        }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

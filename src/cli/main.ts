@@ -7,7 +7,7 @@ import { AwsCredentialsError, EndpointsUnavailableError } from '../sources/aws/i
 import { fleetReportRows } from '../core/fleet-report.js';
 import type { UnitRef } from '../core/fleet.js';
 import { isExportable, sourceFromConfig } from '../sources/from-config.js';
-import { SnapshotWriteError, writeSnapshot } from '../sources/snapshot/write.js';
+import { SnapshotWriteError, writeFleetSnapshot } from '../sources/snapshot/write.js';
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
@@ -43,9 +43,15 @@ function parseEphemeral(text: string): PortRange {
 interface SourceOptions {
   snapshot: string;
   aws?: boolean;
-  region?: string;
-  roleArn?: string;
+  /** Repeatable: with --aws, the regions read; else (one) the unit to look in. */
+  region?: string[];
+  /** Repeatable: roles assumed, one account each. */
+  roleArn?: string[];
+  organizationRole?: string;
 }
+
+/** Commander's collector for a repeatable option. */
+const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** The snapshot, or with --aws the live account, configured as the service would be. */
 function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource {
@@ -53,8 +59,9 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
   const env = {
     ...process.env,
     VPCE_DOCTOR_SOURCE: 'aws',
-    ...(options.region ? { VPCE_DOCTOR_AWS_REGION: options.region } : {}),
-    ...(options.roleArn ? { VPCE_DOCTOR_AWS_ROLE_ARN: options.roleArn } : {}),
+    ...(options.region?.length ? { VPCE_DOCTOR_AWS_REGIONS: options.region.join(',') } : {}),
+    ...(options.roleArn?.length ? { VPCE_DOCTOR_AWS_ROLE_ARNS: options.roleArn.join(',') } : {}),
+    ...(options.organizationRole ? { VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: options.organizationRole } : {}),
   };
   let config;
   try {
@@ -69,9 +76,11 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** `--account-id` and `--region` name the unit when an id is in several (a fleet); with --aws, --region is also what is read. */
-function unitOf(options: { accountId?: string; region?: string }): UnitRef {
+function unitOf(options: { accountId?: string; region?: string[] }): UnitRef {
   if (options.accountId !== undefined && !ACCOUNT_ID.test(options.accountId)) throw new UsageError(`--account-id: "${options.accountId}" is not 12 digits`);
-  return { ...(options.accountId ? { accountId: options.accountId } : {}), ...(options.region ? { region: options.region } : {}) };
+  // Several regions read live: the region does not single out a unit.
+  const region = options.region?.length === 1 ? options.region[0] : undefined;
+  return { ...(options.accountId ? { accountId: options.accountId } : {}), ...(region ? { region } : {}) };
 }
 
 /** The client, port, range and unit of `analyze` and `report`, as the core takes them. */
@@ -113,8 +122,9 @@ function buildProgram(io: CliIo): Command {
   const withAwsOptions = (command: Command) =>
     command
       .option('--aws', 'read the live AWS account instead of a snapshot (docs/iam-policy.json lists the calls)')
-      .option('--region <region>', 'AWS region to read (default: AWS_REGION); with a fleet snapshot, the unit to look in')
-      .option('--role-arn <arn>', 'a role to assume in the account to read');
+      .option('--region <region>', 'AWS region to read, repeatable (default: AWS_REGION); with a fleet snapshot, the unit to look in', repeatable)
+      .option('--role-arn <arn>', 'a role to assume to read its account, repeatable (each account is read on its own)', repeatable)
+      .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)");
   const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
 
   withAwsOptions(program.command('analyze'))
@@ -170,15 +180,16 @@ function buildProgram(io: CliIo): Command {
     .command('snapshot')
     .description('fetch the live account (--aws) and write what was fetched as a snapshot directory, to replay offline or attach to a ticket')
     .requiredOption('--aws', 'read the live AWS account (the only source to export)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION)')
-    .option('--role-arn <arn>', 'a role to assume in the account to read')
-    .requiredOption('--out <dir>', 'directory to write (must be empty or absent)')
+    .option('--region <region>', 'AWS region, repeatable (default: AWS_REGION)', repeatable)
+    .option('--role-arn <arn>', 'a role to assume to read its account, repeatable', repeatable)
+    .option('--organization-role <name>', 'read every active account of the AWS Organization through this role')
+    .requiredOption('--out <dir>', 'directory to write (must be empty or absent); several units are written as a fleet, <account>/<region>/…')
     .option('--endpoint <id...>', 'only these endpoints, their VPCs and providers')
     .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {
       const source = chooseSource({ ...options, snapshot: '' }, options.endpoint ?? []);
       if (!isExportable(source)) throw new UsageError('snapshot needs --aws');
       const fleet = await source.load();
-      const written = await writeSnapshot(options.out, source.lastResponses()!);
+      const written = await writeFleetSnapshot(options.out, source.lastResponses());
       for (const unit of fleet.units) {
         if (unit.failure) io.stderr(`not captured: ${unit.key}: ${unit.failure}\n`);
         for (const [collection, reason] of unit.model?.failures ?? []) io.stderr(`not captured: ${collection}: ${reason}\n`);

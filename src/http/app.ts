@@ -67,10 +67,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // Errors of Node's HTTP parser (400, 408, 431) are answered in the API's problem+json.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      // A reset connection has no one to answer (as Node and Fastify do).
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const problem = clientErrorProblem(error);
+      // Most are scanners or load balancer probes: debug, not a warning per stray packet.
+      app.log.debug({ problem: problem.code, errorCode: error.code }, 'client error before routing');
       // As Node does: answer unless a response has already begun on this socket.
       const pending = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
       if (socket.writable && !pending?.headersSent) {
-        const problem = clientErrorProblem(error);
         const { head, body } = rawProblemResponse(problem.code, problem.detail);
         socket.end(head + body);
       } else {
@@ -104,23 +108,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openApiPlugin);
-  await app.register(rateLimit, {
-    global: false,
-    addHeaders: { 'retry-after': true, 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
-    errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`more than ${context.max} requests in ${context.after}`), { statusCode: 429 }),
-  });
+  // No per-route limits: the plugin only keeps the counters of the one analysis budget below.
+  await app.register(rateLimit, { global: false });
   await app.register(healthRoutes, { doctor, metrics, isShuttingDown });
   await app.register(
     async (v1) => {
       if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
-      const rateLimitConfig = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowSeconds * 1000 };
       const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
       await v1.register(endpointRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });
       await v1.register(probeRoutes, { doctor, spendBudget });
       await v1.register(snapshotRoutes, { doctor });
-      await v1.register(fleetRoutes, { doctor, rateLimit: rateLimitConfig });
+      await v1.register(fleetRoutes, { doctor, spendBudget });
     },
     { prefix: '/v1' },
   );

@@ -166,6 +166,7 @@ export const UnitStatusSchema = Type.Object(
     key: Type.String({ description: '`account/region`' }),
     accountId: Type.Optional(Type.String()),
     region: Type.Optional(Type.String()),
+    roleArn: Type.Optional(Type.String({ description: 'The role the unit is read through (live); absent for the base credentials and snapshots' })),
     state: Type.Enum(UNIT_STATES, { description: 'loaded; stale (the last collection failed, older data is served); failed (never loaded); never (not tried yet)' }),
     loadedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the data served was collected or read' })),
     dataAgeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),

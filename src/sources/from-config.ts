@@ -1,44 +1,88 @@
 import type { Config } from '../config.js';
 import { snapshotSource, type ModelSource } from '../doctor.js';
-import { createFleet, unitOfModel } from '../core/fleet.js';
-import type { AwsMetrics } from '../metrics/aws.js';
+import { createFleet, unitKey, unitOfModel } from '../core/fleet.js';
+import type { AwsMetrics, AwsUnitMetrics } from '../metrics/aws.js';
+import { awsFleetSource } from './aws/fleet.js';
 import { awsSource, type AwsResponsesJson, type AwsSource } from './aws/index.js';
 
-/** A live source as the doctor reads it: a fleet, and what was fetched for the export. */
+/** A live source as the doctor reads it: a fleet, and what was fetched for the export, by unit (`account/region`). */
 export interface ExportableSource extends ModelSource {
-  lastResponses(): AwsResponsesJson | undefined;
+  lastResponses(): ReadonlyMap<string, AwsResponsesJson>;
 }
 
 /** One live account and region as a fleet of one unit. */
 export function fleetOfAwsSource(source: AwsSource, region: string): ExportableSource {
+  let key = unitKey({ region });
   return {
     description: source.description,
     load: async () => {
       const model = await source.load();
-      return createFleet([{ ...unitOfModel(model), region, model }]);
+      const unit = { ...unitOfModel(model), region };
+      key = unitKey(unit);
+      return createFleet([{ ...unit, model }]);
     },
-    lastResponses: () => source.lastResponses(),
+    lastResponses: () => {
+      const responses = source.lastResponses();
+      return new Map(responses ? [[key, responses]] : []);
+    },
   };
+}
+
+/** The live configuration reads more than one account or region: a fleet source, each unit collected on its own. */
+function isFleet(config: Pick<Config, 'awsRegions' | 'awsRoleArns' | 'awsOrganizationRoleName' | 'awsIncludeBaseAccount'>): boolean {
+  return config.awsRegions.length > 1 || config.awsRoleArns.length > 1 || config.awsOrganizationRoleName !== undefined || config.awsIncludeBaseAccount;
 }
 
 /** The configured source: a snapshot directory, or the live AWS account and region. */
 export function sourceFromConfig(
-  config: Pick<Config, 'source' | 'snapshotDir' | 'awsRegion' | 'awsRoleArn' | 'awsCallTimeoutMs' | 'awsCollectionDeadlineMs' | 'awsMaxAttempts'>,
+  config: Pick<
+    Config,
+    | 'source'
+    | 'snapshotDir'
+    | 'awsRegion'
+    | 'awsRoleArn'
+    | 'awsRegions'
+    | 'awsRoleArns'
+    | 'awsExternalId'
+    | 'awsIncludeBaseAccount'
+    | 'awsOrganizationRoleName'
+    | 'awsUnitConcurrency'
+    | 'awsCallTimeoutMs'
+    | 'awsCollectionDeadlineMs'
+    | 'awsMaxAttempts'
+  >,
   awsMetrics?: AwsMetrics,
   /** Live only: these endpoints, their VPCs and providers, instead of the region scan. */
   endpointIds?: readonly string[],
+  unitMetrics?: AwsUnitMetrics,
 ): ModelSource | ExportableSource {
   if (config.source === 'snapshot') return snapshotSource(config.snapshotDir);
+  if (isFleet(config)) {
+    return awsFleetSource({
+      regions: config.awsRegions,
+      roleArns: config.awsRoleArns,
+      ...(config.awsExternalId ? { externalId: config.awsExternalId } : {}),
+      includeBaseAccount: config.awsIncludeBaseAccount,
+      ...(config.awsOrganizationRoleName ? { organizationRoleName: config.awsOrganizationRoleName } : {}),
+      unitConcurrency: config.awsUnitConcurrency,
+      callTimeoutMs: config.awsCallTimeoutMs,
+      collectionDeadlineMs: config.awsCollectionDeadlineMs,
+      maxAttempts: config.awsMaxAttempts,
+      ...(awsMetrics ? { metrics: awsMetrics } : {}),
+      ...(unitMetrics ? { unitMetrics } : {}),
+      ...(endpointIds?.length ? { endpointIds } : {}),
+    });
+  }
   const live = awsSource({
-    region: config.awsRegion ?? '',
-    ...(config.awsRoleArn ? { roleArn: config.awsRoleArn } : {}),
+    region: config.awsRegions[0] ?? config.awsRegion ?? '',
+    ...(config.awsRoleArns[0] ? { roleArn: config.awsRoleArns[0] } : {}),
     callTimeoutMs: config.awsCallTimeoutMs,
     collectionDeadlineMs: config.awsCollectionDeadlineMs,
     maxAttempts: config.awsMaxAttempts,
     ...(awsMetrics ? { metrics: awsMetrics } : {}),
     ...(endpointIds ? { endpointIds } : {}),
   });
-  return fleetOfAwsSource(live, config.awsRegion ?? '');
+  return fleetOfAwsSource(live, config.awsRegions[0] ?? config.awsRegion ?? '');
 }
 
 /** True for a source that can export what it fetched in the snapshot layout. */

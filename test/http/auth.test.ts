@@ -130,6 +130,27 @@ describe('one analysis budget per client', () => {
     }
   });
 
+  it('covers the probes and the fleet report: a page of the report or a probe round spends from the same budget', async () => {
+    const { app } = await buildTestApp({ config: { rateLimitMax: 3 } });
+    try {
+      const report = { method: 'GET' as const, url: `/v1/report?clientIp=${HEALTHY.clientIp}` };
+      const statuses = [
+        (await app.inject(report)).statusCode,
+        (await app.inject({ method: 'GET', url: ANALYSIS })).statusCode,
+        // The default connector refuses to dial: whatever the probe's answer, it was counted.
+        (await app.inject({ method: 'POST', url: `/v1/endpoints/${HEALTHY.endpointId}/probes`, payload: {} })).statusCode !== 429,
+        (await app.inject(report)).statusCode,
+        (await app.inject({ method: 'POST', url: `/v1/endpoints/${HEALTHY.endpointId}/probes`, payload: {} })).statusCode,
+      ];
+      assert.deepEqual(statuses, [200, 200, true, 429, 429]);
+      // Listings and single endpoints are not analyses: never refused by the budget.
+      assert.equal((await app.inject({ method: 'GET', url: '/v1/endpoints' })).statusCode, 200);
+      assert.equal((await app.inject({ method: 'GET', url: '/v1/units' })).statusCode, 200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('keeps a budget per token too when auth is on: a token used from two addresses shares it', async () => {
     const { app } = await buildTestApp({ config: { rateLimitMax: 2, apiTokens: [TOKEN] } });
     try {

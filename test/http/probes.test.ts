@@ -80,6 +80,16 @@ describe('POST /v1/endpoints/{id}/probes', () => {
     assert.deepEqual((response.json() as { results: { address: string }[] }).results.map((result) => result.address), ['127.0.0.2']);
   });
 
+  it('dials an interface named many times (by id and by address) once in the round', async () => {
+    const first = (await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } })).json() as { results: { networkInterfaceId: string }[] };
+    const eniId = first.results[0]!.networkInterfaceId;
+    const before = dialled.length;
+    const response = await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: [...Array.from({ length: 14 }, () => '127.0.0.2'), eniId, eniId] } });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(dialled.slice(before), [`127.0.0.2:${port}`], 'one connect, not sixteen');
+    assert.deepEqual((response.json() as { results: { address: string }[] }).results.map((result) => result.address), ['127.0.0.2']);
+  });
+
   const refusals: [string, object, number][] = [
     ['an address that is not an interface of the endpoint', { port, targets: ['127.0.0.9'] }, 403],
     ['the metadata service', { port, targets: ['169.254.169.254'] }, 403],

@@ -7,6 +7,8 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
 import { freeLoopbackPort } from '../support/net.js';
+import { FakeAwsRegion, regionFromSnapshot } from '../sources/aws/fake-aws.js';
+import { queryAnswerFrom, startQueryServer } from '../sources/aws/query-server.js';
 
 /**
  * The real process (`node --import tsx src/server.ts`) on 127.0.0.1: SIGTERM during
@@ -39,11 +41,14 @@ interface Answer {
 
 const freePort = () => freeLoopbackPort(HOST);
 
-/** The server with only the variables given: nothing from the caller's configuration leaks in. */
+/**
+ * The server with only the variables given: nothing from the caller's configuration leaks
+ * in, AWS settings included (a live source is only ever pointed at a loopback fake).
+ */
 function startServer(variables: Record<string, string>, nodeArgs: readonly string[] = []): Server {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(VPCE_DOCTOR_|NODE_TEST_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
+    if (/^(VPCE_DOCTOR_|NODE_TEST_|AWS_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
     env[name] = value;
   }
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,6 +138,33 @@ async function idleKeepAliveConnection(port: number): Promise<{ readonly closed:
   return { closed, socket };
 }
 
+interface RawConnection {
+  readonly socket: net.Socket;
+  /** Everything the server sent so far. */
+  readonly received: () => string;
+  readonly closed: Promise<unknown>;
+}
+
+/** A TCP connection to the server, for requests no HTTP client sends (half a header block). */
+async function rawConnection(port: number): Promise<RawConnection> {
+  const socket = net.connect(port, HOST);
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  let received = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (received += chunk));
+  await once(socket, 'connect');
+  return { socket, received: () => received, closed };
+}
+
+/** Status, headers (lower-case names) and body of the one HTTP/1.1 response in `text`. */
+function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: string } {
+  const [head = '', body = ''] = text.split('\r\n\r\n', 2);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body };
+}
+
 interface InFlight {
   /** The server has parsed the request and run its onRequest hooks: it answered 100 Continue. */
   readonly accepted: Promise<void>;
@@ -147,11 +179,11 @@ interface InFlight {
  * request handler in the same tick, so once the client sees the 100 the request is past
  * routing and the shutdown check, however the signal races with it.
  */
-function inFlight(port: number, options: { method: 'GET' | 'POST'; path: string; body?: string }): InFlight {
+function inFlight(port: number, options: { method: 'GET' | 'POST'; path: string; body?: string; agent?: http.Agent }): InFlight {
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   const headers: http.OutgoingHttpHeaders = { expect: '100-continue' };
   if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(body.length) });
-  const request = http.request({ host: HOST, port, path: options.path, method: options.method, agent: false, headers });
+  const request = http.request({ host: HOST, port, path: options.path, method: options.method, agent: options.agent ?? false, headers });
   let done = false;
   const answer = answerOf(request).finally(() => (done = true));
   const accepted = new Promise<void>((resolve, reject) => {
@@ -239,59 +271,146 @@ describe('the server process', () => {
     }
   });
 
-  it('with keep-alive clients and a stalled upload: Connection: close on every answer after SIGTERM, and exit 0 within the bound', { timeout: TEST_TIMEOUT }, async (t) => {
+  it('with keep-alive clients: Connection: close on every answer after SIGTERM, idle connections closed, a late request answered 503 problem+json, exit 0', { timeout: TEST_TIMEOUT }, async (t) => {
     const port = await freePort();
-    const server = startServer({
-      PORT: String(port),
-      HOST,
-      LOG_LEVEL: 'warn',
-      VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      VPCE_DOCTOR_REQUEST_TIMEOUT_MS: '60000',
-      VPCE_DOCTOR_HEADERS_TIMEOUT_MS: '30000',
-    });
+    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'warn', VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    // The in-flight request's own keep-alive agent: it must not take one of the idle connections above.
+    const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const sockets: net.Socket[] = [];
     try {
       await waitUntilReady(server, port);
-      // Keep-alive connections that stay open after their answers.
+      // A request whose headers are still arriving at the signal: its connection is busy, not
+      // idle, so it stays open, and the request completes after the signal.
+      const late = await rawConnection(port);
+      sockets.push(late.socket);
+      late.socket.write(`GET /v1/endpoints HTTP/1.1\r\nHost: ${HOST}\r\n`);
+      // Keep-alive connections of an agent, idle once answered (each round trip also lets the server read the late request's first bytes).
+      const warmSockets: net.Socket[] = [];
       const warm = await Promise.all(
         Array.from({ length: 4 }, async () => {
           const request = http.request({ host: HOST, port, path: '/healthz', agent });
+          request.once('socket', (socket: net.Socket) => warmSockets.push(socket));
           const answer = answerOf(request);
           request.end();
           return answer;
         }),
       );
       assert.ok(warm.every((answer) => answer.status === 200 && answer.headers.connection === 'keep-alive'));
+      const warmClosed = Promise.all([...new Set(warmSockets)].map((socket) => (socket.destroyed ? Promise.resolve() : once(socket, 'close'))));
       const idle = await idleKeepAliveConnection(port);
       sockets.push(idle.socket);
-      // An upload that never finishes: with a 60 s request timeout only the shutdown bound ends it.
-      const stalled = net.connect(port, HOST);
-      sockets.push(stalled);
-      stalled.on('error', () => undefined);
-      const stalledClosed = once(stalled, 'close');
-      await once(stalled, 'connect');
-      stalled.write(`POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client":`);
-      // A request in flight at the signal, answered after it.
+      // A request in flight at the signal on a keep-alive connection of the agent, answered after it.
+      const post = inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }), agent: postAgent });
+      await within(post.accepted, 60_000, 'the server accepting the POST');
+
+      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+      await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
+      await within(warmClosed, 30_000, "the server closing the agent's idle keep-alive connections");
+
+      late.socket.write('Connection: keep-alive\r\n\r\n');
+      await within(late.closed, 30_000, 'the server answering the late request and closing its connection');
+      const lateAnswer = parseRawResponse(late.received());
+      assert.equal(lateAnswer.status, 503, late.received());
+      assert.match(lateAnswer.headers['content-type'] ?? '', /^application\/problem\+json/);
+      assert.equal(lateAnswer.headers.connection, 'close');
+      assert.equal((JSON.parse(lateAnswer.body) as { type: string }).type, 'urn:vpce-doctor:problem:shutting-down');
+
+      post.finish();
+      const answer = await within(post.answer, 30_000, 'the in-flight POST finishing');
+      assert.equal(answer.status, 200, answer.body.slice(0, 300));
+      assert.equal(answer.headers.connection, 'close', 'an answer during shutdown ends its keep-alive connection');
+
+      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
+      // Every connection ended on its own: none was left for the bound to cut.
+      assert.doesNotMatch(server.output(), /shutdown bound near/, server.output());
+      t.diagnostic(`exited 0 with ${warm.length} idle keep-alive connections, one in-flight keep-alive request and one late request`);
+    } finally {
+      agent.destroy();
+      postAgent.destroy();
+      for (const socket of sockets) socket.destroy();
+      stopServer(server);
+    }
+  });
+
+  it('with a stalled upload: the connection is cut at the shutdown bound, in-flight requests finish, exit 0', { timeout: TEST_TIMEOUT }, async (t) => {
+    const port = await freePort();
+    const server = startServer({
+      PORT: String(port),
+      HOST,
+      LOG_LEVEL: 'warn',
+      VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      // Longer than the shutdown bound: only the bound can end the stalled upload (Node stops checking timeouts once closing).
+      VPCE_DOCTOR_REQUEST_TIMEOUT_MS: '60000',
+      VPCE_DOCTOR_HEADERS_TIMEOUT_MS: '30000',
+    });
+    const sockets: net.Socket[] = [];
+    try {
+      await waitUntilReady(server, port);
+      const idle = await idleKeepAliveConnection(port);
+      sockets.push(idle.socket);
+      // 10 bytes of a declared 100, and the socket left open.
+      const stalled = await rawConnection(port);
+      sockets.push(stalled.socket);
+      stalled.socket.write(`POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client":`);
       const post = inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }) });
       await within(post.accepted, 60_000, 'the server accepting the POST');
 
-      const signalledAt = Date.now();
       assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
       await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
       post.finish();
       const answer = await within(post.answer, 30_000, 'the in-flight POST finishing');
       assert.equal(answer.status, 200, answer.body.slice(0, 300));
-      assert.equal(answer.headers.connection, 'close', 'an answer during shutdown ends its connection');
 
       const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
       assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
-      await within(stalledClosed, 5_000, 'the stalled upload being closed');
-      t.diagnostic(`exited 0 ${Date.now() - signalledAt} ms after SIGTERM with a stalled upload and ${warm.length} keep-alive connections`);
+      await within(stalled.closed, 5_000, 'the stalled upload being closed');
+      assert.match(server.output(), /shutdown bound near: closing the connections still open/);
+      t.diagnostic('exited 0 with a stalled upload, cut at the bound');
     } finally {
-      agent.destroy();
       for (const socket of sockets) socket.destroy();
       stopServer(server);
+    }
+  });
+
+  it('survives AWS calls whose turn comes after the collection deadline, at start and after ?refresh=true', { timeout: TEST_TIMEOUT }, async () => {
+    // The reported case: DescribeSubnets hangs, the deadline ends the collection, and the
+    // prefix lists (asked for once the network is read) are queued after it.
+    const region = new FakeAwsRegion(await regionFromSnapshot(HEALTHY.dir));
+    const answer = queryAnswerFrom(region);
+    const aws = await startQueryServer((request) => (request.action === 'DescribeSubnets' ? 'never' : answer(request)));
+    const port = await freePort();
+    const server = startServer({
+      PORT: String(port),
+      HOST,
+      LOG_LEVEL: 'warn',
+      VPCE_DOCTOR_SOURCE: 'aws',
+      VPCE_DOCTOR_AWS_REGION: 'us-east-1',
+      VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS: '1000',
+      VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: '1000',
+      VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '2',
+      // The SDK on the loopback fake only: no instance metadata, no profile, fake static keys.
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+      AWS_CONFIG_FILE: '/nonexistent/vpce-doctor-test/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/vpce-doctor-test/credentials',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    try {
+      await waitUntilReady(server, port);
+      const analysis = await get(port, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&refresh=true`);
+      assert.equal(analysis.status, 200, analysis.body.slice(0, 500));
+      assert.ok(aws.actions().filter((action) => action === 'DescribeSubnets').length >= 2, 'the refresh collected again');
+      assert.ok(!aws.actions().includes('DescribeManagedPrefixLists'), 'no call was sent after the deadline');
+      assert.equal(server.child.exitCode, null, `the process is still running\n${server.output()}`);
+      const metrics = (await get(port, '/metrics')).body;
+      assert.match(metrics, /^vpce_doctor_unhandled_rejections_total 0$/m, server.output());
+    } finally {
+      stopServer(server);
+      await aws.close();
     }
   });
 

@@ -3,6 +3,7 @@ import { fleetReportRows, fleetReportTargets, type FleetReportRow } from '../../
 import { parseIp } from '../../core/net.js';
 import { parsePortRange } from '../../core/ports.js';
 import type { Doctor } from '../../doctor.js';
+import type { SpendBudget } from '../plugins/analysis-budget.js';
 import { setCacheHeaders } from '../cache-headers.js';
 import { ProblemError } from '../problem.js';
 import { FleetReportQuery, FleetReportResponse, PROBLEM_RESPONSES, UnitsResponse } from '../schemas.js';
@@ -11,8 +12,8 @@ import { FleetReportQuery, FleetReportResponse, PROBLEM_RESPONSES, UnitsResponse
 
 export interface FleetRouteOptions {
   readonly doctor: Doctor;
-  /** Route-level rate limit, as for the other expensive routes. */
-  readonly rateLimit: { max: number; timeWindow: number };
+  /** The caller's one budget across every analysis route: a report page spends one. */
+  readonly spendBudget: SpendBudget;
 }
 
 function encodeOffset(offset: number): string {
@@ -25,7 +26,7 @@ function decodeOffset(token: string): number {
   return Number(match[1]);
 }
 
-export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (app, { doctor, rateLimit }) => {
+export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (app, { doctor, spendBudget }) => {
   app.get(
     '/units',
     {
@@ -46,7 +47,8 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
   app.get(
     '/report',
     {
-      config: { rateLimit },
+      // A page analyses up to `limit` endpoints from cached data, for one client: one unit of the budget, as one analysis.
+      onRequest: async (request, reply) => spendBudget(request, reply, 1),
       schema: {
         operationId: 'fleetReport',
         tags: ['fleet'],

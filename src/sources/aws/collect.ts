@@ -7,10 +7,15 @@ import {
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcEndpointServiceConfigurations,
   paginateGetManagedPrefixListEntries,
+  DescribeVpcEndpointServicesCommand,
+  type DescribeVpcEndpointServicesCommandInput,
+  type DescribeVpcEndpointServicesCommandOutput,
+  type EC2Client,
   type Filter,
   type NetworkAcl,
   type NetworkInterface,
   type SecurityGroup,
+  type ServiceConfiguration,
   type Subnet,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
@@ -25,7 +30,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CollectionName } from '../../core/model.js';
 import { endpointServiceOwner } from '../../core/service.js';
-import { AwsCallError, type AwsCaller } from './caller.js';
+import { AwsCallError, type AwsCaller, type SendOptions } from './caller.js';
 import type { AwsClients } from './clients.js';
 import { isNotFound } from './errors.js';
 import { toPlainJson, type AwsJsonDocument, type AwsResponsesJson } from './responses.js';
@@ -43,6 +48,10 @@ import { toPlainJson, type AwsJsonDocument, type AwsResponsesJson } from './resp
  * - the provider side is asked for only when an endpoint names a customer service: its
  *   configurations by service name, their NLBs by ARN, and per NLB its attributes and
  *   listeners, per target group its health (ELBv2 has no batch form of those three);
+ *   in a fleet (`offeredServices`), every service the account offers, whoever uses it,
+ *   since the consumers may be other units;
+ * - a customer service the endpoints use that this account does not offer is asked of
+ *   DescribeVpcEndpointServices, whose `Owner` names the provider's account;
  * - prefix lists are asked for only when a security group rule names one.
  *
  * Ids go into filters, not id parameters: an id that no longer exists then drops out
@@ -64,6 +73,8 @@ const ELBV2_PAGE_SIZE = 400;
 export interface CollectionScope {
   /** Only these endpoints, their VPCs and their providers; absent or empty: the whole region. */
   readonly endpointIds?: readonly string[];
+  /** Also every endpoint service the account offers (with its NLB), not only those its endpoints use. */
+  readonly offeredServices?: boolean;
 }
 
 export interface CollectedResponses {
@@ -125,6 +136,8 @@ class RegionCollection {
   async collect(scope: CollectionScope): Promise<CollectedResponses> {
     const endpointIds = scope.endpointIds?.length ? scope.endpointIds : undefined;
     const listing = this.endpoints(endpointIds);
+    // Every service the account offers needs nothing from the endpoints either.
+    const offered = scope.offeredServices ? this.serviceConfigurations(undefined) : undefined;
     // A scan needs nothing from the endpoints to list the region's network: start at once.
     const regionNetwork = endpointIds ? undefined : this.network(undefined);
     const endpoints = await listing;
@@ -132,7 +145,7 @@ class RegionCollection {
     if (!endpoints) throw new EndpointsUnavailableError(this.failures.get('vpcEndpoints')!);
     this.responses.vpcEndpoints = { VpcEndpoints: toPlainJson(endpoints) };
     const endpointVpcs = unique(endpoints.map((endpoint) => endpoint.VpcId));
-    const provider = this.provider(endpoints);
+    const provider = this.provider(endpoints, offered);
     const network =
       regionNetwork ??
       Promise.all([
@@ -260,15 +273,10 @@ class RegionCollection {
     if (entries.size > 0) this.responses.prefixListEntries = documentsByKey(entries, 'Entries');
   }
 
-  /**
-   * The provider side of the endpoints' customer services, when this account runs them.
-   * Resolves to the VPCs of their NLBs, whose network a scan of named endpoints adds.
-   */
-  private async provider(endpoints: readonly VpcEndpoint[]): Promise<string[]> {
-    const serviceNames = unique(endpoints.map((endpoint) => endpoint.ServiceName).filter((name) => name !== undefined && endpointServiceOwner(name) === 'customer'));
-    if (serviceNames.length === 0) return [];
-    const { ec2, elbv2 } = this.clients;
-    const services = await this.whole(
+  /** The account's endpoint service configurations: those named, or every one when `serviceNames` is absent. */
+  private serviceConfigurations(serviceNames: readonly string[] | undefined): Promise<ServiceConfiguration[] | undefined> {
+    const { ec2 } = this.clients;
+    return this.whole(
       'endpointServices',
       filterInputs('service-name', serviceNames).map((input) =>
         this.caller.list(
@@ -278,8 +286,46 @@ class RegionCollection {
         ),
       ),
     );
+  }
+
+  /**
+   * The provider side of the endpoints' customer services, when this account runs them
+   * (and of every service it offers, when `offered` lists them). Resolves to the VPCs of
+   * their NLBs, whose network a scan of named endpoints adds.
+   */
+  private async provider(endpoints: readonly VpcEndpoint[], offered: Promise<ServiceConfiguration[] | undefined> | undefined): Promise<string[]> {
+    const serviceNames = unique(endpoints.map((endpoint) => endpoint.ServiceName).filter((name) => name !== undefined && endpointServiceOwner(name) === 'customer'));
+    if (serviceNames.length === 0 && !offered) return [];
+    const services = await (offered ?? this.serviceConfigurations(serviceNames));
+    // Unreadable configurations say nothing of who runs the services: no owner is looked up.
     if (!services) return [];
     this.responses.endpointServices = { ServiceConfigurations: toPlainJson(services) };
+    const here = new Set(services.map((service) => service.ServiceName));
+    const elsewhere = serviceNames.filter((name) => !here.has(name));
+    const [vpcIds] = await Promise.all([this.loadBalancersOf(services), elsewhere.length > 0 ? this.serviceOwners(elsewhere) : undefined]);
+    return vpcIds;
+  }
+
+  /**
+   * Who runs the customer services the endpoints use and this account does not offer
+   * (consumer side, DescribeVpcEndpointServices): the `Owner` names the provider's account
+   * when its unit is not in the data.
+   */
+  private async serviceOwners(serviceNames: readonly string[]): Promise<void> {
+    const { ec2 } = this.clients;
+    const details = await this.whole(
+      'vpcEndpointServices',
+      filterInputs('service-name', serviceNames).map((input) =>
+        this.caller.list('vpcEndpointServices', (options) => vpcEndpointServicePages(ec2, input, options), (page) => page?.ServiceDetails),
+      ),
+    );
+    // As the AWS CLI prints it: the names, then the details.
+    if (details) this.responses.vpcEndpointServices = { ServiceNames: unique(details.map((detail) => detail.ServiceName)), ServiceDetails: toPlainJson(details) };
+  }
+
+  /** The NLBs of endpoint services, their attributes, listeners, target groups and health; resolves to their VPCs. */
+  private async loadBalancersOf(services: readonly ServiceConfiguration[]): Promise<string[]> {
+    const { elbv2 } = this.clients;
     const loadBalancerArns = unique(services.flatMap((service) => service.NetworkLoadBalancerArns ?? []));
     if (loadBalancerArns.length === 0) return [];
 
@@ -365,6 +411,25 @@ class RegionCollection {
       chunks([...arns].sort(), ARNS_PER_CALL).map((batch) => withoutMissing(batch, fetch)),
     );
   }
+}
+
+/**
+ * DescribeVpcEndpointServices has no paginator in the SDK (its model does not mark it
+ * paginated, though it pages): every page, by NextToken.
+ */
+async function* vpcEndpointServicePages(
+  client: EC2Client,
+  input: DescribeVpcEndpointServicesCommandInput,
+  options: SendOptions,
+): AsyncGenerator<DescribeVpcEndpointServicesCommandOutput | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = (await client.send(new DescribeVpcEndpointServicesCommand({ ...input, MaxResults: EC2_PAGE_SIZE, ...(nextToken ? { NextToken: nextToken } : {}) }), options)) as
+      | DescribeVpcEndpointServicesCommandOutput
+      | undefined;
+    yield page;
+    nextToken = page?.NextToken;
+  } while (nextToken);
 }
 
 /**

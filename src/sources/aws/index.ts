@@ -5,7 +5,7 @@ import type { NetworkModel } from '../../core/model.js';
 import type { AwsCollectionOutcome, AwsMetrics } from '../../metrics/aws.js';
 import { modelFromAwsResponses } from '../normalize/model.js';
 import { AwsCaller } from './caller.js';
-import { createAwsClients, instrumentClients, type AwsClients } from './clients.js';
+import { countCalls, createAwsClients, instrumentClients, type AwsClients, type AwsCredentialsInput } from './clients.js';
 import { collectAwsResponses } from './collect.js';
 import { toAwsResponses, type AwsResponsesJson } from './responses.js';
 
@@ -24,6 +24,20 @@ export interface AwsSourceOptions {
   readonly region: string;
   /** A role to assume (STS AssumeRole with the standard chain's credentials), for another account. */
   readonly roleArn?: string;
+  /** The external id the role's trust policy asks for. */
+  readonly externalId?: string;
+  /** The credentials to call with (or to assume `roleArn` with); absent: the SDK's standard chain. */
+  readonly credentials?: AwsCredentialsInput;
+  /** One endpoint for every service (an emulator); absent: the SDK's own resolution. */
+  readonly endpoint?: string;
+  /** The account the data belongs to, when the caller knows it: names the model's source (`<account>/<region>`). */
+  readonly accountId?: string;
+  /**
+   * Also every endpoint service this account offers in the region, whichever endpoints use
+   * them: the provider side that consumers in other accounts are joined to (a fleet).
+   * Without it, only the services of this account's own endpoints.
+   */
+  readonly offeredServices?: boolean;
   /** How long one attempt of one call may take, connecting included. */
   readonly callTimeoutMs?: number;
   /** How long one whole collection may take; calls still running then are ended. */
@@ -51,12 +65,22 @@ export const AWS_SOURCE_DEFAULTS = {
   maxConcurrentCalls: 8,
 } as const;
 
+/** What the last collection (successful or not) cost and how it ended. */
+export interface AwsCollectionSummary {
+  /** AWS calls sent (each page one; retries not counted). */
+  readonly callsMade: number;
+  readonly durationSeconds: number;
+  readonly outcome: AwsCollectionOutcome;
+}
+
 /** One account and region, read live: its model, and what was fetched for the export. */
 export interface AwsSource {
   readonly description: string;
   load(): Promise<NetworkModel>;
   /** What the last successful load fetched, for the snapshot export; undefined before one. */
   lastResponses(): AwsResponsesJson | undefined;
+  /** The last collection's cost and outcome; undefined before one ended. */
+  lastCollection(): AwsCollectionSummary | undefined;
 }
 
 /** Credentials could not be had (no chain link answered, or the role could not be assumed). */
@@ -67,7 +91,8 @@ export class AwsCredentialsError extends Error {
   }
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+/** `arn:<partition>:iam::<12-digit account>:role/<path/name>`. */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -78,7 +103,15 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 function resolveClients(options: AwsSourceOptions, callTimeoutMs: number, maxAttempts: number): AwsClients {
   const { ec2, elbv2 } = options.clients ?? {};
   if (ec2 && elbv2) return { ec2, elbv2 };
-  const created = createAwsClients({ region: options.region, ...(options.roleArn ? { roleArn: options.roleArn } : {}), callTimeoutMs, maxAttempts });
+  const created = createAwsClients({
+    region: options.region,
+    ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+    ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    callTimeoutMs,
+    maxAttempts,
+  });
   return { ec2: ec2 ?? created.ec2, elbv2: elbv2 ?? created.elbv2 };
 }
 
@@ -107,15 +140,22 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
   const endpointIds = options.endpointIds?.length ? [...options.endpointIds] : undefined;
   const clients = resolveClients(options, callTimeoutMs, maxAttempts);
   if (metrics) instrumentClients(clients, metrics);
+  const calls = countCalls(clients);
+  const scope = { ...(endpointIds ? { endpointIds } : {}), ...(options.offeredServices ? { offeredServices: true } : {}) };
 
   let last: AwsResponsesJson | undefined;
+  let summary: AwsCollectionSummary | undefined;
   let inflight: Promise<NetworkModel> | undefined;
 
   async function credentialsCheck(): Promise<void> {
     try {
       await clients.ec2.config.credentials();
     } catch (error) {
-      const how = roleArn ? `assuming ${roleArn}` : 'from the standard chain (environment, profile, web identity, container or instance metadata)';
+      const how = roleArn
+        ? `assuming ${roleArn}`
+        : options.credentials
+          ? 'from the credentials given'
+          : 'from the standard chain (environment, profile, web identity, container or instance metadata)';
       throw new AwsCredentialsError(`AWS credentials cannot be obtained ${how}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -123,19 +163,22 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
   async function collect(): Promise<NetworkModel> {
     const started = performance.now();
     const caller = new AwsCaller({ maxConcurrentCalls, callTimeoutMs, deadlineMs });
+    calls.reset();
     let outcome: AwsCollectionOutcome = 'failed';
     try {
       // One clear error for missing credentials, rather than every call failing with it.
       await credentialsCheck();
-      const { responses, failures } = await collectAwsResponses(clients, caller, endpointIds ? { endpointIds } : {});
-      const location = `${roleArn ?? accountOf(responses) ?? 'unknown-account'}/${region}`;
+      const { responses, failures } = await collectAwsResponses(clients, caller, scope);
+      const location = `${options.accountId ?? roleArn ?? accountOf(responses) ?? 'unknown-account'}/${region}`;
       const model = modelFromAwsResponses(toAwsResponses(responses), { kind: 'aws', location }, { failures });
       last = responses;
       outcome = failures.size > 0 ? 'partial' : 'complete';
       return model;
     } finally {
       caller.close();
-      metrics?.collectionDuration.observe({ outcome }, (performance.now() - started) / 1000);
+      const durationSeconds = (performance.now() - started) / 1000;
+      summary = { callsMade: calls.count(), durationSeconds, outcome };
+      metrics?.collectionDuration.observe({ outcome }, durationSeconds);
     }
   }
 
@@ -144,5 +187,6 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
     // Concurrent loads share one collection: AWS throttling is shared by the whole account.
     load: () => (inflight ??= collect().finally(() => (inflight = undefined))),
     lastResponses: () => last,
+    lastCollection: () => summary,
   };
 }

@@ -25,6 +25,8 @@ export interface AwsResponsesJson {
   /** Prefix list id -> its `GetManagedPrefixListEntries` response. */
   readonly prefixListEntries?: AwsJsonDocumentsByKey;
   readonly endpointServices?: AwsJsonDocument;
+  /** `DescribeVpcEndpointServices` (consumer side): who owns the customer services the endpoints use. */
+  readonly vpcEndpointServices?: AwsJsonDocument;
   readonly loadBalancers?: AwsJsonDocument;
   /** Load balancer name -> its `DescribeLoadBalancerAttributes` response. */
   readonly loadBalancerAttributes?: AwsJsonDocumentsByKey;
@@ -51,6 +53,7 @@ export const RESPONSE_FILES: Readonly<Record<SingleDocumentName, string>> = {
   securityGroups: SNAPSHOT_LAYOUT.securityGroups.path,
   prefixLists: SNAPSHOT_LAYOUT.prefixLists.path,
   endpointServices: SNAPSHOT_LAYOUT.endpointServices.path,
+  vpcEndpointServices: SNAPSHOT_LAYOUT.vpcEndpointServices.path,
   loadBalancers: SNAPSHOT_LAYOUT.loadBalancers.path,
   targetGroups: SNAPSHOT_LAYOUT.targetGroups.path,
 };
@@ -85,6 +88,7 @@ export function toAwsResponses(json: AwsResponsesJson): AwsResponses {
     prefixLists: single('prefixLists'),
     prefixListEntries: perResource('prefixListEntries'),
     endpointServices: single('endpointServices'),
+    vpcEndpointServices: single('vpcEndpointServices'),
     loadBalancers: single('loadBalancers'),
     loadBalancerAttributes: perResource('loadBalancerAttributes'),
     listeners: perResource('listeners'),

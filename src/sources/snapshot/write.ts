@@ -63,6 +63,7 @@ export function snapshotFiles(responses: AwsResponsesJson): SnapshotFile[] {
   single('prefixLists');
   perResource('prefixListEntries');
   single('endpointServices');
+  single('vpcEndpointServices');
   single('loadBalancers');
   perResource('loadBalancerAttributes');
   perResource('listeners');
@@ -90,6 +91,54 @@ export async function writeSnapshot(dir: string, responses: AwsResponsesJson): P
   if (!(await isEmptyOrAbsent(dir))) throw new SnapshotWriteError(`${dir} is not empty: write a snapshot into a new or empty directory`);
   try {
     await mkdir(dir, { recursive: true });
+    for (const file of files) {
+      const path = join(dir, file.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, `${JSON.stringify(file.document, null, 4)}\n`, { flag: 'wx' });
+    }
+  } catch (error) {
+    throw new SnapshotWriteError(`the snapshot cannot be written to ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  return files.map((file) => file.path);
+}
+
+const ACCOUNT_FOLDER = /^\d{12}$/;
+const REGION_FOLDER = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** The folder of a unit in a fleet snapshot: `<12-digit account>/<region>`, from its key `account/region`. */
+function unitFolder(key: string): string {
+  const [accountId, region, ...rest] = key.split('/');
+  if (rest.length > 0 || !accountId || !region || !ACCOUNT_FOLDER.test(accountId) || !REGION_FOLDER.test(region)) {
+    throw new SnapshotWriteError(`unit "${key}" cannot be a folder of a fleet snapshot: expected <12-digit account id>/<region>`);
+  }
+  return `${accountId}/${region}`;
+}
+
+/** The files of a fleet snapshot (contract §5): each unit's snapshot under `<account>/<region>/`, units in key order. */
+export function fleetSnapshotFiles(units: ReadonlyMap<string, AwsResponsesJson>): SnapshotFile[] {
+  return [...units]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([key, responses]) => {
+      const folder = unitFolder(key);
+      return snapshotFiles(responses).map((file) => ({ path: `${folder}/${file.path}`, document: file.document }));
+    });
+}
+
+/**
+ * Writes what a live fleet fetched, one unit per `<account>/<region>/` folder, which
+ * `readFleetSnapshot` reads back; a single unit is written as a single snapshot (today's
+ * layout), whatever its key. `dir` must be absent or empty. Returns the paths written,
+ * relative to `dir`.
+ */
+export async function writeFleetSnapshot(dir: string, units: ReadonlyMap<string, AwsResponsesJson>): Promise<string[]> {
+  if (units.size === 0) throw new SnapshotWriteError('nothing was fetched: no unit has data to write');
+  if (units.size === 1) return writeSnapshot(dir, [...units.values()][0]!);
+  const files = fleetSnapshotFiles(units);
+  if (!(await isEmptyOrAbsent(dir))) throw new SnapshotWriteError(`${dir} is not empty: write a snapshot into a new or empty directory`);
+  try {
+    await mkdir(dir, { recursive: true });
+    // Every unit folder, even one whose collection fetched no file: it reads back as a unit with nothing captured.
+    for (const key of units.keys()) await mkdir(join(dir, unitFolder(key)), { recursive: true });
     for (const file of files) {
       const path = join(dir, file.path);
       await mkdir(dirname(path), { recursive: true });

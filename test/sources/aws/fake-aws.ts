@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/sources/aws/clients.js';
+import { SNAPSHOT_LAYOUT } from '../../../src/sources/snapshot/layout.js';
 import {
   RESPONSE_FILES,
   RESPONSE_FOLDERS,
@@ -47,6 +48,21 @@ import {
  */
 
 export type FakeService = 'ec2' | 'elbv2';
+
+/**
+ * What the region holds: every response the collector can ask for, and the two the
+ * collector does not call but a capture with the AWS CLI does (DescribeInstances, and the
+ * consumer side's DescribeVpcEndpointServices).
+ */
+export interface FakeRegionData extends AwsResponsesJson {
+  readonly instances?: AwsJsonDocument;
+  readonly vpcEndpointServices?: AwsJsonDocument;
+}
+
+/** The IAM action of an operation: `ec2:DescribeSubnets`, `elasticloadbalancing:DescribeListeners`. */
+export function iamAction(service: FakeService, operation: string): string {
+  return `${service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${operation}`;
+}
 
 export interface FakeCall {
   readonly service: FakeService;
@@ -109,6 +125,8 @@ interface Listing {
   readonly pageSize?: { readonly min: number; readonly max: number };
   /** EC2 refuses MaxResults together with this id parameter. */
   readonly noPageSizeWith?: string;
+  /** Members of the response besides the list and the token. */
+  readonly extra?: (items: Item[]) => Record<string, unknown>;
 }
 
 const field = (name: string): FilterValues => (item) => [item[name]];
@@ -183,6 +201,42 @@ const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
     filters: { 'service-name': field('ServiceName'), 'service-id': field('ServiceId') },
     pageSize: { min: 5, max: 1000 },
   },
+  DescribeInstances: {
+    listKey: 'Reservations',
+    // Instance ids pick instances, not reservations: each reservation keeps only the instances asked for.
+    items: (region, input) => {
+      const reservations = itemsOf(region.data.instances, 'Reservations');
+      const ids = input.InstanceIds as string[] | undefined;
+      if (!ids?.length) return reservations;
+      const instancesOf = (reservation: Item) => itemsOf(reservation, 'Instances');
+      const missing = ids.filter((id) => !reservations.some((reservation) => instancesOf(reservation).some((instance) => instance.InstanceId === id)));
+      if (missing.length > 0) throw region.error('ec2', 'InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`, 400);
+      return reservations
+        .map((reservation) => ({ ...reservation, Instances: instancesOf(reservation).filter((instance) => ids.includes(instance.InstanceId as string)) }))
+        .filter((reservation) => reservation.Instances.length > 0);
+    },
+    filters: {
+      'instance-id': (item) => itemsOf(item, 'Instances').map((instance) => instance.InstanceId),
+      'vpc-id': (item) => itemsOf(item, 'Instances').map((instance) => instance.VpcId),
+    },
+    pageSize: { min: 5, max: 1000 },
+    noPageSizeWith: 'InstanceIds',
+  },
+  DescribeVpcEndpointServices: {
+    listKey: 'ServiceDetails',
+    // AWS answers for every service of the region; the fake knows the ones its data names.
+    items: (region, input) => {
+      const details = itemsOf(region.data.vpcEndpointServices, 'ServiceDetails');
+      const names = input.ServiceNames as string[] | undefined;
+      if (!names?.length) return details;
+      const missing = names.filter((name) => !details.some((detail) => detail.ServiceName === name));
+      if (missing.length > 0) throw region.error('ec2', 'InvalidServiceName', `The Vpc Endpoint Service '${missing[0]}' does not exist`, 400);
+      return details.filter((detail) => names.includes(detail.ServiceName as string));
+    },
+    filters: { 'service-name': field('ServiceName'), 'service-type': nested('ServiceType', 'ServiceType'), owner: field('Owner') },
+    pageSize: { min: 5, max: 1000 },
+    extra: (items) => ({ ServiceNames: items.map((item) => item.ServiceName) }),
+  },
 };
 
 const EC2_COMMANDS = [
@@ -210,9 +264,10 @@ export class FakeAwsRegion {
   readonly calls: FakeCall[] = [];
   private readonly faults = new Map<string, Array<{ readonly error: () => Error; readonly when: (input: Item) => boolean }>>();
   private readonly buckets = new Map<string, TokenBucket>();
+  private allowed: ReadonlySet<string> | undefined;
 
   constructor(
-    readonly data: AwsResponsesJson,
+    readonly data: FakeRegionData,
     private readonly options: FakeRegionOptions = {},
   ) {}
 
@@ -228,10 +283,19 @@ export class FakeAwsRegion {
 
   /** As AWS answers a principal whose policy lacks the action. */
   deny(service: FakeService, operation: string, when?: (input: Item) => boolean): void {
-    const action = `${service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${operation}`;
+    this.failWith(operation, () => this.denial(service, operation), when);
+  }
+
+  /** As AWS answers a principal whose only policy allows these IAM actions (`ec2:DescribeSubnets`): every other call is denied. */
+  allowOnly(actions: Iterable<string>): void {
+    this.allowed = new Set(actions);
+  }
+
+  private denial(service: FakeService, operation: string): Error {
+    const action = iamAction(service, operation);
     const principal = `arn:aws:sts::${this.options.accountId ?? '111122223333'}:assumed-role/vpce-doctor/test`;
     const message = `User: ${principal} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
-    this.failWith(operation, () => this.error(service, service === 'ec2' ? 'UnauthorizedOperation' : 'AccessDenied', message, 403), when);
+    return this.error(service, service === 'ec2' ? 'UnauthorizedOperation' : 'AccessDenied', message, 403);
   }
 
   error(service: FakeService, code: string, message: string, httpStatusCode: number): Error {
@@ -254,6 +318,10 @@ export class FakeAwsRegion {
         record('throttled');
         throw this.throttlingError(service);
       }
+    }
+    if (this.allowed && !this.allowed.has(iamAction(service, operation))) {
+      record('failed');
+      throw this.denial(service, operation);
     }
     const fault = this.faults.get(operation)?.find((candidate) => candidate.when(input));
     if (fault) {
@@ -299,7 +367,7 @@ export class FakeAwsRegion {
       throw this.error('ec2', 'InvalidParameterValue', `Value (${maxResults}) for parameter maxResults is invalid.`, 400);
     }
     const page = this.page(items, input.NextToken, maxResults === undefined ? undefined : Math.min(maxResults, listing.pageSize?.max ?? maxResults));
-    return { [listing.listKey]: page.items, ...(page.next ? { NextToken: page.next } : {}) };
+    return { [listing.listKey]: page.items, ...listing.extra?.(page.items), ...(page.next ? { NextToken: page.next } : {}) };
   }
 
   private elbv2(operation: string, input: Item): Record<string, unknown> {
@@ -393,9 +461,13 @@ async function readJsonIfPresent(path: string): Promise<AwsJsonDocument | undefi
   }
 }
 
-/** A snapshot directory as the region's contents: every response the collector can ask for. */
-export async function regionFromSnapshot(dir: string): Promise<AwsResponsesJson> {
+/** A snapshot directory as the region's contents: every response the collector or the AWS CLI can ask for. */
+export async function regionFromSnapshot(dir: string): Promise<FakeRegionData> {
   const region: Record<string, unknown> = {};
+  for (const name of ['instances', 'vpcEndpointServices'] as const) {
+    const document = await readJsonIfPresent(join(dir, SNAPSHOT_LAYOUT[name].path));
+    if (document) region[name] = document;
+  }
   for (const [name, file] of Object.entries(RESPONSE_FILES) as Array<[SingleDocumentName, string]>) {
     const document = await readJsonIfPresent(join(dir, file));
     if (document) region[name] = document;
@@ -412,5 +484,5 @@ export async function regionFromSnapshot(dir: string): Promise<AwsResponsesJson>
     for (const file of names) documents[file.slice(0, -'.json'.length)] = (await readJsonIfPresent(join(dir, folder, file)))!;
     region[name] = documents;
   }
-  return region as AwsResponsesJson;
+  return region as FakeRegionData;
 }

@@ -1,75 +1,138 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { COLLECTION_SOURCES } from '../../../src/core/model.js';
-import { awsSource } from '../../../src/sources/aws/index.js';
-import { exampleDir } from './examples.js';
+import { awsFleetSource } from '../../../src/sources/aws/fleet.js';
+import { EXAMPLES_DIR, exampleDir } from './examples.js';
 import { regionFromSnapshot } from './fake-aws.js';
-import { isolateFromAws, mockedRegion, REGION } from './support.js';
+import { startFleetFake, type FleetFake } from './fleet-fake.js';
+import { FAKE_CREDENTIALS, isolateFromAws, REGION } from './support.js';
 
-/** docs/iam-policy.json lists exactly the actions the collector calls: read from its code, and seen on the wire. */
+/**
+ * docs/iam-policy.json lists exactly the actions the live source calls: read from its code,
+ * and seen on the wire. The read statement is what every account read needs (the member
+ * role's policy too); the others are the base role's, for many accounts.
+ */
 
 isolateFromAws();
 
 const POLICY_FILE = new URL('../../../docs/iam-policy.json', import.meta.url);
 const SOURCE_DIR = new URL('../../../src/sources/aws/', import.meta.url).pathname;
-const IAM_PREFIX: Readonly<Record<string, string>> = { '@aws-sdk/client-ec2': 'ec2', '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing' };
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-organizations': 'organizations',
+};
+/** "No permissions are required to perform this operation" (the STS API reference): it is in no policy. */
+const NEEDS_NO_PERMISSION: ReadonlySet<string> = new Set(['sts:GetCallerIdentity']);
+const READ_SID = 'VpceDoctorReadNetworkPath';
 
-interface Policy {
-  Version: string;
-  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string }>;
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string[];
+  Resource: string;
 }
 
-const policy = JSON.parse(readFileSync(POLICY_FILE, 'utf8')) as Policy;
-const policyActions = policy.Statement.flatMap((statement) => statement.Action);
+const policy = JSON.parse(readFileSync(POLICY_FILE, 'utf8')) as { Version: string; Statement: Statement[] };
+const policyActions = policy.Statement.flatMap((statement) => statement.Action).sort();
+const statement = (sid: string) => policy.Statement.find((candidate) => candidate.Sid === sid)!;
 
-/** Every command and paginator the collector's code imports from the service clients, as an IAM action. */
+/** Every command and paginator the live source's code imports from the service clients, and the role it assumes, as IAM actions. */
 function actionsInCode(): string[] {
   const actions = new Set<string>();
   for (const file of readdirSync(SOURCE_DIR).filter((name) => name.endsWith('.ts'))) {
     const text = readFileSync(join(SOURCE_DIR, file), 'utf8');
     for (const [, names, module] of text.matchAll(/import\s*{([^}]*)}\s*from\s*'(@aws-sdk\/client-[\w-]+)'/g)) {
-      for (const name of names!.split(',').map((part) => part.trim())) {
+      const prefix = IAM_PREFIX[module!];
+      assert.ok(prefix, `${file} imports ${module}: which IAM service is it?`);
+      for (const name of names!.split(',').map((part) => part.replace(/^type\s+/, '').trim())) {
         const operation = /^paginate(\w+)$/.exec(name)?.[1] ?? /^(\w+)Command$/.exec(name)?.[1];
-        if (operation) actions.add(`${IAM_PREFIX[module!]}:${operation}`);
+        if (operation) actions.add(`${prefix}:${operation}`);
       }
     }
+    // The SDK's own provider calls sts:AssumeRole for every role a unit is read through.
+    if (/\bfromTemporaryCredentials\(/.test(text)) actions.add('sts:AssumeRole');
   }
-  return [...actions].sort();
+  return [...actions].filter((action) => !NEEDS_NO_PERMISSION.has(action)).sort();
 }
 
 describe('docs/iam-policy.json', () => {
-  it('is one read-only Allow statement on every resource, its actions sorted and unique', () => {
+  it('is three Allow statements: read-only on every resource, AssumeRole of the member roles, ListAccounts; actions sorted and unique', () => {
     assert.equal(policy.Version, '2012-10-17');
-    assert.equal(policy.Statement.length, 1);
-    assert.equal(policy.Statement[0]!.Effect, 'Allow');
-    assert.equal(policy.Statement[0]!.Resource, '*', 'these describe actions support no resource-level permissions');
-    assert.deepEqual(policyActions, [...new Set(policyActions)].sort());
-    for (const action of policyActions) assert.match(action, /^(ec2|elasticloadbalancing):(Describe|Get)\w+$/);
+    assert.deepEqual(
+      policy.Statement.map((candidate) => candidate.Sid),
+      [READ_SID, 'VpceDoctorAssumeMemberRoles', 'VpceDoctorListOrganizationAccounts'],
+    );
+    for (const candidate of policy.Statement) {
+      assert.equal(candidate.Effect, 'Allow');
+      assert.deepEqual(candidate.Action, [...new Set(candidate.Action)].sort(), candidate.Sid);
+    }
+    const read = statement(READ_SID);
+    assert.equal(read.Resource, '*', 'these describe actions support no resource-level permissions');
+    for (const action of read.Action) assert.match(action, /^(ec2|elasticloadbalancing):(Describe|Get)\w+$/);
+    const assume = statement('VpceDoctorAssumeMemberRoles');
+    assert.deepEqual(assume.Action, ['sts:AssumeRole']);
+    assert.match(assume.Resource, /^arn:aws:iam::\*:role\/[\w+=,.@-]+$/, 'only the member roles, by name');
+    const list = statement('VpceDoctorListOrganizationAccounts');
+    assert.deepEqual(list.Action, ['organizations:ListAccounts']);
+    assert.equal(list.Resource, '*', 'ListAccounts supports no resource-level permissions');
+    assert.equal(new Set(policyActions).size, policyActions.length, 'no action in two statements');
   });
 
-  it('lists exactly the commands and paginators the collector imports', () => {
+  it('lists exactly the commands and paginators the live source imports', () => {
     const inCode = actionsInCode();
-    assert.ok(inCode.length > 10, `found ${inCode.length}`);
+    assert.ok(inCode.length > 12, `found ${inCode.length}`);
     assert.deepEqual(policyActions, inCode);
   });
 
-  it('lists exactly the actions a full collection calls', async () => {
-    const called = new Set<string>();
-    // One region for each side: the provider's NLB, and security groups naming a prefix list.
-    for (const name of ['provider-healthy', 'healthy-aws-service']) {
-      const mocked = mockedRegion(await regionFromSnapshot(exampleDir(name)));
-      await awsSource({ region: REGION, clients: mocked.clients }).load();
-      for (const call of mocked.region.calls) called.add(`${call.service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${call.operation}`);
-    }
-    assert.deepEqual(policyActions, [...called].sort());
+  describe('on the wire', () => {
+    let fake: FleetFake;
+    const BASE = '999999999999';
+    const CONSUMER = '111122223333';
+    const PROVIDER = '444455556666';
+    const OTHER = '777788889999';
+
+    before(async () => {
+      fake = await startFleetFake({
+        baseAccountId: BASE,
+        organization: [
+          { Id: BASE, Status: 'ACTIVE' },
+          { Id: CONSUMER, Status: 'ACTIVE' },
+          { Id: PROVIDER, Status: 'ACTIVE' },
+          { Id: OTHER, Status: 'ACTIVE' },
+        ],
+      });
+      // A consumer whose service another account runs, that provider, and security groups naming a prefix list.
+      fake.region(CONSUMER, REGION, await regionFromSnapshot(join(EXAMPLES_DIR, 'fleet-cross-account', CONSUMER, REGION)));
+      fake.region(PROVIDER, REGION, await regionFromSnapshot(join(EXAMPLES_DIR, 'fleet-cross-account', PROVIDER, REGION)));
+      fake.region(OTHER, REGION, await regionFromSnapshot(exampleDir('healthy-aws-service')));
+    });
+
+    after(() => fake.close());
+
+    it('lists exactly the actions a collection of an organization calls', async () => {
+      const fleet = await awsFleetSource({
+        regions: [REGION],
+        organizationRoleName: 'vpce-doctor-read',
+        endpoint: fake.url,
+        credentials: FAKE_CREDENTIALS,
+        maxAttempts: 1,
+      }).load();
+      assert.equal(fleet.units.filter((unit) => unit.model).length, 3);
+      const called = new Set(fake.requests.filter((request) => request.status === 200).map((request) => `${request.service}:${request.action}`));
+      assert.deepEqual(policyActions, [...called].filter((action) => !NEEDS_NO_PERMISSION.has(action)).sort());
+      for (const assumed of fake.assumed) assert.match(assumed.roleArn, new RegExp(`^${statement('VpceDoctorAssumeMemberRoles').Resource.replace('*', '\\d{12}')}$`));
+    });
   });
 
-  it('names each action as the model does when its call fails', () => {
+  it('names each read action as the model does when its call fails', () => {
+    const readActions = statement(READ_SID).Action;
     const modelActions = new Set(Object.values(COLLECTION_SOURCES).map((source) => source.call));
-    for (const action of policyActions) assert.ok(modelActions.has(action), action);
+    for (const action of readActions) assert.ok(modelActions.has(action), action);
     // Instances are not collected: the analysis finds a client instance by its network interface.
-    assert.deepEqual([...modelActions].filter((action) => !policyActions.includes(action)), ['ec2:DescribeInstances']);
+    assert.deepEqual([...modelActions].filter((action) => !readActions.includes(action)), ['ec2:DescribeInstances']);
   });
 });
