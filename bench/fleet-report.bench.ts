@@ -9,11 +9,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateLargeSnapshot } from './generate-snapshot.js';
+import { FLEET_UNIT_OPTIONS, generateLargeSnapshot } from './generate-snapshot.js';
 
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 100);
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
-const ENDPOINTS_PER_UNIT = 10;
 const ROUNDS = 3;
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -34,17 +33,7 @@ if (process.argv[2] === '--parse') {
 /** One unit: a small generated snapshot with the account id and region of the unit. */
 async function generateUnit(root: string, index: number, accountId: string, region: string): Promise<string | undefined> {
   const scratch = join(root, '.scratch', String(index));
-  const generated = await generateLargeSnapshot(scratch, {
-    endpoints: ENDPOINTS_PER_UNIT,
-    securityGroups: 40,
-    rulesPerGroup: 20,
-    naclEntries: 20,
-    prefixLists: 2,
-    prefixListEntries: 50,
-    clients: 20,
-    seed: 1000 + index,
-    providerServices: -1,
-  });
+  const generated = await generateLargeSnapshot(scratch, { ...FLEET_UNIT_OPTIONS, seed: 1000 + index });
   const target = join(root, accountId, region);
   for (const file of await filesUnder(scratch)) {
     const text = (await readFile(file, 'utf8')).replaceAll('111122223333', accountId).replaceAll('us-east-1', region);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateLargeSnapshot } from './generate-snapshot.js';
+import { FLEET_UNIT_OPTIONS, generateLargeSnapshot } from './generate-snapshot.js';
 
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 100);
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -48,16 +48,7 @@ const { startFleetFake } = await import('../test/sources/aws/fleet-fake.js');
 const { EC2_DESCRIBE_BUCKET, regionFromSnapshot } = await import('../test/sources/aws/fake-aws.js');
 const scratch = await mkdtemp(join(tmpdir(), 'vpce-doctor-fleet-collect-'));
 try {
-  const generated = await generateLargeSnapshot(join(scratch, 'unit'), {
-    endpoints: 10,
-    securityGroups: 40,
-    rulesPerGroup: 20,
-    naclEntries: 20,
-    prefixLists: 2,
-    prefixListEntries: 50,
-    clients: 20,
-    seed: 5,
-  });
+  const generated = await generateLargeSnapshot(join(scratch, 'unit'), { ...FLEET_UNIT_OPTIONS, seed: 5 });
   const data = await regionFromSnapshot(generated.dir);
   const fake = await startFleetFake({ baseAccountId: '299999999999', regionOptions: { latencyMs: LATENCY_MS, throttle: EC2_DESCRIBE_BUCKET } });
   try {

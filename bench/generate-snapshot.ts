@@ -62,6 +62,17 @@ export const BENCH_SNAPSHOT_DEFAULTS: LargeSnapshotOptions = Object.freeze({
   providerServices: -1,
 });
 
+/** One account and region of a fleet benchmark: 10 endpoints with their provider side, a small unit. */
+export const FLEET_UNIT_OPTIONS: Partial<LargeSnapshotOptions> = Object.freeze({
+  endpoints: 10,
+  securityGroups: 40,
+  rulesPerGroup: 20,
+  naclEntries: 20,
+  prefixLists: 2,
+  prefixListEntries: 50,
+  clients: 20,
+});
+
 export interface GeneratedSnapshot {
   /** The snapshot directory (absolute). */
   dir: string;

@@ -87,10 +87,15 @@ async function isEmptyOrAbsent(dir: string): Promise<boolean> {
  * relative to `dir`.
  */
 export async function writeSnapshot(dir: string, responses: AwsResponsesJson): Promise<string[]> {
-  const files = snapshotFiles(responses);
+  return writeFiles(dir, snapshotFiles(responses), []);
+}
+
+/** Writes files (and folders that must exist even if empty) into `dir`, which must be absent or empty. */
+async function writeFiles(dir: string, files: readonly SnapshotFile[], folders: readonly string[]): Promise<string[]> {
   if (!(await isEmptyOrAbsent(dir))) throw new SnapshotWriteError(`${dir} is not empty: write a snapshot into a new or empty directory`);
   try {
     await mkdir(dir, { recursive: true });
+    for (const folder of folders) await mkdir(join(dir, folder), { recursive: true });
     for (const file of files) {
       const path = join(dir, file.path);
       await mkdir(dirname(path), { recursive: true });
@@ -133,19 +138,6 @@ export function fleetSnapshotFiles(units: ReadonlyMap<string, AwsResponsesJson>)
 export async function writeFleetSnapshot(dir: string, units: ReadonlyMap<string, AwsResponsesJson>): Promise<string[]> {
   if (units.size === 0) throw new SnapshotWriteError('nothing was fetched: no unit has data to write');
   if (units.size === 1) return writeSnapshot(dir, [...units.values()][0]!);
-  const files = fleetSnapshotFiles(units);
-  if (!(await isEmptyOrAbsent(dir))) throw new SnapshotWriteError(`${dir} is not empty: write a snapshot into a new or empty directory`);
-  try {
-    await mkdir(dir, { recursive: true });
-    // Every unit folder, even one whose collection fetched no file: it reads back as a unit with nothing captured.
-    for (const key of units.keys()) await mkdir(join(dir, unitFolder(key)), { recursive: true });
-    for (const file of files) {
-      const path = join(dir, file.path);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, `${JSON.stringify(file.document, null, 4)}\n`, { flag: 'wx' });
-    }
-  } catch (error) {
-    throw new SnapshotWriteError(`the snapshot cannot be written to ${dir}: ${(error as Error).message}`, { cause: error });
-  }
-  return files.map((file) => file.path);
+  // Every unit folder, even one whose collection fetched no file: it reads back as a unit with nothing captured.
+  return writeFiles(dir, fleetSnapshotFiles(units), [...units.keys()].map(unitFolder));
 }
