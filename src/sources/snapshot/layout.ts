@@ -4,23 +4,10 @@
  * derive from it.
  */
 
-/** The responses a snapshot can hold, named as `AwsResponses` names them. */
-export type ResponseName =
-  | 'vpcEndpoints'
-  | 'networkInterfaces'
-  | 'subnets'
-  | 'networkAcls'
-  | 'securityGroups'
-  | 'prefixLists'
-  | 'prefixListEntries'
-  | 'instances'
-  | 'endpointServices'
-  | 'vpcEndpointServices'
-  | 'loadBalancers'
-  | 'loadBalancerAttributes'
-  | 'listeners'
-  | 'targetGroups'
-  | 'targetHealth';
+import type { CollectionName } from '../../core/model.js';
+
+/** The responses a snapshot can hold: one per collection of the model, named alike. */
+export type ResponseName = CollectionName;
 
 export interface LayoutEntry {
   readonly name: ResponseName;
