@@ -7,7 +7,8 @@ import { AnalysisError } from './errors.js';
 import { whyMissing, type NetworkModel } from './model.js';
 import { endpointPaths, resolveClient, truncationNote, type ClientSpec } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, isValidPort, type PortRange } from './ports.js';
-import { PROVIDER_CHECK_IDS, type Check, type Report } from './report.js';
+import { PROVIDER_CHECK_IDS, type Check, type FixScope, type Report } from './report.js';
+import { planFix } from './plan.js';
 import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
 import { decideVerdict, judgePath } from './verdict.js';
@@ -15,6 +16,8 @@ import { asFleet, describeUnit, locateEndpoint, type Fleet, type LocatedEndpoint
 
 export interface AnalysisRequest {
   readonly endpointId: string;
+  /** Whom the fix plan's rules admit: the client's address (default), its subnet or its VPC. */
+  readonly fixScope?: FixScope;
   /** The endpoint's unit, when its id alone is ambiguous in a fleet. */
   readonly accountId?: string;
   readonly region?: string;
@@ -86,13 +89,18 @@ function validateEphemeralPorts(range: PortRange): PortRange {
   return range;
 }
 
+/** A report before its fix plan, with what the planner reads of the analysis. */
+export interface Judgement {
+  readonly report: Omit<Report, 'fixPlan'>;
+  readonly located: LocatedEndpoint;
+  readonly context: AnalysisContext;
+}
+
 /**
  * Judges whether the client can open TCP connections to the endpoint: every check on every
- * endpoint network interface, and the verdict. Pure: the same model and request always
- * give the same report.
+ * endpoint network interface, and the verdict, without the fix plan. Pure.
  */
-export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
-  const fleet = asFleet(data);
+export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Judgement {
   const located = locateRequestedEndpoint(fleet, request);
   const { model, endpoint } = located;
   const provider = resolveProvider(fleet, located);
@@ -130,7 +138,7 @@ export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, pr
   const endpointWideChecks = [...endpointChecks, ...[...providerWide.values()].flatMap((checks) => checks ?? [])];
   const { verdict, summary } = decideVerdict(paths, endpointWideChecks);
   const eni = client.networkInterface;
-  return {
+  const report: Omit<Report, 'fixPlan'> = {
     reportVersion: 1,
     verdict,
     verdictSummary: summary,
@@ -162,4 +170,27 @@ export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, pr
     dataWarnings: [...model.dataWarnings],
     source: { kind: model.source.kind, location: model.source.location },
   };
+  return { report, located, context };
+}
+
+/**
+ * Judges whether the client can open TCP connections to the endpoint: every check on every
+ * endpoint network interface, the verdict, and the fix plan, proven by judging the data
+ * with the plan applied. Pure: the same data and request always give the same report.
+ */
+export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
+  const fleet = asFleet(data);
+  const { report, located, context } = judge(fleet, request, probes);
+  const fixPlan = planFix({
+    fleet,
+    located,
+    client: context.client,
+    ...(context.provider.kind === 'visible' ? { providerUnit: context.provider.unit } : {}),
+    report,
+    scope: request.fixScope ?? 'client',
+    reanalyze: (changed) => judge(changed, request).report,
+  });
+  // The plan sits before the data warnings, so a reader meets the answer before the caveats.
+  const { dataWarnings, source, ...rest } = report;
+  return { ...rest, fixPlan, dataWarnings, source };
 }

@@ -9,7 +9,8 @@ export type AnalysisErrorCode =
   | 'client_invalid'
   | 'port_required'
   | 'port_invalid'
-  | 'ephemeral_ports_invalid';
+  | 'ephemeral_ports_invalid'
+  | 'change_invalid';
 
 export class AnalysisError extends Error {
   constructor(
@@ -17,6 +18,8 @@ export class AnalysisError extends Error {
     message: string,
     /** The request field at fault, for problem+json `invalid-params`. */
     readonly field?: string,
+    /** Every field at fault, when there are several (a list of changes). */
+    readonly invalidParams?: readonly { readonly name: string; readonly reason: string }[],
   ) {
     super(message);
     this.name = 'AnalysisError';

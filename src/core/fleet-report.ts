@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { analyze, type AnalysisRequest } from './analyze.js';
+import { judge, type AnalysisRequest } from './analyze.js';
 import { AnalysisError } from './errors.js';
 import { unitsMatching, type Fleet, type UnitRef } from './fleet.js';
 import type { ClientSpec } from './path.js';
@@ -54,7 +54,7 @@ export function fleetReportTargets(fleet: Fleet, scope: UnitRef): { endpointId: 
   );
 }
 
-function idsWith(report: ReturnType<typeof analyze>, key: 'failedChecks' | 'unknownChecks'): CheckId[] {
+function idsWith(report: ReturnType<typeof judge>['report'], key: 'failedChecks' | 'unknownChecks'): CheckId[] {
   return [...new Set(report.paths.flatMap((path) => path[key]))];
 }
 
@@ -71,7 +71,8 @@ export function* fleetReportRows(fleet: Fleet, request: FleetReportRequest): Gen
     const endpoint = unit?.model?.endpoints.get(target.endpointId);
     const base = { ...target, serviceName: endpoint?.serviceName ?? '', vpcId: endpoint?.vpcId ?? '' };
     try {
-      const report = analyze(fleet, analysisRequest);
+      // A row shows no fix plan, so none is made (and proven) for it.
+      const { report } = judge(fleet, analysisRequest);
       yield {
         ...base,
         verdict: report.verdict,

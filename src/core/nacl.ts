@@ -54,15 +54,21 @@ export function evaluateNaclEntries(
 
 /**
  * A rule number for a new entry that is evaluated before `beforeRuleNumber` and is not
- * taken in that direction. Prefers the next multiple of 10 after the numbers that precede
- * it (the usual spacing), then the highest free number below.
+ * taken in that direction. It goes in the gap just below that entry (after every entry
+ * that precedes it today), so no other entry changes rank: the next multiple of 10 when
+ * one fits, else the middle of the gap, leaving room on both sides. With no gap there, an
+ * entry for one host may go further up (it only decides that host's traffic, which the
+ * entries it passes did not deny); a wider one may not (`onlyInGap`).
  */
-export function freeRuleNumberBefore(takenRuleNumbers: readonly number[], beforeRuleNumber: number): number | undefined {
+export function freeRuleNumberBefore(takenRuleNumbers: readonly number[], beforeRuleNumber: number, options: { readonly onlyInGap?: boolean } = {}): number | undefined {
   const taken = new Set(takenRuleNumbers);
   const limit = Math.min(beforeRuleNumber, 32767);
   const highestPreceding = takenRuleNumbers.reduce((max, n) => (n < limit && n > max ? n : max), 0);
-  const spaced = (Math.floor(highestPreceding / 10) + 1) * 10;
-  if (spaced < limit && !taken.has(spaced)) return spaced;
-  for (let candidate = limit - 1; candidate >= 1; candidate--) if (!taken.has(candidate)) return candidate;
+  if (limit - highestPreceding >= 2) {
+    const spaced = (Math.floor(highestPreceding / 10) + 1) * 10;
+    return spaced < limit ? spaced : Math.floor((highestPreceding + limit) / 2);
+  }
+  if (options.onlyInGap) return undefined;
+  for (let candidate = highestPreceding - 1; candidate >= 1; candidate--) if (!taken.has(candidate)) return candidate;
   return undefined;
 }

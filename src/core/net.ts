@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { mergeCidr } from 'cidr-tools';
 
 /** Addresses and CIDRs parsed once into integers so that containment is a shift and a compare. */
 export type IpFamily = 4 | 6;
@@ -155,4 +156,13 @@ export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
 /** The single-host CIDR of an address (`/32` or `/128`), the narrowest rule that admits it. */
 export function hostCidr(address: IpAddress): string {
   return `${address.text}/${address.family === 4 ? 32 : 128}`;
+}
+
+/**
+ * The fewest CIDRs that cover exactly the given ones (adjacent and nested blocks merged),
+ * IPv4 before IPv6, each family ascending.
+ */
+export function mergeCidrs(cidrs: readonly string[]): string[] {
+  if (cidrs.length <= 1) return [...cidrs];
+  return mergeCidr([...cidrs]);
 }

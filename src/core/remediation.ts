@@ -69,6 +69,7 @@ export function networkAclAllowAction(change: NetworkAclAllowToAdd): Remediation
       portRange: range,
       cidrBlock: change.cidr,
       ruleAction: 'allow',
+      beforeRuleNumber: change.firstDenyingRuleNumber,
       cli:
         `aws ec2 create-network-acl-entry --network-acl-id ${change.acl.id} ${change.egress ? '--egress' : '--ingress'}` +
         ` --rule-number ${ruleNumber} --protocol tcp --port-range From=${range.from},To=${range.to}` +

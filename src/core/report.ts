@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { ChangeSchema } from './change.js';
 
 /**
  * The report: one schema for the core, the HTTP API, the OpenAPI document and the docs.
@@ -136,6 +137,7 @@ export const NetworkAclEntryActionSchema = Type.Object(
     portRange: PortRangeSchema,
     cidrBlock: Type.String(),
     ruleAction: Type.Literal('allow'),
+    beforeRuleNumber: Type.Integer({ description: 'The entry that decides the denial today: the new entry must be evaluated before it' }),
     cli: Type.String(),
   },
   { additionalProperties: false },
@@ -252,6 +254,41 @@ export const DataWarningSchema = Type.Object(
 );
 export type DataWarning = Static<typeof DataWarningSchema>;
 
+export const FIX_SCOPES = ['client', 'subnet', 'vpc'] as const;
+export const FixScopeSchema = Type.Enum(FIX_SCOPES, {
+  description: "Whom a rule that admits the other side names: `client` its address (/32, /128), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's",
+});
+export type FixScope = (typeof FIX_SCOPES)[number];
+
+export const UnfixableItemSchema = Type.Object(
+  {
+    checkId: CheckIdSchema,
+    status: Type.Union([Type.Literal('fail'), Type.Literal('warn'), Type.Literal('unknown')]),
+    summary: Type.String({ description: 'What the check found' }),
+    action: Type.String({ description: 'What to do instead of a rule change: accept the connection, fix the targets, capture the missing data' }),
+    command: Type.Optional(Type.String({ description: 'The AWS CLI command that does it, when one does' })),
+    accountId: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type UnfixableItem = Static<typeof UnfixableItemSchema>;
+
+export const FixPlanSchema = Type.Object(
+  {
+    scope: FixScopeSchema,
+    changes: Type.Array(ChangeSchema, { description: 'Each change once, in the order to make them (contract §7 format: feed them back as a what-if)' }),
+    commands: Type.Array(Type.String(), { description: 'One AWS CLI command per change, in the same order' }),
+    script: Type.String({ description: 'The whole plan as a bash script (set -euo pipefail; account and region named and checked)' }),
+    unfixable: Type.Array(UnfixableItemSchema, { description: 'What no rule change fixes, with the action to take' }),
+    verified: Type.Boolean({ description: 'True when the analysis of the data with the changes applied gives `reachable`' }),
+    verdictAfter: VerdictSchema,
+    notes: Type.Array(Type.String()),
+  },
+  { additionalProperties: false, description: 'The changes that make the client reach the endpoint, proven by analysing the data with them applied' },
+);
+export type FixPlan = Static<typeof FixPlanSchema>;
+
 export const ClientLocationSchema = Type.Union([
   Type.Literal('network-interface'),
   Type.Literal('subnet'),
@@ -310,6 +347,7 @@ export const ReportSchema = Type.Object(
     ),
     paths: Type.Array(PathSchema),
     checks: Type.Array(CheckSchema),
+    fixPlan: FixPlanSchema,
     dataWarnings: Type.Array(DataWarningSchema, {
       description: 'Where the data was incomplete or read in another form than the layout: the file and what was wrong with it',
     }),

@@ -93,7 +93,7 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof ProblemError) return { code: error.code, detail: error.message, invalidParams: error.invalidParams };
   if (error instanceof AnalysisError) {
-    return { code: ANALYSIS_ERROR_PROBLEMS[error.code], detail: error.message, invalidParams: error.field ? [{ name: error.field, reason: error.message }] : [] };
+    return { code: ANALYSIS_ERROR_PROBLEMS[error.code], detail: error.message, invalidParams: error.invalidParams ? [...error.invalidParams] : error.field ? [{ name: error.field, reason: error.message }] : [] };
   }
   if (error instanceof SourceUnavailableError) return { code: 'source-unavailable', detail: error.message };
   if (error instanceof ProbesUnavailableError) return { code: 'probes-unavailable', detail: error.message };

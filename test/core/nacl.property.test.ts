@@ -137,10 +137,24 @@ describe('freeRuleNumberBefore', () => {
     );
   });
 
+  it('in the gap mode, takes a number after every entry that precedes the limit, so no entry changes rank', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 60 }), fc.integer({ min: 1, max: 61 }), (taken, before) => {
+        const number = freeRuleNumberBefore(taken, before, { onlyInGap: true });
+        const highest = Math.max(0, ...taken.filter((n) => n < before));
+        if (number === undefined) assert.ok(before - highest < 2);
+        else assert.ok(number > highest && number < before && !taken.includes(number));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('keeps the usual spacing of ten when it can', () => {
     assert.equal(freeRuleNumberBefore([100, 200], 32767), 210);
     assert.equal(freeRuleNumberBefore([100, 200], 200), 110);
-    assert.equal(freeRuleNumberBefore([10, 20], 20), 19);
+    assert.equal(freeRuleNumberBefore([10, 20], 20), 15);
+    assert.equal(freeRuleNumberBefore([19, 20], 20), 18);
+    assert.equal(freeRuleNumberBefore([19, 20], 20, { onlyInGap: true }), undefined);
     assert.equal(freeRuleNumberBefore([], 32767), 10);
     assert.equal(freeRuleNumberBefore([1], 2), undefined);
   });

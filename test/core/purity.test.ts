@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 /** src/core is pure: it imports only itself, ipaddr.js and typebox — no I/O, no SDK, no server. */
 
 const CORE = new URL('../../src/core/', import.meta.url).pathname;
-const ALLOWED_PACKAGES = new Set(['ipaddr.js', 'typebox']);
+const ALLOWED_PACKAGES = new Set(['cidr-tools', 'ipaddr.js', 'typebox']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

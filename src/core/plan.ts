@@ -1,0 +1,394 @@
+import { applyChanges, type Change, type NetworkAclEntryChange, type SecurityGroupRuleChange } from './change.js';
+import { changeCommand, planScript } from './commands.js';
+import type { Fleet, FleetUnit, LocatedEndpoint, UnitRef } from './fleet.js';
+import type { NetworkModel } from './model.js';
+import { freeRuleNumberBefore } from './nacl.js';
+import { hostCidr, mergeCidrs, parseIp, type IpAddress } from './net.js';
+import { formatRange } from './ports.js';
+import type { ResolvedClient } from './path.js';
+import { PROVIDER_CHECK_IDS, type Check, type CheckId, type FixPlan, type FixScope, type Remediation, type Report, type UnfixableItem, type Verdict } from './report.js';
+
+/**
+ * The fix plan (contract §6): the failing checks' fixes made into changes that apply as
+ * printed — each once, NACL rule numbers distinct and free, peers widened to the scope
+ * asked for — and proven by analysing the data with them applied.
+ */
+
+/** What the planner needs of the analysis it plans for. */
+export interface PlanInput {
+  readonly fleet: Fleet;
+  readonly located: LocatedEndpoint;
+  readonly client: ResolvedClient;
+  /** The provider's unit, when the provider side is visible. */
+  readonly providerUnit?: FleetUnit;
+  readonly report: Omit<Report, 'fixPlan'>;
+  readonly scope: FixScope;
+  /** Analyses the same request on other data: the proof. */
+  readonly reanalyze: (fleet: Fleet) => { readonly verdict: Verdict };
+}
+
+/** Checks whose rule admits the client: the endpoint's side and the NLB's inbound rules. */
+const CLIENT_PEER_CHECKS: ReadonlySet<CheckId> = new Set(['endpoint.sg.inbound', 'endpoint.nacl.inbound', 'endpoint.nacl.outbound', 'nlb.sg.inbound']);
+/** Checks whose rule admits the endpoint's interfaces: the client's side. */
+const ENDPOINT_PEER_CHECKS: ReadonlySet<CheckId> = new Set(['client.sg.outbound', 'client.nacl.outbound', 'client.nacl.inbound']);
+const PROVIDER_CHECKS: ReadonlySet<string> = new Set(PROVIDER_CHECK_IDS);
+
+type Unit = FleetUnit & { readonly model: NetworkModel };
+
+interface SecurityGroupNeed {
+  readonly unit: Unit;
+  readonly checkId: CheckId;
+  readonly groupId: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly peer: { readonly cidr: string } | { readonly peerGroupId: string };
+  readonly description: string;
+  /** The endpoint interface on the path (client-side rules admit it). */
+  readonly endpointAddress?: IpAddress;
+  readonly endpointSubnetId?: string;
+}
+
+interface NetworkAclNeed {
+  readonly unit: Unit;
+  readonly checkId: CheckId;
+  readonly networkAclId: string;
+  readonly egress: boolean;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr: string;
+  readonly before: number;
+  readonly endpointAddress?: IpAddress;
+  readonly endpointSubnetId?: string;
+}
+
+function unitRef(unit: UnitRef): { accountId?: string; region?: string } {
+  return { ...(unit.accountId ? { accountId: unit.accountId } : {}), ...(unit.region ? { region: unit.region } : {}) };
+}
+
+function familyCidrs(model: NetworkModel, subnetIds: Iterable<string>, family: 4 | 6): string[] | undefined {
+  const cidrs: string[] = [];
+  for (const subnetId of subnetIds) {
+    const subnet = model.subnets.get(subnetId);
+    if (!subnet) return undefined;
+    for (const cidr of subnet.cidrs) if (cidr.family === family) cidrs.push(cidr.text);
+  }
+  return cidrs.length > 0 ? mergeCidrs(cidrs) : undefined;
+}
+
+class Planner {
+  private readonly securityGroupNeeds: SecurityGroupNeed[] = [];
+  private readonly networkAclNeeds: NetworkAclNeed[] = [];
+  private readonly changes: Change[] = [];
+  private readonly unfixable = new Map<string, UnfixableItem>();
+  readonly notes = new Set<string>();
+
+  constructor(private readonly input: PlanInput) {}
+
+  private unitOf(check: Check): Unit | undefined {
+    const unit = PROVIDER_CHECKS.has(check.id) ? this.input.providerUnit : this.input.located.unit;
+    return unit?.model ? (unit as Unit) : undefined;
+  }
+
+  private addUnfixable(check: Check, action: string, command?: string): void {
+    const key = `${check.id}|${action}|${command ?? ''}`;
+    if (this.unfixable.has(key)) return;
+    this.unfixable.set(key, {
+      checkId: check.id,
+      status: check.status as UnfixableItem['status'],
+      summary: check.summary,
+      action,
+      ...(command ? { command } : {}),
+      ...(check.scope.accountId ? { accountId: check.scope.accountId } : {}),
+      ...(check.scope.region ? { region: check.scope.region } : {}),
+    });
+  }
+
+  /** Reads one failing, warning or unknown check into needs, changes or unfixable items. */
+  read(check: Check): void {
+    if (check.id === 'probe.tcp') return;
+    if (check.status === 'unknown') {
+      this.addUnfixable(check, 'capture the missing data, then analyse again');
+      return;
+    }
+    const unit = this.unitOf(check);
+    const remediation: Remediation | undefined = check.remediation;
+    const actions = remediation?.actions ?? [];
+    const endpointAddress = check.scope.ipAddress ? parseIp(check.scope.ipAddress) : undefined;
+    // A client-side check's scope names the client's subnet: the endpoint interface's is the path's.
+    const endpointSubnetId = this.input.report.paths.find((path) => path.networkInterfaceId === check.scope.networkInterfaceId)?.subnetId;
+    const onPath = { ...(endpointAddress ? { endpointAddress } : {}), ...(endpointSubnetId ? { endpointSubnetId } : {}) };
+    let planned = false;
+    for (const action of actions) {
+      if (!unit) break;
+      if (action.kind === 'authorize-security-group-ingress' || action.kind === 'authorize-security-group-egress') {
+        const peer = action.referencedSecurityGroupId ? { peerGroupId: action.referencedSecurityGroupId } : { cidr: action.cidr! };
+        this.securityGroupNeeds.push({
+          unit,
+          checkId: check.id,
+          groupId: action.securityGroupId,
+          direction: action.kind === 'authorize-security-group-ingress' ? 'inbound' : 'outbound',
+          fromPort: action.fromPort,
+          toPort: action.toPort,
+          peer,
+          description: action.description,
+          ...onPath,
+        });
+        planned = true;
+      } else if (action.kind === 'create-network-acl-entry') {
+        this.networkAclNeeds.push({
+          unit,
+          checkId: check.id,
+          networkAclId: action.networkAclId,
+          egress: action.egress,
+          fromPort: action.portRange.from,
+          toPort: action.portRange.to,
+          cidr: action.cidrBlock,
+          before: action.beforeRuleNumber,
+          ...onPath,
+        });
+        planned = true;
+      } else if (action.kind === 'modify-load-balancer-attributes' && (action.key === 'load_balancing.cross_zone.enabled')) {
+        this.pushChange({ op: 'set', kind: 'nlb-attribute', loadBalancerArn: action.loadBalancerArn, key: action.key, value: action.value, ...unitRef(unit) });
+        planned = true;
+      }
+    }
+    if (planned) return;
+    const commands = actions.filter((action) => 'cli' in action);
+    if (commands.length > 0) {
+      for (const action of commands) {
+        const what =
+          action.kind === 'accept-vpc-endpoint-connections'
+            ? 'the provider accepts the endpoint connection'
+            : action.kind === 'create-listener'
+              ? 'add a listener (a new listener needs a target group chosen by its owner)'
+              : (remediation?.summary ?? 'run the command');
+        this.addUnfixable(check, what, 'cli' in action ? action.cli : undefined);
+      }
+      return;
+    }
+    const manual = actions.filter((action) => action.kind === 'manual').map((action) => ('text' in action ? action.text : ''));
+    this.addUnfixable(check, [remediation?.summary, ...manual].filter(Boolean).join(': ') || 'no rule change fixes this');
+  }
+
+  private pushChange(change: Change): void {
+    const key = JSON.stringify(change);
+    if (!this.changes.some((known) => JSON.stringify(known) === key)) this.changes.push(change);
+  }
+
+  /** The client's CIDRs in the plan's scope, for rules that admit the client. */
+  private clientPeerCidrs(): string[] {
+    const { client, scope } = this.input;
+    const host = [hostCidr(client.address)];
+    if (scope === 'client') return host;
+    const model = this.input.located.model;
+    const subnetId = client.subnet?.id ?? client.networkInterface?.subnetId;
+    const vpcId = client.subnet?.vpcId ?? client.networkInterface?.vpcId;
+    const subnetIds = scope === 'subnet' ? (subnetId ? [subnetId] : []) : (vpcId ? (model.vpcs.get(vpcId)?.subnetIds ?? []) : []);
+    const cidrs = subnetIds.length > 0 ? familyCidrs(model, subnetIds, client.address.family) : undefined;
+    if (!cidrs) {
+      this.notes.add(`the client ${client.address.text} is in no captured subnet${scope === 'vpc' ? ' or VPC' : ''}, so its rules admit its own address (scope client), not its ${scope}`);
+      return host;
+    }
+    if (scope === 'vpc') this.notes.add(`scope vpc admits every captured subnet of ${vpcId} (merged); the data does not hold the VPC's own CIDR blocks`);
+    return cidrs;
+  }
+
+  /** The endpoint interfaces' CIDRs for client-side rules: /32s, or their subnets' or VPC's CIDRs when that is fewer or asked for. */
+  private endpointPeerCidrs(needs: readonly { endpointAddress?: IpAddress; endpointSubnetId?: string; cidr?: string }[]): string[] {
+    const { scope, located } = this.input;
+    const model = located.model;
+    const family = this.input.client.address.family;
+    const hosts = [...new Set(needs.map((need) => (need.endpointAddress ? hostCidr(need.endpointAddress) : need.cidr!)))].sort();
+    const subnetIds = [...new Set(needs.flatMap((need) => (need.endpointSubnetId ? [need.endpointSubnetId] : [])))];
+    const subnets = needs.every((need) => need.endpointSubnetId) ? familyCidrs(model, subnetIds, family) : undefined;
+    if (scope === 'vpc') {
+      const vpc = model.vpcs.get(located.endpoint.vpcId);
+      const cidrs = vpc ? familyCidrs(model, vpc.subnetIds, family) : undefined;
+      if (cidrs) return cidrs;
+    }
+    if (scope === 'subnet' && subnets) return subnets;
+    return subnets && subnets.length < hosts.length ? subnets : hosts;
+  }
+
+  /** The needs turned into changes: scoped, each once, NACL numbers allocated. */
+  build(): { changes: Change[]; unfixable: UnfixableItem[] } {
+    const { located } = this.input;
+    // Security group rules.
+    const clientSideSg = new Map<string, SecurityGroupNeed[]>();
+    for (const need of this.securityGroupNeeds) {
+      if (ENDPOINT_PEER_CHECKS.has(need.checkId)) {
+        const key = `${need.unit.key}|${need.groupId}|${need.direction}|${need.fromPort}|${need.toPort}`;
+        clientSideSg.set(key, [...(clientSideSg.get(key) ?? []), need]);
+        continue;
+      }
+      const peers: SecurityGroupNeed['peer'][] = CLIENT_PEER_CHECKS.has(need.checkId) && 'cidr' in need.peer ? this.clientPeerCidrs().map((cidr) => ({ cidr })) : [need.peer];
+      for (const peer of peers) this.pushSecurityGroupRule(need, peer, need.description);
+    }
+    for (const needs of clientSideSg.values()) {
+      const first = needs[0]!;
+      const endpoint = located.endpoint;
+      const clientVpc = this.input.client.networkInterface?.vpcId;
+      if (endpoint.securityGroupIds.length > 0 && clientVpc === endpoint.vpcId) {
+        // One rule naming the endpoint's group admits every one of its interfaces.
+        this.pushSecurityGroupRule(first, { peerGroupId: endpoint.securityGroupIds[0]! }, `vpce-doctor: to ${endpoint.id}`);
+      } else {
+        for (const cidr of this.endpointPeerCidrs(needs.map((need) => ({ ...need, cidr: 'cidr' in need.peer ? need.peer.cidr : '' })))) {
+          this.pushSecurityGroupRule(first, { cidr }, `vpce-doctor: to ${endpoint.id}`);
+        }
+      }
+    }
+    // NACL entries: scoped and deduplicated first, numbered after.
+    const entries = new Map<string, NetworkAclNeed>();
+    const clientSideAcl = new Map<string, NetworkAclNeed[]>();
+    for (const need of this.networkAclNeeds) {
+      if (ENDPOINT_PEER_CHECKS.has(need.checkId)) {
+        const key = `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}`;
+        clientSideAcl.set(key, [...(clientSideAcl.get(key) ?? []), need]);
+        continue;
+      }
+      const cidrs = CLIENT_PEER_CHECKS.has(need.checkId) ? this.clientPeerCidrs() : [need.cidr];
+      for (const cidr of cidrs) this.addEntry(entries, { ...need, cidr });
+    }
+    for (const needs of clientSideAcl.values()) {
+      const before = Math.min(...needs.map((need) => need.before));
+      for (const cidr of this.endpointPeerCidrs(needs)) this.addEntry(entries, { ...needs[0]!, cidr, before });
+    }
+    this.numberEntries([...entries.values()]);
+    // Whatever admits traffic goes first; nothing here removes any, so no step opens a gap.
+    const rank = (change: Change) => (change.op === 'remove' || change.op === 'detach' ? 2 : change.op === 'replace' ? 1 : 0);
+    const ordered = this.changes.map((change, index) => ({ change, index })).sort((a, b) => rank(a.change) - rank(b.change) || a.index - b.index);
+    return { changes: ordered.map((item) => item.change), unfixable: [...this.unfixable.values()] };
+  }
+
+  private pushSecurityGroupRule(need: SecurityGroupNeed, peer: SecurityGroupNeed['peer'], description: string): void {
+    const peerField: Pick<SecurityGroupRuleChange, 'cidr' | 'ipv6Cidr' | 'peerGroupId'> =
+      'peerGroupId' in peer ? { peerGroupId: peer.peerGroupId } : peer.cidr.includes(':') ? { ipv6Cidr: peer.cidr } : { cidr: peer.cidr };
+    const change: SecurityGroupRuleChange = {
+      op: 'add',
+      kind: 'sg-rule',
+      groupId: need.groupId,
+      direction: need.direction,
+      protocol: 'tcp',
+      fromPort: need.fromPort,
+      toPort: need.toPort,
+      ...peerField,
+      description,
+      ...unitRef(need.unit),
+    };
+    const same = (known: Change) =>
+      known.kind === 'sg-rule' &&
+      known.groupId === change.groupId &&
+      known.direction === change.direction &&
+      known.fromPort === change.fromPort &&
+      known.toPort === change.toPort &&
+      known.cidr === change.cidr &&
+      known.ipv6Cidr === change.ipv6Cidr &&
+      known.peerGroupId === change.peerGroupId &&
+      known.accountId === change.accountId &&
+      known.region === change.region;
+    if (!this.changes.some(same)) this.changes.push(change);
+  }
+
+  private addEntry(entries: Map<string, NetworkAclNeed>, need: NetworkAclNeed): void {
+    const key = `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}|${need.cidr}`;
+    const known = entries.get(key);
+    entries.set(key, known ? { ...known, before: Math.min(known.before, need.before) } : need);
+  }
+
+  /** Rule numbers per (NACL, direction): free, distinct, each before the entry that denies. */
+  private numberEntries(needs: readonly NetworkAclNeed[]): void {
+    const byAcl = new Map<string, NetworkAclNeed[]>();
+    for (const need of needs) {
+      const key = `${need.unit.key}|${need.networkAclId}|${need.egress}`;
+      byAcl.set(key, [...(byAcl.get(key) ?? []), need]);
+    }
+    for (const group of byAcl.values()) {
+      const first = group[0]!;
+      const acl = first.unit.model.networkAcls.get(first.networkAclId);
+      if (!acl) continue;
+      const taken = (first.egress ? acl.egress : acl.ingress).map((entry) => entry.ruleNumber);
+      const sorted = [...group].sort((a, b) => a.before - b.before || a.cidr.localeCompare(b.cidr) || a.fromPort - b.fromPort);
+      for (const need of sorted) {
+        const onlyInGap = !(need.cidr.endsWith('/32') || need.cidr.endsWith('/128'));
+        const ruleNumber = freeRuleNumberBefore(taken, need.before, { onlyInGap });
+        const direction = need.egress ? 'outbound' : 'inbound';
+        if (ruleNumber === undefined) {
+          const key = `${need.checkId}|renumber ${acl.id} ${direction}`;
+          this.unfixable.set(key, {
+            checkId: need.checkId,
+            status: 'fail',
+            summary: `no free rule number precedes rule ${need.before} in ${acl.id} ${direction} for an allow of tcp ${formatRange({ from: need.fromPort, to: need.toPort })} ${need.egress ? 'to' : 'from'} ${need.cidr}`,
+            action: `renumber the ${direction} entries of ${acl.id} to free a number below ${need.before}, then analyse again`,
+            ...unitRef(need.unit),
+          });
+          continue;
+        }
+        taken.push(ruleNumber);
+        const change: NetworkAclEntryChange = {
+          op: 'add',
+          kind: 'nacl-entry',
+          networkAclId: acl.id,
+          egress: need.egress,
+          ruleNumber,
+          protocol: '6',
+          fromPort: need.fromPort,
+          toPort: need.toPort,
+          ...(need.cidr.includes(':') ? { ipv6Cidr: need.cidr } : { cidr: need.cidr }),
+          action: 'allow',
+          ...unitRef(need.unit),
+        };
+        this.changes.push(change);
+      }
+    }
+  }
+}
+
+function roleOf(input: PlanInput, change: Change): string | undefined {
+  const consumer = input.located.unit;
+  const provider = input.providerUnit;
+  const matches = (unit: UnitRef | undefined) => unit !== undefined && unit.accountId === change.accountId && unit.region === change.region;
+  if (provider && provider !== consumer && matches(provider)) return "the provider's";
+  return matches(consumer) ? "the consumer's" : undefined;
+}
+
+/** The plan for one analysis: its changes, commands, script, what no change fixes, and the proof. */
+export function planFix(input: PlanInput): FixPlan {
+  const planner = new Planner(input);
+  for (const check of input.report.checks) if (check.status === 'fail' || check.status === 'warn' || check.status === 'unknown') planner.read(check);
+  const { changes, unfixable } = planner.build();
+  let verdictAfter = input.report.verdict;
+  if (changes.length > 0) {
+    try {
+      verdictAfter = input.reanalyze(applyChanges(input.fleet, changes).fleet).verdict;
+    } catch (error) {
+      planner.notes.add(`the plan could not be applied to the data to prove it: ${(error as Error).message}`);
+    }
+  }
+  const verified = verdictAfter === 'reachable';
+  const { report } = input;
+  const roles = new Map<string, string>();
+  for (const change of changes) {
+    const role = roleOf(input, change);
+    if (role) roles.set(`${change.accountId ?? ''}/${change.region ?? ''}`, role);
+  }
+  const header = [
+    `vpce-doctor fix plan: ${report.endpoint.id} from ${report.client.ipAddress} on tcp ${report.ports.join(', ')} (scope: ${input.scope})`,
+    changes.length === 0
+      ? `Nothing to change: the analysis gives "${report.verdict}".`
+      : verified
+        ? 'Proven on the data: with these changes the analysis gives "reachable".'
+        : `Not proven: with these changes the analysis gives "${verdictAfter}"; see what is left below.`,
+  ];
+  const outside = unfixable.map((item) => `${item.checkId}: ${item.action}${item.command ? ` (${item.command})` : ''}`);
+  return {
+    scope: input.scope,
+    changes,
+    commands: changes.map((change) => changeCommand(change)),
+    script: planScript({ header, changes, roles, outside }),
+    unfixable,
+    verified,
+    verdictAfter,
+    notes: [...planner.notes],
+  };
+}
