@@ -9,6 +9,8 @@ import { endpointPaths, resolveClient, truncationNote, type ClientSpec } from '.
 import { DEFAULT_EPHEMERAL_PORTS, isValidPort, type PortRange } from './ports.js';
 import { PROVIDER_CHECK_IDS, type Check, type FixScope, type Report } from './report.js';
 import { planFix } from './plan.js';
+import { NOTHING_TOUCHED, providerReach } from './footprint.js';
+import type { TouchedResources } from './change.js';
 import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
 import { decideVerdict, judgePath } from './verdict.js';
@@ -94,13 +96,23 @@ export interface Judgement {
   readonly report: Omit<Report, 'fixPlan'>;
   readonly located: LocatedEndpoint;
   readonly context: AnalysisContext;
+  /** The provider's path checks as judged (before any naming of the provider's account), by `id|eni|port`. */
+  readonly providerPathChecks: ReadonlyMap<string, Check>;
+  /** The consumer's path checks (the probe's too), by `id|eni|port`. */
+  readonly consumerPathChecks: ReadonlyMap<string, Check>;
+}
+
+/** Checks of an earlier judgement of the same request that a change cannot have moved. */
+export interface ReusedChecks {
+  readonly providerPathChecks?: ReadonlyMap<string, Check>;
+  readonly consumerPathChecks?: ReadonlyMap<string, Check>;
 }
 
 /**
  * Judges whether the client can open TCP connections to the endpoint: every check on every
  * endpoint network interface, and the verdict, without the fix plan. Pure.
  */
-export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Judgement {
+export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[], reuse?: ReusedChecks): Judgement {
   const located = locateRequestedEndpoint(fleet, request);
   const { model, endpoint } = located;
   const provider = resolveProvider(fleet, located);
@@ -111,16 +123,31 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
   const providerWide = new Map(ports.map((port) => [port, endpointWideProviderChecks(context, port)]));
-  const pathCheckFunctions = [
-    ...CONSUMER_PATH_CHECKS.values(),
-    ...(provider.kind === 'visible' ? PROVIDER_PATH_CHECKS.values() : []),
+  const consumerCheckFunctions = [
+    ...CONSUMER_PATH_CHECKS,
     // probe.tcp appears only when probes were requested.
-    ...(probes ? [checkProbeTcp] : []),
+    ...(probes ? [['probe.tcp', checkProbeTcp] as const] : []),
   ];
+  const providerCheckFunctions = provider.kind === 'visible' ? [...PROVIDER_PATH_CHECKS] : [];
+  const providerPathChecks = new Map<string, Check>();
+  const consumerPathChecks = new Map<string, Check>();
   const pathChecks: Check[] = [];
   const paths = endpointPaths(model, endpoint, client).flatMap((path) =>
     ports.map((port) => {
-      const checks = pathCheckFunctions.map((check) => check(context, path, port));
+      const providerChecks = providerCheckFunctions.map(([id, check]) => {
+        const key = `${id}|${path.networkInterfaceId}|${port}`;
+        const judged = reuse?.providerPathChecks?.get(key) ?? check(context, path, port);
+        providerPathChecks.set(key, judged);
+        return judged;
+      });
+      const consumerChecks = consumerCheckFunctions.map(([id, check]) => {
+        const key = `${id}|${path.networkInterfaceId}|${port}`;
+        const judged = reuse?.consumerPathChecks?.get(key) ?? check(context, path, port);
+        consumerPathChecks.set(key, judged);
+        return judged;
+      });
+      // Report order: the consumer's checks, then the provider's, then the probe.
+      const checks = [...consumerChecks.slice(0, CONSUMER_PATH_CHECKS.size), ...providerChecks, ...consumerChecks.slice(CONSUMER_PATH_CHECKS.size)];
       pathChecks.push(...checks);
       return judgePath({
         path: {
@@ -170,7 +197,49 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
     dataWarnings: [...model.dataWarnings],
     source: { kind: model.source.kind, location: model.source.location },
   };
-  return { report, located, context };
+  return { report, located, context, providerPathChecks, consumerPathChecks };
+}
+
+/** The client's own checks: its groups outbound and its subnet's NACL both ways. */
+const CLIENT_SIDE_CHECKS = [...CONSUMER_PATH_CHECKS].filter(([id]) => id.startsWith('client.')).map(([, check]) => check);
+
+/**
+ * Only the client's own checks, on every path and port: all that a change to the client's
+ * groups or subnet NACL can move when it touches nothing of the endpoint's side. A blast
+ * radius asks this first, and judges the whole pair only when one of them moves.
+ */
+export function judgeClientSide(fleet: Fleet, request: AnalysisRequest): Check[] {
+  const located = locateRequestedEndpoint(fleet, request);
+  const { model, endpoint } = located;
+  const provider: ProviderView = request.port !== undefined ? { kind: 'aws' } : resolveProvider(fleet, located);
+  const { ports } = resolvePorts(request, endpoint.serviceName, provider);
+  const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
+  const client = resolveClient(model, request.client);
+  // The client's checks read neither the provider side nor probes.
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider };
+  return endpointPaths(model, endpoint, client).flatMap((path) => ports.flatMap((port) => CLIENT_SIDE_CHECKS.map((check) => check(context, path, port))));
+}
+
+/**
+ * The checks of a judgement that changes touching `touched` cannot move. A consumer check
+ * reads the groups and the NACL its scope names (and the endpoint's groups, which only an
+ * endpoint change alters); the provider's checks, whatever the provider side holds that
+ * `providerReach` follows. The probe's are left out: a proof is static.
+ */
+function unmovedChecks(fleet: Fleet, judgement: Judgement, touched: ReadonlyMap<string, TouchedResources>): ReusedChecks {
+  const { located } = judgement;
+  const here = touched.get(located.unit.key) ?? NOTHING_TOUCHED;
+  const consumer = new Map<string, Check>();
+  if (!here.endpoints.has(located.endpoint.id)) {
+    for (const [key, check] of judgement.consumerPathChecks) {
+      if (check.id === 'probe.tcp') continue;
+      if (check.scope.networkAclId !== undefined && here.networkAcls.has(check.scope.networkAclId)) continue;
+      if (check.scope.securityGroupIds?.some((id) => here.securityGroups.has(id))) continue;
+      consumer.set(key, check);
+    }
+  }
+  const providerUntouched = providerReach(fleet, located.unit, located.endpoint, touched) === 'none';
+  return { ...(providerUntouched ? { providerPathChecks: judgement.providerPathChecks } : {}), consumerPathChecks: consumer };
 }
 
 /**
@@ -180,7 +249,8 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
  */
 export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, probes?: readonly ProbeObservation[]): Report {
   const fleet = asFleet(data);
-  const { report, located, context } = judge(fleet, request, probes);
+  const judgement = judge(fleet, request, probes);
+  const { report, located, context } = judgement;
   const fixPlan = planFix({
     fleet,
     located,
@@ -188,7 +258,9 @@ export function analyze(data: NetworkModel | Fleet, request: AnalysisRequest, pr
     ...(context.provider.kind === 'visible' ? { providerUnit: context.provider.unit } : {}),
     report,
     scope: request.fixScope ?? 'client',
-    reanalyze: (changed) => judge(changed, request).report,
+    // The proof judges again only what the plan can move: each side's path checks are taken
+    // as they were when no change reaches that side.
+    reanalyze: (applied) => judge(applied.fleet, request, undefined, unmovedChecks(fleet, judgement, applied.touched)).report,
   });
   // The plan sits before the data warnings, so a reader meets the answer before the caveats.
   const { dataWarnings, source, ...rest } = report;

@@ -119,6 +119,8 @@ export interface TouchedResources {
   readonly networkAcls: ReadonlySet<string>;
   readonly endpoints: ReadonlySet<string>;
   readonly loadBalancers: ReadonlySet<string>;
+  /** Load balancers whose inbound enforcement on PrivateLink traffic changed. */
+  readonly loadBalancerEnforcement: ReadonlySet<string>;
 }
 
 export interface AppliedChanges {
@@ -178,6 +180,11 @@ class UnitDraft {
       networkAcls: new Set(this.networkAcls.keys()),
       endpoints: new Set(this.endpoints.keys()),
       loadBalancers: new Set(this.loadBalancers.keys()),
+      loadBalancerEnforcement: new Set(
+        [...this.loadBalancers.values()]
+          .filter((lb) => lb.enforceInboundRulesOnPrivateLinkTraffic !== this.unit.model.loadBalancers.get(lb.arn)?.enforceInboundRulesOnPrivateLinkTraffic)
+          .map((lb) => lb.arn),
+      ),
     };
   }
 }

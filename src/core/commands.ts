@@ -14,9 +14,16 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+function isControl(character: string): boolean {
+  const code = character.codePointAt(0)!;
+  return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029;
+}
+
 /** Text fit for a `#` comment: control characters (a newline would end the comment) become spaces. */
 export function commentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+  let clean = true;
+  for (const character of text) if (isControl(character)) clean = false;
+  return clean ? text : [...text].map((character) => (isControl(character) ? ' ' : character)).join('');
 }
 
 /** The characters AWS accepts in a security group rule description; others become `_`. */

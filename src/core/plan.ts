@@ -1,9 +1,9 @@
-import { applyChanges, type Change, type NetworkAclEntryChange, type SecurityGroupRuleChange } from './change.js';
+import { applyChanges, type AppliedChanges, type Change, type NetworkAclEntryChange, type SecurityGroupRuleChange } from './change.js';
 import { changeCommand, planScript } from './commands.js';
 import type { Fleet, FleetUnit, LocatedEndpoint, UnitRef } from './fleet.js';
-import type { NetworkModel } from './model.js';
+import type { NetworkAclEntry, NetworkModel } from './model.js';
 import { freeRuleNumberBefore } from './nacl.js';
-import { hostCidr, mergeCidrs, parseIp, type IpAddress } from './net.js';
+import { cidrContains, hostCidr, mergeCidrs, parseCidr, parseIp, type IpAddress } from './net.js';
 import { formatRange } from './ports.js';
 import type { ResolvedClient } from './path.js';
 import { PROVIDER_CHECK_IDS, type Check, type CheckId, type FixPlan, type FixScope, type Remediation, type Report, type UnfixableItem, type Verdict } from './report.js';
@@ -23,8 +23,8 @@ export interface PlanInput {
   readonly providerUnit?: FleetUnit;
   readonly report: Omit<Report, 'fixPlan'>;
   readonly scope: FixScope;
-  /** Analyses the same request on other data: the proof. */
-  readonly reanalyze: (fleet: Fleet) => { readonly verdict: Verdict };
+  /** Analyses the same request on the data with the changes applied: the proof. */
+  readonly reanalyze: (applied: AppliedChanges) => { readonly verdict: Verdict };
 }
 
 /** Checks whose rule admits the client: the endpoint's side and the NLB's inbound rules. */
@@ -296,6 +296,23 @@ class Planner {
     entries.set(key, known ? { ...known, before: Math.min(known.before, need.before) } : need);
   }
 
+  /**
+   * A new entry wider than one host comes before entries that decided other addresses of its
+   * range: a deny among them stops deciding them. Named, so the scope is chosen knowingly.
+   */
+  private noteShadowedDenies(aclId: string, entries: readonly NetworkAclEntry[], ruleNumber: number, need: NetworkAclNeed): void {
+    for (const entry of entries) {
+      // The entry that denies the client today is the one the plan means to come before.
+      if (entry.ruleNumber <= ruleNumber || entry.ruleNumber === need.before || entry.ruleNumber >= 32767 || entry.action !== 'deny') continue;
+      if (entry.protocol !== '6' && entry.protocol !== '-1') continue;
+      if (entry.portRange && (entry.portRange.to < need.fromPort || entry.portRange.from > need.toPort)) continue;
+      if (!cidrsOverlap(entry.cidr.text, need.cidr)) continue;
+      this.notes.add(
+        `${aclId} ${need.egress ? 'outbound' : 'inbound'} rule ${entry.ruleNumber} (deny ${entry.cidr.text}) will no longer decide tcp ${formatRange({ from: need.fromPort, to: need.toPort })} for the part of it inside ${need.cidr}: the new rule ${ruleNumber} admits it first; choose scope client to leave it deciding`,
+      );
+    }
+  }
+
   /** Rule numbers per (NACL, direction): free, distinct, each before the entry that denies. */
   private numberEntries(needs: readonly NetworkAclNeed[]): void {
     const byAcl = new Map<string, NetworkAclNeed[]>();
@@ -325,6 +342,7 @@ class Planner {
           continue;
         }
         taken.push(ruleNumber);
+        if (onlyInGap) this.noteShadowedDenies(acl.id, first.egress ? acl.egress : acl.ingress, ruleNumber, need);
         const change: NetworkAclEntryChange = {
           op: 'add',
           kind: 'nacl-entry',
@@ -344,6 +362,16 @@ class Planner {
   }
 }
 
+/** CIDR overlap, either family: one contains the other's base. */
+function cidrsOverlap(a: string, b: string): boolean {
+  const left = parseCidr(a);
+  const right = parseCidr(b);
+  if (!left || !right || left.family !== right.family) return false;
+  const leftBase = parseIp(left.text.split('/')[0]!)!;
+  const rightBase = parseIp(right.text.split('/')[0]!)!;
+  return cidrContains(left, rightBase) || cidrContains(right, leftBase);
+}
+
 function roleOf(input: PlanInput, change: Change): string | undefined {
   const consumer = input.located.unit;
   const provider = input.providerUnit;
@@ -360,7 +388,7 @@ export function planFix(input: PlanInput): FixPlan {
   let verdictAfter = input.report.verdict;
   if (changes.length > 0) {
     try {
-      verdictAfter = input.reanalyze(applyChanges(input.fleet, changes).fleet).verdict;
+      verdictAfter = input.reanalyze(applyChanges(input.fleet, changes)).verdict;
     } catch (error) {
       planner.notes.add(`the plan could not be applied to the data to prove it: ${(error as Error).message}`);
     }

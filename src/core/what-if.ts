@@ -1,13 +1,13 @@
 import Type, { type Static } from 'typebox';
-import { analyze, judge, type AnalysisRequest } from './analyze.js';
+import { analyze, judge, judgeClientSide, type AnalysisRequest } from './analyze.js';
 import { applyChanges, ChangeSchema, type Change, type TouchedResources } from './change.js';
+import { endpointSideTouched, NOTHING_TOUCHED, providerReach } from './footprint.js';
 import { AnalysisError } from './errors.js';
-import { asFleet, locateEndpointService, type Fleet, type FleetUnit } from './fleet.js';
-import type { NetworkInterface, NetworkModel, VpcEndpoint } from './model.js';
+import { asFleet, type Fleet, type FleetUnit } from './fleet.js';
+import type { NetworkInterface, NetworkModel } from './model.js';
 import { parseIp } from './net.js';
 import { subnetContaining } from './path.js';
-import { targetsOf } from './provider.js';
-import { CheckIdSchema, CheckStatusSchema, EvidenceSchema, ReportSchema, ScopeSchema, VerdictSchema, type Check, type Report, type Verdict } from './report.js';
+import { CheckIdSchema, CheckStatusSchema, PROVIDER_CHECK_IDS, EvidenceSchema, ReportSchema, ScopeSchema, VerdictSchema, type Check, type Report, type Verdict } from './report.js';
 
 /**
  * What-if and blast radius (contract §7): the analysis before and after a list of changes,
@@ -149,7 +149,6 @@ function drop(pair: Pick<BlastPair, 'verdictBefore' | 'verdictAfter'>): number {
   return VERDICT_RANK[pair.verdictBefore] - VERDICT_RANK[pair.verdictAfter];
 }
 
-const NOTHING_TOUCHED: TouchedResources = { securityGroups: new Set(), networkAcls: new Set(), endpoints: new Set(), loadBalancers: new Set() };
 
 function isEndpointOrLoadBalancerInterface(eni: NetworkInterface, endpointInterfaces: ReadonlySet<string>): boolean {
   if (endpointInterfaces.has(eni.id)) return true;
@@ -170,41 +169,16 @@ function clientInterfaces(model: NetworkModel): Map<string, NetworkInterface[]> 
   return byVpc;
 }
 
-/** Whether a change can move the endpoint's side of any pair: its groups, its subnets' NACLs, its provider path. */
-function endpointTouched(fleet: Fleet, unit: FleetUnit & { model: NetworkModel }, endpoint: VpcEndpoint, touched: ReadonlyMap<string, TouchedResources>): boolean {
-  const here = touched.get(unit.key) ?? NOTHING_TOUCHED;
-  if (here.endpoints.has(endpoint.id)) return true;
-  if (endpoint.securityGroupIds.some((id) => here.securityGroups.has(id))) return true;
-  for (const eniId of endpoint.networkInterfaceIds) {
-    const eni = unit.model.networkInterfaces.get(eniId);
-    if (eni?.securityGroupIds.some((id) => here.securityGroups.has(id))) return true;
+const PROVIDER_CHECKS: ReadonlySet<string> = new Set(PROVIDER_CHECK_IDS);
+
+/** Whether any provider check moves for this pair; a pair that cannot be analysed counts as moving, to be judged in full. */
+function providerSideMoves(before: Fleet, after: Fleet, request: AnalysisRequest): boolean {
+  try {
+    return movedChecks(judge(before, request).report, judge(after, request).report).some((check) => PROVIDER_CHECKS.has(check.id));
+  } catch (error) {
+    if (error instanceof AnalysisError) return true;
+    throw error;
   }
-  for (const subnetId of endpoint.subnetIds) {
-    const acl = unit.model.networkAclBySubnet.get(subnetId);
-    if (acl && here.networkAcls.has(acl.id)) return true;
-  }
-  const service = locateEndpointService(fleet, unit, endpoint);
-  if (!service) return false;
-  const there = touched.get(service.unit.key) ?? NOTHING_TOUCHED;
-  const model = service.model;
-  for (const arn of service.service.networkLoadBalancerArns) {
-    const lb = model.loadBalancers.get(arn);
-    if (!lb) continue;
-    if (there.loadBalancers.has(arn) || lb.securityGroupIds.some((id) => there.securityGroups.has(id))) return true;
-    for (const zone of lb.zones) {
-      const acl = zone.subnetId ? model.networkAclBySubnet.get(zone.subnetId) : undefined;
-      if (acl && there.networkAcls.has(acl.id)) return true;
-    }
-    for (const group of model.targetGroups.values()) {
-      if (!group.loadBalancerArns.includes(arn)) continue;
-      for (const target of targetsOf(model, group) ?? []) {
-        if (target.networkInterface?.securityGroupIds.some((id) => there.securityGroups.has(id))) return true;
-        const acl = target.subnetId ? model.networkAclBySubnet.get(target.subnetId) : undefined;
-        if (acl && there.networkAcls.has(acl.id)) return true;
-      }
-    }
-  }
-  return false;
 }
 
 function clientTouched(model: NetworkModel, touched: TouchedResources, subnetId: string | undefined, groupIds: readonly string[]): boolean {
@@ -246,36 +220,46 @@ export function blastRadius(data: NetworkModel | Fleet, request: BlastRadiusRequ
     const clientsByVpc = clientInterfaces(model);
     for (const endpoint of model.endpoints.values()) {
       if (endpoint.type.toLowerCase() !== 'interface') continue;
-      const wholeEndpoint = endpointTouched(fleet, withModel, endpoint, applied.touched);
-      const candidates: Candidate[] = [];
+      const clients: (Candidate & { readonly touched: boolean })[] = [];
       const seenIps = new Set<string>();
       for (const eni of clientsByVpc.get(endpoint.vpcId) ?? []) {
         const address = eni.privateIps[0] ?? eni.ipv6Addresses[0]!;
         seenIps.add(address.text);
-        if (wholeEndpoint || clientTouched(model, here, eni.subnetId, eni.securityGroupIds)) {
-          candidates.push({ spec: { eniId: eni.id }, ipAddress: address.text, eni, subnetId: eni.subnetId });
-        }
+        clients.push({ spec: { eniId: eni.id }, ipAddress: address.text, eni, subnetId: eni.subnetId, touched: clientTouched(model, here, eni.subnetId, eni.securityGroupIds) });
       }
       for (const address of extraIps) {
         if (seenIps.has(address.text)) continue;
         const eni = model.interfaceByIp.get(address.text);
         const subnetId = eni?.subnetId ?? subnetContaining(model, address)?.id;
-        if (wholeEndpoint || clientTouched(model, here, subnetId, eni?.securityGroupIds ?? [])) {
-          candidates.push({ spec: { ip: address.text }, ipAddress: address.text, ...(eni ? { eni } : {}), ...(subnetId ? { subnetId } : {}) });
-        }
+        clients.push({ spec: { ip: address.text }, ipAddress: address.text, ...(eni ? { eni } : {}), ...(subnetId ? { subnetId } : {}), touched: clientTouched(model, here, subnetId, eni?.securityGroupIds ?? []) });
       }
+      const requestFor = (candidate: Candidate): AnalysisRequest => ({
+        endpointId: endpoint.id,
+        ...(unit.accountId ? { accountId: unit.accountId } : {}),
+        ...(unit.region ? { region: unit.region } : {}),
+        client: candidate.spec,
+        ...(request.port !== undefined ? { port: request.port } : {}),
+      });
+      let reach = endpointSideTouched(withModel, endpoint, applied.touched) ? 'client' : providerReach(fleet, withModel, endpoint, applied.touched);
+      if (reach === 'targets') {
+        // The target side judges no client: when none of its checks moves for one client of
+        // each address family, it moves for none, and only clients the changes touch remain.
+        const representatives = [4, 6].flatMap((family) => clients.find((client) => (parseIp(client.ipAddress)?.family ?? 4) === family) ?? []);
+        reach = representatives.some((client) => providerSideMoves(fleet, applied.fleet, requestFor(client))) ? 'client' : 'none';
+      }
+      const wholeEndpoint = reach === 'client';
+      const candidates = clients.filter((client) => wholeEndpoint || client.touched);
       const pairs: BlastPair[] = [];
       for (const candidate of candidates) {
-        const analysis: AnalysisRequest = {
-          endpointId: endpoint.id,
-          ...(unit.accountId ? { accountId: unit.accountId } : {}),
-          ...(unit.region ? { region: unit.region } : {}),
-          client: candidate.spec,
-          ...(request.port !== undefined ? { port: request.port } : {}),
-        };
+        const analysis = requestFor(candidate);
         let before: Omit<Report, 'fixPlan'>;
         let after: Omit<Report, 'fixPlan'>;
         try {
+          // Only the client's side is touched: when none of its checks moves, nothing does.
+          if (!wholeEndpoint && movedChecks({ checks: judgeClientSide(fleet, analysis) }, { checks: judgeClientSide(applied.fleet, analysis) }).length === 0) {
+            pairsAnalysed++;
+            continue;
+          }
           before = judge(fleet, analysis).report;
           after = judge(applied.fleet, analysis).report;
         } catch (error) {
