@@ -11,11 +11,19 @@ import { SnapshotWriteError, writeFleetSnapshot } from '../sources/snapshot/writ
 import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { SnapshotReadError } from '../sources/snapshot/read.js';
-import { renderEndpoints, renderFleetReport, renderReport } from './render.js';
+import { FIX_SCOPES, type FixScope } from '../core/report.js';
+import { blastRadius, whatIf } from '../core/what-if.js';
+import { ChangesFileError, readChangesFile } from './changes-file.js';
+import { renderBlastRadius, renderEndpoints, renderFleetReport, renderReport, renderWhatIf } from './render.js';
 
-/** `vpce-doctor analyze | endpoints`: exit 0 whatever the verdict, 2 on bad usage or input. */
+/**
+ * `vpce-doctor analyze | endpoints | report | what-if | blast-radius | snapshot`: exit 0
+ * whatever the verdict, 2 on bad usage or input; `blast-radius --fail-on-break` exits 1
+ * when a pair breaks.
+ */
 
 export const EXIT_OK = 0;
+export const EXIT_BREAKS = 1;
 export const EXIT_USAGE = 2;
 
 
@@ -23,6 +31,14 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly columns?: number;
+  /** The whole of stdin, for `--changes -` (default: the process's). */
+  readonly stdin?: () => Promise<string>;
+}
+
+async function processStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 class UsageError extends Error {}
@@ -109,9 +125,25 @@ interface AnalyzeOptions extends SourceOptions {
   port?: string;
   clientEphemeralPorts?: string;
   json?: boolean;
+  fixScope?: FixScope;
+  fixScript?: boolean;
 }
 
-function buildProgram(io: CliIo): Command {
+interface WhatIfOptions extends Omit<AnalyzeOptions, 'fixScope' | 'fixScript'> {
+  changes: string;
+}
+
+interface BlastRadiusOptions extends SourceOptions {
+  changes: string;
+  clientIp?: string[];
+  port?: string;
+  json?: boolean;
+  failOnBreak?: boolean;
+}
+
+/** The program, and the exit code its action sets (0 unless a command says otherwise). */
+function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
+  let exitCode = EXIT_OK;
   const program = new Command('vpce-doctor')
     .description('Can a client reach an AWS VPC interface endpoint? Which rule stops it, and what to add.')
     .exitOverride()
@@ -137,10 +169,60 @@ function buildProgram(io: CliIo): Command {
     .option('--client-instance <id>', "client's instance id (i-…)")
     .option('--port <port>', 'service port (default 443 for AWS services)')
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
-    .option('--json', 'print the report as JSON')
+    .addOption(
+      new Option('--fix-scope <scope>', "whom the fix plan's rules admit: the client's address, its (or the endpoint's) subnets, or its VPC")
+        .choices(FIX_SCOPES)
+        .default('client'),
+    )
+    .addOption(new Option('--fix-script', 'print only the fix plan, as a bash script to review and run (nothing else on stdout)').conflicts('json'))
+    .option('--json', 'print the report as JSON (the plan is its fixPlan)')
     .action(async (options: AnalyzeOptions) => {
-      const { value: report } = await new Doctor(chooseSource(options)).analyze({ endpointId: options.endpoint, ...clientRequestOf(options) });
-      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
+      const request = { endpointId: options.endpoint, ...clientRequestOf(options), ...(options.fixScope ? { fixScope: options.fixScope } : {}) };
+      const { value: report } = await new Doctor(chooseSource(options)).analyze(request);
+      if (options.fixScript) io.stdout(report.fixPlan.script);
+      else io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
+    });
+
+  const changesOption = () =>
+    new Option('--changes <file>', 'JSON file of changes (the format of a fix plan\'s changes, see the README): an array, or an object with a "changes" array such as a saved fixPlan; - reads stdin').makeOptionMandatory();
+  withAwsOptions(program.command('what-if'))
+    .description('analyse a client and an endpoint before and after a list of changes: the verdicts, and every check that moves')
+    .addOption(snapshotOption())
+    .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
+    .addOption(accountOption())
+    .option('--client-ip <ip>', 'client IP address')
+    .option('--client-eni <id>', "client's network interface id (eni-…)")
+    .option('--client-instance <id>', "client's instance id (i-…)")
+    .option('--port <port>', 'service port (default 443 for AWS services)')
+    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
+    .addOption(changesOption())
+    .option('--json', 'print the result as JSON (before and after verdicts, the checks that move, the report after)')
+    .action(async (options: WhatIfOptions) => {
+      const request = { endpointId: options.endpoint, ...clientRequestOf(options) };
+      const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
+      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const result = whatIf(fleet, request, changes);
+      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderWhatIf(result, io.columns));
+    });
+
+  withAwsOptions(program.command('blast-radius'))
+    .description("every (endpoint, client) pair of the data whose verdict or a check moves under a list of changes; the clients are each endpoint's VPC's network interfaces, and any --client-ip")
+    .addOption(snapshotOption())
+    .addOption(changesOption())
+    .option('--client-ip <ip>', 'a client IP address to judge besides the network interfaces, repeatable', repeatable)
+    .option('--port <port>', 'service port for every endpoint (default: 443 for AWS services, the listeners for visible customer services)')
+    .option('--json', 'print the result as JSON')
+    .option('--fail-on-break', 'exit 1 when a pair that was reachable or partial gets worse (a CI gate); exit 0 otherwise')
+    .action(async (options: BlastRadiusOptions) => {
+      const port = options.port !== undefined ? parsePort(options.port) : undefined;
+      const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
+      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const result = blastRadius(fleet, { changes, ...(options.clientIp?.length ? { clientIps: options.clientIp } : {}), ...(port !== undefined ? { port } : {}) });
+      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderBlastRadius(result, io.columns));
+      if (options.failOnBreak && result.breaks > 0) {
+        io.stderr(`vpce-doctor: ${result.breaks} (endpoint, client) pair${result.breaks === 1 ? '' : 's'} of ${result.pairsAnalysed} analysed would break under these changes\n`);
+        exitCode = EXIT_BREAKS;
+      }
     });
 
   withAwsOptions(program.command('endpoints'))
@@ -196,14 +278,15 @@ function buildProgram(io: CliIo): Command {
       }
       io.stdout(`${written.join('\n')}\n`);
     });
-  return program;
+  return { program, exitCode: () => exitCode };
 }
 
 /** Runs the CLI and returns the exit code; the report goes to stdout, problems to stderr. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    const { program, exitCode } = buildProgram(io);
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode();
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
@@ -214,6 +297,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (error instanceof SourceUnavailableError) {
       io.stderr(`vpce-doctor: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ChangesFileError || (error instanceof AnalysisError && error.invalidParams && error.invalidParams.length > 1)) {
+      const problems = error instanceof ChangesFileError ? error.problems : (error.invalidParams ?? []);
+      io.stderr(`vpce-doctor: ${error.message}\n`);
+      if (problems.length > 1) for (const problem of problems) io.stderr(`  ${problem.name}: ${problem.reason}\n`);
       return EXIT_USAGE;
     }
     if (error instanceof UsageError || error instanceof AnalysisError || error instanceof SnapshotWriteError || error instanceof AwsCredentialsError || error instanceof EndpointsUnavailableError) {

@@ -2,10 +2,14 @@ import Table from 'cli-table3';
 import type { EndpointSummary } from '../core/inventory.js';
 import type { FleetReportRow } from '../core/fleet-report.js';
 import type { Fleet } from '../core/fleet.js';
-import type { Check, Report } from '../core/report.js';
+import type { Check, FixPlan, Report } from '../core/report.js';
 import { formatRange } from '../core/ports.js';
+import { describeChange } from '../core/commands.js';
+import { cidrContains, parseCidr, parseIp } from '../core/net.js';
+import type { BlastRadiusResult, MovedCheck, WhatIfResult } from '../core/what-if.js';
+import { printable, wrapCommand, wrapText } from './wrap.js';
 
-/** The report for a person: a header, one row per check, then the fixes to copy. */
+/** The report for a person: a header, one row per check, then the fix plan to copy. */
 
 const STATUS_LABELS: Record<Check['status'], string> = {
   pass: 'pass',
@@ -25,18 +29,73 @@ function scopeText(check: Check): string {
 }
 
 function tableWidths(totalWidth: number): number[] {
-  const fixed = [24, 30, 9, 8];
+  const fixed = [24, 24, 9, 6];
+  // Each column's width counts its padding; the borders add one column more than there are columns.
   const summary = Math.max(30, totalWidth - fixed.reduce((sum, width) => sum + width, 0) - 6);
   return [fixed[0]!, fixed[1]!, fixed[2]!, summary, fixed[3]!];
 }
 
+function rangeCovers(change: { fromPort?: number; toPort?: number; protocol?: string }, from: number, to: number): boolean {
+  if (change.protocol === '-1' || change.fromPort === undefined) return true;
+  return change.fromPort <= from && (change.toPort ?? change.fromPort) >= to;
+}
+
+function cidrCovers(outer: string | undefined, inner: string): boolean {
+  const cidr = outer !== undefined ? parseCidr(outer) : undefined;
+  const within = parseCidr(inner);
+  const address = within ? parseIp(within.text.split('/')[0]!) : undefined;
+  return cidr !== undefined && within !== undefined && address !== undefined && cidr.prefixLength <= within.prefixLength && cidrContains(cidr, address);
+}
+
+/** The plan's steps (1-based) that make a check's fix: the same group or NACL, direction and ports, a peer that covers its own. */
+function planStepsFor(check: Check, plan: FixPlan): number[] {
+  const steps = new Set<number>();
+  for (const action of check.remediation?.actions ?? []) {
+    plan.changes.forEach((change, index) => {
+      if (action.kind === 'authorize-security-group-ingress' || action.kind === 'authorize-security-group-egress') {
+        const direction = action.kind === 'authorize-security-group-ingress' ? 'inbound' : 'outbound';
+        if (change.kind !== 'sg-rule' || change.op !== 'add' || change.groupId !== action.securityGroupId || change.direction !== direction || !rangeCovers(change, action.fromPort, action.toPort)) return;
+        // The plan may name another kind of peer (a group for addresses): only like peers are compared.
+        const changeCidr = change.cidr ?? change.ipv6Cidr;
+        if (changeCidr !== undefined && action.cidr !== undefined && !cidrCovers(changeCidr, action.cidr)) return;
+        if (change.peerGroupId !== undefined && action.referencedSecurityGroupId !== undefined && change.peerGroupId !== action.referencedSecurityGroupId) return;
+        steps.add(index + 1);
+      } else if (action.kind === 'create-network-acl-entry') {
+        if (
+          change.kind === 'nacl-entry' &&
+          change.op !== 'remove' &&
+          change.networkAclId === action.networkAclId &&
+          change.egress === action.egress &&
+          rangeCovers(change, action.portRange.from, action.portRange.to) &&
+          cidrCovers(change.cidr ?? change.ipv6Cidr, action.cidrBlock)
+        ) {
+          steps.add(index + 1);
+        }
+      } else if (action.kind === 'modify-load-balancer-attributes') {
+        if (change.kind === 'nlb-attribute' && change.loadBalancerArn === action.loadBalancerArn) steps.add(index + 1);
+      }
+    });
+  }
+  return [...steps];
+}
+
+/** Where the plan makes a check's fix: its steps, or the list of what no rule fixes. */
+function planReference(check: Check, plan: FixPlan): string {
+  const steps = planStepsFor(check, plan);
+  if (steps.length > 0) return ` (plan step${steps.length === 1 ? '' : 's'} ${steps.join(', ')})`;
+  if (plan.unfixable.some((item) => item.checkId === check.id)) return ' (not a rule change: see below the plan)';
+  return '';
+}
+
 export function renderReport(report: Report, width = 160): string {
   const client = report.client;
+  const header = (text: string) => wrapText(text, width, '', ' '.repeat(10));
   const lines = [
-    `Endpoint  ${report.endpoint.id}  ${report.endpoint.serviceName} (${report.endpoint.serviceOwner} service, ${report.endpoint.state})  ${report.endpoint.vpcId}`,
-    `Client    ${client.ipAddress}${client.networkInterfaceId ? `  ${client.networkInterfaceId}` : ''}${client.subnetId ? `  ${client.subnetId}` : ''}${client.securityGroupIds.length ? `  ${client.securityGroupIds.join(' ')}` : ''}${client.note ? `\n          ${client.note}` : ''}`,
-    `Port      ${report.ports.join(', ')}${report.portSource === 'aws-service-default' ? ' (AWS service default)' : ''}; client ephemeral ports ${formatRange(report.clientEphemeralPorts)}`,
-    `Verdict   ${report.verdict.toUpperCase()}: ${report.verdictSummary}`,
+    ...header(`Endpoint  ${report.endpoint.id}  ${report.endpoint.serviceName} (${report.endpoint.serviceOwner} service, ${report.endpoint.state})  ${report.endpoint.vpcId}`),
+    ...header(`Client    ${client.ipAddress}${client.networkInterfaceId ? `  ${client.networkInterfaceId}` : ''}${client.subnetId ? `  ${client.subnetId}` : ''}${client.securityGroupIds.length ? `  ${client.securityGroupIds.join(' ')}` : ''}`),
+    ...(client.note ? wrapText(client.note, width, ' '.repeat(10)) : []),
+    ...header(`Port      ${report.ports.join(', ')}${report.portSource === 'aws-service-default' ? ' (AWS service default)' : ''}; client ephemeral ports ${formatRange(report.clientEphemeralPorts)}`),
+    ...header(`Verdict   ${report.verdict.toUpperCase()}: ${report.verdictSummary}`),
     '',
   ];
   const table = new Table({
@@ -46,23 +105,25 @@ export function renderReport(report: Report, width = 160): string {
     wrapOnWordBoundary: true,
     style: { head: [], border: [], compact: true },
   });
+  // Each check with a fix is numbered in the table and listed below it with the plan step that makes it.
   const fixes: string[] = [];
   let fixCount = 0;
   for (const check of report.checks) {
     let fix = '';
     if (check.remediation) {
       fix = `[${++fixCount}]`;
-      fixes.push(`${fix} ${check.id} on ${check.scope.networkInterfaceId ?? check.scope.endpointId}: ${check.remediation.summary}`);
-      for (const action of check.remediation.actions) fixes.push(`    ${'cli' in action ? action.cli : action.text}`);
+      const where = check.scope.networkInterfaceId ?? check.scope.endpointId;
+      fixes.push(...wrapText(`${fix} ${check.id} on ${where}: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '', '    '));
     }
     table.push([check.id, scopeText(check), STATUS_LABELS[check.status], check.summary, fix]);
   }
   lines.push(table.toString());
-  if (fixes.length > 0) lines.push('', 'Fixes:', ...fixes);
+  if (fixes.length > 0) lines.push('', 'What each numbered check needs (the plan below makes it, each change once):', ...fixes);
   if (report.dataWarnings.length > 0) {
     lines.push('', 'Data warnings (the capture is incomplete or was read in another form):');
-    for (const warning of report.dataWarnings) lines.push(`  - ${warning.file ? `${warning.file}: ` : ''}${warning.message}`);
+    for (const warning of report.dataWarnings) lines.push(...wrapText(`${warning.file ? `${warning.file}: ` : ''}${warning.message}`, width, '  - ', '    '));
   }
+  lines.push('', ...renderFixPlan(report.fixPlan, width));
   return `${lines.join('\n')}\n`;
 }
 
@@ -105,4 +166,138 @@ export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, 
   const lines = [table.toString(), '', `Endpoints: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
   for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
   return `${lines.join('\n')}\n`;
+}
+
+function verdictLabel(verdict: string): string {
+  return verdict.toUpperCase();
+}
+
+/** Consecutive items alike but for their check, once: seven checks the data cannot judge are one line. */
+function groupUnfixable(plan: FixPlan): { checks: string[]; item: FixPlan['unfixable'][number] }[] {
+  const groups: { checks: string[]; item: FixPlan['unfixable'][number] }[] = [];
+  for (const item of plan.unfixable) {
+    const previous = groups[groups.length - 1];
+    const same =
+      previous &&
+      previous.item.status === item.status &&
+      previous.item.summary === item.summary &&
+      previous.item.action === item.action &&
+      previous.item.command === item.command &&
+      previous.item.accountId === item.accountId &&
+      previous.item.region === item.region;
+    if (same) previous.checks.push(item.checkId);
+    else groups.push({ checks: [item.checkId], item });
+  }
+  return groups;
+}
+
+/**
+ * The fix plan as numbered steps, each change and its command once; then what no rule
+ * fixes; then whether the plan is proven, and its notes. Every line fits in `width`.
+ */
+export function renderFixPlan(plan: FixPlan, width = 160): string[] {
+  const lines: string[] = [];
+  const count = plan.changes.length;
+  lines.push(count === 0 ? `Fix plan (scope ${plan.scope}): no rule to change.` : `Fix plan (scope ${plan.scope}): ${count} change${count === 1 ? '' : 's'}, in this order (--fix-script prints them as a script).`);
+  const units = new Set(plan.changes.map((change) => `${change.accountId ?? ''}/${change.region ?? ''}`));
+  plan.changes.forEach((change, index) => {
+    const number = `${index + 1}.`.padEnd(4);
+    const where = units.size > 1 && change.accountId ? ` (account ${change.accountId}${change.region ? `, ${change.region}` : ''})` : '';
+    lines.push(...wrapText(`${describeChange(change)}${where}`, width, `  ${number}`));
+    const command = plan.commands[index];
+    if (command !== undefined) lines.push(...wrapCommand(command, width, '      '));
+  });
+  if (plan.unfixable.length > 0) {
+    lines.push('', 'Not fixed by a rule change:');
+    for (const { checks, item } of groupUnfixable(plan)) {
+      const where = item.accountId ? ` in account ${item.accountId}${item.region ? ` ${item.region}` : ''}` : '';
+      lines.push(...wrapText(`${checks.join(', ')} (${item.status === 'fail' ? 'FAIL' : item.status}): ${item.summary}`, width, '  - ', '    '));
+      lines.push(...wrapText(`action${where}: ${item.action}`, width, '    '));
+      if (item.command) lines.push(...wrapCommand(item.command, width, '      '));
+    }
+  }
+  lines.push('');
+  const proof = count === 0 ? 'without a change' : 'with these changes';
+  lines.push(...wrapText(`${plan.verified ? 'Proven' : 'Not proven'}: ${proof} the analysis gives ${plan.verdictAfter}.`, width, ''));
+  if (plan.notes.length > 0) {
+    lines.push('Notes:');
+    for (const note of plan.notes) lines.push(...wrapText(note, width, '  - ', '    '));
+  }
+  return lines;
+}
+
+function checkScope(check: Pick<MovedCheck, 'scope'>): string {
+  const { scope } = check;
+  const parts = [scope.networkInterfaceId ?? scope.endpointId];
+  if (scope.availabilityZone) parts.push(scope.availabilityZone);
+  if (scope.port !== undefined) parts.push(`port ${scope.port}`);
+  if (scope.accountId) parts.push(`account ${scope.accountId}`);
+  return parts.join(' ');
+}
+
+function statusLabel(status: MovedCheck['before']): string {
+  return status === 'absent' ? 'absent' : STATUS_LABELS[status];
+}
+
+/** The checks that move: id, interface, status before → after, what it finds after and the evidence. */
+function renderMoved(moved: readonly MovedCheck[], width: number, indent: string): string[] {
+  const lines: string[] = [];
+  for (const check of moved) {
+    lines.push(...wrapText(`${check.id}  ${checkScope(check)}  ${statusLabel(check.before)} → ${statusLabel(check.after)}`, width, `${indent}- `, `${indent}    `));
+    lines.push(...wrapText(check.summaryAfter, width, `${indent}    `));
+    for (const evidence of check.evidenceAfter) lines.push(...wrapText(`evidence: ${evidence.text}`, width, `${indent}    `, `${indent}      `));
+  }
+  return lines;
+}
+
+/** A what-if for a person: the changes, the verdict before and after, every check that moves. */
+export function renderWhatIf(result: WhatIfResult, width = 160): string {
+  const lines: string[] = [];
+  lines.push(...wrapText(`What-if   ${result.endpointId} from ${result.client}, port ${result.ports.join(', ')}: ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}`, width, ''));
+  result.changes.forEach((change, index) => lines.push(...wrapText(describeChange(change), width, `  ${`${index + 1}.`.padEnd(4)}`)));
+  lines.push('');
+  const same = result.verdictBefore === result.verdictAfter;
+  lines.push(...wrapText(`Verdict   ${verdictLabel(result.verdictBefore)} → ${verdictLabel(result.verdictAfter)}${same ? ' (unchanged)' : ''}: ${result.verdictSummaryAfter}`, width, '', '          '));
+  lines.push('');
+  if (result.moved.length === 0) {
+    lines.push('No check moves.');
+  } else {
+    lines.push(`Checks that move (${result.moved.length}):`);
+    lines.push(...renderMoved(result.moved, width, '  '));
+  }
+  if (result.verdictAfter !== 'reachable' && result.after.fixPlan.changes.length > 0) {
+    const more = result.after.fixPlan.changes.length;
+    lines.push('', ...wrapText(`Still not reachable: the fix plan of the data with these changes has ${more} more change${more === 1 ? '' : 's'} (--json: after.fixPlan).`, width, ''));
+  }
+  return `${lines.map(printable).join('\n')}\n`;
+}
+
+/** A blast radius for a person: the counts, then each endpoint's pairs that move, worst first. */
+export function renderBlastRadius(result: BlastRadiusResult, width = 160): string {
+  const lines: string[] = [];
+  const changes = result.changes.length;
+  lines.push(
+    ...wrapText(
+      `Blast radius of ${changes} change${changes === 1 ? '' : 's'}: ${result.pairsAnalysed} pair${result.pairsAnalysed === 1 ? '' : 's'} analysed, ${result.pairsMoved} moved, ${result.breaks} breaking`,
+      width,
+      '',
+    ),
+  );
+  result.changes.forEach((change, index) => lines.push(...wrapText(describeChange(change), width, `  ${`${index + 1}.`.padEnd(4)}`)));
+  if (result.endpoints.length === 0) lines.push('', 'No (endpoint, client) pair moves.');
+  for (const endpoint of result.endpoints) {
+    const unit = endpoint.accountId || endpoint.region ? `${endpoint.accountId ?? '?'}/${endpoint.region ?? '?'}, ` : '';
+    const breaking = endpoint.pairs.filter((pair) => pair.breaks).length;
+    lines.push('', ...wrapText(`${endpoint.endpointId} (${unit}${endpoint.vpcId}): ${endpoint.pairs.length} pair${endpoint.pairs.length === 1 ? '' : 's'} moved, ${breaking} breaking`, width, ''));
+    for (const pair of endpoint.pairs) {
+      const client = [pair.client.ipAddress, pair.client.networkInterfaceId, pair.client.subnetId].filter(Boolean).join(' ');
+      lines.push(...wrapText(`${pair.breaks ? 'BREAKS ' : ''}${client}: ${verdictLabel(pair.verdictBefore)} → ${verdictLabel(pair.verdictAfter)}`, width, '  ', '    '));
+      lines.push(...renderMoved(pair.moved, width, '    '));
+    }
+  }
+  if (result.skipped.length > 0) {
+    lines.push('', 'Not analysed:');
+    for (const skipped of result.skipped) lines.push(...wrapText(`${skipped.endpointId} from ${skipped.client}: ${skipped.reason}`, width, '  - ', '    '));
+  }
+  return `${lines.map(printable).join('\n')}\n`;
 }

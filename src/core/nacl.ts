@@ -56,19 +56,39 @@ export function evaluateNaclEntries(
  * A rule number for a new entry that is evaluated before `beforeRuleNumber` and is not
  * taken in that direction. It goes in the gap just below that entry (after every entry
  * that precedes it today), so no other entry changes rank: the next multiple of 10 when
- * one fits, else the middle of the gap, leaving room on both sides. With no gap there, an
- * entry for one host may go further up (it only decides that host's traffic, which the
- * entries it passes did not deny); a wider one may not (`onlyInGap`).
+ * one is free, else the free number farthest from its neighbours, leaving room on both
+ * sides. `alsoTaken` are numbers given to other new entries: taken, but no entry of today,
+ * so they do not narrow the gap (new allow entries may sit in any order among themselves).
+ * With no room in the gap, an entry for one host may go further up (it only decides that
+ * host's traffic, which the entries it passes did not deny); a wider one may not
+ * (`onlyInGap`).
  */
-export function freeRuleNumberBefore(takenRuleNumbers: readonly number[], beforeRuleNumber: number, options: { readonly onlyInGap?: boolean } = {}): number | undefined {
-  const taken = new Set(takenRuleNumbers);
+export function freeRuleNumberBefore(
+  takenRuleNumbers: readonly number[],
+  beforeRuleNumber: number,
+  options: { readonly onlyInGap?: boolean; readonly alsoTaken?: readonly number[] } = {},
+): number | undefined {
+  const taken = new Set([...takenRuleNumbers, ...(options.alsoTaken ?? [])]);
   const limit = Math.min(beforeRuleNumber, 32767);
   const highestPreceding = takenRuleNumbers.reduce((max, n) => (n < limit && n > max ? n : max), 0);
-  if (limit - highestPreceding >= 2) {
-    const spaced = (Math.floor(highestPreceding / 10) + 1) * 10;
-    return spaced < limit ? spaced : Math.floor((highestPreceding + limit) / 2);
+  for (let spaced = (Math.floor(highestPreceding / 10) + 1) * 10; spaced < limit; spaced += 10) if (!taken.has(spaced)) return spaced;
+  let best: number | undefined;
+  let bestRoom = 0;
+  let previousUsed = highestPreceding;
+  for (let candidate = highestPreceding + 1; candidate <= limit; candidate++) {
+    if (candidate < limit && !taken.has(candidate)) continue;
+    // A free run from previousUsed+1 to candidate-1: its middle is farthest from both ends.
+    if (candidate - previousUsed >= 2) {
+      const middle = Math.floor((previousUsed + candidate) / 2);
+      const room = Math.min(middle - previousUsed, candidate - middle);
+      if (room > bestRoom) {
+        best = middle;
+        bestRoom = room;
+      }
+    }
+    previousUsed = candidate;
   }
-  if (options.onlyInGap) return undefined;
+  if (best !== undefined || options.onlyInGap) return best;
   for (let candidate = highestPreceding - 1; candidate >= 1; candidate--) if (!taken.has(candidate)) return candidate;
   return undefined;
 }

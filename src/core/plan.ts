@@ -35,6 +35,13 @@ const PROVIDER_CHECKS: ReadonlySet<string> = new Set(PROVIDER_CHECK_IDS);
 
 type Unit = FleetUnit & { readonly model: NetworkModel };
 
+/** One admission to make in a NACL: the CIDRs to try, in order (the scope's, then one per host). */
+interface NetworkAclItem {
+  readonly need: NetworkAclNeed;
+  readonly before: number;
+  readonly alternatives: readonly (readonly string[])[];
+}
+
 interface SecurityGroupNeed {
   readonly unit: Unit;
   readonly checkId: CheckId;
@@ -153,7 +160,11 @@ class Planner {
         planned = true;
       }
     }
-    if (planned) return;
+    if (planned) {
+      // A part of the check that no rule number could be found for stays to be done by hand.
+      for (const action of actions) if (action.kind === 'manual' && action.text.startsWith('renumber')) this.addUnfixable(check, action.text);
+      return;
+    }
     const commands = actions.filter((action) => 'cli' in action);
     if (commands.length > 0) {
       for (const action of commands) {
@@ -238,8 +249,9 @@ class Planner {
         }
       }
     }
-    // NACL entries: scoped and deduplicated first, numbered after.
-    const entries = new Map<string, NetworkAclNeed>();
+    // NACL entries: scoped and deduplicated first, numbered after; each item falls back to
+    // one entry per host when the gap before the denying entry has no room for its CIDRs.
+    const items = new Map<string, NetworkAclItem>();
     const clientSideAcl = new Map<string, NetworkAclNeed[]>();
     for (const need of this.networkAclNeeds) {
       if (ENDPOINT_PEER_CHECKS.has(need.checkId)) {
@@ -247,14 +259,15 @@ class Planner {
         clientSideAcl.set(key, [...(clientSideAcl.get(key) ?? []), need]);
         continue;
       }
-      const cidrs = CLIENT_PEER_CHECKS.has(need.checkId) ? this.clientPeerCidrs() : [need.cidr];
-      for (const cidr of cidrs) this.addEntry(entries, { ...need, cidr });
+      const scoped = CLIENT_PEER_CHECKS.has(need.checkId) ? this.clientPeerCidrs() : [need.cidr];
+      this.addItem(items, need, need.before, [scoped, [need.cidr]]);
     }
     for (const needs of clientSideAcl.values()) {
       const before = Math.min(...needs.map((need) => need.before));
-      for (const cidr of this.endpointPeerCidrs(needs)) this.addEntry(entries, { ...needs[0]!, cidr, before });
+      const hosts = [...new Set(needs.map((need) => (need.endpointAddress ? hostCidr(need.endpointAddress) : need.cidr)))].sort();
+      this.addItem(items, needs[0]!, before, [this.endpointPeerCidrs(needs), hosts]);
     }
-    this.numberEntries([...entries.values()]);
+    this.numberEntries([...items.values()]);
     // Whatever admits traffic goes first; nothing here removes any, so no step opens a gap.
     const rank = (change: Change) => (change.op === 'remove' || change.op === 'detach' ? 2 : change.op === 'replace' ? 1 : 0);
     const ordered = this.changes.map((change, index) => ({ change, index })).sort((a, b) => rank(a.change) - rank(b.change) || a.index - b.index);
@@ -287,13 +300,29 @@ class Planner {
       known.peerGroupId === change.peerGroupId &&
       known.accountId === change.accountId &&
       known.region === change.region;
-    if (!this.changes.some(same)) this.changes.push(change);
+    if (this.changes.some(same) || this.groupHasRule(need.unit, change)) return;
+    this.changes.push(change);
   }
 
-  private addEntry(entries: Map<string, NetworkAclNeed>, need: NetworkAclNeed): void {
-    const key = `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}|${need.cidr}`;
-    const known = entries.get(key);
-    entries.set(key, known ? { ...known, before: Math.min(known.before, need.before) } : need);
+  /** Whether the group already has this very rule (AWS would refuse it as a duplicate). */
+  private groupHasRule(unit: Unit, change: SecurityGroupRuleChange): boolean {
+    const group = unit.model.securityGroups.get(change.groupId);
+    const rules = change.direction === 'inbound' ? group?.ingress : group?.egress;
+    return (rules ?? []).some((rule) => {
+      if (rule.protocol !== 'tcp' && rule.protocol !== '6') return false;
+      if (rule.portRange?.from !== change.fromPort || rule.portRange?.to !== change.toPort) return false;
+      if (rule.peer.kind === 'security-group') return rule.peer.groupId === change.peerGroupId;
+      if (rule.peer.kind !== 'cidr') return false;
+      const wanted = change.cidr ?? change.ipv6Cidr;
+      return wanted !== undefined && parseCidr(wanted)?.text === rule.peer.cidr.text;
+    });
+  }
+
+  private addItem(items: Map<string, NetworkAclItem>, need: NetworkAclNeed, before: number, alternatives: readonly (readonly string[])[]): void {
+    const distinct = alternatives.filter((cidrs, index) => alternatives.findIndex((other) => other.join() === cidrs.join()) === index);
+    const key = `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}|${distinct[0]!.join()}`;
+    const known = items.get(key);
+    items.set(key, known ? { ...known, before: Math.min(known.before, before) } : { need, before, alternatives: distinct });
   }
 
   /**
@@ -314,49 +343,70 @@ class Planner {
   }
 
   /** Rule numbers per (NACL, direction): free, distinct, each before the entry that denies. */
-  private numberEntries(needs: readonly NetworkAclNeed[]): void {
-    const byAcl = new Map<string, NetworkAclNeed[]>();
-    for (const need of needs) {
-      const key = `${need.unit.key}|${need.networkAclId}|${need.egress}`;
-      byAcl.set(key, [...(byAcl.get(key) ?? []), need]);
+  private numberEntries(items: readonly NetworkAclItem[]): void {
+    const byAcl = new Map<string, NetworkAclItem[]>();
+    for (const item of items) {
+      const key = `${item.need.unit.key}|${item.need.networkAclId}|${item.need.egress}`;
+      byAcl.set(key, [...(byAcl.get(key) ?? []), item]);
     }
     for (const group of byAcl.values()) {
-      const first = group[0]!;
+      const first = group[0]!.need;
       const acl = first.unit.model.networkAcls.get(first.networkAclId);
       if (!acl) continue;
-      const taken = (first.egress ? acl.egress : acl.ingress).map((entry) => entry.ruleNumber);
-      const sorted = [...group].sort((a, b) => a.before - b.before || a.cidr.localeCompare(b.cidr) || a.fromPort - b.fromPort);
-      for (const need of sorted) {
-        const onlyInGap = !(need.cidr.endsWith('/32') || need.cidr.endsWith('/128'));
-        const ruleNumber = freeRuleNumberBefore(taken, need.before, { onlyInGap });
-        const direction = need.egress ? 'outbound' : 'inbound';
-        if (ruleNumber === undefined) {
-          const key = `${need.checkId}|renumber ${acl.id} ${direction}`;
-          this.unfixable.set(key, {
+      const existing = first.egress ? acl.egress : acl.ingress;
+      const taken = existing.map((entry) => entry.ruleNumber);
+      const allocated: number[] = [];
+      const direction = first.egress ? 'outbound' : 'inbound';
+      const sorted = [...group].sort((a, b) => a.before - b.before || a.need.fromPort - b.need.fromPort || a.alternatives[0]!.join().localeCompare(b.alternatives[0]!.join()));
+      for (const item of sorted) {
+        const { need, before } = item;
+        let placed: { cidr: string; ruleNumber: number }[] | undefined;
+        let missing: string[] = [];
+        for (const [index, cidrs] of item.alternatives.entries()) {
+          const tentative: { cidr: string; ruleNumber: number }[] = [];
+          missing = [];
+          for (const cidr of cidrs) {
+            const onlyInGap = !(cidr.endsWith('/32') || cidr.endsWith('/128'));
+            const ruleNumber = freeRuleNumberBefore(taken, before, { onlyInGap, alsoTaken: [...allocated, ...tentative.map((entry) => entry.ruleNumber)] });
+            if (ruleNumber === undefined) missing.push(cidr);
+            else tentative.push({ cidr, ruleNumber });
+          }
+          const last = index === item.alternatives.length - 1;
+          if (missing.length === 0 || last) {
+            placed = tentative;
+            if (index > 0 && missing.length === 0) {
+              this.notes.add(`${acl.id} ${direction} has no room before rule ${before} for ${item.alternatives[0]!.join(', ')}: the plan admits ${cidrs.join(', ')} instead`);
+            }
+            break;
+          }
+        }
+        for (const cidr of missing) {
+          this.unfixable.set(`${need.checkId}|renumber ${acl.id} ${direction} ${cidr}`, {
             checkId: need.checkId,
             status: 'fail',
-            summary: `no free rule number precedes rule ${need.before} in ${acl.id} ${direction} for an allow of tcp ${formatRange({ from: need.fromPort, to: need.toPort })} ${need.egress ? 'to' : 'from'} ${need.cidr}`,
-            action: `renumber the ${direction} entries of ${acl.id} to free a number below ${need.before}, then analyse again`,
+            summary: `no free rule number precedes rule ${before} in ${acl.id} ${direction} for an allow of tcp ${formatRange({ from: need.fromPort, to: need.toPort })} ${need.egress ? 'to' : 'from'} ${cidr}`,
+            action: `renumber the ${direction} entries of ${acl.id} to free a number below ${before}, then analyse again`,
             ...unitRef(need.unit),
           });
-          continue;
         }
-        taken.push(ruleNumber);
-        if (onlyInGap) this.noteShadowedDenies(acl.id, first.egress ? acl.egress : acl.ingress, ruleNumber, need);
-        const change: NetworkAclEntryChange = {
-          op: 'add',
-          kind: 'nacl-entry',
-          networkAclId: acl.id,
-          egress: need.egress,
-          ruleNumber,
-          protocol: '6',
-          fromPort: need.fromPort,
-          toPort: need.toPort,
-          ...(need.cidr.includes(':') ? { ipv6Cidr: need.cidr } : { cidr: need.cidr }),
-          action: 'allow',
-          ...unitRef(need.unit),
-        };
-        this.changes.push(change);
+        for (const { cidr, ruleNumber } of placed ?? []) {
+          allocated.push(ruleNumber);
+          if (!(cidr.endsWith('/32') || cidr.endsWith('/128'))) this.noteShadowedDenies(acl.id, existing, ruleNumber, { ...need, cidr, before });
+          const change: NetworkAclEntryChange = {
+            op: 'add',
+            kind: 'nacl-entry',
+            networkAclId: acl.id,
+            egress: need.egress,
+            ruleNumber,
+            protocol: '6',
+            fromPort: need.fromPort,
+            toPort: need.toPort,
+            ...(cidr.includes(':') ? { ipv6Cidr: cidr } : { cidr }),
+            action: 'allow',
+            ...unitRef(need.unit),
+          };
+          this.changes.push(change);
+        }
       }
     }
   }

@@ -223,12 +223,15 @@ export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[]
   const deciding = parts.filter((part) => part.status === worst);
   const evidence = new Map<string, Evidence>();
   for (const part of deciding) for (const item of part.evidence) evidence.set(item.text, item);
+  // Every part that fails or warns needs its fix, not only those of the worst status: a
+  // node whose return is partly denied needs its entry as much as one that is fully denied.
+  const needingFix = parts.filter((part) => part.status === 'fail' || part.status === 'warn');
   const actions = new Map<string, NonNullable<Check['remediation']>['actions'][number]>();
-  for (const part of deciding) for (const action of part.remediation?.actions ?? []) actions.set('cli' in action ? action.cli : action.text, action);
+  for (const part of needingFix) for (const action of part.remediation?.actions ?? []) actions.set('cli' in action ? action.cli : action.text, action);
   const summaries = [...new Set(deciding.map((part) => part.summary))];
   const summary =
     worst === 'pass' ? passSummary : `${summaries[0]}${summaries.length > 1 ? ` (and ${summaries.length - 1} more like it)` : ''}`;
-  const remediations = [...new Set(deciding.flatMap((part) => (part.remediation ? [part.remediation.summary] : [])))];
+  const remediations = [...new Set(needingFix.flatMap((part) => (part.remediation ? [part.remediation.summary] : [])))];
   return {
     id,
     status: worst,
