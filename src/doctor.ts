@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
 import type { AnalysisRequest } from './core/analyze.js';
+import type { Change } from './core/change.js';
 import { listInterfaceEndpoints, summarizeEndpoint, type EndpointFilter, type EndpointSummary } from './core/inventory.js';
 import { analyze as analyzeData, locateRequestedEndpoint } from './core/analyze.js';
 import type { Fleet, FleetUnit, UnitRef } from './core/fleet.js';
 import type { UnitStatus } from './http/schemas.js';
 import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
+import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusRequest, type BlastRadiusResult, type WhatIfResult } from './core/what-if.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
@@ -80,6 +82,8 @@ function analysisKey(generation: number, request: AnalysisRequest): string {
     client.instanceId ?? '',
     request.port ?? '',
     ephemeral,
+    // The fix plan depends on it; no scope is the default scope, one entry for both.
+    request.fixScope ?? 'client',
   ].join('|');
 }
 
@@ -175,6 +179,22 @@ export class Doctor {
     const report = analyzeData(loaded.value, request, results);
     if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
     return { ...loaded, value: report, result: 'miss', joined: false };
+  }
+
+  /**
+   * One analysis before and after the changes, over the cached model (which the changes
+   * never touch: they apply to an overlay). Computed afresh every time: the changes are
+   * the caller's own, so no other caller could share the answer.
+   */
+  async whatIf(request: AnalysisRequest, changes: readonly Change[]): Promise<Cached<WhatIfResult>> {
+    const loaded = await this.fleet();
+    return { ...loaded, value: whatIfOf(loaded.value, request, changes), result: 'miss', joined: false };
+  }
+
+  /** Every (endpoint, client) pair of the cached model whose verdict or a check moves under the changes; not cached. */
+  async blastRadius(request: BlastRadiusRequest): Promise<Cached<BlastRadiusResult>> {
+    const loaded = await this.fleet();
+    return { ...loaded, value: blastRadiusOf(loaded.value, request), result: 'miss', joined: false };
   }
 
   async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {

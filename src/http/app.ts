@@ -18,6 +18,7 @@ import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { probeRoutes } from './routes/probes.js';
 import { snapshotRoutes } from './routes/snapshot.js';
+import { whatIfRoutes } from './routes/what-if.js';
 
 /**
  * The app as a plugin tree that never listens: server.ts and the tests build it, with the
@@ -91,7 +92,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Query strings and paths are text, so their numbers and booleans are coerced; a JSON body
   // says what it means, so `"port": true` or `"port": "443"` is refused, not read as 1 or 443.
   const textParts = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
-  const jsonBodies = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
+  // A union with a discriminator (a change's `kind`) validates the one branch its tag names.
+  const jsonBodies = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, discriminator: true });
+  // Named request examples for the OpenAPI document (@fastify/swagger reads them): an annotation, never validated.
+  for (const ajv of [textParts, jsonBodies]) ajv.addKeyword({ keyword: 'x-examples', schemaType: 'object' });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? jsonBodies : textParts).compile(schema));
   // A JSON API: any other body is 415, not a string for the schema to trip over.
   app.removeContentTypeParser(['text/plain']);
@@ -117,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
       await v1.register(endpointRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });
+      await v1.register(whatIfRoutes, { doctor, spendBudget, budgetMax: config.rateLimitMax });
       await v1.register(probeRoutes, { doctor, spendBudget });
       await v1.register(snapshotRoutes, { doctor });
       await v1.register(fleetRoutes, { doctor, spendBudget });

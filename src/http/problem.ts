@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ChangeSchema } from '../core/change.js';
 import { AnalysisError } from '../core/errors.js';
 import { ProbesUnavailableError, SourceUnavailableError } from '../doctor.js';
 import { ProbeRefusedError } from '../probe/guard.js';
@@ -50,12 +51,17 @@ interface ValidationIssue {
 /** `body.client.ip` from the validation context and the JSON pointer of the failing value. */
 function fieldName(context: string | undefined, issue: ValidationIssue): string {
   const pointer = issue.instancePath.split('/').filter(Boolean);
-  const missing = issue.params.missingProperty ?? issue.params.additionalProperty;
+  // A discriminated union names its tag (a change's `kind`) when the tag is missing or unknown.
+  const missing = issue.params.missingProperty ?? issue.params.additionalProperty ?? (issue.keyword === 'discriminator' ? issue.params.tag : undefined);
   if (typeof missing === 'string') pointer.push(missing);
   return [context === 'querystring' ? 'query' : (context ?? 'request'), ...pointer].join('.');
 }
 
+/** The kinds of change: the one discriminated union of the API. */
+const CHANGE_KINDS = ChangeSchema.anyOf.map((branch) => branch.properties.kind.const);
+
 function reasonOf(issue: ValidationIssue): string {
+  if (issue.keyword === 'discriminator') return `must be one of ${CHANGE_KINDS.join(', ')}`;
   if (issue.keyword === 'additionalProperties') return 'is not a known field';
   if (issue.keyword === 'required') return 'is required';
   if (issue.keyword === 'pattern' && typeof issue.params.pattern === 'string') return `must match ${issue.params.pattern}`;
@@ -67,7 +73,7 @@ function validationProblemCode(fields: readonly string[]): ProblemCode {
   if (first === 'params.id' || first.endsWith('.endpointId')) return 'invalid-endpoint-id';
   if (/(^|\.)port$/.test(first)) return 'invalid-port';
   if (first.endsWith('clientEphemeralPorts')) return 'invalid-ephemeral-ports';
-  if (first.endsWith('client.ip') || first.endsWith('clientIp')) return 'invalid-ip';
+  if (first.endsWith('client.ip') || first.endsWith('clientIp') || /\.clientIps\.\d+$/.test(first)) return 'invalid-ip';
   if (first.endsWith('.client')) return 'invalid-client';
   return 'validation-failed';
 }

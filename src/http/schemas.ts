@@ -1,6 +1,7 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { EndpointSummarySchema } from '../core/inventory.js';
-import { ReportSchema } from '../core/report.js';
+import { FIX_SCOPES, ReportSchema } from '../core/report.js';
+import { ChangeSchema, type Change } from '../core/change.js';
 import { FleetReportRowSchema } from '../core/fleet-report.js';
 
 export { EndpointSummarySchema };
@@ -51,26 +52,48 @@ const UnitFields = {
   region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: "The endpoint's region, when the id is in several units of the data" })),
 };
 
+const FixScopeField = Type.Enum(FIX_SCOPES, {
+  description:
+    "Whom the fix plan's rules admit: `client` the client's address (/32 or /128, the default), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's captured subnets. Part of the cache key: each scope is its own analysis.",
+  examples: ['subnet'],
+});
+
 const ProbeFlag = Type.Boolean({ description: "Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)" });
 
 export const AnalysisBody = Type.Object(
-  { client: ClientSchema, port: Type.Optional(PortSchema), clientEphemeralPorts: Type.Optional(EphemeralSchema), probe: Type.Optional(ProbeFlag), ...UnitFields },
+  {
+    client: ClientSchema,
+    port: Type.Optional(PortSchema),
+    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    fixScope: Type.Optional(FixScopeField),
+    probe: Type.Optional(ProbeFlag),
+    ...UnitFields,
+  },
   { additionalProperties: false },
 );
 export type AnalysisBodyType = Static<typeof AnalysisBody>;
 
 /** The client of a query string (GET analysis, the fleet report): one of the three. */
 const ClientQueryFields = {
-  clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64 })),
+  clientIp: Type.Optional(Type.String({ minLength: 2, maxLength: 64, examples: ['10.0.1.25'] })),
   clientEniId: Type.Optional(Type.String({ pattern: '^eni-[0-9a-f]{8,17}$' })),
   clientInstanceId: Type.Optional(Type.String({ pattern: '^i-[0-9a-f]{8,17}$' })),
   port: Type.Optional(PortSchema),
   clientEphemeralPorts: Type.Optional(EphemeralSchema),
 };
 
+export const ANALYSIS_FORMATS = ['json', 'sh'] as const;
+
 export const AnalysisQuery = Type.Object(
   {
     ...ClientQueryFields,
+    fixScope: Type.Optional(FixScopeField),
+    format: Type.Optional(
+      Type.Enum(ANALYSIS_FORMATS, {
+        description: '`json` (the default): the report; `sh`: only its fix plan, as the bash script `fixPlan.script` (text/x-shellscript), to save and run',
+        examples: ['sh'],
+      }),
+    ),
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
     probe: Type.Optional(ProbeFlag),
     ...UnitFields,
@@ -103,6 +126,7 @@ export function batchBody(maxItems: number) {
             client: ClientSchema,
             port: Type.Optional(PortSchema),
             clientEphemeralPorts: Type.Optional(EphemeralSchema),
+            fixScope: Type.Optional(FixScopeField),
             ...UnitFields,
           },
           { additionalProperties: false },
@@ -205,3 +229,115 @@ export const FleetReportResponse = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// ------------------------------------------------------------------------ what-if and blast radius
+
+/** Changes in one what-if or blast radius at most: a fix plan is a handful, a Terraform plan's network part rarely hundreds. */
+export const CHANGES_MAX_ITEMS = 200;
+/** Extra client addresses of one blast radius at most. */
+export const CLIENT_IPS_MAX_ITEMS = 50;
+
+/**
+ * The core's change union, validated by its `kind`: a change of the wrong shape is told what
+ * its own kind lacks, not what each of the four kinds would need.
+ */
+const ChangeByKind = Type.Unsafe<Change>({ type: 'object', oneOf: ChangeSchema.anyOf, discriminator: { propertyName: 'kind' }, description: (ChangeSchema as { description?: string }).description } as unknown as TSchema);
+
+const ChangesField = Type.Array(ChangeByKind, {
+  maxItems: CHANGES_MAX_ITEMS,
+  description: `At most ${CHANGES_MAX_ITEMS} changes in the format of contract §7 (a report's \`fixPlan.changes\` is one), applied in order, each seeing those before it; an empty list changes nothing`,
+});
+
+/**
+ * Examples on the bundled example the service serves by default (examples/healthy-aws-service):
+ * Swagger UI's "Try it out" runs them as they are.
+ */
+const EXAMPLE = {
+  endpointId: 'vpce-068e9dcc184a273ab',
+  instanceId: 'i-0862f03190fbae3bc',
+  endpointGroupId: 'sg-0d3885bab18906d3d',
+  clientGroupId: 'sg-0c44172a126845ea3',
+  endpointSubnetsAclId: 'acl-008be4887e6e3c374',
+} as const;
+
+const removeAppServersRule = {
+  op: 'remove',
+  kind: 'sg-rule',
+  groupId: EXAMPLE.endpointGroupId,
+  direction: 'inbound',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peerGroupId: EXAMPLE.clientGroupId,
+};
+const denyClientInEndpointAcl = {
+  op: 'add',
+  kind: 'nacl-entry',
+  networkAclId: EXAMPLE.endpointSubnetsAclId,
+  egress: false,
+  ruleNumber: 90,
+  protocol: '6',
+  fromPort: 443,
+  toPort: 443,
+  cidr: '10.0.1.25/32',
+  action: 'deny',
+};
+
+export const WhatIfBody = Type.Object(
+  {
+    client: ClientSchema,
+    port: Type.Optional(PortSchema),
+    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    fixScope: Type.Optional(FixScopeField),
+    ...UnitFields,
+    changes: ChangesField,
+  },
+  {
+    additionalProperties: false,
+    'x-examples': {
+      removeSecurityGroupRule: {
+        summary: "Remove the endpoint group's rule that admits the app servers' group",
+        value: { client: { instanceId: EXAMPLE.instanceId }, changes: [removeAppServersRule] },
+      },
+      denyInNetworkAcl: {
+        summary: "Deny the client's address on 443 in the endpoint subnets' network ACL",
+        value: { client: { ip: '10.0.1.25' }, port: 443, changes: [denyClientInEndpointAcl] },
+      },
+      noChange: {
+        summary: 'No change: the verdict after is the analysis verdict, and no check moves',
+        value: { client: { instanceId: EXAMPLE.instanceId }, changes: [] },
+      },
+    },
+  },
+);
+export type WhatIfBodyType = Static<typeof WhatIfBody>;
+
+export const BlastRadiusBody = Type.Object(
+  {
+    changes: ChangesField,
+    clientIps: Type.Optional(
+      Type.Array(Type.String({ minLength: 2, maxLength: 64, description: 'An IPv4 or IPv6 address' }), {
+        maxItems: CLIENT_IPS_MAX_ITEMS,
+        description: `Clients besides the network interfaces of each endpoint's VPC (on-premises or peered addresses, say), at most ${CLIENT_IPS_MAX_ITEMS}`,
+      }),
+    ),
+    port: Type.Optional(PortSchema),
+  },
+  {
+    additionalProperties: false,
+    'x-examples': {
+      removeSecurityGroupRule: {
+        summary: "Remove the endpoint group's rule that admits the app servers' group: the app server's pair breaks",
+        value: { changes: [removeAppServersRule] },
+      },
+      widenWithClientIps: {
+        summary: "Admit the app servers' subnet on 443, with one more client address to judge",
+        value: {
+          changes: [{ op: 'add', kind: 'sg-rule', groupId: EXAMPLE.endpointGroupId, direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.1.0/24' }],
+          clientIps: ['10.0.1.26'],
+        },
+      },
+    },
+  },
+);
+export type BlastRadiusBodyType = Static<typeof BlastRadiusBody>;

@@ -4,9 +4,10 @@ import { ProblemError } from '../problem.js';
 
 /**
  * One rate-limit budget per client across every analysis route (GET and HEAD analysis, POST
- * analyses, the batch, probes), and one per bearer token when auth is on: a client cannot
- * multiply its budget by spreading requests over routes, methods or addresses. A batch
- * spends one unit per item. The counters live in @fastify/rate-limit's store, so a shared
+ * analyses, the batch, probes, the fleet report, what-if, blast radius), and one per bearer
+ * token when auth is on: a client cannot multiply its budget by spreading requests over
+ * routes, methods or addresses. A batch spends one unit per item, a what-if two, a blast
+ * radius ten. The counters live in @fastify/rate-limit's store, so a shared
  * store (Redis) makes the budget shared between replicas too.
  */
 

@@ -12,6 +12,22 @@ export const OPENAPI_INFO = {
   version: '1',
 };
 
+/**
+ * The request schemas validate a change by its `kind` (an Ajv `discriminator`). OpenAPI's
+ * discriminator selects only named ($ref) schemas, and the change's kinds are inline: the
+ * document keeps the plain `oneOf`, which means the same, since each kind is a constant.
+ */
+export function withoutDiscriminators(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDiscriminators);
+  if (value === null || typeof value !== 'object') return value;
+  const schemaWithOneOf = 'oneOf' in value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !(schemaWithOneOf && key === 'discriminator'))
+      .map(([key, item]) => [key, withoutDiscriminators(item)]),
+  );
+}
+
 export const openApiPlugin = fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
@@ -22,6 +38,7 @@ export const openApiPlugin = fp(
         tags: [
           { name: 'endpoints', description: 'Interface endpoints in the data' },
           { name: 'analyses', description: 'Reachability analyses' },
+          { name: 'changes', description: 'What-if and blast radius: the analyses before and after a list of changes (contract §7 format), on an overlay of the data' },
           { name: 'probes', description: 'Live TCP probes from this service to endpoint interfaces' },
           { name: 'fleet', description: 'Many accounts and regions: the units of the data, and a report over every endpoint' },
           { name: 'operations', description: 'Health, readiness and metrics' },
@@ -30,6 +47,7 @@ export const openApiPlugin = fp(
         // Optional: required only when the service is configured with API tokens.
         security: [{ bearerAuth: [] }, {}],
       },
+      transformObject: (documents) => withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as never,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import type { SpendBudget } from '../plugins/analysis-budget.js';
 import type { Cached } from '../../cache/single-flight-cache.js';
 import type { AnalysisRequest } from '../../core/analyze.js';
@@ -51,10 +52,13 @@ export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fi
     },
     ...(body.port !== undefined ? { port: body.port } : {}),
     ...(ephemeral ? { clientEphemeralPorts: ephemeral } : {}),
+    ...(body.fixScope !== undefined ? { fixScope: body.fixScope } : {}),
     ...(body.accountId !== undefined ? { accountId: body.accountId } : {}),
     ...(body.region !== undefined ? { region: body.region } : {}),
   };
 }
+
+export const SHELL_SCRIPT_CONTENT_TYPE = 'text/x-shellscript; charset=utf-8';
 
 /**
  * A report's JSON, made once per cached report: a cache hit then costs a header and a
@@ -71,6 +75,12 @@ function sendAnalysis(reply: FastifyReply, analysis: Cached<Report>): FastifyRep
   }
   const cache = setCacheHeaders(reply, analysis);
   return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
+}
+
+/** The fix plan alone, as the script to save and run, with the freshness headers of the analysis it comes from. */
+function sendScript(reply: FastifyReply, analysis: Cached<Report>): FastifyReply {
+  setCacheHeaders(reply, analysis);
+  return reply.type(SHELL_SCRIPT_CONTENT_TYPE).send(analysis.value.fixPlan.script);
 }
 
 export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, spendBudget }) => {
@@ -106,13 +116,26 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         operationId: 'analyzeEndpointByQuery',
         tags: ['analyses'],
         summary: 'The same analysis, for curl in a runbook',
+        description:
+          'The analysis of POST …/analyses from the query string. With `format=sh` the answer is only the fix plan, as the bash script of `fixPlan.script` (`text/x-shellscript`): `curl -s …&format=sh > fix.sh`, read it, run it. Both formats are the same cached analysis, with the same Cache-Status and Age.',
         params: EndpointIdParams,
         querystring: AnalysisQuery,
-        response: { 200: AnalysisResponse, ...PROBLEM_RESPONSES },
+        response: {
+          200: {
+            description: 'The report (format=json, the default), or its fix plan as a bash script (format=sh)',
+            content: {
+              'application/json': { schema: AnalysisResponse },
+              'text/x-shellscript': {
+                schema: Type.String({ description: "The report's `fixPlan.script`: set -euo pipefail, one aws command per change, the account and region named and checked" }),
+              },
+            },
+          },
+          ...PROBLEM_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
-      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, refresh, probe, accountId, region } = request.query;
+      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, fixScope, format, refresh, probe, accountId, region } = request.query;
       if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
         throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
       }
@@ -124,11 +147,13 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         },
         ...(port !== undefined ? { port } : {}),
         ...(clientEphemeralPorts !== undefined ? { clientEphemeralPorts } : {}),
+        ...(fixScope !== undefined ? { fixScope } : {}),
         ...(accountId !== undefined ? { accountId } : {}),
         ...(region !== undefined ? { region } : {}),
       };
       const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
       const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
+      if (format === 'sh') return sendScript(reply, analysis);
       return sendAnalysis(reply, analysis);
     },
   );
