@@ -159,16 +159,20 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)");
   const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
 
-  withAwsOptions(program.command('analyze'))
+  /** The options that name one (endpoint, client) pair: analyze and what-if alike. */
+  const withPairOptions = (command: Command) =>
+    command
+      .addOption(snapshotOption())
+      .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
+      .addOption(accountOption())
+      .option('--client-ip <ip>', 'client IP address')
+      .option('--client-eni <id>', "client's network interface id (eni-…)")
+      .option('--client-instance <id>', "client's instance id (i-…)")
+      .option('--port <port>', 'service port (default 443 for AWS services)')
+      .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)');
+
+  withPairOptions(withAwsOptions(program.command('analyze')))
     .description('judge every security group and NACL between a client and an interface endpoint')
-    .addOption(snapshotOption())
-    .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
-    .addOption(accountOption())
-    .option('--client-ip <ip>', 'client IP address')
-    .option('--client-eni <id>', "client's network interface id (eni-…)")
-    .option('--client-instance <id>', "client's instance id (i-…)")
-    .option('--port <port>', 'service port (default 443 for AWS services)')
-    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
     .addOption(
       new Option('--fix-scope <scope>', "whom the fix plan's rules admit: the client's address, its (or the endpoint's) subnets, or its VPC")
         .choices(FIX_SCOPES)
@@ -185,16 +189,8 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
 
   const changesOption = () =>
     new Option('--changes <file>', 'JSON file of changes (the format of a fix plan\'s changes, see the README): an array, or an object with a "changes" array such as a saved fixPlan; - reads stdin').makeOptionMandatory();
-  withAwsOptions(program.command('what-if'))
+  withPairOptions(withAwsOptions(program.command('what-if')))
     .description('analyse a client and an endpoint before and after a list of changes: the verdicts, and every check that moves')
-    .addOption(snapshotOption())
-    .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
-    .addOption(accountOption())
-    .option('--client-ip <ip>', 'client IP address')
-    .option('--client-eni <id>', "client's network interface id (eni-…)")
-    .option('--client-instance <id>', "client's instance id (i-…)")
-    .option('--port <port>', 'service port (default 443 for AWS services)')
-    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
     .addOption(changesOption())
     .option('--json', 'print the result as JSON (before and after verdicts, the checks that move, the report after)')
     .action(async (options: WhatIfOptions) => {
