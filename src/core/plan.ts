@@ -83,6 +83,13 @@ function familyCidrs(model: NetworkModel, subnetIds: Iterable<string>, family: 4
   return cidrs.length > 0 ? mergeCidrs(cidrs) : undefined;
 }
 
+/** Appends a value to the list a key gathers. */
+function addTo<T>(lists: Map<string, T[]>, key: string, value: T): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 class Planner {
   private readonly securityGroupNeeds: SecurityGroupNeed[] = [];
   private readonly networkAclNeeds: NetworkAclNeed[] = [];
@@ -229,8 +236,7 @@ class Planner {
     const clientSideSg = new Map<string, SecurityGroupNeed[]>();
     for (const need of this.securityGroupNeeds) {
       if (ENDPOINT_PEER_CHECKS.has(need.checkId)) {
-        const key = `${need.unit.key}|${need.groupId}|${need.direction}|${need.fromPort}|${need.toPort}`;
-        clientSideSg.set(key, [...(clientSideSg.get(key) ?? []), need]);
+        addTo(clientSideSg, `${need.unit.key}|${need.groupId}|${need.direction}|${need.fromPort}|${need.toPort}`, need);
         continue;
       }
       const peers: SecurityGroupNeed['peer'][] = CLIENT_PEER_CHECKS.has(need.checkId) && 'cidr' in need.peer ? this.clientPeerCidrs().map((cidr) => ({ cidr })) : [need.peer];
@@ -255,8 +261,7 @@ class Planner {
     const clientSideAcl = new Map<string, NetworkAclNeed[]>();
     for (const need of this.networkAclNeeds) {
       if (ENDPOINT_PEER_CHECKS.has(need.checkId)) {
-        const key = `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}`;
-        clientSideAcl.set(key, [...(clientSideAcl.get(key) ?? []), need]);
+        addTo(clientSideAcl, `${need.unit.key}|${need.networkAclId}|${need.egress}|${need.fromPort}|${need.toPort}`, need);
         continue;
       }
       const scoped = CLIENT_PEER_CHECKS.has(need.checkId) ? this.clientPeerCidrs() : [need.cidr];
@@ -345,10 +350,7 @@ class Planner {
   /** Rule numbers per (NACL, direction): free, distinct, each before the entry that denies. */
   private numberEntries(items: readonly NetworkAclItem[]): void {
     const byAcl = new Map<string, NetworkAclItem[]>();
-    for (const item of items) {
-      const key = `${item.need.unit.key}|${item.need.networkAclId}|${item.need.egress}`;
-      byAcl.set(key, [...(byAcl.get(key) ?? []), item]);
-    }
+    for (const item of items) addTo(byAcl, `${item.need.unit.key}|${item.need.networkAclId}|${item.need.egress}`, item);
     for (const group of byAcl.values()) {
       const first = group[0]!.need;
       const acl = first.unit.model.networkAcls.get(first.networkAclId);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { wrapCommand } from '../../src/cli/wrap.js';
 import type { Report } from '../../src/core/report.js';
+import { tempDirForSuite } from '../support/temp-dir.js';
 
 /** `analyze`'s fix plan: the table's numbered steps, `--fix-script`, `--fix-scope`, the width. */
 
@@ -118,13 +118,7 @@ describe('analyze: the fix plan in the table', () => {
 });
 
 describe('analyze --fix-script', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-fix-script-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirForSuite('vpce-doctor-fix-script-');
 
   for (const name of ['client-nacl-no-return', 'endpoint-sg-missing-port', 'endpoint-pending-acceptance', 'fleet-cross-account']) {
     it(`${name}: prints only the plan's script, which bash -n accepts`, async () => {
@@ -136,7 +130,7 @@ describe('analyze --fix-script', () => {
       assert.equal(stdout, report.fixPlan.script);
       assert.ok(stdout.startsWith('#!/usr/bin/env bash\n'), stdout.slice(0, 80));
       assert.match(stdout, /^set -euo pipefail$/m);
-      const file = join(dir, `${name}.sh`);
+      const file = join(tempDir(), `${name}.sh`);
       await writeFile(file, stdout);
       const check = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
       assert.equal(check.status, 0, check.stderr);
@@ -231,13 +225,7 @@ function awsArguments(commandText: string, dir: string, name: string): unknown[]
 }
 
 describe('wrapped commands paste into bash as the same command', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-wrap-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tempDir = tempDirForSuite('vpce-doctor-wrap-');
 
   it('for every plan and unfixable command of the examples, and for words longer than a line', async () => {
     const commands = new Set<string>([
@@ -252,11 +240,11 @@ describe('wrapped commands paste into bash as the same command', () => {
     }
     let index = 0;
     for (const command of commands) {
-      const expected = awsArguments(command, dir, `plain-${index}.sh`);
+      const expected = awsArguments(command, tempDir(), `plain-${index}.sh`);
       for (const width of [100, 60, 40]) {
         const lines = wrapCommand(command, width, '      ');
         for (const line of lines) assert.ok(line.length <= width, `${line.length} > ${width}: ${line}`);
-        assert.deepEqual(awsArguments(lines.join('\n'), dir, `wrapped-${index}-${width}.sh`), expected, lines.join('\n'));
+        assert.deepEqual(awsArguments(lines.join('\n'), tempDir(), `wrapped-${index}-${width}.sh`), expected, lines.join('\n'));
       }
       index++;
     }

@@ -250,6 +250,13 @@ interface Case {
   readonly profiles?: Record<string, string>;
 }
 
+/** Hostile groups, and the NLB renamed to a hostile name everywhere it appears (its ARN too). */
+async function hostileNlbName(dir: string, marker: string): Promise<Record<string, never>> {
+  await hostileGroups(dir, hostile(marker));
+  await renameEverywhere(dir, 'inventory-api-nlb', HOSTILE_NAME);
+  return {};
+}
+
 const CASES: readonly Case[] = [
   {
     name: 'a target group id, the NLB name (in the rule description) and group names, descriptions and tags',
@@ -288,32 +295,20 @@ const CASES: readonly Case[] = [
     name: 'the NLB name inside its ARN (a cross-zone change)',
     example: 'provider-az-unhealthy-cross-zone-off',
     expectChanges: true,
-    edit: async (dir, marker) => {
-      await hostileGroups(dir, hostile(marker));
-      await renameEverywhere(dir, 'inventory-api-nlb', HOSTILE_NAME);
-      return {};
-    },
+    edit: hostileNlbName,
   },
   {
     name: "the provider's account in a fleet, with a profile per account",
     example: 'fleet-cross-account',
     expectChanges: true,
     profiles: { '444455556666': 'acct-444455556666' },
-    edit: async (dir, marker) => {
-      await hostileGroups(dir, hostile(marker));
-      await renameEverywhere(dir, 'inventory-api-nlb', HOSTILE_NAME);
-      return {};
-    },
+    edit: hostileNlbName,
   },
   {
     name: 'only comments: a missing listener, named with the hostile NLB name',
     example: 'provider-no-listener',
     expectChanges: false,
-    edit: async (dir, marker) => {
-      await hostileGroups(dir, hostile(marker));
-      await renameEverywhere(dir, 'inventory-api-nlb', HOSTILE_NAME);
-      return {};
-    },
+    edit: hostileNlbName,
   },
 ];
 

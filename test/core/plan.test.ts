@@ -132,6 +132,19 @@ describe('fix plans of the bundled examples, applied to the AWS JSON and analyse
  * Small cases of what the random scenarios of plan.property.test.ts found: each states what
  * the plan should do, and fails while src/core does otherwise.
  */
+/** The baseline with the client NACL's inbound entries starting at 11 with a deny of 10.0.0.0/8: ten free numbers before it. */
+function scarceClientNacl(): ReturnType<typeof baseline> {
+  const documents = baseline();
+  naclOf(documents, IDS.clientNacl).Entries = [
+    naclEntry({ rule: 11, egress: false, action: 'deny', protocol: '-1', cidr: '10.0.0.0/8' }),
+    naclEntry({ rule: 100, egress: false, protocol: '-1' }),
+    ...defaultDenies(false),
+    naclEntry({ rule: 100, egress: true, protocol: '-1' }),
+    ...defaultDenies(true),
+  ];
+  return documents;
+}
+
 describe('fix plan defects found by the random scenarios', () => {
   const consumerUnit = { accountId: ACCOUNT, region: REGION };
   const providerUnit = { accountId: '111122223333', region: 'us-east-1' };
@@ -185,27 +198,13 @@ describe('fix plan defects found by the random scenarios', () => {
   });
 
   it("scope vpc: the one free number below a deny goes to an entry that admits the endpoint's interfaces, not the client's own subnet", () => {
-    const documents = baseline();
-    naclOf(documents, IDS.clientNacl).Entries = [
-      naclEntry({ rule: 11, egress: false, action: 'deny', protocol: '-1', cidr: '10.0.0.0/8' }),
-      naclEntry({ rule: 100, egress: false, protocol: '-1' }),
-      ...defaultDenies(false),
-      naclEntry({ rule: 100, egress: true, protocol: '-1' }),
-      ...defaultDenies(true),
-    ];
+    const documents = scarceClientNacl();
     const { report, plan, units } = planAndApply(documents as unknown as Documents, { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'vpc' }, consumerUnit);
     assert.deepEqual(naclOrderProblems(report, plan.changes, units, plan.unfixable), []);
   });
 
   it('scope client: one /32 per endpoint interface when the subnet-wide entries do not fit below the deny', () => {
-    const documents = baseline();
-    naclOf(documents, IDS.clientNacl).Entries = [
-      naclEntry({ rule: 11, egress: false, action: 'deny', protocol: '-1', cidr: '10.0.0.0/8' }),
-      naclEntry({ rule: 100, egress: false, protocol: '-1' }),
-      ...defaultDenies(false),
-      naclEntry({ rule: 100, egress: true, protocol: '-1' }),
-      ...defaultDenies(true),
-    ];
+    const documents = scarceClientNacl();
     const { plan } = planAndApply(documents as unknown as Documents, { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'client' }, consumerUnit);
     // Rules 10, 9 and 8 are free: three host entries fit where two subnet-wide ones do not.
     assert.equal(plan.verdictAfter, 'reachable', JSON.stringify({ changes: plan.changes, unfixable: plan.unfixable }));
