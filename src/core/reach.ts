@@ -1,22 +1,26 @@
-import { checkEndpointNaclInbound, checkEndpointNaclOutbound, checkEndpointSecurityGroupsInbound } from './checks/endpoint.js';
-import type { AnalysisContext } from './checks/context.js';
+import { networkAclUnknownReason } from './checks/context.js';
+import { networkAclCheck } from './checks/rules.js';
 import { locateRequestedEndpoint } from './analyze.js';
 import { asFleet, type Fleet } from './fleet.js';
-import type { NetworkModel } from './model.js';
-import type { IpFamily } from './net.js';
-import { parseIp } from './net.js';
-import { endpointPaths, resolveClient } from './path.js';
-import { DEFAULT_EPHEMERAL_PORTS, type PortRange } from './ports.js';
-import { cidrRange, normalizeRanges, rangesToCidrs, wholeFamily, type AddressRange } from './ranges.js';
-import type { Check, CheckId } from './report.js';
+import { whyMissing, type NetworkAcl, type NetworkInterface, type NetworkModel, type VpcEndpoint } from './model.js';
+import { parseIp, type IpAddress, type IpFamily } from './net.js';
+import { overlay, uniformPartition, zipPartitions, type Partition, type Segment } from './partition.js';
+import { endpointPaths, resolveClient, type EndpointPath } from './path.js';
+import { DEFAULT_EPHEMERAL_PORTS, formatRange, type PortRange } from './ports.js';
+import { cidrRange, normalizeRanges, rangeToCidrs, subtractRanges, wholeFamily, type AddressRange } from './ranges.js';
+import type { CheckId } from './report.js';
 import { ruleAllowsTcpPort } from './sg.js';
 
 /**
  * Who can reach an endpoint (contract §8): per endpoint interface and address family, the
  * exact set of source addresses its side admits on a port — its security groups inbound,
- * its subnet's NACL inbound and, for the return, outbound. The address space is cut at
- * every boundary a rule, entry, subnet or group-carrying interface draws, so that each
- * piece is judged as a whole by the very checks a point analysis runs.
+ * its subnet's NACL inbound and, for the return, outbound — computed as range arithmetic
+ * over the whole address space, never address by address. Each check is a partition of
+ * the space into the answers its point evaluation gives; the three are walked together.
+ * Whatever a point analysis reads that could differ between two addresses draws a
+ * boundary: rule and entry CIDRs, prefix list entries, subnets (which one a point analysis
+ * places an address in), and the addresses of the data's interfaces (whose groups a group
+ * reference reads, and whose subnet decides whether a NACL is crossed).
  */
 
 export interface SourceSetRequest {
@@ -34,7 +38,8 @@ export interface AdmittedCidr {
 
 export interface ExcludedCidr {
   readonly cidr: string;
-  readonly by: { readonly checkId: CheckId; readonly evidence: string };
+  /** The first endpoint-side check that does not admit it: `fail`, or `unknown` when the data cannot say. */
+  readonly by: { readonly checkId: CheckId; readonly status: 'fail' | 'unknown'; readonly evidence: string };
 }
 
 export interface InterfaceSourceSet {
@@ -46,107 +51,397 @@ export interface InterfaceSourceSet {
   readonly excluded: readonly ExcludedCidr[];
 }
 
-const ENDPOINT_SIDE = [checkEndpointSecurityGroupsInbound, checkEndpointNaclInbound, checkEndpointNaclOutbound] as const;
+type Status = 'pass' | 'fail' | 'warn' | 'unknown' | 'not_applicable';
 
-function addressOf(value: bigint, family: IpFamily): string {
+/** One check's answer for a piece of the address space; interned, so that equal answers are the same object. */
+export interface CheckAnswer {
+  readonly id: number;
+  readonly status: Status;
+  /** The deciding rule, entry or reason, in words that hold for every address of the piece. */
+  readonly text: string;
+}
+
+/** The endpoint side's answer for a piece of the address space: each check's, and the label they make. */
+export interface EndpointSideAnswer {
+  readonly securityGroups: CheckAnswer;
+  readonly naclInbound: CheckAnswer;
+  readonly naclOutbound: CheckAnswer;
+  readonly label: { readonly admitted: 'reachable' | 'warn' } | { readonly excluded: ExcludedCidr['by'] };
+  readonly key: string;
+}
+
+/** One endpoint interface: the path a point analysis follows, and the endpoint side's answer for every address of each family. */
+export interface InterfaceReach {
+  readonly path: EndpointPath;
+  readonly byFamily: Readonly<Record<IpFamily, Partition<EndpointSideAnswer>>>;
+}
+
+const FAMILIES: readonly IpFamily[] = [4, 6];
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function addressValue(address: IpAddress): bigint {
+  return BigInt(address.value);
+}
+
+function addressText(value: bigint, family: IpFamily): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
   const groups: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
   return groups.join(':');
 }
 
-/** Where the admitted set can change: every CIDR an endpoint-side rule or entry names, and every address a group reference can match. */
-function boundaries(model: NetworkModel, groupIds: readonly string[], aclId: string | undefined, subnetId: string | undefined, port: number, family: IpFamily): AddressRange[] {
-  const pieces: AddressRange[] = [];
-  for (const groupId of groupIds) {
-    for (const rule of model.securityGroups.get(groupId)?.ingress ?? []) {
-      if (!ruleAllowsTcpPort(rule, port)) continue;
-      if (rule.peer.kind === 'cidr' && rule.peer.cidr.family === family) pieces.push(cidrRange(rule.peer.cidr));
-      else if (rule.peer.kind === 'prefix-list') {
-        for (const cidr of model.prefixLists.get(rule.peer.prefixListId)?.entries ?? []) if (cidr.family === family) pieces.push(cidrRange(cidr));
-      }
+/** What every endpoint of one model shares: where its interfaces and subnets lie in the address space. */
+interface ModelIndex {
+  /** Addresses of the data's interfaces, by group they carry. */
+  readonly groupMembers: ReadonlyMap<string, Readonly<Record<IpFamily, AddressRange[]>>>;
+  /** Addresses whose client a point analysis places without knowing its groups: in a subnet, or unplaceable, and on no interface. */
+  readonly groupsUnknown: Readonly<Record<IpFamily, AddressRange[]>>;
+  /** Per subnet, the addresses a point analysis places in it: the first subnet that holds a bare address, an interface's own subnet. */
+  readonly placedIn: (subnetId: string, family: IpFamily) => AddressRange[];
+}
+
+/** For each piece of the space, the first subnet (in the data's order) that holds it, as resolveClient finds it. */
+function firstSubnetRanges(model: NetworkModel, family: IpFamily): Map<string, AddressRange[]> {
+  const ranges: { range: AddressRange; order: number; subnetId: string }[] = [];
+  let order = 0;
+  for (const subnet of model.subnets.values()) {
+    for (const cidr of subnet.cidrs) if (cidr.family === family) ranges.push({ range: cidrRange(cidr), order, subnetId: subnet.id });
+    order++;
+  }
+  const cuts = [...new Set(ranges.flatMap(({ range }) => [range.start, range.end + 1n]))].sort(compareBig);
+  const byStart = [...ranges].sort((a, b) => compareBig(a.range.start, b.range.start));
+  const owned = new Map<string, AddressRange[]>();
+  let active: typeof ranges = [];
+  let next = 0;
+  for (let index = 0; index + 1 < cuts.length; index++) {
+    const start = cuts[index]!;
+    const end = cuts[index + 1]! - 1n;
+    while (next < byStart.length && byStart[next]!.range.start <= start) active.push(byStart[next++]!);
+    active = active.filter((item) => item.range.end >= start);
+    if (active.length === 0) continue;
+    const owner = active.reduce((best, item) => (item.order < best.order ? item : best));
+    const list = owned.get(owner.subnetId) ?? [];
+    const last = list[list.length - 1];
+    if (last && last.end + 1n === start) list[list.length - 1] = { start: last.start, end };
+    else list.push({ start, end });
+    owned.set(owner.subnetId, list);
+  }
+  return owned;
+}
+
+function buildModelIndex(model: NetworkModel): ModelIndex {
+  const groupMembers = new Map<string, Record<IpFamily, AddressRange[]>>();
+  const interfaceAddresses: Record<IpFamily, { value: bigint; eni: NetworkInterface }[]> = { 4: [], 6: [] };
+  for (const [text, eni] of model.interfaceByIp) {
+    const address = parseIp(text);
+    if (!address) continue;
+    const value = addressValue(address);
+    interfaceAddresses[address.family].push({ value, eni });
+    for (const groupId of eni.securityGroupIds) {
+      const members = groupMembers.get(groupId) ?? { 4: [], 6: [] };
+      members[address.family].push({ start: value, end: value });
+      groupMembers.set(groupId, members);
     }
   }
-  // Any interface's address: a point analysis of it knows its groups, of others it does not.
-  for (const eni of model.networkInterfaces.values()) {
-    for (const address of family === 4 ? eni.privateIps : eni.ipv6Addresses) pieces.push({ start: BigInt(address.value), end: BigInt(address.value) });
-  }
-  const acl = aclId ? model.networkAcls.get(aclId) : undefined;
-  for (const entry of [...(acl?.ingress ?? []), ...(acl?.egress ?? [])]) if (entry.cidr.family === family) pieces.push(cidrRange(entry.cidr));
-  for (const cidr of (subnetId ? model.subnets.get(subnetId)?.cidrs : undefined) ?? []) if (cidr.family === family) pieces.push(cidrRange(cidr));
-  return pieces;
-}
-
-/** The elementary intervals of a family's address space that no boundary cuts. */
-function elementaryIntervals(pieces: readonly AddressRange[], family: IpFamily): AddressRange[] {
-  const cuts = new Set<bigint>([0n]);
-  const top = wholeFamily(family).end;
-  for (const piece of pieces) {
-    cuts.add(piece.start);
-    if (piece.end < top) cuts.add(piece.end + 1n);
-  }
-  const starts = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return starts.map((start, index) => ({ start, end: index + 1 < starts.length ? starts[index + 1]! - 1n : top }));
-}
-
-function judgement(checks: readonly Check[]): { admitted: 'reachable' | 'warn' } | { excludedBy: ExcludedCidr['by'] } {
-  const blocking = checks.find((check) => check.status === 'fail' || check.status === 'unknown');
-  if (blocking) {
-    const evidence = blocking.evidence.find((item) => item.kind === 'network-acl-entry' && item.ruleAction === 'deny')?.text ?? (blocking.id === 'endpoint.sg.inbound' ? 'no SG rule' : blocking.summary);
-    return { excludedBy: { checkId: blocking.id, evidence: blocking.status === 'unknown' ? `unknown: ${blocking.summary}` : evidence } };
-  }
-  return { admitted: checks.some((check) => check.status === 'warn') ? 'warn' : 'reachable' };
-}
-
-/** The source sets of every interface of an endpoint, on one port. */
-export function sourceSets(data: NetworkModel | Fleet, request: SourceSetRequest): InterfaceSourceSet[] {
-  const fleet = asFleet(data);
-  const located = locateRequestedEndpoint(fleet, request);
-  const { model, endpoint } = located;
-  const clientEphemeralPorts = request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
-  const results = new Map<string, { ipv4: AdmittedCidr[]; ipv6: AdmittedCidr[]; excluded: ExcludedCidr[]; subnetId?: string; availabilityZoneId?: string }>();
-  for (const family of [4, 6] as const) {
-    const probe = resolveClient(model, { ip: family === 4 ? '0.0.0.0' : '::' });
-    for (const path of endpointPaths(model, endpoint, probe)) {
-      const entry = results.get(path.networkInterfaceId) ?? {
-        ipv4: [],
-        ipv6: [],
-        excluded: [],
-        ...(path.subnetId ? { subnetId: path.subnetId } : {}),
-        ...(path.subnet?.availabilityZoneId ? { availabilityZoneId: path.subnet.availabilityZoneId } : {}),
-      };
-      results.set(path.networkInterfaceId, entry);
-      const intervals = elementaryIntervals(boundaries(model, path.securityGroupIds, path.networkAcl?.id, path.subnetId, request.port, family), family);
-      const labelled = new Map<string, AddressRange[]>();
-      for (const interval of intervals) {
-        const client = resolveClient(model, { ip: addressOf(interval.start, family) });
-        const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider: { kind: 'aws' } };
-        const [clientPath] = endpointPaths(model, endpoint, client).filter((candidate) => candidate.networkInterfaceId === path.networkInterfaceId);
-        const verdict = judgement(ENDPOINT_SIDE.map((check) => check(context, clientPath ?? path, request.port)));
-        const label = 'admitted' in verdict ? `a|${verdict.admitted}` : `x|${verdict.excludedBy.checkId}|${verdict.excludedBy.evidence}`;
-        labelled.set(label, [...(labelled.get(label) ?? []), interval]);
+  for (const members of groupMembers.values()) for (const family of FAMILIES) members[family] = normalizeRanges(members[family]);
+  const subnetsPlaceable = model.captured.has('subnets') && !model.truncated.has('subnets');
+  const first = { 4: model.captured.has('subnets') ? firstSubnetRanges(model, 4) : new Map<string, AddressRange[]>(), 6: model.captured.has('subnets') ? firstSubnetRanges(model, 6) : new Map<string, AddressRange[]>() };
+  const groupsUnknown = {} as Record<IpFamily, AddressRange[]>;
+  const exceptions = { 4: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>(), 6: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>() };
+  for (const family of FAMILIES) {
+    const addresses = normalizeRanges(interfaceAddresses[family].map(({ value }) => ({ start: value, end: value })));
+    const inSubnets = normalizeRanges([...first[family].values()].flat());
+    groupsUnknown[family] = subtractRanges(subnetsPlaceable ? inSubnets : [wholeFamily(family)], addresses);
+    // An interface's address is placed in the interface's own subnet, whichever subnet's CIDR holds it.
+    const ownerOf = new Map<bigint, string>();
+    for (const [subnetId, list] of first[family]) for (const range of list) ownerOf.set(range.start, subnetId);
+    const owners = [...first[family]].flatMap(([subnetId, list]) => list.map((range) => ({ range, subnetId }))).sort((a, b) => compareBig(a.range.start, b.range.start));
+    const ownerAt = (value: bigint): string | undefined => {
+      let low = 0;
+      let high = owners.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        const { range, subnetId } = owners[middle]!;
+        if (value < range.start) high = middle - 1;
+        else if (value > range.end) low = middle + 1;
+        else return subnetId;
       }
-      for (const [label, ranges] of labelled) {
-        const cidrs = rangesToCidrs(normalizeRanges(ranges), family);
-        if (label.startsWith('a|')) {
-          const status = label.slice(2) as AdmittedCidr['status'];
-          (family === 4 ? entry.ipv4 : entry.ipv6).push(...cidrs.map((cidr) => ({ cidr, status })));
-        } else {
-          const [, checkId, ...rest] = label.split('|');
-          entry.excluded.push(...cidrs.map((cidr) => ({ cidr, by: { checkId: checkId as CheckId, evidence: rest.join('|') } })));
+      return undefined;
+    };
+    for (const { value, eni } of interfaceAddresses[family]) {
+      const placed = ownerAt(value);
+      if (placed === eni.subnetId) continue;
+      const point = { start: value, end: value };
+      if (placed) {
+        const entry = exceptions[family].get(placed) ?? { removed: [], added: [] };
+        entry.removed.push(point);
+        exceptions[family].set(placed, entry);
+      }
+      const entry = exceptions[family].get(eni.subnetId) ?? { removed: [], added: [] };
+      entry.added.push(point);
+      exceptions[family].set(eni.subnetId, entry);
+    }
+  }
+  const placedCache = new Map<string, AddressRange[]>();
+  return {
+    groupMembers,
+    groupsUnknown,
+    placedIn: (subnetId, family) => {
+      const key = `${family}|${subnetId}`;
+      let placed = placedCache.get(key);
+      if (!placed) {
+        const exception = exceptions[family].get(subnetId);
+        const own = first[family].get(subnetId) ?? [];
+        placed = exception ? normalizeRanges([...subtractRanges(own, normalizeRanges(exception.removed)), ...exception.added]) : own;
+        placedCache.set(key, placed);
+      }
+      return placed;
+    },
+  };
+}
+
+/**
+ * Computes source sets, remembering what endpoints share: the index of each model, the
+ * answer of each set of security groups and of each NACL. One engine per question over one
+ * version of the data; it keeps nothing beyond its own life.
+ */
+export class ReachEngine {
+  readonly fleet: Fleet;
+  private readonly indexes = new Map<NetworkModel, ModelIndex>();
+  private readonly answers = new Map<string, CheckAnswer>();
+  private readonly sides = new Map<string, EndpointSideAnswer>();
+  private readonly partitions = new Map<string, Partition<CheckAnswer>>();
+  private readonly combined = new Map<string, Partition<EndpointSideAnswer>>();
+  private readonly modelIds = new Map<NetworkModel, number>();
+
+  constructor(data: NetworkModel | Fleet) {
+    this.fleet = asFleet(data);
+  }
+
+  private index(model: NetworkModel): ModelIndex {
+    let index = this.indexes.get(model);
+    if (!index) {
+      index = buildModelIndex(model);
+      this.indexes.set(model, index);
+    }
+    return index;
+  }
+
+  private modelId(model: NetworkModel): number {
+    let id = this.modelIds.get(model);
+    if (id === undefined) {
+      id = this.modelIds.size;
+      this.modelIds.set(model, id);
+    }
+    return id;
+  }
+
+  private answer(status: Status, text: string): CheckAnswer {
+    const key = `${status}|${text}`;
+    let answer = this.answers.get(key);
+    if (!answer) {
+      answer = { id: this.answers.size, status, text };
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
+
+  private memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = make();
+      cache.set(key, value);
+    }
+    return value;
+  }
+
+  /** endpoint.sg.inbound for every address: the union of the groups' rules, as evaluateSecurityGroups reads them. */
+  private securityGroups(model: NetworkModel, path: EndpointPath, port: number, family: IpFamily): Partition<CheckAnswer> {
+    const eni = path.networkInterface;
+    const familyMissing = eni !== undefined && (family === 4 ? eni.privateIps : eni.ipv6Addresses).length === 0;
+    const key = `sg|${this.modelId(model)}|${path.securityGroupIds.join(',')}|${port}|${family}|${familyMissing}`;
+    return this.memo(this.partitions, key, () => {
+      if (familyMissing) {
+        const name = family === 4 ? 'IPv4' : 'IPv6';
+        return uniformPartition(family, this.answer('fail', `the endpoint interface has no ${name} address, so a client connecting over ${name} cannot reach it`));
+      }
+      const groups = path.securityGroupIds;
+      if (groups.length === 0) return uniformPartition(family, this.answer('fail', 'no security group is attached'));
+      if (!model.captured.has('securityGroups')) return uniformPartition(family, this.answer('unknown', whyMissing(model, 'securityGroups')));
+      const allowed: AddressRange[] = [];
+      const reasons: string[] = [];
+      const referenced = new Set<string>();
+      for (const groupId of groups) {
+        const group = model.securityGroups.get(groupId);
+        if (!group) {
+          reasons.push(`security group ${groupId} is not in the captured data`);
+          continue;
+        }
+        for (const rule of group.ingress) {
+          if (!ruleAllowsTcpPort(rule, port)) continue;
+          const peer = rule.peer;
+          if (peer.kind === 'cidr') {
+            if (peer.cidr.family === family) allowed.push(cidrRange(peer.cidr));
+          } else if (peer.kind === 'prefix-list') {
+            const list = model.prefixLists.get(peer.prefixListId);
+            if (!list?.entries) {
+              reasons.push(`entries of prefix list ${peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}`);
+              continue;
+            }
+            for (const cidr of list.entries) if (cidr.family === family) allowed.push(cidrRange(cidr));
+            if (list.entriesTruncated) reasons.push(`the captured entries of prefix list ${peer.prefixListId} are one page of several (NextToken): an address not on it may be on another`);
+          } else referenced.add(peer.groupId);
         }
       }
-    }
+      const index = this.index(model);
+      let partition: Segment<CheckAnswer>[] = uniformPartition(family, this.answer('fail', `no SG rule: none of ${groups.join(', ')} allows tcp ${port} from it`));
+      const whole = [...new Set(reasons)];
+      if (whole.length > 0) partition = uniformPartition(family, this.answer('unknown', whole.join('; ')));
+      if (referenced.size > 0) {
+        const why = `rules reference ${[...referenced].join(', ')}, and no network interface of the data carries these addresses, so their groups are not known`;
+        partition = overlay(partition, index.groupsUnknown[family], (value) => this.answer('unknown', value.status === 'unknown' ? `${value.text}; ${why}` : why));
+        for (const groupId of referenced) allowed.push(...(index.groupMembers.get(groupId)?.[family] ?? []));
+      }
+      const pass = this.answer('pass', '');
+      return overlay(partition, normalizeRanges(allowed), () => pass);
+    });
   }
-  const byAddress = (a: AdmittedCidr, b: AdmittedCidr) => compareCidrs(a.cidr, b.cidr);
-  return [...results].map(([eniId, entry]) => ({ eniId, ...entry, ipv4: entry.ipv4.sort(byAddress), ipv6: entry.ipv6.sort(byAddress) }));
+
+  /** A NACL's first-match answer for every address of a family, judged by the point check on one address of each piece. */
+  private networkAcl(acl: NetworkAcl, egress: boolean, ports: PortRange, family: IpFamily, model: NetworkModel): Partition<CheckAnswer> {
+    const key = `acl|${this.modelId(model)}|${acl.id}|${egress}|${formatRange(ports)}|${family}`;
+    return this.memo(this.partitions, key, () => {
+      const entries = egress ? acl.egress : acl.ingress;
+      const top = wholeFamily(family).end;
+      const cuts = new Set<bigint>([0n]);
+      for (const entry of entries) {
+        if (entry.cidr.family !== family) continue;
+        const range = cidrRange(entry.cidr);
+        cuts.add(range.start);
+        if (range.end < top) cuts.add(range.end + 1n);
+      }
+      const starts = [...cuts].sort(compareBig);
+      const out: Segment<CheckAnswer>[] = [];
+      starts.forEach((start, index) => {
+        const end = index + 1 < starts.length ? starts[index + 1]! - 1n : top;
+        const peer = parseIp(addressText(start, family))!;
+        const check = networkAclCheck({ id: egress ? 'endpoint.nacl.outbound' : 'endpoint.nacl.inbound', scope: { endpointId: '' }, acl, egress, peer, ports, isReturnRange: egress, traffic: '' });
+        const deny = check.evidence.find((item) => item.kind === 'network-acl-entry' && item.ruleAction === 'deny');
+        const value = this.answer(check.status, check.status === 'pass' ? '' : (deny?.text ?? check.summary));
+        const last = out[out.length - 1];
+        if (last && last.value === value) out[out.length - 1] = { start: last.start, end, value };
+        else out.push({ start, end, value });
+      });
+      return out;
+    });
+  }
+
+  /** endpoint.nacl.inbound or .outbound for every address: no NACL inside the interface's subnet, else its entries. */
+  private endpointNacl(model: NetworkModel, path: EndpointPath, egress: boolean, ports: PortRange, family: IpFamily): Partition<CheckAnswer> {
+    let base: Partition<CheckAnswer>;
+    if (!path.networkInterface) {
+      const summary = model.captured.has('networkInterfaces')
+        ? `network interface ${path.networkInterfaceId} of the endpoint is not in the captured data`
+        : whyMissing(model, 'networkInterfaces');
+      return uniformPartition(family, this.answer('unknown', summary));
+    }
+    if (!path.networkAcl) base = uniformPartition(family, this.answer('unknown', networkAclUnknownReason(model, path.subnetId)));
+    else base = this.networkAcl(path.networkAcl, egress, ports, family, model);
+    const inside = path.subnetId ? this.index(model).placedIn(path.subnetId, family) : [];
+    const notApplicable = this.answer('not_applicable', `inside the endpoint interface's subnet ${path.subnetId}: no NACL is crossed`);
+    return overlay(base, inside, () => notApplicable);
+  }
+
+  private side(securityGroups: CheckAnswer, naclInbound: CheckAnswer, naclOutbound: CheckAnswer): EndpointSideAnswer {
+    const key = `${securityGroups.id}|${naclInbound.id}|${naclOutbound.id}`;
+    return this.memo(this.sides, key, () => {
+      const checks: [CheckId, CheckAnswer][] = [
+        ['endpoint.sg.inbound', securityGroups],
+        ['endpoint.nacl.inbound', naclInbound],
+        ['endpoint.nacl.outbound', naclOutbound],
+      ];
+      const blocking = checks.find(([, answer]) => answer.status === 'fail' || answer.status === 'unknown');
+      const label: EndpointSideAnswer['label'] = blocking
+        ? { excluded: { checkId: blocking[0], status: blocking[1].status as 'fail' | 'unknown', evidence: blocking[1].text } }
+        : { admitted: checks.some(([, answer]) => answer.status === 'warn') ? 'warn' : 'reachable' };
+      const labelKey = 'admitted' in label ? `a|${label.admitted}` : `x|${label.excluded.checkId}|${label.excluded.status}|${label.excluded.evidence}`;
+      return { securityGroups, naclInbound, naclOutbound, label, key: labelKey };
+    });
+  }
+
+  /** The endpoint side's answer for every address reaching one interface path. */
+  private pathAnswer(model: NetworkModel, path: EndpointPath, port: number, ephemeral: PortRange, family: IpFamily): Partition<EndpointSideAnswer> {
+    const eni = path.networkInterface;
+    // Interfaces alike in what the three checks read share one answer.
+    const shape = eni ? `${eni.privateIps.length > 0}/${eni.ipv6Addresses.length > 0}` : `missing:${path.networkInterfaceId}`;
+    const key = [this.modelId(model), path.securityGroupIds.join(','), shape, path.subnetId ?? '', path.networkAcl?.id ?? '', port, formatRange(ephemeral), family].join('|');
+    return this.memo(this.combined, key, () =>
+      zipPartitions<CheckAnswer, EndpointSideAnswer>(
+        [this.securityGroups(model, path, port, family), this.endpointNacl(model, path, false, { from: port, to: port }, family), this.endpointNacl(model, path, true, ephemeral, family)],
+        ([securityGroups, naclInbound, naclOutbound]) => this.side(securityGroups!, naclInbound!, naclOutbound!),
+      ),
+    );
+  }
+
+  /** The endpoint side of every interface of an endpoint, for every address of both families. */
+  interfaces(model: NetworkModel, endpoint: VpcEndpoint, port: number, clientEphemeralPorts: PortRange = DEFAULT_EPHEMERAL_PORTS): InterfaceReach[] {
+    const byInterface = new Map<string, { path: EndpointPath; byFamily: Partial<Record<IpFamily, Partition<EndpointSideAnswer>>> }>();
+    for (const family of FAMILIES) {
+      // The paths of a point analysis for a client of this family: the same interfaces, with that family's address.
+      const client = resolveClient(model, { ip: family === 4 ? '0.0.0.0' : '::' });
+      for (const path of endpointPaths(model, endpoint, client)) {
+        const entry = byInterface.get(path.networkInterfaceId) ?? { path, byFamily: {} };
+        entry.byFamily[family] = this.pathAnswer(model, path, port, clientEphemeralPorts, family);
+        byInterface.set(path.networkInterfaceId, entry);
+      }
+    }
+    return [...byInterface.values()].map(({ path, byFamily }) => ({ path, byFamily: { 4: byFamily[4]!, 6: byFamily[6]! } }));
+  }
+
+  /** The source sets of every interface of an endpoint, on one port. */
+  sourceSets(request: SourceSetRequest): InterfaceSourceSet[] {
+    const { model, endpoint } = locateRequestedEndpoint(this.fleet, request);
+    return this.interfaces(model, endpoint, request.port, request.clientEphemeralPorts).map(describeInterface);
+  }
 }
 
-function compareCidrs(a: string, b: string): number {
-  const left = parseIp(a.split('/')[0]!)!;
-  const right = parseIp(b.split('/')[0]!)!;
-  const x = BigInt(left.value);
-  const y = BigInt(right.value);
-  return x < y ? -1 : x > y ? 1 : 0;
+/** The admitted CIDRs of each family and the excluded ones with what excludes them, in address order. */
+export function describeInterface(reach: InterfaceReach): InterfaceSourceSet {
+  const admitted: Record<IpFamily, AdmittedCidr[]> = { 4: [], 6: [] };
+  const excluded: ExcludedCidr[] = [];
+  for (const family of FAMILIES) {
+    let run: { start: bigint; end: bigint; answer: EndpointSideAnswer } | undefined;
+    const flush = () => {
+      if (!run) return;
+      const cidrs = rangeToCidrs({ start: run.start, end: run.end }, family);
+      const { label } = run.answer;
+      if ('admitted' in label) admitted[family].push(...cidrs.map((cidr) => ({ cidr, status: label.admitted })));
+      else excluded.push(...cidrs.map((cidr) => ({ cidr, by: label.excluded })));
+    };
+    for (const segment of reach.byFamily[family]) {
+      if (run && run.answer.key === segment.value.key && run.end + 1n === segment.start) run.end = segment.end;
+      else {
+        flush();
+        run = { start: segment.start, end: segment.end, answer: segment.value };
+      }
+    }
+    flush();
+  }
+  const { path } = reach;
+  return {
+    eniId: path.networkInterfaceId,
+    ...(path.subnetId ? { subnetId: path.subnetId } : {}),
+    ...(path.subnet?.availabilityZoneId ? { availabilityZoneId: path.subnet.availabilityZoneId } : {}),
+    ipv4: admitted[4],
+    ipv6: admitted[6],
+    excluded,
+  };
 }
 
+/** The source sets of every interface of an endpoint, on one port (contract §8). */
+export function sourceSets(data: NetworkModel | Fleet, request: SourceSetRequest): InterfaceSourceSet[] {
+  return new ReachEngine(data).sourceSets(request);
+}
