@@ -28,7 +28,7 @@ export interface AnalysisRequest {
   readonly clientEphemeralPorts?: PortRange;
 }
 
-function resolvePorts(request: AnalysisRequest, serviceName: string, provider: ProviderView): { ports: number[]; portSource: Report['portSource'] } {
+export function resolvePorts(request: Pick<AnalysisRequest, 'port'>, serviceName: string, provider: ProviderView): { ports: number[]; portSource: Report['portSource'] } {
   if (request.port !== undefined) {
     if (!isValidPort(request.port)) throw new AnalysisError('port_invalid', `port ${request.port} is not an integer from 1 to 65535`, 'port');
     return { ports: [request.port], portSource: 'request' };
@@ -84,7 +84,7 @@ function inProviderUnit(check: Check, unit: UnitRef): Check {
   return { ...check, scope, remediation: { ...check.remediation, summary: `in ${describeUnit(unit)} (the provider's): ${check.remediation.summary}` } };
 }
 
-function validateEphemeralPorts(range: PortRange): PortRange {
+export function validateEphemeralPorts(range: PortRange): PortRange {
   if (!isValidPort(range.from) || !isValidPort(range.to) || range.from > range.to) {
     throw new AnalysisError('ephemeral_ports_invalid', `client ephemeral ports ${range.from}-${range.to} are not a range within 1-65535`, 'clientEphemeralPorts');
   }

@@ -46,9 +46,9 @@ export interface InterfaceSourceSet {
   readonly eniId: string;
   readonly subnetId?: string;
   readonly availabilityZoneId?: string;
-  readonly ipv4: readonly AdmittedCidr[];
-  readonly ipv6: readonly AdmittedCidr[];
-  readonly excluded: readonly ExcludedCidr[];
+  readonly ipv4: AdmittedCidr[];
+  readonly ipv6: AdmittedCidr[];
+  readonly excluded: ExcludedCidr[];
 }
 
 type Status = 'pass' | 'fail' | 'warn' | 'unknown' | 'not_applicable';

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { analyze, judge, judgeClientSide, type AnalysisRequest } from './analyze.js';
+import { clientInterfaces } from './clients.js';
 import { applyChanges, ChangeSchema, type Change, type TouchedResources } from './change.js';
 import { endpointSideTouched, NOTHING_TOUCHED, providerReach } from './footprint.js';
 import { AnalysisError } from './errors.js';
@@ -149,25 +150,6 @@ function drop(pair: Pick<BlastPair, 'verdictBefore' | 'verdictAfter'>): number {
   return VERDICT_RANK[pair.verdictBefore] - VERDICT_RANK[pair.verdictAfter];
 }
 
-
-function isEndpointOrLoadBalancerInterface(eni: NetworkInterface, endpointInterfaces: ReadonlySet<string>): boolean {
-  if (endpointInterfaces.has(eni.id)) return true;
-  const type = eni.interfaceType?.toLowerCase();
-  return type === 'vpc_endpoint' || type === 'network_load_balancer' || type === 'gateway_load_balancer' || eni.description.startsWith('ELB ');
-}
-
-/** The clients of a VPC: its network interfaces, not those of endpoints or load balancers. */
-function clientInterfaces(model: NetworkModel): Map<string, NetworkInterface[]> {
-  const endpointInterfaces = new Set<string>();
-  for (const endpoint of model.endpoints.values()) for (const id of endpoint.networkInterfaceIds) endpointInterfaces.add(id);
-  const byVpc = new Map<string, NetworkInterface[]>();
-  for (const eni of model.networkInterfaces.values()) {
-    if (isEndpointOrLoadBalancerInterface(eni, endpointInterfaces)) continue;
-    if (eni.privateIps.length === 0 && eni.ipv6Addresses.length === 0) continue;
-    byVpc.set(eni.vpcId, [...(byVpc.get(eni.vpcId) ?? []), eni]);
-  }
-  return byVpc;
-}
 
 const PROVIDER_CHECKS: ReadonlySet<string> = new Set(PROVIDER_CHECK_IDS);
 
