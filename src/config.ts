@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseIp } from './core/net.js';
+import { parseCidr, parseIp } from './core/net.js';
 import { DEFAULT_SNAPSHOT_DIR } from './sources/snapshot/bundled.js';
 
 /**
@@ -50,6 +50,8 @@ export interface Config {
   readonly awsCallTimeoutMs: number;
   readonly awsCollectionDeadlineMs: number;
   readonly awsMaxAttempts: number;
+  /** Ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); empty: only 0.0.0.0/0 and ::/0 are findings. */
+  readonly trustedCidrs: readonly string[];
 }
 
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -101,6 +103,11 @@ const boolean = (text: string): Parsed<boolean> => (text === 'true' || text === 
 const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
   return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
+};
+const cidrList = (text: string): Parsed<string[]> => {
+  const cidrs = [...new Set(text.split(',').map((part) => part.trim()).filter(Boolean))];
+  const bad = cidrs.find((cidr) => !parseCidr(cidr));
+  return cidrs.length > 0 && bad === undefined ? { value: cidrs.map((cidr) => parseCidr(cidr)!.text) } : { problem: `expected comma-separated IPv4 or IPv6 CIDRs${bad ? ` (${JSON.stringify(bad)} is not one)` : ''}` };
 };
 /** Tokens as given: set means auth on, so a setting that yields no token is refused, never read as "auth off". */
 const tokenList = (text: string): Parsed<string[]> => {
@@ -171,6 +178,12 @@ export const VARIABLES = {
   awsCallTimeoutMs: { name: 'VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS', defaultText: '10000', description: 'how long one AWS API call attempt may take', parse: integer(100, 120_000) },
   awsCollectionDeadlineMs: { name: 'VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS', defaultText: '60000', description: 'how long one whole collection may take', parse: integer(1000, 600_000) },
   awsMaxAttempts: { name: 'VPCE_DOCTOR_AWS_MAX_ATTEMPTS', defaultText: '5', description: 'attempts per AWS call, adaptive retry mode', parse: integer(1, 10) },
+  trustedCidrs: {
+    name: 'VPCE_DOCTOR_TRUSTED_CIDRS',
+    defaultText: '(none)',
+    description: "comma-separated ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); when set, an endpoint admitting any other address outside its VPC is an exposure finding (`vpce_doctor_endpoint_exposed`); unset, only admitting 0.0.0.0/0 or ::/0 is",
+    parse: cidrList,
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 export class ConfigError extends Error {
@@ -241,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsCallTimeoutMs: read(VARIABLES.awsCallTimeoutMs, 10_000),
     awsCollectionDeadlineMs: read(VARIABLES.awsCollectionDeadlineMs, 60_000),
     awsMaxAttempts: read(VARIABLES.awsMaxAttempts, 5),
+    trustedCidrs: read(VARIABLES.trustedCidrs, []),
   };
   if (config.source === 'aws' && !config.awsRegion && config.awsRegions.length === 0) {
     problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION, or ${VARIABLES.awsRegions.name})`);

@@ -9,6 +9,8 @@ import type { UnitStatus } from './http/schemas.js';
 import { formatRange } from './core/ports.js';
 import type { Report } from './core/report.js';
 import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusRequest, type BlastRadiusResult, type WhatIfResult } from './core/what-if.js';
+import { fleetExposure, reachability as reachabilityOf, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
+import { parseCidr, type Cidr } from './core/net.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
@@ -51,6 +53,8 @@ export interface DoctorOptions {
   readonly metrics?: Metrics;
   /** Live probes; without it the doctor answers from the rules alone. */
   readonly probes?: ProbeService;
+  /** VPCE_DOCTOR_TRUSTED_CIDRS: ranges beyond an endpoint's VPC that may reach it. */
+  readonly trustedCidrs?: readonly string[];
 }
 
 /** Probes were asked for, and this doctor has no prober. */
@@ -67,6 +71,16 @@ interface LoadedFleet {
 interface AnalysisJob {
   readonly fleet: Fleet;
   readonly request: AnalysisRequest;
+}
+
+interface ReachabilityJob {
+  readonly fleet: Fleet;
+  readonly request: ReachabilityRequest;
+}
+
+function reachabilityKey(generation: number, request: ReachabilityRequest): string {
+  const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
+  return [generation, request.endpointId, request.accountId ?? '', request.region ?? '', request.port ?? '', ephemeral, request.fixScope ?? '', request.plans ?? true].join('|');
 }
 
 function analysisKey(generation: number, request: AnalysisRequest): string {
@@ -87,7 +101,7 @@ function analysisKey(generation: number, request: AnalysisRequest): string {
   ].join('|');
 }
 
-function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis'): CacheObserver | undefined {
+function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis' | 'reachability'): CacheObserver | undefined {
   if (!metrics) return undefined;
   return {
     onLookup(result, stale, joined) {
@@ -106,7 +120,12 @@ function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis'): Ca
 export class Doctor {
   private readonly models: SingleFlightCache<'model', LoadedFleet>;
   private readonly analyses: SingleFlightCache<string, Report, AnalysisJob>;
+  private readonly reachabilities: SingleFlightCache<string, Reachability, ReachabilityJob>;
+  private readonly trustedCidrs: readonly Cidr[];
   private generation = 0;
+  /** The fleet last loaded, for what is read from it between requests (the exposure gauge). */
+  private latest: LoadedFleet | undefined;
+  private exposure: { readonly generation: number; readonly series: readonly EndpointExposure[] } | undefined;
 
   constructor(
     readonly source: ModelSource,
@@ -118,7 +137,8 @@ export class Doctor {
         try {
           const fleet = await source.load();
           metrics?.modelLoadsTotal.inc({ outcome: 'success' });
-          return { fleet, generation: ++this.generation };
+          this.latest = { fleet, generation: ++this.generation };
+          return this.latest;
         } catch (error) {
           metrics?.modelLoadsTotal.inc({ outcome: 'failure' });
           throw error;
@@ -131,6 +151,12 @@ export class Doctor {
       max: options.cacheMaxEntries,
       ...(metrics ? { observer: observer(metrics, 'analysis')! } : {}),
     });
+    this.reachabilities = new SingleFlightCache<string, Reachability, ReachabilityJob>(async (_key, job) => reachabilityOf(job.fleet, job.request), {
+      ttlMs: options.cacheTtlMs,
+      max: options.cacheMaxEntries,
+      ...(metrics ? { observer: observer(metrics, 'reachability')! } : {}),
+    });
+    this.trustedCidrs = (options.trustedCidrs ?? []).map((text) => parseCidr(text)!);
   }
 
   private async compute(job: AnalysisJob): Promise<Report> {
@@ -195,6 +221,25 @@ export class Doctor {
   async blastRadius(request: BlastRadiusRequest): Promise<Cached<BlastRadiusResult>> {
     const loaded = await this.fleet();
     return { ...loaded, value: blastRadiusOf(loaded.value, request), result: 'miss', joined: false };
+  }
+
+  /** Who can reach the endpoint (contract §8): its source sets, the workloads, the exposure; cached like an analysis. */
+  async reachability(request: Omit<ReachabilityRequest, 'trustedCidrs'>, options: { readonly refresh?: boolean } = {}): Promise<Cached<Reachability>> {
+    const loaded = await this.loadModel(options);
+    const full: ReachabilityRequest = { ...request, trustedCidrs: this.trustedCidrs };
+    const result = await this.reachabilities.get(reachabilityKey(loaded.value.generation, full), { ...options, context: { fleet: loaded.value.fleet, request: full } });
+    return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
+  }
+
+  /**
+   * Whether each endpoint of the data last loaded admits addresses it should not, per
+   * service port: computed once per load, when first asked (a scrape), never loading data.
+   */
+  exposureSeries(): readonly EndpointExposure[] {
+    const latest = this.latest;
+    if (!latest) return [];
+    if (this.exposure?.generation !== latest.generation) this.exposure = { generation: latest.generation, series: fleetExposure(latest.fleet, this.trustedCidrs) };
+    return this.exposure.series;
   }
 
   async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {

@@ -19,7 +19,7 @@ import { WatchList } from './probe/watch.js';
 async function start(config: Config): Promise<void> {
   let shuttingDown = false;
   // The gauge reads the doctor only when scraped, after both exist.
-  const metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt() });
+  const metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), endpointExposure: () => doctor.exposureSeries() });
   const probes = new ProbeService({
     prober: new Prober({ concurrency: config.probeConcurrency, perEndpointConcurrency: config.probeEndpointConcurrency, roundsPerMinute: config.probeRoundsPerMinute }),
     allowedPorts: config.probePorts,
@@ -32,6 +32,7 @@ async function start(config: Config): Promise<void> {
     cacheMaxEntries: config.cacheMaxEntries,
     metrics,
     probes,
+    trustedCidrs: config.trustedCidrs,
   });
   const app = await buildApp({
     doctor,

@@ -4,7 +4,7 @@ import { parsePortRange, type PortRange } from '../core/ports.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
 import { AwsCredentialsError, EndpointsUnavailableError } from '../sources/aws/index.js';
-import { fleetReportRows } from '../core/fleet-report.js';
+import { fleetReportRows, fleetReportTargets } from '../core/fleet-report.js';
 import type { UnitRef } from '../core/fleet.js';
 import { isExportable, sourceFromConfig } from '../sources/from-config.js';
 import { SnapshotWriteError, writeFleetSnapshot } from '../sources/snapshot/write.js';
@@ -14,10 +14,12 @@ import { SnapshotReadError } from '../sources/snapshot/read.js';
 import { FIX_SCOPES, type FixScope } from '../core/report.js';
 import { blastRadius, whatIf } from '../core/what-if.js';
 import { ChangesFileError, readChangesFile } from './changes-file.js';
-import { renderBlastRadius, renderEndpoints, renderFleetReport, renderReport, renderWhatIf } from './render.js';
+import { renderBlastRadius, renderEndpoints, renderFleetReport, renderFleetWorkloads, renderReachability, renderReport, renderWhatIf } from './render.js';
+import { fleetWorkloadRows, reachability } from '../core/reachability.js';
+import { parseCidr } from '../core/net.js';
 
 /**
- * `vpce-doctor analyze | endpoints | report | what-if | blast-radius | snapshot`: exit 0
+ * `vpce-doctor analyze | who-can-reach | endpoints | report | what-if | blast-radius | snapshot`: exit 0
  * whatever the verdict, 2 on bad usage or input; `blast-radius --fail-on-break` exits 1
  * when a pair breaks.
  */
@@ -221,6 +223,36 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       }
     });
 
+  withAwsOptions(program.command('who-can-reach'))
+    .description("every source address an interface endpoint's side admits on a port, per interface; the data's workloads grouped by subnet and security groups, each with its verdict and a fix plan proven for the group; and what it admits beyond its VPC")
+    .addOption(snapshotOption())
+    .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
+    .addOption(accountOption())
+    .option('--port <port>', 'service port (default 443 for AWS services, the listener of a visible customer service)')
+    .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
+    .addOption(new Option('--fix-scope <scope>', "whom each group's fix plan admits (default: client for a group of one interface, subnet otherwise)").choices(FIX_SCOPES))
+    .option('--no-plans', 'leave out the fix plans of the groups that do not reach (faster)')
+    .option('--trusted-cidr <cidr>', "a range beyond the endpoint's VPC that may reach it (peered VPC, on-premises), repeatable: anything else admitted outside the VPC is an exposure finding", repeatable)
+    .option('--json', 'print the answer as JSON (the API\'s GET /v1/endpoints/{id}/reachability)')
+    .action(async (options: SourceOptions & { endpoint: string; accountId?: string; port?: string; clientEphemeralPorts?: string; fixScope?: FixScope; plans: boolean; trustedCidr?: string[]; json?: boolean }) => {
+      const trustedCidrs = (options.trustedCidr ?? []).map((text) => {
+        const cidr = parseCidr(text);
+        if (!cidr) throw new UsageError(`--trusted-cidr: "${text}" is not an IPv4 or IPv6 CIDR`);
+        return cidr;
+      });
+      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const answer = reachability(fleet, {
+        endpointId: options.endpoint,
+        ...unitOf(options),
+        ...(options.port ? { port: parsePort(options.port) } : {}),
+        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+        ...(options.fixScope ? { fixScope: options.fixScope } : {}),
+        plans: options.plans,
+        trustedCidrs,
+      });
+      io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, io.columns));
+    });
+
   withAwsOptions(program.command('endpoints'))
     .description('list the interface endpoints of a snapshot (every unit of a fleet)')
     .addOption(snapshotOption())
@@ -235,7 +267,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     });
 
   withAwsOptions(program.command('report'))
-    .description('analyse every interface endpoint of the data (or of one account / region) for one client: a verdict per endpoint')
+    .description('analyse every interface endpoint of the data (or of one account / region) for one client: a verdict per endpoint; or, with --all-workloads, for every workload group')
     .addOption(snapshotOption())
     .addOption(accountOption())
     .option('--client-ip <ip>', 'client IP address')
@@ -243,8 +275,24 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .option('--client-instance <id>', "client's instance id (i-…)")
     .option('--port <port>', 'service port for every endpoint (default: 443 for AWS services, the listeners for visible customer services)')
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
-    .option('--json', 'print JSON lines: one object per endpoint, streamed')
-    .action(async (options: Omit<AnalyzeOptions, 'endpoint'>) => {
+    .option('--all-workloads', "instead of one client: every endpoint against every workload group of its VPC (the data's network interfaces by subnet and security groups), read from its source sets")
+    .option('--json', 'print JSON lines: one object per endpoint (per endpoint and workload group with --all-workloads), streamed')
+    .action(async (options: Omit<AnalyzeOptions, 'endpoint'> & { allWorkloads?: boolean }) => {
+      if (options.allWorkloads) {
+        if (options.clientIp || options.clientEni || options.clientInstance) throw new UsageError('--all-workloads judges every workload: give no client');
+        const unit = unitOf(options);
+        const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+        const rows = fleetWorkloadRows(fleet, fleetReportTargets(fleet, unit), {
+          ...(options.port ? { port: parsePort(options.port) } : {}),
+          ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+        });
+        if (options.json) {
+          for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
+        } else {
+          io.stdout(renderFleetWorkloads(rows, fleet, io.columns));
+        }
+        return;
+      }
       const request = clientRequestOf(options);
       const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
       const rows = fleetReportRows(fleet, request);

@@ -7,6 +7,7 @@ import { formatRange } from '../core/ports.js';
 import { describeChange } from '../core/commands.js';
 import { cidrContains, parseCidr, parseIp } from '../core/net.js';
 import type { BlastRadiusResult, MovedCheck, WhatIfResult } from '../core/what-if.js';
+import type { FleetWorkloadRow, Reachability } from '../core/reachability.js';
 import { printable, wrapCommand, wrapText } from './wrap.js';
 
 /** The report for a person: a header, one row per check, then the fix plan to copy. */
@@ -168,6 +169,27 @@ export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, 
   return `${lines.join('\n')}\n`;
 }
 
+/** The fleet report with every workload, for a person: one row per (endpoint, workload group). */
+export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fleet, width = 160): string {
+  const table = new Table({
+    head: ['Endpoint', 'Account/region', 'Workload group', 'Verdict', 'Failing (unknown)'],
+    colWidths: [24, 26, Math.max(30, width - 24 - 26 - 13 - 40 - 6), 13, 40],
+    wordWrap: true,
+    style: { head: [], border: [], compact: true },
+  });
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
+    const group = row.workload;
+    const what = group ? `${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}] ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'}${row.port !== undefined ? `, port ${row.port}` : ''}` : (row.error ?? 'no workload in reach');
+    const failing = group ? [group.failing.join(', '), group.unknown.length > 0 ? `(${group.unknown.join(', ')})` : ''].filter(Boolean).join(' ') : '';
+    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, printable(what), row.verdict === 'error' ? 'ERROR' : row.verdict, failing || '-']);
+  }
+  const lines = [table.toString(), '', `Endpoint x workload group pairs: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
+  for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
+  return `${lines.join('\n')}\n`;
+}
+
 function verdictLabel(verdict: string): string {
   return verdict.toUpperCase();
 }
@@ -298,6 +320,74 @@ export function renderBlastRadius(result: BlastRadiusResult, width = 160): strin
   if (result.skipped.length > 0) {
     lines.push('', 'Not analysed:');
     for (const skipped of result.skipped) lines.push(...wrapText(`${skipped.endpointId} from ${skipped.client}: ${skipped.reason}`, width, '  - ', '    '));
+  }
+  return `${lines.map(printable).join('\n')}\n`;
+}
+
+/** Who can reach an endpoint, for a person: each interface's admitted sources, the exposure, then the workload groups, worst first. */
+export function renderReachability(answer: Reachability, width = 160): string {
+  const lines: string[] = [];
+  const unit = answer.accountId || answer.region ? `${answer.accountId ?? '?'}/${answer.region ?? '?'}, ` : '';
+  lines.push(...wrapText(`Who can reach ${answer.endpointId} (${unit}${answer.vpcId}, ${answer.serviceName}) on tcp ${answer.port}, client ephemeral ports ${answer.clientEphemeralPorts}`, width, ''));
+  lines.push('', 'Admitted sources, per endpoint interface (an address in none of them is not admitted):');
+  const seen = new Map<string, string>();
+  for (const set of answer.interfaces) {
+    const where = [set.eniId, set.subnetId, set.availabilityZoneId].filter(Boolean).join(' ');
+    const key = JSON.stringify([set.ipv4, set.ipv6, set.excluded]);
+    const same = seen.get(key);
+    if (same) {
+      lines.push(...wrapText(`${where}: the same as ${same}`, width, '  '));
+      continue;
+    }
+    seen.set(key, set.eniId);
+    lines.push(...wrapText(`${where}:`, width, '  '));
+    for (const [family, list] of [['IPv4', set.ipv4], ['IPv6', set.ipv6]] as const) {
+      const reachable = list.filter((item) => item.status === 'reachable').map((item) => item.cidr);
+      const warned = list.filter((item) => item.status === 'warn').map((item) => item.cidr);
+      lines.push(...wrapText(`${family}: ${reachable.join(' ') || 'none'}`, width, '    ', '      '));
+      if (warned.length > 0) lines.push(...wrapText(`${family} WARN (return traffic allowed on part of the ephemeral ports only): ${warned.join(' ')}`, width, '    ', '      '));
+    }
+    const reasons = new Map<string, number>();
+    for (const item of set.excluded) {
+      const reason = `${item.by.checkId}${item.by.status === 'unknown' ? ' (unknown)' : ''}: ${item.by.evidence}`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    const shown = [...reasons].slice(0, 8);
+    lines.push(`    Excluded (${set.excluded.length} CIDR${set.excluded.length === 1 ? '' : 's'}; --json lists each):`);
+    for (const [reason, count] of shown) lines.push(...wrapText(`${reason} (${count} CIDR${count === 1 ? '' : 's'})`, width, '      - ', '        '));
+    if (reasons.size > shown.length) lines.push(`      - and ${reasons.size - shown.length} more reasons`);
+  }
+  lines.push('');
+  if (answer.exposure.findings.length === 0) {
+    lines.push(...wrapText(`Exposure: none (${answer.exposure.trustedCidrs.length > 0 ? `nothing admitted outside the VPC and ${answer.exposure.trustedCidrs.join(', ')}` : 'no rule admits 0.0.0.0/0 or ::/0 beyond the VPC; give --trusted-cidr to check the rest'}).`, width, ''));
+  } else {
+    lines.push('Exposure:');
+    for (const finding of answer.exposure.findings) {
+      lines.push(...wrapText(`EXPOSED ${finding.summary}: ${finding.cidrCount} CIDR${finding.cidrCount === 1 ? '' : 's'}, ${finding.addressCount} addresses (${finding.cidrs.join(' ')}${finding.cidrCount > finding.cidrs.length ? ' …' : ''})`, width, '  - ', '    '));
+      for (const rule of finding.rules) lines.push(...wrapText(`rule: ${rule}`, width, '    '));
+    }
+  }
+  const { summary } = answer;
+  lines.push('', ...wrapText(`Workloads: ${summary.workloadGroups} group${summary.workloadGroups === 1 ? '' : 's'} of ${summary.interfaces} network interface${summary.interfaces === 1 ? '' : 's'}: ${summary.reachable} reachable, ${summary.partial} partial, ${summary.blocked} blocked, ${summary.unknown} unknown`, width, ''));
+  const order: Record<string, number> = { blocked: 0, partial: 1, unknown: 2, reachable: 3 };
+  for (const group of [...answer.workloads].sort((a, b) => order[a.verdict]! - order[b.verdict]!)) {
+    const where = group.accountId && group.accountId !== answer.accountId ? ` (${group.accountId}/${group.region ?? '?'})` : '';
+    lines.push(...wrapText(`${verdictLabel(group.verdict)}  ${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}]${where}: ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'} (${group.eniIds.join(' ')})`, width, '  ', '      '));
+    if (group.deciding) lines.push(...wrapText(`${group.deciding.checkId} (${group.deciding.eniId}): ${group.deciding.summary}`, width, '      '));
+    if (group.failing.length + group.unknown.length > 0) lines.push(...wrapText(`failing: ${group.failing.join(', ') || '-'}; unknown: ${group.unknown.join(', ') || '-'}`, width, '      '));
+    for (const member of group.members ?? []) lines.push(...wrapText(`${member.eniId} ${member.ipAddress}: ${member.verdict}${member.failing.length > 0 ? ` (${member.failing.join(', ')})` : ''}`, width, '      - ', '        '));
+    if (group.note) lines.push(...wrapText(group.note, width, '      '));
+    if (group.fixPlan) {
+      const { fixPlan } = group;
+      lines.push(
+        ...wrapText(
+          `Fix plan for ${fixPlan.forEniId}: ${fixPlan.provenForGroup ? 'proven for every interface of the group' : `not proven for ${fixPlan.notProvenFor.join(', ')}`}`,
+          width,
+          '      ',
+        ),
+      );
+      lines.push(...renderFixPlan(fixPlan.plan, width - 8).map((line) => (line ? `        ${line}` : line)));
+    }
   }
   return `${lines.map(printable).join('\n')}\n`;
 }

@@ -531,4 +531,106 @@ export function reachability(data: NetworkModel | Fleet, request: ReachabilityRe
   };
 }
 
+/** One endpoint and service port of the data, and whether it is exposed. */
+export interface EndpointExposure {
+  readonly endpointId: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly port: number;
+  readonly exposed: boolean;
+  readonly findings: readonly ExposureFinding[];
+}
+
+/**
+ * The exposure of every interface endpoint of the data on each of its service ports (443
+ * for AWS services, the listener ports of visible customer services): one engine for all,
+ * so endpoints that share groups and subnets share the work. Endpoints whose port cannot be
+ * known are left out.
+ */
+export function fleetExposure(data: NetworkModel | Fleet, trustedCidrs?: readonly Cidr[]): EndpointExposure[] {
+  const engine = new ReachEngine(asFleet(data));
+  const out: EndpointExposure[] = [];
+  for (const unit of engine.fleet.units) {
+    for (const endpoint of unit.model?.endpoints.values() ?? []) {
+      if (endpoint.type.toLowerCase() !== 'interface') continue;
+      const ref = { endpointId: endpoint.id, ...(unit.accountId ? { accountId: unit.accountId } : {}), ...(unit.region ? { region: unit.region } : {}) };
+      let ports: number[];
+      try {
+        const located = locateRequestedEndpoint(engine.fleet, ref);
+        ports = resolvePorts({}, endpoint.serviceName, resolveProvider(engine.fleet, located)).ports;
+      } catch (error) {
+        if (error instanceof AnalysisError) continue;
+        throw error;
+      }
+      for (const port of ports) {
+        const prepared = prepare(engine, { ...ref, port });
+        const findings = exposureFindings(prepared.located, prepared.reaches, port, trustedCidrs);
+        out.push({ ...ref, port, exposed: findings.length > 0, findings });
+      }
+    }
+  }
+  return out;
+}
+
 export { prepare as prepareReachability, type Prepared as PreparedReachability };
+
+export const FleetWorkloadRowSchema = Type.Object(
+  {
+    endpointId: Type.String(),
+    accountId: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
+    serviceName: Type.String(),
+    vpcId: Type.String(),
+    port: Type.Optional(Type.Integer()),
+    workload: Type.Optional(Type.Omit(WorkloadGroupSchema, ['fixPlan'])),
+    verdict: Type.Union([VerdictSchema, Type.Literal('no-workload'), Type.Literal('error')], {
+      description: "The workload group's verdict; `no-workload` when no interface of the data is in its VPC or a VPC it admits; `error` when the endpoint could not be judged (see `error`)",
+    }),
+    error: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, description: 'One (endpoint, workload group) pair of the fleet report with every workload' },
+);
+export type FleetWorkloadRow = Static<typeof FleetWorkloadRowSchema>;
+
+/**
+ * Every endpoint against every workload group of its VPC (and of the VPCs whose ranges it
+ * admits): the fleet report with all workloads, read from the source sets with one engine
+ * for the whole fleet, one row at a time. An endpoint that cannot be judged is one row with
+ * its error; an endpoint with no workload, one row without a workload.
+ */
+export function* fleetWorkloadRows(
+  data: NetworkModel | Fleet,
+  targets: readonly { endpointId: string; accountId?: string; region?: string }[],
+  options: { readonly port?: number; readonly clientEphemeralPorts?: PortRange } = {},
+): Generator<FleetWorkloadRow> {
+  const engine = new ReachEngine(asFleet(data));
+  for (const target of targets) {
+    const unit = engine.fleet.units.find((item) => item.accountId === target.accountId && item.region === target.region);
+    const endpoint = unit?.model?.endpoints.get(target.endpointId);
+    const base = { ...target, serviceName: endpoint?.serviceName ?? '', vpcId: endpoint?.vpcId ?? '' };
+    let ports: number[];
+    try {
+      const located = locateRequestedEndpoint(engine.fleet, target);
+      ports = options.port !== undefined ? [options.port] : resolvePorts({}, located.endpoint.serviceName, resolveProvider(engine.fleet, located)).ports;
+    } catch (error) {
+      if (!(error instanceof AnalysisError)) throw error;
+      yield { ...base, verdict: 'error', error: error.message };
+      continue;
+    }
+    for (const port of ports) {
+      let groups: { vpcId: string; members: MemberVerdict[] }[];
+      try {
+        groups = workloadGroups(prepare(engine, { ...target, port, ...(options.clientEphemeralPorts ? { clientEphemeralPorts: options.clientEphemeralPorts } : {}) }));
+      } catch (error) {
+        if (!(error instanceof AnalysisError)) throw error;
+        yield { ...base, port, verdict: 'error', error: error.message };
+        continue;
+      }
+      if (groups.length === 0) yield { ...base, port, verdict: 'no-workload' };
+      for (const { vpcId, members } of groups) {
+        const workload = groupOf(members, vpcId);
+        yield { ...base, port, workload, verdict: workload.verdict };
+      }
+    }
+  }
+}

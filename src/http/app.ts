@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { probeRoutes } from './routes/probes.js';
 import { snapshotRoutes } from './routes/snapshot.js';
 import { whatIfRoutes } from './routes/what-if.js';
+import { reachabilityRoutes } from './routes/reachability.js';
 
 /**
  * The app as a plugin tree that never listens: server.ts and the tests build it, with the
@@ -122,6 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(endpointRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });
       await v1.register(whatIfRoutes, { doctor, spendBudget, budgetMax: config.rateLimitMax });
+      await v1.register(reachabilityRoutes, { doctor, spendBudget, budgetMax: config.rateLimitMax });
       await v1.register(probeRoutes, { doctor, spendBudget });
       await v1.register(snapshotRoutes, { doctor });
       await v1.register(fleetRoutes, { doctor, spendBudget });

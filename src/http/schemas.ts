@@ -3,6 +3,7 @@ import { EndpointSummarySchema } from '../core/inventory.js';
 import { FIX_SCOPES, ReportSchema } from '../core/report.js';
 import { ChangeSchema, type Change } from '../core/change.js';
 import { FleetReportRowSchema } from '../core/fleet-report.js';
+import { FleetWorkloadRowSchema } from '../core/reachability.js';
 
 export { EndpointSummarySchema };
 
@@ -96,6 +97,23 @@ export const AnalysisQuery = Type.Object(
     ),
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
     probe: Type.Optional(ProbeFlag),
+    ...UnitFields,
+  },
+  { additionalProperties: false },
+);
+
+export const ReachabilityQuery = Type.Object(
+  {
+    port: Type.Optional(PortSchema),
+    clientEphemeralPorts: Type.Optional(EphemeralSchema),
+    fixScope: Type.Optional(
+      Type.Enum(FIX_SCOPES, {
+        description: "Whom each workload group's fix plan admits: `client` (the default for a group of one interface), `subnet` (the default otherwise), `vpc`",
+        examples: ['subnet'],
+      }),
+    ),
+    plans: Type.Optional(Type.Boolean({ description: 'Make and prove a fix plan for each workload group that does not reach (default true)' })),
+    refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
     ...UnitFields,
   },
   { additionalProperties: false },
@@ -212,7 +230,13 @@ export const FleetReportQuery = Type.Object(
     ...ClientQueryFields,
     accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: 'Only the endpoints of this account' })),
     region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'Only the endpoints of this region' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+    allWorkloads: Type.Optional(
+      Type.Boolean({
+        description:
+          "Instead of one client: every endpoint against every workload group of its VPC (the data's network interfaces by subnet and security groups, and those of VPCs whose ranges it admits), read from its source sets; items are then (endpoint, workload group) rows and `limit` counts endpoints",
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'Endpoints per page' })),
     nextToken: Type.Optional(Type.String({ maxLength: 64, description: 'From the previous page' })),
   },
   { additionalProperties: false },
@@ -220,7 +244,7 @@ export const FleetReportQuery = Type.Object(
 
 export const FleetReportResponse = Type.Object(
   {
-    items: Type.Array(FleetReportRowSchema),
+    items: Type.Array(Type.Union([FleetReportRowSchema, FleetWorkloadRowSchema]), { description: 'One row per endpoint; with allWorkloads, one per (endpoint, workload group)' }),
     nextToken: Type.Optional(Type.String({ description: 'The next page: the same query with this token' })),
     total: Type.Integer({ minimum: 0, description: 'Endpoints the report covers, on every page' }),
     unitsNotLoaded: Type.Array(Type.Object({ key: Type.String(), reason: Type.String() }, { additionalProperties: false }), {

@@ -23,9 +23,22 @@ export interface Metrics {
   readonly probesTotal: Counter<'endpoint' | 'az' | 'port' | 'outcome'>;
   readonly probeLastTimestamp: Gauge<'endpoint' | 'az' | 'port'>;
   readonly staticLiveDisagreement: Gauge<'endpoint' | 'az' | 'port'>;
+  readonly endpointExposed: Gauge<'endpoint' | 'port'>;
 }
 
-export function createMetrics(options: { modelLoadedAt: () => number | undefined; defaultMetrics?: boolean }): Metrics {
+/** One series of the exposure gauge. */
+export interface ExposureSeries {
+  readonly endpointId: string;
+  readonly port: number;
+  readonly exposed: boolean;
+}
+
+export function createMetrics(options: {
+  modelLoadedAt: () => number | undefined;
+  /** Every endpoint and service port of the data loaded, read when scraped. */
+  endpointExposure?: () => readonly ExposureSeries[];
+  defaultMetrics?: boolean;
+}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vpce_doctor_' });
   return {
@@ -93,6 +106,19 @@ export function createMetrics(options: { modelLoadedAt: () => number | undefined
       help: "1 when the static verdict for this service's own address and its probe disagree",
       labelNames: ['endpoint', 'az', 'port'],
       registers: [registry],
+    }),
+    // One series per interface endpoint and service port of the data: bounded by the data.
+    endpointExposed: new Gauge({
+      name: 'vpce_doctor_endpoint_exposed',
+      help: '1 when the endpoint admits 0.0.0.0/0 or ::/0 (or, with VPCE_DOCTOR_TRUSTED_CIDRS, addresses outside its VPC and those ranges) on the port, else 0',
+      labelNames: ['endpoint', 'port'],
+      registers: [registry],
+      collect() {
+        if (!options.endpointExposure) return;
+        // Rebuilt each scrape: an endpoint gone from the data leaves no series behind.
+        this.reset();
+        for (const series of options.endpointExposure()) this.set({ endpoint: series.endpointId, port: String(series.port) }, series.exposed ? 1 : 0);
+      },
     }),
   };
 }

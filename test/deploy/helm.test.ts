@@ -544,6 +544,7 @@ const ALL_ON: Values = {
     awsOrganizationRoleName: 'vpce-doctor-reader',
     awsUnitConcurrency: 16,
     awsCollectionDeadlineMs: 120_000,
+    trustedCidrs: ['10.0.0.0/8', '2600:1f18::/32'],
   },
   auth: { existingSecret: 'vpce-doctor-tokens', existingSecretKey: 'tokens' },
   service: { annotations: { 'example.com/team': 'network' } },

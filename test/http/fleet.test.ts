@@ -68,7 +68,7 @@ describe('fleet routes', () => {
     assert.equal(body.total, 1);
     assert.equal(body.nextToken, undefined);
     assert.deepEqual(
-      body.items.map((row) => [row.endpointId, row.verdict, row.failing, row.providerAccountId]),
+      body.items.map((row) => ('failing' in row ? [row.endpointId, row.verdict, row.failing, row.providerAccountId] : row)),
       [[ENDPOINT, 'blocked', ['target.sg.inbound'], '444455556666']],
     );
     const noClient = await test.app.inject({ method: 'GET', url: '/v1/report' });

@@ -36,6 +36,8 @@ export interface TestAppOptions {
   /** The prober's connector; the default refuses to dial, so no test reaches the network by accident. */
   readonly connector?: Connector;
   readonly probe?: Partial<Omit<ProbeServiceOptions, 'prober'>> & { roundsPerMinute?: number };
+  /** VPCE_DOCTOR_TRUSTED_CIDRS. */
+  readonly trustedCidrs?: readonly string[];
 }
 
 const refuseToDial: Connector = () => {
@@ -44,7 +46,7 @@ const refuseToDial: Connector = () => {
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const source = options.source ?? snapshotSource(options.snapshotDir ?? HEALTHY.dir);
-  const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), defaultMetrics: false });
+  const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), endpointExposure: () => doctor.exposureSeries(), defaultMetrics: false });
   const probes = new ProbeService({
     prober: new Prober({ concurrency: 20, perEndpointConcurrency: 4, roundsPerMinute: options.probe?.roundsPerMinute ?? 600, connector: options.connector ?? refuseToDial }),
     allowedPorts: options.probe?.allowedPorts ?? [],
@@ -53,7 +55,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.probe?.resolver ? { resolver: options.probe.resolver } : {}),
     onReport: (report) => recordProbeReport(metrics, report),
   });
-  const doctor = new Doctor(source, { cacheTtlMs: options.cacheTtlMs ?? 60_000, cacheMaxEntries: 100, metrics, probes });
+  const doctor = new Doctor(source, { cacheTtlMs: options.cacheTtlMs ?? 60_000, cacheMaxEntries: 100, metrics, probes, ...(options.trustedCidrs ? { trustedCidrs: options.trustedCidrs } : {}) });
   const app = await buildApp({
     doctor,
     metrics,

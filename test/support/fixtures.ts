@@ -518,6 +518,15 @@ export function setEgress(docs: VpcDocuments, groupId: string, permissions: IpPe
   return docs;
 }
 
+/** Adds a client's network interface (an instance's primary) in a subnet of the baseline, carrying the given groups. */
+export function addClientInterface(docs: VpcDocuments, spec: { id: string; subnet: string; ip: string; groups: string[]; seed: number }): VpcDocuments {
+  const subnet = subnetOf(docs, spec.subnet);
+  found(docs.DescribeNetworkInterfaces, 'DescribeNetworkInterfaces').NetworkInterfaces.push(
+    eniJson({ id: spec.id, subnet: spec.subnet, az: subnet.AvailabilityZone, ip: spec.ip, groups: spec.groups.map((GroupId) => ({ GroupId, GroupName: GroupId })), seed: spec.seed }),
+  );
+  return docs;
+}
+
 /** Adds a security group to the documents, and attaches it to the given interfaces. */
 export function addSecurityGroup(
   docs: VpcDocuments,

@@ -123,6 +123,9 @@ VPCE_DOCTOR_AWS_UNIT_CONCURRENCY: {{ .Values.config.awsUnitConcurrency | int | q
 VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS: {{ .Values.config.awsCallTimeoutMs | int | quote }}
 VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: {{ .Values.config.awsCollectionDeadlineMs | int | quote }}
 VPCE_DOCTOR_AWS_MAX_ATTEMPTS: {{ .Values.config.awsMaxAttempts | int | quote }}
+{{- if .Values.config.trustedCidrs }}
+VPCE_DOCTOR_TRUSTED_CIDRS: {{ join "," .Values.config.trustedCidrs | quote }}
+{{- end }}
 {{- end }}
 
 {{/* The series of this release, for the alert expressions. */}}

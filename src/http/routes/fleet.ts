@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fleetReportRows, fleetReportTargets, type FleetReportRow } from '../../core/fleet-report.js';
 import { parseIp } from '../../core/net.js';
+import { fleetWorkloadRows } from '../../core/reachability.js';
 import { parsePortRange } from '../../core/ports.js';
 import type { Doctor } from '../../doctor.js';
 import type { SpendBudget } from '../plugins/analysis-budget.js';
@@ -52,16 +53,21 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
       schema: {
         operationId: 'fleetReport',
         tags: ['fleet'],
-        summary: 'Every interface endpoint of the data analysed for one client',
+        summary: 'Every interface endpoint of the data analysed for one client, or for every workload',
         description:
-          'One row per endpoint (of every unit, or of the account and region asked): the verdict and the checks that fail or cannot be judged. Paginated: follow nextToken; each page is analysed when asked, from the cached data.',
+          'One row per endpoint (of every unit, or of the account and region asked): the verdict and the checks that fail or cannot be judged. With `allWorkloads=true` and no client: one row per (endpoint, workload group), every group of network interfaces (by subnet and security groups) in its VPC and in the VPCs whose ranges it admits, judged from the source sets. Paginated by endpoints: follow nextToken; each page is analysed when asked, from the cached data.',
         querystring: FleetReportQuery,
         response: { 200: FleetReportResponse, ...PROBLEM_RESPONSES },
       },
     },
     async (request, reply) => {
-      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, accountId, region, limit = 200, nextToken } = request.query;
-      if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
+      const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, accountId, region, allWorkloads, limit = 200, nextToken } = request.query;
+      const clientGiven = clientIp !== undefined || clientEniId !== undefined || clientInstanceId !== undefined;
+      if (allWorkloads && clientGiven) {
+        const name = clientIp !== undefined ? 'query.clientIp' : clientEniId !== undefined ? 'query.clientEniId' : 'query.clientInstanceId';
+        throw new ProblemError('validation-failed', `${name} cannot be given with query.allWorkloads, which judges every workload`, [{ name, reason: 'must be absent with allWorkloads' }]);
+      }
+      if (!allWorkloads && !clientGiven) {
         throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
       }
       if (clientIp !== undefined && !parseIp(clientIp)) {
@@ -78,6 +84,15 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
       setCacheHeaders(reply, loaded);
       const scope = { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) };
       const total = fleetReportTargets(loaded.value, scope).length;
+      const unitsNotLoaded = loaded.value.units.filter((unit) => !unit.model).map((unit) => ({ key: unit.key, reason: unit.failure ?? 'never loaded' }));
+      if (allWorkloads) {
+        const targets = fleetReportTargets(loaded.value, scope).slice(offset, offset + limit);
+        const rows = [
+          ...fleetWorkloadRows(loaded.value, targets, { ...(port !== undefined ? { port } : {}), ...(ephemeral ? { clientEphemeralPorts: ephemeral } : {}) }),
+        ];
+        const next = offset + targets.length;
+        return { items: rows, ...(next < total ? { nextToken: encodeOffset(next) } : {}), total, unitsNotLoaded };
+      }
       const items: FleetReportRow[] = [];
       let index = 0;
       // Rows are made one at a time: only this page's endpoints are analysed.
@@ -101,7 +116,7 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
         items,
         ...(next < total ? { nextToken: encodeOffset(next) } : {}),
         total,
-        unitsNotLoaded: loaded.value.units.filter((unit) => !unit.model).map((unit) => ({ key: unit.key, reason: unit.failure ?? 'never loaded' })),
+        unitsNotLoaded,
       };
     },
   );
