@@ -106,3 +106,33 @@ export function rangesWhere<T>(segments: Partition<T>, test: (value: T) => boole
   }
   return out;
 }
+
+/** Where the segment holding `value` lies in a partition (binary search). */
+function indexAt<T>(partition: Partition<T>, value: bigint): number {
+  let low = 0;
+  let high = partition.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (partition[middle]!.end < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Whether any piece of the partitions, walked together within `range`, passes the test (which reads the values of `current`). */
+export function anyWithin<T>(partitions: readonly Partition<T>[], range: { readonly start: bigint; readonly end: bigint }, test: (values: readonly T[]) => boolean): boolean {
+  const count = partitions.length;
+  const positions = partitions.map((partition) => indexAt(partition, range.start));
+  const values: T[] = new Array<T>(count);
+  for (;;) {
+    let end = range.end;
+    for (let index = 0; index < count; index++) {
+      const segment = partitions[index]![positions[index]!]!;
+      values[index] = segment.value;
+      if (segment.end < end) end = segment.end;
+    }
+    if (test(values)) return true;
+    if (end >= range.end) return false;
+    for (let index = 0; index < count; index++) if (partitions[index]![positions[index]!]!.end === end) positions[index]!++;
+  }
+}

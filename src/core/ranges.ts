@@ -80,8 +80,23 @@ function formatAddress(value: bigint, family: IpFamily): string {
   return groups.join(':');
 }
 
+/** IPv4 in plain numbers (exact below 2^53): the same blocks, without BigInt or parsing. */
+function ipv4RangeToCidrs(range: AddressRange): string[] {
+  const cidrs: string[] = [];
+  let start = Number(range.start);
+  const end = Number(range.end);
+  while (start <= end) {
+    let size = 0;
+    while (size < 32 && start % 2 ** (size + 1) === 0 && start + 2 ** (size + 1) - 1 <= end) size++;
+    cidrs.push(`${Math.floor(start / 16777216) % 256}.${Math.floor(start / 65536) % 256}.${Math.floor(start / 256) % 256}.${start % 256}/${32 - size}`);
+    start += 2 ** size;
+  }
+  return cidrs;
+}
+
 /** The fewest CIDRs that cover exactly one range, ascending: the largest aligned block at each step. */
 export function rangeToCidrs(range: AddressRange, family: IpFamily): string[] {
+  if (family === 4) return ipv4RangeToCidrs(range);
   const bits = FAMILY_BITS[family];
   const cidrs: string[] = [];
   let start = range.start;

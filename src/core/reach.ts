@@ -1,11 +1,12 @@
 import { networkAclUnknownReason } from './checks/context.js';
 import { networkAclCheck } from './checks/rules.js';
 import { locateRequestedEndpoint } from './analyze.js';
-import { asFleet, type Fleet } from './fleet.js';
+import { asFleet, type Fleet, type FleetUnit } from './fleet.js';
+import { clientInterfaces } from './clients.js';
 import { whyMissing, type NetworkAcl, type NetworkInterface, type NetworkModel, type VpcEndpoint } from './model.js';
 import { parseIp, type IpAddress, type IpFamily } from './net.js';
-import { overlay, uniformPartition, zipPartitions, type Partition, type Segment } from './partition.js';
-import { endpointPaths, resolveClient, type EndpointPath } from './path.js';
+import { anyWithin, overlay, segmentAt, uniformPartition, zipPartitions, type Partition, type Segment } from './partition.js';
+import { endpointPaths, networkAclOfSubnet, resolveClient, type EndpointPath, type ResolvedClient } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, formatRange, type PortRange } from './ports.js';
 import { cidrRange, normalizeRanges, rangeToCidrs, subtractRanges, wholeFamily, type AddressRange } from './ranges.js';
 import type { CheckId } from './report.js';
@@ -70,10 +71,29 @@ export interface EndpointSideAnswer {
   readonly key: string;
 }
 
+/** endpoint.sg.inbound, endpoint.nacl.inbound and endpoint.nacl.outbound, each for every address of a family. */
+export type EndpointSideParts = readonly [Partition<CheckAnswer>, Partition<CheckAnswer>, Partition<CheckAnswer>];
+
 /** One endpoint interface: the path a point analysis follows, and the endpoint side's answer for every address of each family. */
 export interface InterfaceReach {
   readonly path: EndpointPath;
+  readonly parts: Readonly<Record<IpFamily, EndpointSideParts>>;
+  /** The three walked together (computed when first read). */
   readonly byFamily: Readonly<Record<IpFamily, Partition<EndpointSideAnswer>>>;
+}
+
+/** A VPC whose network interfaces are workloads, and its ranges per family. */
+export interface WorkloadVpc {
+  readonly unit: FleetUnit;
+  readonly vpcId: string;
+  readonly enis: NetworkInterface[];
+  readonly ranges: Readonly<Record<IpFamily, AddressRange[]>>;
+}
+
+interface RuleUnion {
+  readonly allowed: AddressRange[];
+  readonly reasons: string[];
+  readonly referenced: ReadonlySet<string>;
 }
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
@@ -214,7 +234,15 @@ export class ReachEngine {
   private readonly answers = new Map<string, CheckAnswer>();
   private readonly sides = new Map<string, EndpointSideAnswer>();
   private readonly partitions = new Map<string, Partition<CheckAnswer>>();
-  private readonly combined = new Map<string, Partition<EndpointSideAnswer>>();
+  private readonly unions = new Map<string, RuleUnion>();
+  private readonly vpcs = new Map<string, AddressRange[]>();
+  private readonly clientsByVpc = new Map<NetworkModel, Map<string, NetworkInterface[]>>();
+  private readonly shapes = new WeakMap<ResolvedClient, string>();
+  private vpcList: WorkloadVpc[] | undefined;
+  private readonly values = new WeakMap<ResolvedClient, bigint>();
+  private readonly resolved = new Map<NetworkModel, Map<string, ResolvedClient>>();
+  private readonly paths = new Map<string, EndpointPath[]>();
+  private readonly clients = new Map<string, (path: EndpointPath) => readonly [CheckAnswer, CheckAnswer, CheckAnswer]>();
   private readonly modelIds = new Map<NetworkModel, number>();
 
   constructor(data: NetworkModel | Fleet) {
@@ -258,19 +286,10 @@ export class ReachEngine {
     return value;
   }
 
-  /** endpoint.sg.inbound for every address: the union of the groups' rules, as evaluateSecurityGroups reads them. */
-  private securityGroups(model: NetworkModel, path: EndpointPath, port: number, family: IpFamily): Partition<CheckAnswer> {
-    const eni = path.networkInterface;
-    const familyMissing = eni !== undefined && (family === 4 ? eni.privateIps : eni.ipv6Addresses).length === 0;
-    const key = `sg|${this.modelId(model)}|${path.securityGroupIds.join(',')}|${port}|${family}|${familyMissing}`;
-    return this.memo(this.partitions, key, () => {
-      if (familyMissing) {
-        const name = family === 4 ? 'IPv4' : 'IPv6';
-        return uniformPartition(family, this.answer('fail', `the endpoint interface has no ${name} address, so a client connecting over ${name} cannot reach it`));
-      }
-      const groups = path.securityGroupIds;
-      if (groups.length === 0) return uniformPartition(family, this.answer('fail', 'no security group is attached'));
-      if (!model.captured.has('securityGroups')) return uniformPartition(family, this.answer('unknown', whyMissing(model, 'securityGroups')));
+  /** The rules of some groups in one direction that admit tcp `port`: their addresses, the groups they reference, and what the data cannot say. */
+  private ruleUnion(model: NetworkModel, groups: readonly string[], direction: 'ingress' | 'egress', port: number, family: IpFamily): RuleUnion {
+    const key = `rules|${this.modelId(model)}|${groups.join(',')}|${direction}|${port}|${family}`;
+    return this.memo(this.unions, key, () => {
       const allowed: AddressRange[] = [];
       const reasons: string[] = [];
       const referenced = new Set<string>();
@@ -280,7 +299,7 @@ export class ReachEngine {
           reasons.push(`security group ${groupId} is not in the captured data`);
           continue;
         }
-        for (const rule of group.ingress) {
+        for (const rule of direction === 'ingress' ? group.ingress : group.egress) {
           if (!ruleAllowsTcpPort(rule, port)) continue;
           const peer = rule.peer;
           if (peer.kind === 'cidr') {
@@ -296,23 +315,39 @@ export class ReachEngine {
           } else referenced.add(peer.groupId);
         }
       }
+      return { allowed: normalizeRanges(allowed), reasons: [...new Set(reasons)], referenced };
+    });
+  }
+
+  /** endpoint.sg.inbound for every address: the union of the groups' rules, as evaluateSecurityGroups reads them. */
+  private securityGroups(model: NetworkModel, path: EndpointPath, port: number, family: IpFamily): Partition<CheckAnswer> {
+    const eni = path.networkInterface;
+    const familyMissing = eni !== undefined && (family === 4 ? eni.privateIps : eni.ipv6Addresses).length === 0;
+    const key = `sg|${this.modelId(model)}|${path.securityGroupIds.join(',')}|${port}|${family}|${familyMissing}`;
+    return this.memo(this.partitions, key, () => {
+      if (familyMissing) return uniformPartition(family, this.answer('fail', familyMissingText(family)));
+      const groups = path.securityGroupIds;
+      if (groups.length === 0) return uniformPartition(family, this.answer('fail', 'no security group is attached'));
+      if (!model.captured.has('securityGroups')) return uniformPartition(family, this.answer('unknown', whyMissing(model, 'securityGroups')));
+      const { allowed, reasons, referenced } = this.ruleUnion(model, groups, 'ingress', port, family);
       const index = this.index(model);
       let partition: Segment<CheckAnswer>[] = uniformPartition(family, this.answer('fail', `no SG rule: none of ${groups.join(', ')} allows tcp ${port} from it`));
-      const whole = [...new Set(reasons)];
-      if (whole.length > 0) partition = uniformPartition(family, this.answer('unknown', whole.join('; ')));
-      if (referenced.size > 0) {
-        const why = `rules reference ${[...referenced].join(', ')}, and no network interface of the data carries these addresses, so their groups are not known`;
-        partition = overlay(partition, index.groupsUnknown[family], (value) => this.answer('unknown', value.status === 'unknown' ? `${value.text}; ${why}` : why));
-        for (const groupId of referenced) allowed.push(...(index.groupMembers.get(groupId)?.[family] ?? []));
-      }
-      const pass = this.answer('pass', '');
-      return overlay(partition, normalizeRanges(allowed), () => pass);
+      if (reasons.length > 0) partition = uniformPartition(family, this.answer('unknown', reasons.join('; ')));
+      if (referenced.size === 0) return overlay(partition, allowed, constant(this.answer('pass', '')));
+      const why = `rules reference ${[...referenced].join(', ')}, and no network interface of the data carries these addresses, so their groups are not known`;
+      partition = overlay(
+        partition,
+        index.groupsUnknown[family],
+        once((value) => this.answer('unknown', value.status === 'unknown' ? `${value.text}; ${why}` : why)),
+      );
+      const members = [...referenced].flatMap((groupId) => index.groupMembers.get(groupId)?.[family] ?? []);
+      return overlay(partition, normalizeRanges([...allowed, ...members]), constant(this.answer('pass', '')));
     });
   }
 
   /** A NACL's first-match answer for every address of a family, judged by the point check on one address of each piece. */
-  private networkAcl(acl: NetworkAcl, egress: boolean, ports: PortRange, family: IpFamily, model: NetworkModel): Partition<CheckAnswer> {
-    const key = `acl|${this.modelId(model)}|${acl.id}|${egress}|${formatRange(ports)}|${family}`;
+  private networkAcl(model: NetworkModel, acl: NetworkAcl, egress: boolean, ports: PortRange, isReturnRange: boolean, family: IpFamily): Partition<CheckAnswer> {
+    const key = `acl|${this.modelId(model)}|${acl.id}|${egress}|${formatRange(ports)}|${isReturnRange}|${family}`;
     return this.memo(this.partitions, key, () => {
       const entries = egress ? acl.egress : acl.ingress;
       const top = wholeFamily(family).end;
@@ -328,7 +363,7 @@ export class ReachEngine {
       starts.forEach((start, index) => {
         const end = index + 1 < starts.length ? starts[index + 1]! - 1n : top;
         const peer = parseIp(addressText(start, family))!;
-        const check = networkAclCheck({ id: egress ? 'endpoint.nacl.outbound' : 'endpoint.nacl.inbound', scope: { endpointId: '' }, acl, egress, peer, ports, isReturnRange: egress, traffic: '' });
+        const check = networkAclCheck({ id: 'endpoint.nacl.inbound', scope: { endpointId: '' }, acl, egress, peer, ports, isReturnRange, traffic: '' });
         const deny = check.evidence.find((item) => item.kind === 'network-acl-entry' && item.ruleAction === 'deny');
         const value = this.answer(check.status, check.status === 'pass' ? '' : (deny?.text ?? check.summary));
         const last = out[out.length - 1];
@@ -341,18 +376,20 @@ export class ReachEngine {
 
   /** endpoint.nacl.inbound or .outbound for every address: no NACL inside the interface's subnet, else its entries. */
   private endpointNacl(model: NetworkModel, path: EndpointPath, egress: boolean, ports: PortRange, family: IpFamily): Partition<CheckAnswer> {
-    let base: Partition<CheckAnswer>;
     if (!path.networkInterface) {
       const summary = model.captured.has('networkInterfaces')
         ? `network interface ${path.networkInterfaceId} of the endpoint is not in the captured data`
         : whyMissing(model, 'networkInterfaces');
       return uniformPartition(family, this.answer('unknown', summary));
     }
-    if (!path.networkAcl) base = uniformPartition(family, this.answer('unknown', networkAclUnknownReason(model, path.subnetId)));
-    else base = this.networkAcl(path.networkAcl, egress, ports, family, model);
-    const inside = path.subnetId ? this.index(model).placedIn(path.subnetId, family) : [];
-    const notApplicable = this.answer('not_applicable', `inside the endpoint interface's subnet ${path.subnetId}: no NACL is crossed`);
-    return overlay(base, inside, () => notApplicable);
+    const key = `enacl|${this.modelId(model)}|${path.subnetId ?? ''}|${path.networkAcl?.id ?? ''}|${egress}|${formatRange(ports)}|${family}`;
+    return this.memo(this.partitions, key, () => {
+      const base = path.networkAcl
+        ? this.networkAcl(model, path.networkAcl, egress, ports, egress, family)
+        : uniformPartition(family, this.answer('unknown', networkAclUnknownReason(model, path.subnetId)));
+      const inside = path.subnetId ? this.index(model).placedIn(path.subnetId, family) : [];
+      return overlay(base, inside, constant(this.answer('not_applicable', `inside the endpoint interface's subnet ${path.subnetId}: no NACL is crossed`)));
+    });
   }
 
   private side(securityGroups: CheckAnswer, naclInbound: CheckAnswer, naclOutbound: CheckAnswer): EndpointSideAnswer {
@@ -372,33 +409,162 @@ export class ReachEngine {
     });
   }
 
-  /** The endpoint side's answer for every address reaching one interface path. */
-  private pathAnswer(model: NetworkModel, path: EndpointPath, port: number, ephemeral: PortRange, family: IpFamily): Partition<EndpointSideAnswer> {
-    const eni = path.networkInterface;
-    // Interfaces alike in what the three checks read share one answer.
-    const shape = eni ? `${eni.privateIps.length > 0}/${eni.ipv6Addresses.length > 0}` : `missing:${path.networkInterfaceId}`;
-    const key = [this.modelId(model), path.securityGroupIds.join(','), shape, path.subnetId ?? '', path.networkAcl?.id ?? '', port, formatRange(ephemeral), family].join('|');
-    return this.memo(this.combined, key, () =>
-      zipPartitions<CheckAnswer, EndpointSideAnswer>(
-        [this.securityGroups(model, path, port, family), this.endpointNacl(model, path, false, { from: port, to: port }, family), this.endpointNacl(model, path, true, ephemeral, family)],
-        ([securityGroups, naclInbound, naclOutbound]) => this.side(securityGroups!, naclInbound!, naclOutbound!),
-      ),
-    );
-  }
-
-  /** The endpoint side of every interface of an endpoint, for every address of both families. */
+  /** The endpoint side of every interface of an endpoint: each check's answer for every address of both families, walked together on demand. */
   interfaces(model: NetworkModel, endpoint: VpcEndpoint, port: number, clientEphemeralPorts: PortRange = DEFAULT_EPHEMERAL_PORTS): InterfaceReach[] {
-    const byInterface = new Map<string, { path: EndpointPath; byFamily: Partial<Record<IpFamily, Partition<EndpointSideAnswer>>> }>();
+    const byInterface = new Map<string, { path: EndpointPath; parts: Partial<Record<IpFamily, EndpointSideParts>> }>();
     for (const family of FAMILIES) {
       // The paths of a point analysis for a client of this family: the same interfaces, with that family's address.
-      const client = resolveClient(model, { ip: family === 4 ? '0.0.0.0' : '::' });
-      for (const path of endpointPaths(model, endpoint, client)) {
-        const entry = byInterface.get(path.networkInterfaceId) ?? { path, byFamily: {} };
-        entry.byFamily[family] = this.pathAnswer(model, path, port, clientEphemeralPorts, family);
+      for (const path of this.pathsOf(model, endpoint, family)) {
+        const entry = byInterface.get(path.networkInterfaceId) ?? { path, parts: {} };
+        entry.parts[family] = [
+          this.securityGroups(model, path, port, family),
+          this.endpointNacl(model, path, false, { from: port, to: port }, family),
+          this.endpointNacl(model, path, true, clientEphemeralPorts, family),
+        ];
         byInterface.set(path.networkInterfaceId, entry);
       }
     }
-    return [...byInterface.values()].map(({ path, byFamily }) => ({ path, byFamily: { 4: byFamily[4]!, 6: byFamily[6]! } }));
+    return [...byInterface.values()].map(({ path, parts }) => {
+      const combined: Partial<Record<IpFamily, Partition<EndpointSideAnswer>>> = {};
+      const all = { 4: parts[4]!, 6: parts[6]! };
+      const walk = (family: IpFamily) => zipPartitions<CheckAnswer, EndpointSideAnswer>(all[family], ([a, b, c]) => this.side(a!, b!, c!));
+      return {
+        path,
+        parts: all,
+        get byFamily() {
+          for (const family of FAMILIES) combined[family] ??= walk(family);
+          return combined as Record<IpFamily, Partition<EndpointSideAnswer>>;
+        },
+      };
+    });
+  }
+
+  /** The endpoint's paths for a client of a family, as a point analysis builds them: they depend on nothing else of the client. */
+  pathsOf(model: NetworkModel, endpoint: VpcEndpoint, family: IpFamily): EndpointPath[] {
+    const key = `paths|${this.modelId(model)}|${endpoint.id}|${family}`;
+    return this.memo(this.paths, key, () => endpointPaths(model, endpoint, resolveClient(model, { ip: family === 4 ? '0.0.0.0' : '::' })));
+  }
+
+  /** Whether the endpoint side admits any address of the ranges on an interface (the answer walked only there). */
+  admitsAny(reach: InterfaceReach, family: IpFamily, ranges: readonly AddressRange[]): boolean {
+    return ranges.some((range) => anyWithin(reach.parts[family], range, (values) => values.every((value) => value.status !== 'fail' && value.status !== 'unknown')));
+  }
+
+  /**
+   * The client's own checks (client.sg.outbound, client.nacl.outbound, client.nacl.inbound)
+   * for every endpoint interface at once, as partitions over the interface's address: one
+   * per client shape (its groups and subnet, or where it lies), read per path by lookup.
+   */
+  clientSide(model: NetworkModel, client: ResolvedClient, port: number, ephemeral: PortRange, family: IpFamily): (path: EndpointPath) => readonly [CheckAnswer, CheckAnswer, CheckAnswer] {
+    const eni = client.networkInterface;
+    const subnetRef = client.subnet ? client.subnet.id : eni?.subnetId;
+    let shape = this.shapes.get(client);
+    if (shape === undefined) {
+      shape = `${this.modelId(model)}|${eni ? `eni|${eni.subnetId}|${eni.securityGroupIds.join(',')}` : `${client.location}|${subnetRef ?? ''}`}`;
+      this.shapes.set(client, shape);
+    }
+    const key = `client|${shape}|${port}|${ephemeral.from}-${ephemeral.to}|${family}`;
+    return this.memo(this.clients, key, () => {
+      if (client.location === 'outside') {
+        const outside = this.answer('not_applicable', 'the client is outside every VPC subnet of the data: its own firewall is not visible here');
+        return () => [outside, outside, outside] as const;
+      }
+      if (client.location === 'unknown') {
+        const unknown = this.answer('unknown', `the client cannot be placed: ${client.note ?? ''}`);
+        return () => [unknown, unknown, unknown] as const;
+      }
+      const interfaceMissing = this.answer('unknown', model.captured.has('networkInterfaces') ? 'the endpoint interface is not in the captured data' : whyMissing(model, 'networkInterfaces'));
+      const familyMissing = this.answer('fail', familyMissingText(family));
+      // Its groups outbound: addresses its rules admit, or the endpoint's groups they reference.
+      let groupsOutbound: { partition: Partition<CheckAnswer>; referenced: ReadonlySet<string> } | CheckAnswer;
+      if (!eni) groupsOutbound = this.answer('unknown', "no network interface with the client's IP in the captured data; give the client's ENI");
+      else if (eni.securityGroupIds.length === 0) groupsOutbound = this.answer('fail', 'no security group is attached');
+      else if (!model.captured.has('securityGroups')) groupsOutbound = this.answer('unknown', whyMissing(model, 'securityGroups'));
+      else {
+        const { allowed, reasons, referenced } = this.ruleUnion(model, eni.securityGroupIds, 'egress', port, family);
+        const base = reasons.length > 0 ? this.answer('unknown', reasons.join('; ')) : this.answer('fail', `no SG rule: none of ${eni.securityGroupIds.join(', ')} allows tcp ${port} to it`);
+        groupsOutbound = { partition: overlay(uniformPartition(family, base), allowed, constant(this.answer('pass', ''))), referenced };
+      }
+      const acl = subnetRef ? networkAclOfSubnet(model, subnetRef) : undefined;
+      const subnetUnknown = this.answer('unknown', `the subnet of the client is not known: ${whyMissing(model, 'subnets')}`);
+      const aclUnknown = this.answer('unknown', networkAclUnknownReason(model, subnetRef));
+      const outbound = acl ? this.networkAcl(model, acl, true, { from: port, to: port }, false, family) : undefined;
+      const inbound = acl ? this.networkAcl(model, acl, false, ephemeral, true, family) : undefined;
+      const sameSubnet = this.answer('not_applicable', `the client is in the endpoint interface's subnet ${subnetRef}: no NACL is crossed`);
+      const pass = this.answer('pass', '');
+      return (path: EndpointPath) => {
+        const common = !path.networkInterface ? interfaceMissing : !path.address ? familyMissing : undefined;
+        let groups: CheckAnswer;
+        if (groupsOutbound instanceof Object && 'partition' in groupsOutbound) {
+          if (common) groups = common;
+          else if (path.securityGroupIds.some((id) => groupsOutbound.referenced.has(id))) groups = pass;
+          else groups = segmentAt(groupsOutbound.partition, BigInt(path.address!.value))!.value;
+        } else groups = eni && common ? common : groupsOutbound;
+        if (subnetRef !== undefined && subnetRef === path.subnetId) return [groups, sameSubnet, sameSubnet] as const;
+        if (common) return [groups, common, common] as const;
+        if (subnetRef === undefined) return [groups, subnetUnknown, subnetUnknown] as const;
+        if (!outbound || !inbound) return [groups, aclUnknown, aclUnknown] as const;
+        const value = BigInt(path.address!.value);
+        return [groups, segmentAt(outbound, value)!.value, segmentAt(inbound, value)!.value] as const;
+      };
+    });
+  }
+
+  /** A client as a point analysis resolves it, once per model and client: workloads are asked about for every endpoint. */
+  resolve(model: NetworkModel, spec: { readonly eniId?: string; readonly ip: string }): ResolvedClient {
+    let byKey = this.resolved.get(model);
+    if (!byKey) {
+      byKey = new Map();
+      this.resolved.set(model, byKey);
+    }
+    const key = `${spec.eniId ?? ''}|${spec.ip}`;
+    let client = byKey.get(key);
+    if (!client) {
+      client = resolveClient(model, spec);
+      byKey.set(key, client);
+    }
+    return client;
+  }
+
+  /** Every VPC of the fleet that holds workloads, with its ranges (computed once). */
+  workloadVpcs(): readonly WorkloadVpc[] {
+    this.vpcList ??= this.fleet.units.flatMap((unit) =>
+      unit.model
+        ? [...this.clientInterfaces(unit.model)].map(([vpcId, enis]) => ({ unit, vpcId, enis, ranges: { 4: this.vpcRanges(unit.model!, vpcId, 4), 6: this.vpcRanges(unit.model!, vpcId, 6) } }))
+        : [],
+    );
+    return this.vpcList;
+  }
+
+  /** A resolved client's address as an integer (made once: workloads are looked up for every endpoint). */
+  addressValue(client: ResolvedClient): bigint {
+    let value = this.values.get(client);
+    if (value === undefined) {
+      value = BigInt(client.address.value);
+      this.values.set(client, value);
+    }
+    return value;
+  }
+
+  /** The clients of each VPC of a model (computed once per model). */
+  clientInterfaces(model: NetworkModel): ReadonlyMap<string, NetworkInterface[]> {
+    let clients = this.clientsByVpc.get(model);
+    if (!clients) {
+      clients = clientInterfaces(model);
+      this.clientsByVpc.set(model, clients);
+    }
+    return clients;
+  }
+
+  /** A VPC's ranges: its captured subnets' CIDRs, merged. */
+  vpcRanges(model: NetworkModel, vpcId: string, family: IpFamily): AddressRange[] {
+    return this.memo(this.vpcs, `vpc|${this.modelId(model)}|${vpcId}|${family}`, () => {
+      const ranges: AddressRange[] = [];
+      for (const subnetId of model.vpcs.get(vpcId)?.subnetIds ?? []) {
+        for (const cidr of model.subnets.get(subnetId)?.cidrs ?? []) if (cidr.family === family) ranges.push(cidrRange(cidr));
+      }
+      return normalizeRanges(ranges);
+    });
   }
 
   /** The source sets of every interface of an endpoint, on one port. */
@@ -406,6 +572,29 @@ export class ReachEngine {
     const { model, endpoint } = locateRequestedEndpoint(this.fleet, request);
     return this.interfaces(model, endpoint, request.port, request.clientEphemeralPorts).map(describeInterface);
   }
+}
+
+function familyMissingText(family: IpFamily): string {
+  const name = family === 4 ? 'IPv4' : 'IPv6';
+  return `the endpoint interface has no ${name} address, so a client connecting over ${name} cannot reach it`;
+}
+
+/** A paint that gives every piece the same value. */
+function constant<T>(value: T): (old: T) => T {
+  return () => value;
+}
+
+/** A paint computed once per value it paints over. */
+function once<T>(paint: (old: T) => T): (old: T) => T {
+  const made = new Map<T, T>();
+  return (old) => {
+    let value = made.get(old);
+    if (value === undefined) {
+      value = paint(old);
+      made.set(old, value);
+    }
+    return value;
+  };
 }
 
 /** The admitted CIDRs of each family and the excluded ones with what excludes them, in address order. */

@@ -1,8 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { analyze, locateRequestedEndpoint, resolvePorts, validateEphemeralPorts } from './analyze.js';
 import { applyChanges } from './change.js';
-import { clientInterfaces } from './clients.js';
-import { checkClientNaclInbound, checkClientNaclOutbound, checkClientSecurityGroupsOutbound } from './checks/client.js';
 import type { AnalysisContext } from './checks/context.js';
 import { checkEndpointState } from './checks/endpoint.js';
 import { PROVIDER_PATH_CHECKS } from './checks/index.js';
@@ -13,14 +11,14 @@ import { asFleet, type Fleet, type FleetUnit, type LocatedEndpoint } from './fle
 import type { NetworkInterface, NetworkModel } from './model.js';
 import type { Cidr, IpAddress, IpFamily } from './net.js';
 import { segmentAt } from './partition.js';
-import { endpointPaths, resolveClient, type ClientSpec, type EndpointPath, type ResolvedClient } from './path.js';
+import type { ClientSpec, EndpointPath, ResolvedClient } from './path.js';
 import { DEFAULT_EPHEMERAL_PORTS, formatRange, type PortRange } from './ports.js';
 import { resolveProvider, type ProviderView } from './provider.js';
 import { cidrRange, intersectRanges, normalizeRanges, rangesToCidrs, subtractRanges, type AddressRange } from './ranges.js';
-import { describeInterface, ReachEngine, type InterfaceReach } from './reach.js';
+import { describeInterface, ReachEngine, type CheckAnswer, type InterfaceReach } from './reach.js';
 import { CheckIdSchema, FixPlanSchema, VerdictSchema, type Check, type CheckId, type FixPlan, type FixScope, type Verdict } from './report.js';
 import { ruleAllowsTcpPort } from './sg.js';
-import { decideVerdict, judgePath } from './verdict.js';
+import { PathTally, verdictOf } from './verdict.js';
 
 /**
  * The answer to "who can reach this endpoint" (contract §8): the source sets of each
@@ -171,7 +169,6 @@ export interface MemberVerdict {
   readonly deciding?: { readonly checkId: CheckId; readonly summary: string };
 }
 
-const CLIENT_SIDE = [checkClientSecurityGroupsOutbound, checkClientNaclOutbound, checkClientNaclInbound] as const;
 const SHARED_PROVIDER_CHECKS = [...PROVIDER_PATH_CHECKS].filter(([id]) => id !== 'nlb.sg.inbound');
 
 /** The address a workload is known by: its primary private IPv4, else its first IPv6. */
@@ -179,23 +176,54 @@ function workloadAddress(eni: NetworkInterface): IpAddress {
   return eni.privateIps[0] ?? eni.ipv6Addresses[0]!;
 }
 
-/** Where a check's key for a client's own side can be shared: clients alike in groups and subnet. */
-function clientShape(client: ResolvedClient): string {
-  const eni = client.networkInterface;
-  if (eni) return `eni|${eni.subnetId}|${eni.securityGroupIds.join(',')}`;
-  return `${client.location}|${client.subnet?.id ?? ''}`;
+
+/** A check's id, status and what it found: all a workload's verdict reads. */
+interface Judged {
+  readonly id: CheckId;
+  readonly status: Check['status'];
+  readonly summary: string;
+}
+
+function judged(check: Check): Judged {
+  return { id: check.id, status: check.status, summary: check.summary };
+}
+
+/** One workload's paths, told check by check: each path's tally, and the first check that fails (else cannot be judged) over all. */
+class MemberTally {
+  firstFailing: Judged | undefined;
+  firstUnknown: Judged | undefined;
+  private current = new PathTally();
+
+  next(): PathTally {
+    this.current = new PathTally();
+    return this.current;
+  }
+
+  add(id: CheckId, status: Check['status'], summary: string): void {
+    this.current.add(id, status);
+    if (status === 'fail') this.firstFailing ??= { id, status, summary };
+    else if (status === 'unknown') this.firstUnknown ??= { id, status, summary };
+  }
+
+  answer(id: CheckId, value: CheckAnswer): void {
+    this.add(id, value.status, value.text);
+  }
 }
 
 /**
- * Judges workloads against one endpoint on one port as a point analysis would, reading the
- * endpoint side from the source sets and judging what is shared once.
+ * Judges workloads against one endpoint on one port as a point analysis would: the endpoint
+ * side read from its source sets, the client's own checks from partitions per client shape
+ * (over the endpoint interface's address), the provider side once per address family. No
+ * check is built per workload but the NLB's inbound rules, which read the client's address.
  */
 export class WorkloadJudge {
   private readonly interfaces: ReadonlyMap<string, InterfaceReach>;
-  private readonly perFamily = new Map<IpFamily, { endpointWide: Check[]; provider: Map<string, Check[]> }>();
-  private readonly clientChecks = new Map<string, Check[]>();
+  private readonly perFamily = new Map<IpFamily, { paths: EndpointPath[]; endpointWide: Judged[]; provider: Map<string, Judged[]> }>();
+  private readonly loadBalancerInbound = new Map<string, Judged>();
+  private readonly clientSides = new Map<ResolvedClient, ReturnType<ReachEngine['clientSide']>>();
 
   constructor(
+    private readonly engine: ReachEngine,
     private readonly located: LocatedEndpoint,
     private readonly provider: ProviderView,
     private readonly port: number,
@@ -205,13 +233,14 @@ export class WorkloadJudge {
     this.interfaces = new Map(reaches.map((reach) => [reach.path.networkInterfaceId, reach]));
   }
 
-  private shared(family: IpFamily, context: AnalysisContext, paths: readonly EndpointPath[]): { endpointWide: Check[]; provider: Map<string, Check[]> } {
+  private shared(family: IpFamily, context: AnalysisContext): { paths: EndpointPath[]; endpointWide: Judged[]; provider: Map<string, Judged[]> } {
     let shared = this.perFamily.get(family);
     if (!shared) {
-      const endpointWide = [checkEndpointState(context), ...(endpointWideProviderChecks(context, this.port) ?? [])];
-      const provider = new Map<string, Check[]>();
-      if (this.provider.kind === 'visible') for (const path of paths) provider.set(path.networkInterfaceId, SHARED_PROVIDER_CHECKS.map(([, check]) => check(context, path, this.port)));
-      shared = { endpointWide, provider };
+      const paths = this.engine.pathsOf(this.located.model, this.located.endpoint, family);
+      const endpointWide = [checkEndpointState(context), ...(endpointWideProviderChecks(context, this.port) ?? [])].map(judged);
+      const provider = new Map<string, Judged[]>();
+      if (this.provider.kind === 'visible') for (const path of paths) provider.set(path.networkInterfaceId, SHARED_PROVIDER_CHECKS.map(([, check]) => judged(check(context, path, this.port))));
+      shared = { paths, endpointWide, provider };
       this.perFamily.set(family, shared);
     }
     return shared;
@@ -220,61 +249,53 @@ export class WorkloadJudge {
   judge(unit: FleetUnit, eni: NetworkInterface): MemberVerdict {
     const { model, endpoint } = this.located;
     const address = workloadAddress(eni);
-    const spec: ClientSpec = unit === this.located.unit ? { eniId: eni.id, ip: address.text } : { ip: address.text };
-    const client = resolveClient(model, spec);
+    const spec: ClientSpec & { ip: string } = unit === this.located.unit ? { eniId: eni.id, ip: address.text } : { ip: address.text };
+    const client = this.engine.resolve(model, spec);
     const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts: this.clientEphemeralPorts, provider: this.provider };
     const family = client.address.family;
-    const value = BigInt(client.address.value);
-    const paths = endpointPaths(model, endpoint, client);
-    const shared = this.shared(family, context, paths);
-    const judged = paths.map((path) => {
-      const side = segmentAt(this.interfaces.get(path.networkInterfaceId)!.byFamily[family], value)!.value;
-      const scope = { endpointId: endpoint.id, networkInterfaceId: path.networkInterfaceId, port: this.port };
-      const endpointSide: Check[] = (
-        [
-          ['endpoint.sg.inbound', side.securityGroups],
-          ['endpoint.nacl.inbound', side.naclInbound],
-          ['endpoint.nacl.outbound', side.naclOutbound],
-        ] as const
-      ).map(([id, answer]) => ({ id, status: answer.status, scope, summary: answer.text || `admits ${client.address.text}`, evidence: [] }));
-      const key = `${clientShape(client)}|${family}|${path.networkInterfaceId}`;
-      let own = this.clientChecks.get(key);
-      if (!own) {
-        own = CLIENT_SIDE.map((check) => check(context, path, this.port));
-        this.clientChecks.set(key, own);
+    const value = this.engine.addressValue(client);
+    const shared = this.shared(family, context);
+    let clientSide = this.clientSides.get(client);
+    if (!clientSide) {
+      clientSide = this.engine.clientSide(model, client, this.port, this.clientEphemeralPorts, family);
+      this.clientSides.set(client, clientSide);
+    }
+    let loadBalancerInbound: Judged | undefined;
+    if (this.provider.kind === 'visible' && shared.paths[0]) {
+      // The NLB's inbound rules read the client's address, the same on every path.
+      loadBalancerInbound = this.loadBalancerInbound.get(client.address.text);
+      if (!loadBalancerInbound) {
+        loadBalancerInbound = judged(checkLoadBalancerSecurityGroupsInbound(context, shared.paths[0], this.port));
+        this.loadBalancerInbound.set(client.address.text, loadBalancerInbound);
       }
-      const provider = this.provider.kind === 'visible' ? [...(shared.provider.get(path.networkInterfaceId) ?? []), checkLoadBalancerSecurityGroupsInbound(context, path, this.port)] : [];
-      const checks = [...shared.endpointWide, ...endpointSide, ...own, ...provider];
-      return {
-        checks,
-        path: judgePath({
-          path: {
-            networkInterfaceId: path.networkInterfaceId,
-            ...(path.subnetId ? { subnetId: path.subnetId } : {}),
-            port: this.port,
-          },
-          checks,
-        }),
-      };
+    }
+    const tallies = new MemberTally();
+    const paths = shared.paths.map((path) => {
+      const tally = tallies.next();
+      for (const check of shared.endpointWide) tallies.add(check.id, check.status, check.summary);
+      const [securityGroups, naclInbound, naclOutbound] = this.interfaces.get(path.networkInterfaceId)!.parts[family];
+      const [clientGroups, clientOutbound, clientInbound] = clientSide(path);
+      tallies.answer('endpoint.sg.inbound', segmentAt(securityGroups, value)!.value);
+      tallies.answer('endpoint.nacl.inbound', segmentAt(naclInbound, value)!.value);
+      tallies.answer('endpoint.nacl.outbound', segmentAt(naclOutbound, value)!.value);
+      tallies.answer('client.sg.outbound', clientGroups);
+      tallies.answer('client.nacl.outbound', clientOutbound);
+      tallies.answer('client.nacl.inbound', clientInbound);
+      for (const check of shared.provider.get(path.networkInterfaceId) ?? []) tallies.add(check.id, check.status, check.summary);
+      if (loadBalancerInbound) tallies.add(loadBalancerInbound.id, loadBalancerInbound.status, loadBalancerInbound.summary);
+      return tally;
     });
-    const { verdict } = decideVerdict(
-      judged.map((item) => item.path),
-      shared.endpointWide,
-    );
-    const failing = [...new Set(judged.flatMap((item) => item.path.failedChecks))];
-    const unknown = [...new Set(judged.flatMap((item) => item.path.unknownChecks))];
-    const all = judged.flatMap((item) => item.checks);
-    const decidingCheck = all.find((check) => check.status === 'fail') ?? all.find((check) => check.status === 'unknown');
-    return {
-      unit,
-      eni,
-      address: client.address,
-      client: spec,
-      verdict,
-      failing,
-      unknown,
-      ...(decidingCheck && verdict !== 'reachable' ? { deciding: { checkId: decidingCheck.id, summary: decidingCheck.summary } } : {}),
-    };
+    const verdict = verdictOf(paths);
+    const failing: CheckId[] = [];
+    const unknown: CheckId[] = [];
+    for (const path of paths) {
+      for (const id of path.failedChecks) if (!failing.includes(id)) failing.push(id);
+      for (const id of path.unknownChecks) if (!unknown.includes(id)) unknown.push(id);
+    }
+    const decidingCheck = tallies.firstFailing ?? tallies.firstUnknown;
+    const member: { -readonly [K in keyof MemberVerdict]: MemberVerdict[K] } = { unit, eni, address: client.address, client: spec, verdict, failing, unknown };
+    if (decidingCheck && verdict !== 'reachable') member.deciding = { checkId: decidingCheck.id, summary: decidingCheck.summary };
+    return member;
   }
 }
 
@@ -291,23 +312,28 @@ function groupVerdict(members: readonly MemberVerdict[]): Verdict {
 
 function groupOf(members: readonly MemberVerdict[], vpcId: string): WorkloadGroup {
   const first = members[0]!;
-  const worst = [...members].sort((a, b) => VERDICT_WEIGHT[b.verdict] - VERDICT_WEIGHT[a.verdict])[0]!;
-  const differ = new Set(members.map((member) => member.verdict)).size > 1;
-  return {
-    ...(first.unit.accountId ? { accountId: first.unit.accountId } : {}),
-    ...(first.unit.region ? { region: first.unit.region } : {}),
+  let worst = first;
+  let differ = false;
+  for (const member of members) {
+    if (VERDICT_WEIGHT[member.verdict] > VERDICT_WEIGHT[worst.verdict]) worst = member;
+    if (member.verdict !== first.verdict) differ = true;
+  }
+  const union = (key: 'failing' | 'unknown') => (members.length === 1 ? [...first[key]] : [...new Set(members.flatMap((member) => member[key]))]);
+  // Built field by field: this runs once per (endpoint, group) of a whole fleet.
+  const group: { -readonly [K in keyof WorkloadGroup]: WorkloadGroup[K] } = {
     vpcId,
     subnetId: first.eni.subnetId,
     securityGroupIds: [...first.eni.securityGroupIds].sort(),
     eniIds: members.map((member) => member.eni.id),
     verdict: groupVerdict(members),
-    failing: [...new Set(members.flatMap((member) => member.failing))],
-    unknown: [...new Set(members.flatMap((member) => member.unknown))],
-    ...(worst.deciding ? { deciding: { ...worst.deciding, eniId: worst.eni.id } } : {}),
-    ...(differ
-      ? { members: members.map((member) => ({ eniId: member.eni.id, ipAddress: member.address.text, verdict: member.verdict, failing: [...member.failing], unknown: [...member.unknown] })) }
-      : {}),
+    failing: union('failing'),
+    unknown: union('unknown'),
   };
+  if (first.unit.accountId) group.accountId = first.unit.accountId;
+  if (first.unit.region) group.region = first.unit.region;
+  if (worst.deciding) group.deciding = { checkId: worst.deciding.checkId, summary: worst.deciding.summary, eniId: worst.eni.id };
+  if (differ) group.members = members.map((member) => ({ eniId: member.eni.id, ipAddress: member.address.text, verdict: member.verdict, failing: [...member.failing], unknown: [...member.unknown] }));
+  return group;
 }
 
 /** The union of a family's admitted addresses over every interface. */
@@ -317,27 +343,20 @@ function admittedUnion(reaches: readonly InterfaceReach[], family: IpFamily): Ad
   return normalizeRanges(ranges);
 }
 
-function vpcRanges(model: NetworkModel, vpcId: string, family: IpFamily): AddressRange[] {
-  const ranges: AddressRange[] = [];
-  for (const subnetId of model.vpcs.get(vpcId)?.subnetIds ?? []) {
-    for (const cidr of model.subnets.get(subnetId)?.cidrs ?? []) if (cidr.family === family) ranges.push(cidrRange(cidr));
-  }
-  return normalizeRanges(ranges);
-}
 
 function countAddresses(ranges: readonly AddressRange[]): bigint {
   return ranges.reduce((sum, range) => sum + (range.end - range.start + 1n), 0n);
 }
 
 /** What the endpoint admits beyond its VPC: from any address, or from outside the trusted ranges. */
-export function exposureFindings(located: LocatedEndpoint, reaches: readonly InterfaceReach[], port: number, trustedCidrs: readonly Cidr[] | undefined): ExposureFinding[] {
+export function exposureFindings(engine: ReachEngine, located: LocatedEndpoint, reaches: readonly InterfaceReach[], port: number, trustedCidrs: readonly Cidr[] | undefined): ExposureFinding[] {
   const { model, endpoint } = located;
   const findings: ExposureFinding[] = [];
   const groupIds = new Set(reaches.flatMap((reach) => reach.path.securityGroupIds));
   for (const family of [4, 6] as const) {
     const admitted = admittedUnion(reaches, family);
     if (admitted.length === 0) continue;
-    const outsideVpc = subtractRanges(admitted, vpcRanges(model, endpoint.vpcId, family));
+    const outsideVpc = subtractRanges(admitted, engine.vpcRanges(model, endpoint.vpcId, family));
     const anyAddressRules: string[] = [];
     for (const groupId of groupIds) {
       for (const rule of model.securityGroups.get(groupId)?.ingress ?? []) {
@@ -384,20 +403,14 @@ export function exposureFindings(located: LocatedEndpoint, reaches: readonly Int
 }
 
 /** The workload interfaces of an endpoint: its VPC's, and in a fleet those of any VPC whose ranges it admits. */
-function workloadCandidates(fleet: Fleet, located: LocatedEndpoint, reaches: readonly InterfaceReach[]): { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] {
-  const admitted = { 4: admittedUnion(reaches, 4), 6: admittedUnion(reaches, 6) };
-  const out: { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] = [];
-  for (const unit of fleet.units) {
-    const model = unit.model;
-    if (!model) continue;
-    for (const [vpcId, enis] of clientInterfaces(model)) {
-      const own = unit === located.unit && vpcId === located.endpoint.vpcId;
-      const reached = own || ([4, 6] as const).some((family) => intersectRanges(vpcRanges(model, vpcId, family), admitted[family]).length > 0);
-      if (reached) out.push({ unit, vpcId, enis });
-    }
+function workloadCandidates(engine: ReachEngine, located: LocatedEndpoint, reaches: readonly InterfaceReach[]): { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] {
+  const own: { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] = [];
+  const others: typeof own = [];
+  for (const vpc of engine.workloadVpcs()) {
+    if (vpc.unit === located.unit && vpc.vpcId === located.endpoint.vpcId) own.push(vpc);
+    else if (([4, 6] as const).some((family) => vpc.ranges[family].length > 0 && reaches.some((reach) => engine.admitsAny(reach, family, vpc.ranges[family])))) others.push(vpc);
   }
-  // The endpoint's own VPC first.
-  return out.sort((a, b) => Number(b.unit === located.unit && b.vpcId === located.endpoint.vpcId) - Number(a.unit === located.unit && a.vpcId === located.endpoint.vpcId));
+  return [...own, ...others];
 }
 
 interface Prepared {
@@ -427,9 +440,9 @@ function prepare(engine: ReachEngine, request: ReachabilityRequest): Prepared {
 
 /** Every workload of the endpoint judged, grouped by (unit, VPC, subnet, security group set). */
 export function workloadGroups(prepared: Prepared): { vpcId: string; members: MemberVerdict[] }[] {
-  const judge = new WorkloadJudge(prepared.located, prepared.provider, prepared.port, prepared.clientEphemeralPorts, prepared.reaches);
+  const judge = new WorkloadJudge(prepared.engine, prepared.located, prepared.provider, prepared.port, prepared.clientEphemeralPorts, prepared.reaches);
   const groups = new Map<string, { vpcId: string; members: MemberVerdict[] }>();
-  for (const { unit, vpcId, enis } of workloadCandidates(prepared.fleet, prepared.located, prepared.reaches)) {
+  for (const { unit, vpcId, enis } of workloadCandidates(prepared.engine, prepared.located, prepared.reaches)) {
     for (const eni of enis) {
       const key = `${unit.key}|${vpcId}|${eni.subnetId}|${[...eni.securityGroupIds].sort().join(',')}`;
       const group = groups.get(key) ?? { vpcId, members: [] };
@@ -471,7 +484,7 @@ function groupPlan(prepared: Prepared, request: ReachabilityRequest, members: re
         port: prepared.port,
         clientEphemeralPorts: prepared.clientEphemeralPorts,
       });
-      const judge = new WorkloadJudge(after.located, after.provider, after.port, after.clientEphemeralPorts, after.reaches);
+      const judge = new WorkloadJudge(after.engine, after.located, after.provider, after.port, after.clientEphemeralPorts, after.reaches);
       const unitAfter = (unit: FleetUnit) => after.fleet.units.find((candidate) => candidate.key === unit.key)!;
       notProvenFor = members
         .filter((member) => {
@@ -501,7 +514,7 @@ export function reachability(data: NetworkModel | Fleet, request: ReachabilityRe
       ...(fixPlan ? { fixPlan } : {}),
     };
   });
-  const findings = exposureFindings(located, reaches, port, request.trustedCidrs);
+  const findings = exposureFindings(prepared.engine, located, reaches, port, request.trustedCidrs);
   const count = (verdict: Verdict) => groups.filter((group) => group.verdict === verdict).length;
   return {
     endpointId: located.endpoint.id,
@@ -517,7 +530,7 @@ export function reachability(data: NetworkModel | Fleet, request: ReachabilityRe
     exposure: {
       exposed: findings.length > 0,
       trustedCidrs: (request.trustedCidrs ?? []).map((cidr) => cidr.text),
-      vpcCidrs: ([4, 6] as const).flatMap((family) => rangesToCidrs(vpcRanges(located.model, located.endpoint.vpcId, family), family)),
+      vpcCidrs: ([4, 6] as const).flatMap((family) => rangesToCidrs(prepared.engine.vpcRanges(located.model, located.endpoint.vpcId, family), family)),
       findings,
     },
     summary: {
@@ -564,7 +577,7 @@ export function fleetExposure(data: NetworkModel | Fleet, trustedCidrs?: readonl
       }
       for (const port of ports) {
         const prepared = prepare(engine, { ...ref, port });
-        const findings = exposureFindings(prepared.located, prepared.reaches, port, trustedCidrs);
+        const findings = exposureFindings(engine, prepared.located, prepared.reaches, port, trustedCidrs);
         out.push({ ...ref, port, exposed: findings.length > 0, findings });
       }
     }
