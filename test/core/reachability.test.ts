@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judge } from '../../src/core/analyze.js';
 import { applyChanges } from '../../src/core/change.js';
-import { singleUnitFleet } from '../../src/core/fleet.js';
+import { createFleet, singleUnitFleet } from '../../src/core/fleet.js';
+import { modelFromAws, type AwsDocuments } from '../support/model.js';
 import { parseCidr } from '../../src/core/net.js';
 import { fleetExposure, fleetWorkloadRows, reachability } from '../../src/core/reachability.js';
 import { fleetReportTargets } from '../../src/core/fleet-report.js';
 import { IDS } from '../support/fixtures.js';
-import { REACH, reachModel } from '../support/reach-fixture.js';
+import { REACH, reachDocuments, reachModel } from '../support/reach-fixture.js';
 import { readSnapshot } from '../../src/sources/snapshot/read.js';
 import { exampleDir } from '../sources/aws/examples.js';
 
@@ -98,5 +99,28 @@ describe('the fleet report with every workload', () => {
       rows.map((row) => [row.endpointId, row.port, row.verdict, row.workload?.eniIds]),
       answer.workloads.map((group) => [REACH.endpointId, 443, group.verdict, group.eniIds]),
     );
+  });
+});
+
+describe('who can reach: workloads of other accounts', () => {
+  it('judges the interfaces of a VPC in another unit whose ranges the endpoint admits by address, as a point analysis of that address does', () => {
+    const other = JSON.parse(JSON.stringify(reachDocuments()).replaceAll('10.0.', '172.31.').replaceAll(REACH.endpointId, 'vpce-0123456789abcdef9')) as AwsDocuments;
+    const fleet = createFleet([
+      { accountId: '123456789012', region: 'us-east-1', model: reachModel() },
+      { accountId: '210987654321', region: 'us-east-1', model: modelFromAws(other) },
+    ]);
+    const answer = reachability(fleet, { endpointId: REACH.endpointId, accountId: '123456789012', region: 'us-east-1', plans: false });
+    const foreign = answer.workloads.filter((group) => group.accountId === '210987654321');
+    assert.equal(foreign.length, 2);
+    for (const group of foreign) {
+      assert.match(group.note ?? '', /judged by address/);
+      const model = fleet.units[1]!.model!;
+      for (const eniId of group.eniIds) {
+        const ip = model.networkInterfaces.get(eniId)!.privateIps[0]!.text;
+        const { report } = judge(fleet, { endpointId: REACH.endpointId, accountId: '123456789012', region: 'us-east-1', client: { ip } });
+        const member = group.members?.find((item) => item.eniId === eniId);
+        assert.equal(member?.verdict ?? group.verdict, report.verdict, `${eniId} ${ip}`);
+      }
+    }
   });
 });
