@@ -150,44 +150,57 @@ export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 1
   return `${table.toString()}\n`;
 }
 
-/** The fleet report for a person: one row per endpoint, then the units that could not be read. */
-export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, width = 160): string {
+/** One row of a fleet table: the endpoint, what it is judged for, the verdict and the failing (unknown) checks. */
+interface FleetTableRow {
+  readonly endpointId: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly verdict: string;
+  readonly what: string;
+  readonly failing: readonly string[];
+  readonly unknown: readonly string[];
+  /** Shown instead of the checks when the row could not be judged. */
+  readonly error?: string;
+}
+
+/** A fleet table: one row each, the count per verdict, then the units that could not be read. */
+function renderFleetTable(rows: Iterable<FleetTableRow>, fleet: Fleet, width: number, columns: { what: string; verdictWidth: number; checksWidth: number; counted: string }): string {
   const table = new Table({
-    head: ['Endpoint', 'Account/region', 'Service', 'Verdict', 'Failing (unknown)'],
-    colWidths: [24, 26, Math.max(30, width - 24 - 26 - 11 - 50 - 6), 11, 50],
+    head: ['Endpoint', 'Account/region', columns.what, 'Verdict', 'Failing (unknown)'],
+    colWidths: [24, 26, Math.max(30, width - 24 - 26 - columns.verdictWidth - columns.checksWidth - 6), columns.verdictWidth, columns.checksWidth],
     wordWrap: true,
     style: { head: [], border: [], compact: true },
   });
   const counts = new Map<string, number>();
   for (const row of rows) {
     counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
-    const failing = row.verdict === 'error' ? row.verdictSummary : [row.failing.join(', '), row.unknown.length > 0 ? `(${row.unknown.join(', ')})` : ''].filter(Boolean).join(' ');
-    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, row.serviceName, row.verdict === 'error' ? 'ERROR' : row.verdict, failing || '-']);
+    const checks = row.error ?? [row.failing.join(', '), row.unknown.length > 0 ? `(${row.unknown.join(', ')})` : ''].filter(Boolean).join(' ');
+    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, printable(row.what), row.verdict === 'error' ? 'ERROR' : row.verdict, printable(checks) || '-']);
   }
-  const lines = [table.toString(), '', `Endpoints: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
+  const lines = [table.toString(), '', `${columns.counted}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
   for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
   return `${lines.join('\n')}\n`;
 }
 
+/** The fleet report for a person: one row per endpoint, then the units that could not be read. */
+export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, width = 160): string {
+  function* tableRows(): Generator<FleetTableRow> {
+    for (const row of rows) yield { ...row, what: row.serviceName, ...(row.verdict === 'error' ? { error: row.verdictSummary } : {}) };
+  }
+  return renderFleetTable(tableRows(), fleet, width, { what: 'Service', verdictWidth: 11, checksWidth: 50, counted: 'Endpoints' });
+}
+
 /** The fleet report with every workload, for a person: one row per (endpoint, workload group). */
 export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fleet, width = 160): string {
-  const table = new Table({
-    head: ['Endpoint', 'Account/region', 'Workload group', 'Verdict', 'Failing (unknown)'],
-    colWidths: [24, 26, Math.max(30, width - 24 - 26 - 13 - 40 - 6), 13, 40],
-    wordWrap: true,
-    style: { head: [], border: [], compact: true },
-  });
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
-    const group = row.workload;
-    const what = group ? `${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}] ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'}${row.port !== undefined ? `, port ${row.port}` : ''}` : (row.error ?? 'no workload in reach');
-    const failing = group ? [group.failing.join(', '), group.unknown.length > 0 ? `(${group.unknown.join(', ')})` : ''].filter(Boolean).join(' ') : '';
-    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, printable(what), row.verdict === 'error' ? 'ERROR' : row.verdict, failing || '-']);
+  function* tableRows(): Generator<FleetTableRow> {
+    for (const row of rows) {
+      const group = row.workload;
+      const port = row.port !== undefined ? `, port ${row.port}` : '';
+      const what = group ? `${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}] ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'}${port}` : row.error ? 'not judged' : 'no workload in reach';
+      yield { ...row, what, failing: group?.failing ?? [], unknown: group?.unknown ?? [], ...(row.error ? { error: row.error } : {}) };
+    }
   }
-  const lines = [table.toString(), '', `Endpoint x workload group pairs: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
-  for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
-  return `${lines.join('\n')}\n`;
+  return renderFleetTable(tableRows(), fleet, width, { what: 'Workload group', verdictWidth: 13, checksWidth: 40, counted: 'Endpoint x workload group pairs' });
 }
 
 function verdictLabel(verdict: string): string {
