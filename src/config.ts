@@ -52,6 +52,10 @@ export interface Config {
   readonly awsMaxAttempts: number;
   /** Ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); empty: only 0.0.0.0/0 and ::/0 are findings. */
   readonly trustedCidrs: readonly string[];
+  /** Replicas share collections, the analysis cache, rate limits and probes through it; absent: each process on its own. */
+  readonly redisUrl?: string;
+  readonly redisPassword?: string;
+  readonly redisPrefix: string;
 }
 
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -104,6 +108,17 @@ const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
   return ids.every((id) => /^vpce-[0-9a-f]{8,17}$/.test(id)) ? { value: ids } : { problem: 'expected comma-separated endpoint ids (vpce-…)' };
 };
+/** A Redis URL: redis:// or rediss:// (TLS), with a host. */
+const redisUrl = (text: string): Parsed<string> => {
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname) return { value: text };
+  } catch {
+    // Not a URL at all: the problem below says what is expected.
+  }
+  return { problem: 'expected redis://[user:password@]host:port[/db] or rediss://… (TLS)' };
+};
+const redisPrefix = (text: string): Parsed<string> => (/^[\w.:-]{1,64}$/.test(text) ? { value: text } : { problem: 'expected 1 to 64 characters of letters, digits and _.:-' });
 const cidrList = (text: string): Parsed<string[]> => {
   const cidrs = [...new Set(text.split(',').map((part) => part.trim()).filter(Boolean))];
   const bad = cidrs.find((cidr) => !parseCidr(cidr));
@@ -184,6 +199,15 @@ export const VARIABLES = {
     description: "comma-separated ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); when set, an endpoint admitting any other address outside its VPC is an exposure finding (`vpce_doctor_endpoint_exposed`); unset, only admitting 0.0.0.0/0 or ::/0 is",
     parse: cidrList,
   },
+  redisUrl: {
+    name: 'VPCE_DOCTOR_REDIS_URL',
+    defaultText: '(none: each replica on its own)',
+    description: 'Redis that replicas share: one AWS collection per account and region per TTL, the analysis cache, the rate limit, and one prober per watched endpoint; `redis://` or `rediss://` (TLS), user and password in the URL or the file below; Redis down or slow, each replica serves on its own',
+    parse: redisUrl,
+    secret: true,
+  },
+  redisPasswordFile: { name: 'VPCE_DOCTOR_REDIS_PASSWORD_FILE', defaultText: '(none)', description: "a file holding the Redis password (a mounted secret), when the URL has none", parse: text },
+  redisPrefix: { name: 'VPCE_DOCTOR_REDIS_PREFIX', defaultText: 'vpce-doctor:', description: 'the prefix of every Redis key (replicas sharing one must share their configuration)', parse: redisPrefix },
 } satisfies Record<string, Variable<unknown>>;
 
 export class ConfigError extends Error {
@@ -217,6 +241,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const awsRegionText = env[VARIABLES.awsRegion.name] ? read(VARIABLES.awsRegion, '') : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  let redisPassword: string | undefined;
+  const redisPasswordFile = read(VARIABLES.redisPasswordFile, '');
+  if (redisPasswordFile) {
+    try {
+      const password = readFileSync(redisPasswordFile, 'utf8').trim();
+      if (!password) problems.push(`${VARIABLES.redisPasswordFile.name}: ${redisPasswordFile} holds no password`);
+      else redisPassword = password;
+    } catch (error) {
+      problems.push(`${VARIABLES.redisPasswordFile.name}: cannot read ${redisPasswordFile}: ${(error as Error).message}`);
+    }
+  }
   const config: Config = {
     port: read(VARIABLES.port, 8080),
     host: read(VARIABLES.host, '0.0.0.0'),
@@ -255,6 +290,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     awsCollectionDeadlineMs: read(VARIABLES.awsCollectionDeadlineMs, 60_000),
     awsMaxAttempts: read(VARIABLES.awsMaxAttempts, 5),
     trustedCidrs: read(VARIABLES.trustedCidrs, []),
+    ...(env[VARIABLES.redisUrl.name] ? { redisUrl: read(VARIABLES.redisUrl, '') } : {}),
+    ...(redisPassword ? { redisPassword } : {}),
+    redisPrefix: read(VARIABLES.redisPrefix, 'vpce-doctor:'),
   };
   if (config.source === 'aws' && !config.awsRegion && config.awsRegions.length === 0) {
     problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION, or ${VARIABLES.awsRegions.name})`);

@@ -9,6 +9,8 @@ import { Prober } from './probe/run.js';
 import { discoverSelfIp } from './probe/self.js';
 import { ProbeService } from './probe/service.js';
 import { WatchList } from './probe/watch.js';
+import { SharedCollections } from './shared/collection.js';
+import { SharedRedis } from './shared/redis.js';
 
 /**
  * The process: configuration -> doctor -> app -> listen, and a graceful stop on SIGTERM or
@@ -18,8 +20,30 @@ import { WatchList } from './probe/watch.js';
 
 async function start(config: Config): Promise<void> {
   let shuttingDown = false;
+  // Replicas share collections and the analysis budget through Redis, when one is configured;
+  // its state changes are logged by the app's logger, which exists only later.
+  const log: { current?: { info: (object: object, message: string) => void; warn: (object: object, message: string) => void } } = {};
+  const sharedRedis = config.redisUrl
+    ? new SharedRedis({
+        url: config.redisUrl,
+        ...(config.redisPassword ? { password: config.redisPassword } : {}),
+        prefix: config.redisPrefix,
+        // Told once per change of state, not once per failed command.
+        onStateChange: (up, reason) =>
+          up
+            ? log.current?.info({ redis: 'up' }, 'Redis answers: shared collections and limits')
+            : log.current?.warn({ redis: 'down', reason }, 'Redis does not answer: this replica collects and limits on its own'),
+      })
+    : undefined;
+  const sharedCollections = sharedRedis
+    ? new SharedCollections(sharedRedis, { ttlMs: config.cacheTtlSeconds * 1000, waitMs: config.awsCollectionDeadlineMs })
+    : undefined;
   // The gauge reads the doctor only when scraped, after both exist.
-  const metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), endpointExposure: () => doctor.exposureSeries() });
+  const metrics = createMetrics({
+    modelLoadedAt: () => doctor.modelLoadedAt(),
+    endpointExposure: () => doctor.exposureSeries(),
+    ...(sharedRedis ? { redisUp: () => sharedRedis.isUp() } : {}),
+  });
   const probes = new ProbeService({
     prober: new Prober({ concurrency: config.probeConcurrency, perEndpointConcurrency: config.probeEndpointConcurrency, roundsPerMinute: config.probeRoundsPerMinute }),
     allowedPorts: config.probePorts,
@@ -27,7 +51,7 @@ async function start(config: Config): Promise<void> {
     selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
     onReport: (report) => recordProbeReport(metrics, report),
   });
-  const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry)), {
+  const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry), sharedCollections), {
     cacheTtlMs: config.cacheTtlSeconds * 1000,
     cacheMaxEntries: config.cacheMaxEntries,
     metrics,
@@ -40,7 +64,9 @@ async function start(config: Config): Promise<void> {
     metrics,
     logger: { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } },
     isShuttingDown: () => shuttingDown,
+    ...(sharedRedis ? { sharedRedis } : {}),
   });
+  log.current = app.log;
 
   const watch = new WatchList({
     endpointIds: config.watchEndpoints,
@@ -73,6 +99,7 @@ async function start(config: Config): Promise<void> {
     }, Math.max(0, config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 5)));
     cut.unref();
     await app.close();
+    await sharedRedis?.close();
     clearTimeout(cut);
   });
 

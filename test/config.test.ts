@@ -94,6 +94,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the replicas\' Redis: a redis:// or rediss:// URL (never echoed), a prefix, a password file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-config-'));
+    try {
+      const file = join(dir, 'password');
+      await writeFile(file, 's3cret-redis-password\n');
+      const config = loadConfig({ VPCE_DOCTOR_REDIS_URL: 'rediss://redis.internal:6380/1', VPCE_DOCTOR_REDIS_PASSWORD_FILE: file, VPCE_DOCTOR_REDIS_PREFIX: 'team-a:' });
+      assert.deepEqual([config.redisUrl, config.redisPassword, config.redisPrefix], ['rediss://redis.internal:6380/1', 's3cret-redis-password', 'team-a:']);
+      const defaults = loadConfig({});
+      assert.deepEqual([defaults.redisUrl, defaults.redisPassword, defaults.redisPrefix], [undefined, undefined, 'vpce-doctor:']);
+      await writeFile(file, '\n');
+      assert.throws(
+        () => loadConfig({ VPCE_DOCTOR_REDIS_URL: 'http://user:hunter2@redis:6379', VPCE_DOCTOR_REDIS_PASSWORD_FILE: file, VPCE_DOCTOR_REDIS_PREFIX: 'has space' }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.equal(error.problems.length, 3);
+          assert.match(error.problems.join('\n'), /VPCE_DOCTOR_REDIS_URL: expected redis:\/\/.*got \d+ characters \(not shown: a secret\)/);
+          assert.ok(!error.message.includes('hunter2'), 'the password in the URL is not echoed');
+          assert.match(error.problems.join('\n'), /VPCE_DOCTOR_REDIS_PASSWORD_FILE: .* holds no password/);
+          assert.match(error.problems.join('\n'), /VPCE_DOCTOR_REDIS_PREFIX: expected 1 to 64 characters/);
+          return true;
+        },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // `problem` (with the file's path for <path>) or the tokens read.
   const tokenFiles: [string, string, { problem: string } | { tokens: string[] }][] = [
     ['an empty file (an empty Secret key)', '', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],

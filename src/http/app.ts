@@ -20,6 +20,8 @@ import { probeRoutes } from './routes/probes.js';
 import { snapshotRoutes } from './routes/snapshot.js';
 import { whatIfRoutes } from './routes/what-if.js';
 import { reachabilityRoutes } from './routes/reachability.js';
+import type { SharedRedis } from '../shared/redis.js';
+import { sharedRateLimitStore } from '../shared/rate-limit-store.js';
 
 /**
  * The app as a plugin tree that never listens: server.ts and the tests build it, with the
@@ -40,6 +42,8 @@ export interface AppOptions {
   /** A ready pino logger instead, for tests that read what is logged. */
   readonly loggerInstance?: FastifyBaseLogger;
   readonly isShuttingDown?: () => boolean;
+  /** Replicas' shared Redis: the analysis budget is then one per caller across replicas. */
+  readonly sharedRedis?: SharedRedis;
 }
 
 /** Authorization and tokens never reach the logs. */
@@ -114,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openApiPlugin);
   // No per-route limits: the plugin only keeps the counters of the one analysis budget below.
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, ...(options.sharedRedis ? { store: sharedRateLimitStore(options.sharedRedis) } : {}) });
   await app.register(healthRoutes, { doctor, metrics, isShuttingDown });
   await app.register(
     async (v1) => {

@@ -37,10 +37,23 @@ export function createMetrics(options: {
   modelLoadedAt: () => number | undefined;
   /** Every endpoint and service port of the data loaded, read when scraped. */
   endpointExposure?: () => readonly ExposureSeries[];
+  /** Whether the replicas' shared Redis answers; absent: no Redis configured, no series. */
+  redisUp?: () => boolean;
   defaultMetrics?: boolean;
 }): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vpce_doctor_' });
+  const { redisUp } = options;
+  if (redisUp) {
+    new Gauge({
+      name: 'vpce_doctor_redis_up',
+      help: "1 when the replicas' shared Redis answers; 0 while this replica collects, caches and limits on its own",
+      registers: [registry],
+      collect() {
+        this.set(redisUp() ? 1 : 0);
+      },
+    });
+  }
   return {
     registry,
     httpRequestDuration: new Histogram({

@@ -3,6 +3,7 @@ import { snapshotSource, type ModelSource } from '../doctor.js';
 import { createFleet, unitKey, unitOfModel } from '../core/fleet.js';
 import type { AwsMetrics, AwsUnitMetrics } from '../metrics/aws.js';
 import { awsFleetSource } from './aws/fleet.js';
+import type { SharedCollections } from '../shared/collection.js';
 import { awsSource, type AwsResponsesJson, type AwsSource } from './aws/index.js';
 
 /** A live source as the doctor reads it: a fleet, and what was fetched for the export, by unit (`account/region`). */
@@ -55,11 +56,13 @@ export function sourceFromConfig(
   /** Live only: these endpoints, their VPCs and providers, instead of the region scan. */
   endpointIds?: readonly string[],
   unitMetrics?: AwsUnitMetrics,
+  /** Replicas sharing one collection per unit per TTL (Redis): the live source is then always a fleet, one unit or more. */
+  shared?: SharedCollections,
 ): ModelSource | ExportableSource {
   if (config.source === 'snapshot') return snapshotSource(config.snapshotDir);
-  if (isFleet(config)) {
+  if (isFleet(config) || shared) {
     return awsFleetSource({
-      regions: config.awsRegions,
+      regions: config.awsRegions.length > 0 ? config.awsRegions : [config.awsRegion ?? ''],
       roleArns: config.awsRoleArns,
       ...(config.awsExternalId ? { externalId: config.awsExternalId } : {}),
       includeBaseAccount: config.awsIncludeBaseAccount,
@@ -71,6 +74,7 @@ export function sourceFromConfig(
       ...(awsMetrics ? { metrics: awsMetrics } : {}),
       ...(unitMetrics ? { unitMetrics } : {}),
       ...(endpointIds?.length ? { endpointIds } : {}),
+      ...(shared ? { shared } : {}),
     });
   }
   const live = awsSource({

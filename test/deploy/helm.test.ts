@@ -547,6 +547,7 @@ const ALL_ON: Values = {
     trustedCidrs: ['10.0.0.0/8', '2600:1f18::/32'],
   },
   auth: { existingSecret: 'vpce-doctor-tokens', existingSecretKey: 'tokens' },
+  redis: { url: 'rediss://redis.platform.svc:6380/0', prefix: 'vpce-doctor-prod:', existingSecret: 'vpce-doctor-redis', existingSecretKey: 'password' },
   service: { annotations: { 'example.com/team': 'network' } },
   podAnnotations: { 'example.com/scrape': 'true' },
   podLabels: { team: 'network' },
@@ -645,6 +646,8 @@ describe('values.yaml and values.schema.json', () => {
     const refused: Record<string, Values> = {
       'an unknown top-level key (a typo, or tokens put in the values)': { apiTokens: 'abcdefghijklmnopqrstuvwxyz' },
       'a token key under auth': { auth: { tokens: 'abcdefghijklmnopqrstuvwxyz' } },
+      'a Redis password in the URL': { redis: { url: 'redis://default:hunter2hunter2@redis:6379' } },
+      'a Redis URL of another scheme': { redis: { url: 'http://redis:6379' } },
       'the tokens as a plain environment variable': { extraEnv: [{ name: 'VPCE_DOCTOR_API_TOKENS', value: 'abcdefghijklmnopqrstuvwxyz' }] },
       'running as root': { podSecurityContext: { runAsUser: 0 } },
       'runAsNonRoot off': { securityContext: { runAsNonRoot: false } },
@@ -671,8 +674,8 @@ describe('values.yaml and values.schema.json', () => {
   it('config mirrors src/config.ts: one key per variable, with the service\'s own ranges', () => {
     const config = defaultValues.config as Record<string, unknown>;
     const configSchema = (schema.properties as Record<string, { properties: Record<string, { minimum?: number; maximum?: number; type?: string }> }>).config!.properties;
-    // PORT is the container's (8080, fixed); the tokens come only from auth.existingSecret, as a file.
-    const mapped = Object.keys(VARIABLES).filter((key) => !['port', 'apiTokens', 'apiTokensFile'].includes(key));
+    // PORT is the container's (8080, fixed); the tokens come only from auth.existingSecret, as a file; Redis has its own `redis` block.
+    const mapped = Object.keys(VARIABLES).filter((key) => !['port', 'apiTokens', 'apiTokensFile', 'redisUrl', 'redisPasswordFile', 'redisPrefix'].includes(key));
     assert.deepEqual(Object.keys(config).sort(), mapped.sort(), 'values.yaml config has exactly the variables of src/config.ts (new variable? add it to values, schema and _helpers.tpl configData)');
     for (const key of mapped) {
       const rule = configSchema[key];
@@ -812,13 +815,19 @@ describe('the rendered manifests', () => {
     try {
       const tokensFile = join(tokensDir, 'tokens');
       writeFileSync(tokensFile, 'a-token-of-sixteen-characters-or-more\n');
+      const passwordFile = join(tokensDir, 'password');
+      writeFileSync(passwordFile, 'a-redis-password\n');
       for (const [name, result] of Object.entries(rendered)) {
         const configMap = one(result, 'ConfigMap');
         const data = configMap.data as Record<string, unknown>;
         for (const [key, value] of Object.entries(data)) assert.equal(typeof value, 'string', `${name}: ${key} is a string`);
         assert.deepEqual(podOf(result).spec.containers[0]!.envFrom, [{ configMapRef: { name: configMap.metadata.name } }]);
         // The mounted file stands in for the Secret here.
-        const env = { ...(data as Record<string, string>), ...(data.VPCE_DOCTOR_API_TOKENS_FILE ? { VPCE_DOCTOR_API_TOKENS_FILE: tokensFile } : {}) };
+        const env = {
+          ...(data as Record<string, string>),
+          ...(data.VPCE_DOCTOR_API_TOKENS_FILE ? { VPCE_DOCTOR_API_TOKENS_FILE: tokensFile } : {}),
+          ...(data.VPCE_DOCTOR_REDIS_PASSWORD_FILE ? { VPCE_DOCTOR_REDIS_PASSWORD_FILE: passwordFile } : {}),
+        };
         try {
           loadConfig(env);
         } catch (error) {
@@ -830,7 +839,10 @@ describe('the rendered manifests', () => {
         if (key === 'apiTokens') continue;
         assert.ok(variable.name in data, `${variable.name} is in the ConfigMap when set`);
       }
-      const config = loadConfig({ ...data, VPCE_DOCTOR_API_TOKENS_FILE: tokensFile });
+      const config = loadConfig({ ...data, VPCE_DOCTOR_API_TOKENS_FILE: tokensFile, VPCE_DOCTOR_REDIS_PASSWORD_FILE: passwordFile });
+      assert.equal(config.redisUrl, 'rediss://redis.platform.svc:6380/0');
+      assert.equal(config.redisPassword, 'a-redis-password');
+      assert.equal(config.redisPrefix, 'vpce-doctor-prod:');
       assert.equal(config.cacheMaxEntries, 1_000_000, 'large numbers survive (not 1e+06)');
       assert.equal(config.bodyLimitBytes, 10_485_760);
       assert.deepEqual(config.watchEndpoints, ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5']);
@@ -846,6 +858,19 @@ describe('the rendered manifests', () => {
     } finally {
       rmSync(tokensDir, { recursive: true, force: true });
     }
+  });
+
+  it('the Redis password: an existing Secret mounted read-only as a file, passed as VPCE_DOCTOR_REDIS_PASSWORD_FILE', () => {
+    const pod = podOf(allOn);
+    const volume = pod.spec.volumes.find((candidate) => candidate.name === 'redis-password');
+    assert.equal(volume?.secret?.secretName, 'vpce-doctor-redis');
+    assert.equal(volume.secret.defaultMode, 0o440);
+    assert.deepEqual(volume.secret.items, [{ key: 'password', path: 'password' }]);
+    const data = one(allOn, 'ConfigMap').data as Record<string, string>;
+    const mount = pod.spec.containers[0]!.volumeMounts.find((candidate) => candidate.name === 'redis-password');
+    assert.equal(data.VPCE_DOCTOR_REDIS_PASSWORD_FILE, `${mount!.mountPath}/password`);
+    assert.equal(podOf(defaults).spec.volumes.some((candidate) => candidate.name === 'redis-password'), false, 'nothing mounted without Redis');
+    assert.equal((one(defaults, 'ConfigMap').data as Record<string, string>).VPCE_DOCTOR_REDIS_URL, undefined);
   });
 
   it('the API tokens: an existing Secret mounted read-only as a file, passed as VPCE_DOCTOR_API_TOKENS_FILE', () => {

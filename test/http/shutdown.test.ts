@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
+import { HOST, answerOf, get, startServer, stopServer, waitUntilReady, within, type Answer } from '../support/server-process.js';
 import { freeLoopbackPort } from '../support/net.js';
 import { FakeAwsRegion, regionFromSnapshot } from '../sources/aws/fake-aws.js';
 import { queryAnswerFrom, startQueryServer } from '../sources/aws/query-server.js';
@@ -17,103 +17,10 @@ import { queryAnswerFrom, startQueryServer } from '../sources/aws/query-server.j
  * exits 2 naming every problem.
  */
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const HOST = '127.0.0.1';
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const TEST_TIMEOUT = 180_000;
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
-  readonly output: () => string;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
 const freePort = () => freeLoopbackPort(HOST);
-
-/**
- * The server with only the variables given: nothing from the caller's configuration leaks
- * in, AWS settings included (a live source is only ever pointed at a loopback fake).
- */
-function startServer(variables: Record<string, string>, nodeArgs: readonly string[] = []): Server {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^(VPCE_DOCTOR_|NODE_TEST_|AWS_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
-    env[name] = value;
-  }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, exited, output: () => `stdout:\n${stdout.slice(-4000)}\nstderr:\n${stderr.slice(-4000)}` };
-}
-
-function stopServer(server: Server): void {
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Collects a response; rejects when the connection fails or is reset. */
-function answerOf(request: http.ClientRequest): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    request.once('error', reject);
-    request.once('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.once('error', reject);
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
-  });
-}
-
-/** A GET on a connection of its own. */
-function get(port: number, path: string): Promise<Answer> {
-  const request = http.request({ host: HOST, port, path, method: 'GET', agent: false });
-  const answer = answerOf(request);
-  request.end();
-  return answer;
-}
-
-async function waitUntilReady(server: Server, port: number): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) assert.fail(`the server exited with ${server.child.exitCode} before it was ready\n${server.output()}`);
-    try {
-      const answer = await get(port, '/readyz');
-      if (answer.status === 200) return;
-      last = `${answer.status} ${answer.body}`;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await sleep(200);
-  }
-  assert.fail(`/readyz never answered 200 (last: ${last})\n${server.output()}`);
-}
 
 /**
  * An idle keep-alive connection: the server closes it when it starts to stop (Node's

@@ -5,6 +5,7 @@ import { createMetrics, recordProbeReport, type Metrics } from '../../src/metric
 import { Prober } from '../../src/probe/run.js';
 import { ProbeService, type ProbeServiceOptions } from '../../src/probe/service.js';
 import type { Connector } from '../../src/probe/tcp.js';
+import type { SharedRedis } from '../../src/shared/redis.js';
 
 export const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 export const HEALTHY = { dir: `${EXAMPLES}healthy-aws-service`, endpointId: 'vpce-068e9dcc184a273ab', clientIp: '10.0.1.25', instanceId: 'i-0862f03190fbae3bc' };
@@ -38,6 +39,8 @@ export interface TestAppOptions {
   readonly probe?: Partial<Omit<ProbeServiceOptions, 'prober'>> & { roundsPerMinute?: number };
   /** VPCE_DOCTOR_TRUSTED_CIDRS. */
   readonly trustedCidrs?: readonly string[];
+  /** The replicas' shared Redis. */
+  readonly sharedRedis?: SharedRedis;
 }
 
 const refuseToDial: Connector = () => {
@@ -61,6 +64,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics,
     config: { ...TEST_CONFIG, ...options.config },
     ...(options.isShuttingDown ? { isShuttingDown: options.isShuttingDown } : {}),
+    ...(options.sharedRedis ? { sharedRedis: options.sharedRedis } : {}),
   });
   await app.ready();
   return { app, doctor, metrics };

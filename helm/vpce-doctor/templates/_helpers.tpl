@@ -59,6 +59,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 /etc/vpce-doctor/auth
 {{- end }}
 
+{{/* Where the Redis password Secret is mounted. */}}
+{{- define "vpce-doctor.redisSecretDir" -}}
+/etc/vpce-doctor/redis
+{{- end }}
+
 {{/*
 The environment of src/config.ts, every value a string. Numbers go through int: helm
 reads values as float64 and would print 1000000 as 1e+06, which the service refuses.
@@ -123,6 +128,13 @@ VPCE_DOCTOR_AWS_UNIT_CONCURRENCY: {{ .Values.config.awsUnitConcurrency | int | q
 VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS: {{ .Values.config.awsCallTimeoutMs | int | quote }}
 VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: {{ .Values.config.awsCollectionDeadlineMs | int | quote }}
 VPCE_DOCTOR_AWS_MAX_ATTEMPTS: {{ .Values.config.awsMaxAttempts | int | quote }}
+{{- if .Values.redis.url }}
+VPCE_DOCTOR_REDIS_URL: {{ .Values.redis.url | quote }}
+{{- end }}
+VPCE_DOCTOR_REDIS_PREFIX: {{ .Values.redis.prefix | quote }}
+{{- if .Values.redis.existingSecret }}
+VPCE_DOCTOR_REDIS_PASSWORD_FILE: {{ printf "%s/password" (include "vpce-doctor.redisSecretDir" .) | quote }}
+{{- end }}
 {{- if .Values.config.trustedCidrs }}
 VPCE_DOCTOR_TRUSTED_CIDRS: {{ join "," .Values.config.trustedCidrs | quote }}
 {{- end }}

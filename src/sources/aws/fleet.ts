@@ -8,6 +8,7 @@ import { requestHandler, type AwsClients, type AwsCredentialsInput } from './cli
 import { describeFailure } from './errors.js';
 import { AWS_SOURCE_DEFAULTS, AwsCredentialsError, awsSource, ROLE_ARN, type AwsSource } from './index.js';
 import type { AwsResponsesJson } from './responses.js';
+import type { SharedCollections } from '../../shared/collection.js';
 
 /**
  * Many accounts and regions read live (contract §5): the units are the base account (the
@@ -59,6 +60,11 @@ export interface AwsFleetSourceOptions {
   readonly endpointIds?: readonly string[];
   /** The clients of a unit, instead of new ones (tests); they keep their own credentials and settings. */
   readonly clientsFor?: (unit: AwsUnitTarget) => AwsClients;
+  /**
+   * Replicas sharing one collection per unit per TTL through Redis: a unit's data is read
+   * from there when fresh, else collected under the unit's lease and stored there.
+   */
+  readonly shared?: SharedCollections;
 }
 
 export const AWS_FLEET_DEFAULTS = { unitConcurrency: 8 } as const;
@@ -335,12 +341,26 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
     return planned;
   }
 
+  /** The unit's model: through the replicas' shared collection when there is one, else collected here. */
+  async function loadUnit(entry: UnitEntry): Promise<{ model: NetworkModel; collectedAt?: number }> {
+    const { shared } = options;
+    if (!shared) return { model: await entry.source.load() };
+    let collectedHere: NetworkModel | undefined;
+    const outcome = await shared.collect(keyOf(entry), async () => {
+      collectedHere = await entry.source.load();
+      return { responses: entry.source.lastResponses()!, failures: [...collectedHere.failures], ...(entry.source.lastCollection() ? { callsMade: entry.source.lastCollection()!.callsMade } : {}) };
+    });
+    if (collectedHere) return { model: collectedHere };
+    // Another replica's collection: as old as it is, not as the moment it was read.
+    return { model: entry.source.modelOf(outcome.data.responses, new Map(outcome.data.failures)), collectedAt: outcome.data.collectedAt };
+  }
+
   async function collectUnit(entry: UnitEntry): Promise<void> {
     try {
-      const model = await entry.source.load();
+      const { model, collectedAt } = await loadUnit(entry);
       entry.model = model;
       entry.responses = entry.source.lastResponses();
-      entry.loadedAt = now();
+      entry.loadedAt = collectedAt ?? now();
       entry.lastError = undefined;
       // The base account, when its identity could not be had, is known by its data.
       if (entry.target.accountId === undefined) {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { NetworkModel } from '../../core/model.js';
+import type { CollectionName, NetworkModel } from '../../core/model.js';
 import type { AwsCollectionOutcome, AwsMetrics } from '../../metrics/aws.js';
 import { modelFromAwsResponses } from '../normalize/model.js';
 import { AwsCaller } from './caller.js';
@@ -81,6 +81,11 @@ export interface AwsSource {
   lastResponses(): AwsResponsesJson | undefined;
   /** The last collection's cost and outcome; undefined before one ended. */
   lastCollection(): AwsCollectionSummary | undefined;
+  /**
+   * The model of responses collected elsewhere (another replica's, through Redis), as this
+   * source's own collection would build it; they become its last responses.
+   */
+  modelOf(responses: AwsResponsesJson, failures: ReadonlyMap<CollectionName, string>): NetworkModel;
 }
 
 /** Credentials could not be had (no chain link answered, or the role could not be assumed). */
@@ -160,6 +165,13 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
     }
   }
 
+  function modelOf(responses: AwsResponsesJson, failures: ReadonlyMap<CollectionName, string>): NetworkModel {
+    const location = `${options.accountId ?? roleArn ?? accountOf(responses) ?? 'unknown-account'}/${region}`;
+    const model = modelFromAwsResponses(toAwsResponses(responses), { kind: 'aws', location }, { failures });
+    last = responses;
+    return model;
+  }
+
   async function collect(): Promise<NetworkModel> {
     const started = performance.now();
     const caller = new AwsCaller({ maxConcurrentCalls, callTimeoutMs, deadlineMs });
@@ -169,9 +181,7 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
       // One clear error for missing credentials, rather than every call failing with it.
       await credentialsCheck();
       const { responses, failures } = await collectAwsResponses(clients, caller, scope);
-      const location = `${options.accountId ?? roleArn ?? accountOf(responses) ?? 'unknown-account'}/${region}`;
-      const model = modelFromAwsResponses(toAwsResponses(responses), { kind: 'aws', location }, { failures });
-      last = responses;
+      const model = modelOf(responses, failures);
       outcome = failures.size > 0 ? 'partial' : 'complete';
       return model;
     } finally {
@@ -188,5 +198,6 @@ export function awsSource(options: AwsSourceOptions): AwsSource {
     load: () => (inflight ??= collect().finally(() => (inflight = undefined))),
     lastResponses: () => last,
     lastCollection: () => summary,
+    modelOf,
   };
 }
