@@ -56,6 +56,7 @@ export interface Config {
   readonly redisUrl?: string;
   readonly redisPassword?: string;
   readonly redisPrefix: string;
+  readonly redisCommandTimeoutMs: number;
 }
 
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
@@ -207,6 +208,12 @@ export const VARIABLES = {
     secret: true,
   },
   redisPasswordFile: { name: 'VPCE_DOCTOR_REDIS_PASSWORD_FILE', defaultText: '(none)', description: "a file holding the Redis password (a mounted secret), when the URL has none", parse: text },
+  redisCommandTimeoutMs: {
+    name: 'VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS',
+    defaultText: '250',
+    description: 'how long one Redis command may take before this replica goes on without Redis (its own collection and limits)',
+    parse: integer(10, 10_000),
+  },
   redisPrefix: { name: 'VPCE_DOCTOR_REDIS_PREFIX', defaultText: 'vpce-doctor:', description: 'the prefix of every Redis key (replicas sharing one must share their configuration)', parse: redisPrefix },
 } satisfies Record<string, Variable<unknown>>;
 
@@ -293,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env[VARIABLES.redisUrl.name] ? { redisUrl: read(VARIABLES.redisUrl, '') } : {}),
     ...(redisPassword ? { redisPassword } : {}),
     redisPrefix: read(VARIABLES.redisPrefix, 'vpce-doctor:'),
+    redisCommandTimeoutMs: read(VARIABLES.redisCommandTimeoutMs, 250),
   };
   if (config.source === 'aws' && !config.awsRegion && config.awsRegions.length === 0) {
     problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION, or ${VARIABLES.awsRegions.name})`);

@@ -28,6 +28,7 @@ async function start(config: Config): Promise<void> {
         url: config.redisUrl,
         ...(config.redisPassword ? { password: config.redisPassword } : {}),
         prefix: config.redisPrefix,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
         // Told once per change of state, not once per failed command.
         onStateChange: (up, reason) =>
           up
@@ -35,6 +36,8 @@ async function start(config: Config): Promise<void> {
             : log.current?.warn({ redis: 'down', reason }, 'Redis does not answer: this replica collects and limits on its own'),
       })
     : undefined;
+  // Shared from the first request on when Redis answers within a connect timeout; alone otherwise, until it does.
+  await sharedRedis?.ready();
   const sharedCollections = sharedRedis
     ? new SharedCollections(sharedRedis, { ttlMs: config.cacheTtlSeconds * 1000, waitMs: config.awsCollectionDeadlineMs })
     : undefined;

@@ -45,8 +45,8 @@ export class SharedRedis {
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
     this.client = new Redis(options.url, settings);
-    const timeoutMs = settings.commandTimeout!;
-    // The first commands of a starting replica wait for the first handshake (a command timeout at most), not fail for want of it.
+    const timeoutMs = settings.connectTimeout!;
+    // The first commands of a starting replica wait for the first handshake (a connect timeout at most), not fail for want of it.
     this.firstConnection = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       timer.unref();
@@ -62,6 +62,12 @@ export class SharedRedis {
     this.client.on('close', () => this.mark(false, 'connection closed'));
     // ioredis emits errors on every failed reconnect; the state change is what is told.
     this.client.on('error', (error: Error) => this.mark(false, error.message));
+  }
+
+  /** Resolves when the first connection is made or has failed (a connect timeout at most): a starting replica waits for it before serving. */
+  async ready(): Promise<boolean> {
+    await this.firstConnection;
+    return this.client.status === 'ready';
   }
 
   /** Whether Redis answered last. */

@@ -26,7 +26,7 @@ describe('shared collections on a real Redis', () => {
   const replicas: SharedRedis[] = [];
   let clock = 1_000_000;
   const replica = () => {
-    const shared = new SharedRedis({ url: redis.url, prefix: `test-${replicas.length}-${Date.now()}:`, commandTimeoutMs: 200 });
+    const shared = new SharedRedis({ url: redis.url, prefix: `test-${replicas.length}-${Date.now()}:`, commandTimeoutMs: 1000 });
     replicas.push(shared);
     return shared;
   };
@@ -45,11 +45,12 @@ describe('shared collections on a real Redis', () => {
     const shared = replica();
     const prefix = shared.prefix;
     const others = [0, 1].map(() => {
-      const one = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 200 });
+      const one = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
       replicas.push(one);
       return one;
     });
     const source = collector(80);
+    for (const one of [shared, ...others]) assert.equal(await one.ready(), true);
     const outcomes = await Promise.all([shared, ...others].map((one) => collections(one).collect(UNIT, source.collect)));
     assert.equal(source.calls(), 1);
     assert.deepEqual(outcomes.map((outcome) => outcome.via).sort(), ['collected', 'shared', 'shared']);
@@ -99,7 +100,7 @@ describe('shared collections on a real Redis', () => {
   it('falls back to its own collection at once when Redis is down, and shares again when it is back', async () => {
     const shared = replica();
     const states: boolean[] = [];
-    const watched = new SharedRedis({ url: redis.url, prefix: shared.prefix, commandTimeoutMs: 200, onStateChange: (up) => states.push(up) });
+    const watched = new SharedRedis({ url: redis.url, prefix: shared.prefix, commandTimeoutMs: 1000, onStateChange: (up) => states.push(up) });
     replicas.push(watched);
     await collections(watched).collect(UNIT, collector(1).collect);
     await redis.stop();

@@ -49,7 +49,7 @@ describe('replicas share one collection per unit per TTL', () => {
   const awsCalls = () => fake.requests.filter((request) => request.service === 'ec2' || request.service === 'elasticloadbalancing').length;
 
   function replica(prefix: string | undefined) {
-    const shared = prefix === undefined ? undefined : new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 200 });
+    const shared = prefix === undefined ? undefined : new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
     if (shared) clients.push(shared);
     return awsFleetSource({
       regions: [EAST, WEST],

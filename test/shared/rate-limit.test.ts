@@ -14,8 +14,9 @@ describe('the shared analysis budget', () => {
     redis = await startTestRedis();
     const prefix = `budget-${Date.now()}:`;
     for (let index = 0; index < 2; index++) {
-      const sharedRedis = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 200 });
+      const sharedRedis = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
       clients.push(sharedRedis);
+      assert.equal(await sharedRedis.ready(), true);
       replicas.push(await buildTestApp({ config: { rateLimitMax: 4 }, sharedRedis }));
     }
   });

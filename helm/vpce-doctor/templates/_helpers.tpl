@@ -132,6 +132,7 @@ VPCE_DOCTOR_AWS_MAX_ATTEMPTS: {{ .Values.config.awsMaxAttempts | int | quote }}
 VPCE_DOCTOR_REDIS_URL: {{ .Values.redis.url | quote }}
 {{- end }}
 VPCE_DOCTOR_REDIS_PREFIX: {{ .Values.redis.prefix | quote }}
+VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: {{ .Values.config.redisCommandTimeoutMs | int | quote }}
 {{- if .Values.redis.existingSecret }}
 VPCE_DOCTOR_REDIS_PASSWORD_FILE: {{ printf "%s/password" (include "vpce-doctor.redisSecretDir" .) | quote }}
 {{- end }}
