@@ -576,6 +576,7 @@ const VARIANTS: Record<string, Values> = {
     podDisruptionBudget: { enabled: true, minAvailable: '50%' },
     podSecurityContext: { runAsUser: null, runAsGroup: null, fsGroup: null },
   },
+  'replicas sharing Redis': { redis: { url: 'redis://redis.platform.svc:6379' } },
 };
 
 /** The paths of values.yaml's leaves (lists and empty maps count as leaves). */
@@ -958,6 +959,21 @@ describe('the rendered manifests', () => {
     const hpa = one(allOn, 'HorizontalPodAutoscaler').spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
     assert.deepEqual(hpa.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: one(allOn, 'Deployment').metadata.name });
     assert.ok(hpa.minReplicas >= 1 && hpa.maxReplicas >= hpa.minReplicas);
+  });
+
+  it('replicas sharing Redis: two by default, spread over zones and nodes, a budget keeping one', () => {
+    const shared = rendered['replicas sharing Redis']!;
+    const deployment = one(shared, 'Deployment').spec as { replicas?: number };
+    assert.equal(deployment.replicas, 2);
+    const spread = podOf(shared).spec as unknown as { topologySpreadConstraints: { topologyKey: string; maxSkew: number; labelSelector: { matchLabels: Record<string, string> } }[] };
+    assert.deepEqual(spread.topologySpreadConstraints.map((constraint) => constraint.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    for (const constraint of spread.topologySpreadConstraints) assert.deepEqual(constraint.labelSelector.matchLabels, (one(shared, 'Deployment').spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
+    assert.deepEqual(one(shared, 'PodDisruptionBudget').spec, { minAvailable: 1, selector: (one(shared, 'Deployment').spec as { selector: unknown }).selector });
+    // Without Redis: one replica, no spread of its own, no budget.
+    assert.equal((podOf(defaults).spec as unknown as { topologySpreadConstraints?: unknown }).topologySpreadConstraints, undefined);
+    assert.equal(defaults.manifests.some((manifest) => manifest.kind === 'PodDisruptionBudget'), false);
+    const pinned = renderChart(valuesWith({ redis: { url: 'redis://redis:6379' }, replicaCount: 5 }));
+    assert.equal((one(pinned, 'Deployment').spec as { replicas?: number }).replicas, 5);
   });
 
   it('NOTES.txt gives the port-forward and curl commands, with the token when auth is on', () => {
