@@ -13,13 +13,18 @@ import { CheckIdSchema, VerdictSchema, type CheckId } from './report.js';
  * whole report in memory.
  */
 
+/** Which endpoint a row or answer is about: the fields every per-endpoint answer starts with. */
+export const EndpointIdentityFields = {
+  endpointId: Type.String(),
+  accountId: Type.Optional(Type.String()),
+  region: Type.Optional(Type.String()),
+  serviceName: Type.String(),
+  vpcId: Type.String(),
+};
+
 export const FleetReportRowSchema = Type.Object(
   {
-    endpointId: Type.String(),
-    accountId: Type.Optional(Type.String()),
-    region: Type.Optional(Type.String()),
-    serviceName: Type.String(),
-    vpcId: Type.String(),
+    ...EndpointIdentityFields,
     verdict: Type.Union([VerdictSchema, Type.Literal('error')], { description: '`error` when the analysis could not start (a port that must be given, say): see `error`' }),
     verdictSummary: Type.String(),
     ports: Type.Array(Type.Integer()),

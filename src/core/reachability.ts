@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { EndpointIdentityFields } from './fleet-report.js';
 import { analyze, locateRequestedEndpoint, resolvePorts, validateEphemeralPorts } from './analyze.js';
 import { applyChanges } from './change.js';
 import type { AnalysisContext } from './checks/context.js';
@@ -116,11 +117,7 @@ export type ExposureFinding = Static<typeof ExposureFindingSchema>;
 
 export const ReachabilitySchema = Type.Object(
   {
-    endpointId: Type.String(),
-    accountId: Type.Optional(Type.String()),
-    region: Type.Optional(Type.String()),
-    vpcId: Type.String(),
-    serviceName: Type.String(),
+    ...EndpointIdentityFields,
     port: Type.Integer(),
     portSource: Type.Union([Type.Literal('request'), Type.Literal('aws-service-default'), Type.Literal('service-listeners')]),
     clientEphemeralPorts: Type.String({ examples: ['1024-65535'] }),
@@ -589,11 +586,7 @@ export { prepare as prepareReachability, type Prepared as PreparedReachability }
 
 export const FleetWorkloadRowSchema = Type.Object(
   {
-    endpointId: Type.String(),
-    accountId: Type.Optional(Type.String()),
-    region: Type.Optional(Type.String()),
-    serviceName: Type.String(),
-    vpcId: Type.String(),
+    ...EndpointIdentityFields,
     port: Type.Optional(Type.Integer()),
     workload: Type.Optional(Type.Omit(WorkloadGroupSchema, ['fixPlan'])),
     verdict: Type.Union([VerdictSchema, Type.Literal('no-workload'), Type.Literal('error')], {
