@@ -26,12 +26,12 @@ describe('shared collections on a real Redis', () => {
   const replicas: SharedRedis[] = [];
   let clock = 1_000_000;
   const replica = () => {
-    const shared = new SharedRedis({ url: redis.url, prefix: `test-${replicas.length}-${Date.now()}:`, commandTimeoutMs: 1000 });
+    const shared = new SharedRedis({ url: redis.url, prefix: `test-${replicas.length}-${Date.now()}:`, commandTimeoutMs: 5000 });
     replicas.push(shared);
     return shared;
   };
   const collections = (shared: SharedRedis, options: { waitMs?: number; leaseMs?: number } = {}) =>
-    new SharedCollections(shared, { ttlMs: 60_000, waitMs: options.waitMs ?? 5_000, leaseMs: options.leaseMs ?? 1_000, pollMs: 20, now: () => clock });
+    new SharedCollections(shared, { ttlMs: 60_000, waitMs: options.waitMs ?? 5_000, leaseMs: options.leaseMs ?? 10_000, pollMs: 20, now: () => clock });
 
   before(async () => {
     redis = await startTestRedis();
@@ -45,7 +45,7 @@ describe('shared collections on a real Redis', () => {
     const shared = replica();
     const prefix = shared.prefix;
     const others = [0, 1].map(() => {
-      const one = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
+      const one = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 5000 });
       replicas.push(one);
       return one;
     });
@@ -100,7 +100,7 @@ describe('shared collections on a real Redis', () => {
   it('falls back to its own collection at once when Redis is down, and shares again when it is back', async () => {
     const shared = replica();
     const states: boolean[] = [];
-    const watched = new SharedRedis({ url: redis.url, prefix: shared.prefix, commandTimeoutMs: 1000, onStateChange: (up) => states.push(up) });
+    const watched = new SharedRedis({ url: redis.url, prefix: shared.prefix, commandTimeoutMs: 5000, onStateChange: (up) => states.push(up) });
     replicas.push(watched);
     await collections(watched).collect(UNIT, collector(1).collect);
     await redis.stop();

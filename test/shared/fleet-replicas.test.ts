@@ -49,7 +49,7 @@ describe('replicas share one collection per unit per TTL', () => {
   const awsCalls = () => fake.requests.filter((request) => request.service === 'ec2' || request.service === 'elasticloadbalancing').length;
 
   function replica(prefix: string | undefined) {
-    const shared = prefix === undefined ? undefined : new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
+    const shared = prefix === undefined ? undefined : new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 5000 });
     if (shared) clients.push(shared);
     return awsFleetSource({
       regions: [EAST, WEST],
@@ -59,7 +59,7 @@ describe('replicas share one collection per unit per TTL', () => {
       maxAttempts: 1,
       callTimeoutMs: 5000,
       now: () => clock,
-      ...(shared ? { shared: new SharedCollections(shared, { ttlMs: TTL_MS, waitMs: 10_000, leaseMs: 2_000, pollMs: 20, now: () => clock }) } : {}),
+      ...(shared ? { shared: new SharedCollections(shared, { ttlMs: TTL_MS, waitMs: 30_000, leaseMs: 10_000, pollMs: 20, now: () => clock }) } : {}),
     });
   }
 

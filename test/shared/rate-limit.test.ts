@@ -14,7 +14,7 @@ describe('the shared analysis budget', () => {
     redis = await startTestRedis();
     const prefix = `budget-${Date.now()}:`;
     for (let index = 0; index < 2; index++) {
-      const sharedRedis = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 1000 });
+      const sharedRedis = new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 5000 });
       clients.push(sharedRedis);
       assert.equal(await sharedRedis.ready(), true);
       replicas.push(await buildTestApp({ config: { rateLimitMax: 4 }, sharedRedis }));

@@ -29,7 +29,7 @@ describe('two replicas sharing a Redis', { timeout: 180_000 }, () => {
         VPCE_DOCTOR_REDIS_URL: redis.url,
         VPCE_DOCTOR_REDIS_PREFIX: `replicas-${process.pid}:`,
         // Generous on a loaded test machine: the test is about sharing, not about a slow Redis.
-        VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '2000',
+        VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '5000',
         VPCE_DOCTOR_RATE_LIMIT_MAX: String(BUDGET),
       });
       servers.push({ server, port });
