@@ -135,6 +135,13 @@ export class SharedCollections {
 
   private async collectUnderLease(unitKey: string, token: string, collectHere: () => Promise<CollectedUnit>): Promise<UnitOutcome> {
     const keys = this.keys(unitKey);
+    // Another replica may have stored fresh data between this one's read and its lease (it
+    // read, the holder stored and released, this one took the freed lease): use that data.
+    const already = await this.read(unitKey);
+    if (this.fresh(already)) {
+      await this.redis.attempt((client) => client.eval(RELEASE, 1, keys.lease, token));
+      return { via: 'shared', data: already };
+    }
     const renew = setInterval(() => void this.redis.attempt((client) => client.eval(RENEW, 1, keys.lease, token, String(this.leaseMs))), Math.max(50, Math.floor(this.leaseMs / 3)));
     renew.unref();
     try {

@@ -83,6 +83,23 @@ describe('shared collections on a real Redis', () => {
     assert.deepEqual([outcome.via, source.calls()], ['local', 1]);
   });
 
+  it('does not collect again when the data was stored between its read and its lease', async () => {
+    const shared = replica();
+    const source = collector(1);
+    assert.equal((await collections(shared).collect(UNIT, source.collect)).via, 'collected');
+    // This replica read before the holder stored, and asks for the lease after the holder released it.
+    class LateReader extends SharedCollections {
+      private reads = 0;
+      override async read(unitKey: string) {
+        return this.reads++ === 0 ? undefined : super.read(unitKey);
+      }
+    }
+    const late = new LateReader(shared, { ttlMs: 60_000, waitMs: 5_000, leaseMs: 10_000, pollMs: 20, now: () => clock });
+    const outcome = await late.collect(UNIT, source.collect);
+    assert.deepEqual([outcome.via, outcome.data.generation, source.calls()], ['shared', 1, 1]);
+    assert.equal(await redis.client().exists(`${shared.prefix}unit:${UNIT}:lease`), 0, 'the lease is released');
+  });
+
   it('ignores a corrupt or foreign value under the prefix, and overwrites it', async () => {
     const shared = replica();
     const spoiler = redis.client();
