@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Compile } from 'typebox/compile';
+import { JsonMemo } from './cache/json-memo.js';
 import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
 import type { AnalysisRequest } from './core/analyze.js';
 import type { Change } from './core/change.js';
@@ -7,13 +10,14 @@ import { analyze as analyzeData, locateRequestedEndpoint } from './core/analyze.
 import type { Fleet, FleetUnit, UnitRef } from './core/fleet.js';
 import type { UnitStatus } from './http/schemas.js';
 import { formatRange } from './core/ports.js';
-import type { Report } from './core/report.js';
+import { ReportSchema, type Report } from './core/report.js';
 import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusRequest, type BlastRadiusResult, type WhatIfResult } from './core/what-if.js';
-import { fleetExposure, reachability as reachabilityOf, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
+import { fleetExposure, reachability as reachabilityOf, ReachabilitySchema, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
 import { parseCidr, type Cidr } from './core/net.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
+import type { SharedResultCache, SharedResultKind } from './shared/result-cache.js';
 
 /**
  * Where the data comes from: a snapshot directory (one unit, or a fleet of accounts and
@@ -21,7 +25,8 @@ import { readFleetSnapshot } from './sources/snapshot/fleet.js';
  */
 export interface ModelSource {
   readonly description: string;
-  load(): Promise<Fleet>;
+  /** `refresh`: a reload the caller asked for; a source that shares data with other replicas then collects anew. */
+  load(options?: { readonly refresh?: boolean }): Promise<Fleet>;
   /** Per-unit state, when the source keeps its own (a live fleet: freshness, errors, calls). */
   units?(): UnitStatus[];
 }
@@ -55,6 +60,12 @@ export interface DoctorOptions {
   readonly probes?: ProbeService;
   /** VPCE_DOCTOR_TRUSTED_CIDRS: ranges beyond an endpoint's VPC that may reach it. */
   readonly trustedCidrs?: readonly string[];
+  /**
+   * Replicas sharing collections and answers through Redis: the answers computed from shared
+   * data are looked up there behind the local cache, and stored there; and past the TTL the
+   * previous data is served (marked stale) while the shared collection runs.
+   */
+  readonly shared?: { readonly results: SharedResultCache };
 }
 
 /** Probes were asked for, and this doctor has no prober. */
@@ -62,28 +73,67 @@ export class ProbesUnavailableError extends Error {}
 
 const CLI_DEFAULTS: DoctorOptions = { cacheTtlMs: 60_000, cacheMaxEntries: 100 };
 
-/** A fleet and the number of its load, which keys the analyses made from it. */
+/** A fleet and what keys the analyses made from it. */
 interface LoadedFleet {
   readonly fleet: Fleet;
+  /** The number of its load in this process. */
   readonly generation: number;
+  /**
+   * Its data's identity across replicas: the units' shared generations, digested; absent when
+   * some unit's data is this process's alone (collected without Redis, or failed).
+   */
+  readonly sharedDataKey?: string;
 }
+
+/** The units' shared generations as one short key: equal on every replica that holds the same data. */
+function sharedDataKeyOf(fleet: Fleet): string | undefined {
+  const parts: string[] = [];
+  for (const unit of fleet.units) {
+    if (unit.dataGeneration === undefined) return undefined;
+    parts.push(`${unit.key}#${unit.dataGeneration}`);
+  }
+  return createHash('sha256').update(parts.sort().join(',')).digest('base64url').slice(0, 22);
+}
+
+/** An answer, and whether the replicas' shared cache held it. */
+interface Answer<V> {
+  readonly value: V;
+  readonly shared?: 'hit' | 'miss' | 'unavailable';
+}
+
+const reportIsValid = Compile(ReportSchema);
+const reachabilityIsValid = Compile(ReachabilitySchema);
+const SHARED_KINDS = {
+  analysis: { name: 'analysis', accepts: (value: unknown): value is Report => reportIsValid.Check(value) } satisfies SharedResultKind<Report>,
+  reachability: { name: 'reachability', accepts: (value: unknown): value is Reachability => reachabilityIsValid.Check(value) } satisfies SharedResultKind<Reachability>,
+};
 
 interface AnalysisJob {
   readonly fleet: Fleet;
   readonly request: AnalysisRequest;
+  /** The key of the answer in the shared cache, when the data is shared. */
+  readonly sharedKey?: string;
+  readonly refresh: boolean;
 }
 
 interface ReachabilityJob {
   readonly fleet: Fleet;
   readonly request: ReachabilityRequest;
+  readonly sharedKey?: string;
+  readonly refresh: boolean;
 }
 
-function reachabilityKey(generation: number, request: ReachabilityRequest): string {
+/** What keys an answer: the shared data key when there is one (the same on every replica), else this process's load number. */
+function dataKeyOf(loaded: LoadedFleet): string {
+  return loaded.sharedDataKey ?? `local-${loaded.generation}`;
+}
+
+function reachabilityKey(generation: string, request: ReachabilityRequest): string {
   const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
   return [generation, request.endpointId, request.accountId ?? '', request.region ?? '', request.port ?? '', ephemeral, request.fixScope ?? '', request.plans ?? true].join('|');
 }
 
-function analysisKey(generation: number, request: AnalysisRequest): string {
+function analysisKey(generation: string, request: AnalysisRequest): string {
   const { client } = request;
   const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
   return [
@@ -118,9 +168,11 @@ function observer(metrics: Metrics | undefined, cache: 'model' | 'analysis' | 'r
  * stale.
  */
 export class Doctor {
-  private readonly models: SingleFlightCache<'model', LoadedFleet>;
-  private readonly analyses: SingleFlightCache<string, Report, AnalysisJob>;
-  private readonly reachabilities: SingleFlightCache<string, Reachability, ReachabilityJob>;
+  private readonly models: SingleFlightCache<'model', LoadedFleet, { readonly refresh: boolean }>;
+  private readonly analyses: SingleFlightCache<string, Answer<Report>, AnalysisJob>;
+  private readonly reachabilities: SingleFlightCache<string, Answer<Reachability>, ReachabilityJob>;
+  /** The JSON of each answer, made once (sent many times, stored in the shared cache once). */
+  readonly json = new JsonMemo();
   private readonly trustedCidrs: readonly Cidr[];
   private generation = 0;
   /** The fleet last loaded, for what is read from it between requests (the exposure gauge). */
@@ -133,30 +185,50 @@ export class Doctor {
   ) {
     const { metrics } = options;
     this.models = new SingleFlightCache(
-      async () => {
+      async (_key, context) => {
         try {
-          const fleet = await source.load();
+          const fleet = await source.load({ refresh: context.refresh });
           metrics?.modelLoadsTotal.inc({ outcome: 'success' });
-          this.latest = { fleet, generation: ++this.generation };
+          const sharedDataKey = options.shared ? sharedDataKeyOf(fleet) : undefined;
+          this.latest = { fleet, generation: ++this.generation, ...(sharedDataKey !== undefined ? { sharedDataKey } : {}) };
           return this.latest;
         } catch (error) {
           metrics?.modelLoadsTotal.inc({ outcome: 'failure' });
           throw error;
         }
       },
-      { ttlMs: options.cacheTtlMs, max: 1, ...(metrics ? { observer: observer(metrics, 'model')! } : {}) },
+      // Replicas waiting for a shared collection serve their previous data meanwhile, marked stale.
+      { ttlMs: options.cacheTtlMs, max: 1, staleWhileRevalidate: options.shared !== undefined, ...(metrics ? { observer: observer(metrics, 'model')! } : {}) },
     );
-    this.analyses = new SingleFlightCache<string, Report, AnalysisJob>(async (_key, job) => this.compute(job), {
+    this.analyses = new SingleFlightCache<string, Answer<Report>, AnalysisJob>(async (_key, job) => this.answer(SHARED_KINDS.analysis, job.sharedKey, job.refresh, () => this.compute(job)), {
       ttlMs: options.cacheTtlMs,
       max: options.cacheMaxEntries,
       ...(metrics ? { observer: observer(metrics, 'analysis')! } : {}),
     });
-    this.reachabilities = new SingleFlightCache<string, Reachability, ReachabilityJob>(async (_key, job) => reachabilityOf(job.fleet, job.request), {
+    this.reachabilities = new SingleFlightCache<string, Answer<Reachability>, ReachabilityJob>(
+      async (_key, job) => this.answer(SHARED_KINDS.reachability, job.sharedKey, job.refresh, async () => reachabilityOf(job.fleet, job.request)),
+      {
       ttlMs: options.cacheTtlMs,
       max: options.cacheMaxEntries,
-      ...(metrics ? { observer: observer(metrics, 'reachability')! } : {}),
-    });
+        ...(metrics ? { observer: observer(metrics, 'reachability')! } : {}),
+      },
+    );
     this.trustedCidrs = (options.trustedCidrs ?? []).map((text) => parseCidr(text)!);
+  }
+
+  /**
+   * An answer missing from the local cache: from the replicas' shared cache when the data is
+   * shared and it holds one, else computed (and stored there for the other replicas).
+   */
+  private async answer<V extends object>(kind: SharedResultKind<V>, sharedKey: string | undefined, refresh: boolean, compute: () => Promise<V>): Promise<Answer<V>> {
+    const results = this.options.shared?.results;
+    if (!results || sharedKey === undefined) return { value: await compute() };
+    // A refresh asked for is computed anew, and replaces the shared answer.
+    const found = refresh ? ({ found: 'miss' } as const) : await results.get(kind, sharedKey, (text) => this.json.parse(text));
+    if (found.found === 'hit') return { value: found.value, shared: 'hit' };
+    const value = await compute();
+    if (found.found === 'unavailable') return { value, shared: 'unavailable' };
+    return { value, shared: (await results.set(kind, sharedKey, this.json.of(value))) ? 'miss' : 'unavailable' };
   }
 
   private async compute(job: AnalysisJob): Promise<Report> {
@@ -174,7 +246,7 @@ export class Doctor {
 
   private async loadModel(options: { readonly refresh?: boolean }): Promise<Cached<LoadedFleet>> {
     try {
-      return await this.models.get('model', options);
+      return await this.models.get('model', { ...options, context: { refresh: options.refresh ?? false } });
     } catch (error) {
       throw new SourceUnavailableError(`${this.source.description} cannot be loaded: ${(error as Error).message}`, { cause: error });
     }
@@ -187,10 +259,10 @@ export class Doctor {
 
   async analyze(request: AnalysisRequest, options: { readonly refresh?: boolean } = {}): Promise<Cached<Report>> {
     const loaded = await this.loadModel(options);
-    const key = analysisKey(loaded.value.generation, request);
-    const result = await this.analyses.get(key, { ...options, context: { fleet: loaded.value.fleet, request } });
-    // An analysis is as old as its model, and stale when its model is.
-    return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
+    const key = analysisKey(dataKeyOf(loaded.value), request);
+    const sharedKey = loaded.value.sharedDataKey !== undefined ? key : undefined;
+    const result = await this.analyses.get(key, { ...options, context: { fleet: loaded.value.fleet, request, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) } });
+    return answered(result, loaded, options);
   }
 
   /**
@@ -227,8 +299,10 @@ export class Doctor {
   async reachability(request: Omit<ReachabilityRequest, 'trustedCidrs'>, options: { readonly refresh?: boolean } = {}): Promise<Cached<Reachability>> {
     const loaded = await this.loadModel(options);
     const full: ReachabilityRequest = { ...request, trustedCidrs: this.trustedCidrs };
-    const result = await this.reachabilities.get(reachabilityKey(loaded.value.generation, full), { ...options, context: { fleet: loaded.value.fleet, request: full } });
-    return { ...result, result: options.refresh ? 'refresh' : result.result, stale: loaded.stale, loadedAt: loaded.loadedAt };
+    const key = reachabilityKey(dataKeyOf(loaded.value), full);
+    const sharedKey = loaded.value.sharedDataKey !== undefined ? key : undefined;
+    const result = await this.reachabilities.get(key, { ...options, context: { fleet: loaded.value.fleet, request: full, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) } });
+    return answered(result, loaded, options);
   }
 
   /**
@@ -279,6 +353,24 @@ export class Doctor {
     const located = locateRequestedEndpoint(loaded.value, { endpointId, ...unit });
     return { ...loaded, value: summarizeEndpoint(located.model, located.endpoint, located.unit) };
   }
+}
+
+/**
+ * An answer as the caller sees it: as old as its data, stale when its data is, and saying
+ * whether the shared cache was asked (only when the local one had no answer).
+ */
+function answered<V>(result: Cached<Answer<V>>, loaded: Cached<LoadedFleet>, options: { readonly refresh?: boolean }): Cached<V> {
+  const { value, shared } = result.value;
+  const fromLocal = result.result === 'hit' || result.joined;
+  return {
+    value,
+    result: options.refresh ? 'refresh' : result.result,
+    joined: result.joined,
+    stale: loaded.stale,
+    loadedAt: loaded.loadedAt,
+    ...(loaded.revalidating ? { revalidating: true } : {}),
+    ...(shared !== undefined && !fromLocal ? { shared } : {}),
+  };
 }
 
 /** What a loaded fleet says of one unit, for sources that keep no state of their own. */

@@ -11,6 +11,7 @@ import { ProbeService } from './probe/service.js';
 import { WatchList } from './probe/watch.js';
 import { SharedCollections } from './shared/collection.js';
 import { SharedRedis } from './shared/redis.js';
+import { SharedResultCache } from './shared/result-cache.js';
 
 /**
  * The process: configuration -> doctor -> app -> listen, and a graceful stop on SIGTERM or
@@ -60,6 +61,7 @@ async function start(config: Config): Promise<void> {
     metrics,
     probes,
     trustedCidrs: config.trustedCidrs,
+    ...(sharedRedis ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000) } } : {}),
   });
   const app = await buildApp({
     doctor,

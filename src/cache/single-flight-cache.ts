@@ -12,8 +12,15 @@ export interface Cached<V> {
   readonly value: V;
   /** How this value was obtained: `hit` fresh from memory, `miss` loaded now, `refresh` reloaded on request. */
   readonly result: CacheResult;
-  /** True when a reload failed and the previous value is served instead. */
+  /** True when a reload failed, or (`revalidating`) is under way, and the previous value is served instead. */
   readonly stale: boolean;
+  /** True when the value is served stale while its reload runs (stale-while-revalidate). */
+  readonly revalidating?: boolean;
+  /**
+   * The replicas' shared cache (Redis), when it was asked: `hit` it held the answer, `miss`
+   * it did not (the answer was computed and stored there), `unavailable` Redis did not answer.
+   */
+  readonly shared?: 'hit' | 'miss' | 'unavailable';
   /** True when this call waited for a load another caller had started. */
   readonly joined: boolean;
   /** When the value was loaded (epoch ms). */
@@ -35,33 +42,49 @@ export class SingleFlightCache<K extends NonNullable<unknown>, V extends NonNull
 
   constructor(
     load: (key: K, context: C) => Promise<V>,
-    options: { readonly ttlMs: number; readonly max: number; readonly observer?: CacheObserver; readonly now?: () => number },
+    options: {
+      readonly ttlMs: number;
+      readonly max: number;
+      readonly observer?: CacheObserver;
+      readonly now?: () => number;
+      /** The clock of the TTL (ms, monotonic; tests inject one): performance.now by default. */
+      readonly ttlClock?: () => number;
+      /** Past its TTL, the value is served (marked stale) while one reload runs, instead of making callers wait for it. */
+      readonly staleWhileRevalidate?: boolean;
+    },
   ) {
     const now = options.now ?? Date.now;
     this.observer = options.observer;
+    this.staleWhileRevalidate = options.staleWhileRevalidate ?? false;
     this.cache = new LRUCache<K, Entry<V>, C>({
       max: options.max,
       ttl: options.ttlMs,
       allowStaleOnFetchRejection: true,
+      ...(options.ttlClock ? { perf: { now: options.ttlClock }, ttlResolution: 0 } : {}),
       noDeleteOnFetchRejection: true,
       fetchMethod: async (key, _stale, { context }) => ({ value: await load(key, context), loadedAt: now() }),
     });
   }
 
   private readonly observer: CacheObserver | undefined;
+  private readonly staleWhileRevalidate: boolean;
 
   /** The value for `key`; `refresh` reloads it even when fresh. Rejects when a load fails with nothing to fall back on. */
   async get(key: K, options: { readonly refresh?: boolean; readonly context?: C } = {}): Promise<Cached<V>> {
     const status: LRUCache.Status<K, Entry<V>, C> = {};
     // lru-cache types `fetch` per context kind; this class serves every kind with one signature.
     const fetch = this.cache.fetch.bind(this.cache) as (key: K, options: LRUCache.FetchOptions<K, Entry<V>, C>) => Promise<Entry<V> | undefined>;
-    const entry = await fetch(key, { forceRefresh: options.refresh ?? false, status, context: options.context as C });
+    const refresh = options.refresh ?? false;
+    // A refresh asked for waits for the new value; otherwise, when configured, an expired one is served while it reloads.
+    const entry = await fetch(key, { forceRefresh: refresh, allowStale: this.staleWhileRevalidate && !refresh, status, context: options.context as C });
     if (!entry) throw status.fetchError ?? new Error('the cache load returned nothing');
-    const joined = status.fetch === 'inflight';
-    const result: CacheResult = status.fetch === 'hit' ? 'hit' : status.fetch === 'refresh' ? 'refresh' : 'miss';
-    const stale = status.fetchRejected === true;
+    // lru-cache also says `returnedStale` when a reload failed (stale-if-error): that is not a reload under way.
+    const revalidating = status.returnedStale === true && status.fetchRejected !== true;
+    const joined = status.fetch === 'inflight' && !revalidating;
+    const result: CacheResult = status.fetch === 'hit' || revalidating ? 'hit' : status.fetch === 'refresh' ? 'refresh' : 'miss';
+    const stale = status.fetchRejected === true || revalidating;
     this.observer?.onLookup?.(result, stale, joined);
-    return { value: entry.value, result, stale, joined, loadedAt: entry.loadedAt };
+    return { value: entry.value, result, stale, joined, loadedAt: entry.loadedAt, ...(revalidating ? { revalidating } : {}) };
   }
 
   /** The newest value's load time, without loading anything. */

@@ -21,6 +21,11 @@ export interface FleetUnit extends UnitRef {
   readonly model?: NetworkModel;
   /** Why the unit has no (fresh) data: the error or missing permission of its last collection. */
   readonly failure?: string;
+  /**
+   * The unit's data generation when replicas share their collections: equal numbers are the
+   * same collected data on every replica. Absent: data of this process alone.
+   */
+  readonly dataGeneration?: number;
 }
 
 export interface Fleet {

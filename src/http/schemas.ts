@@ -126,8 +126,14 @@ export const EndpointQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({
 export const CacheInfoSchema = Type.Object(
   {
     status: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('refresh')]),
-    stale: Type.Boolean({ description: 'True when a reload failed and an older result is served' }),
+    stale: Type.Boolean({ description: 'True when a reload failed, or is under way (replicas waiting for a shared collection), and an older result is served' }),
     ageSeconds: Type.Integer({ minimum: 0, description: 'Seconds since the data behind this answer was loaded' }),
+    shared: Type.Optional(
+      Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('unavailable')], {
+        description:
+          "Replicas sharing a Redis: whether the shared cache held the answer (asked only when this replica's own cache had none); `miss`: computed here and stored there; `unavailable`: Redis did not answer",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

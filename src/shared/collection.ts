@@ -45,6 +45,11 @@ export interface SharedCollectionOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+export interface CollectOptions {
+  /** Only data collected at or after this time (ms since the epoch) will do: a reload the caller asked for. */
+  readonly freshSince?: number;
+}
+
 /** How a unit's data was had: from Redis, collected under the lease (and shared), or collected alone (Redis failed or the wait ran out). */
 export type UnitOutcome = { readonly via: 'shared' | 'collected' | 'local'; readonly data: SharedUnitData };
 
@@ -108,21 +113,21 @@ export class SharedCollections {
     }
   }
 
-  private fresh(data: SharedUnitData | undefined): data is SharedUnitData {
-    return data !== undefined && this.now() - data.collectedAt < this.options.ttlMs;
+  private fresh(data: SharedUnitData | undefined, freshSince: number | undefined): data is SharedUnitData {
+    return data !== undefined && this.now() - data.collectedAt < this.options.ttlMs && (freshSince === undefined || data.collectedAt >= freshSince);
   }
 
   /** The unit's data: shared when fresh, else collected once for every replica (see the module comment). */
-  async collect(unitKey: string, collectHere: () => Promise<CollectedUnit>): Promise<UnitOutcome> {
+  async collect(unitKey: string, options: CollectOptions, collectHere: () => Promise<CollectedUnit>): Promise<UnitOutcome> {
     const keys = this.keys(unitKey);
     const started = this.elapsed();
     for (;;) {
       const shared = await this.read(unitKey);
-      if (this.fresh(shared)) return { via: 'shared', data: shared };
+      if (this.fresh(shared, options.freshSince)) return { via: 'shared', data: shared };
       const token = randomUUID();
       const lease = await this.redis.attempt((client) => client.set(keys.lease, token, 'PX', this.leaseMs, 'NX'));
       if (!lease.ok) return { via: 'local', data: this.stamp(await collectHere(), 0) };
-      if (lease.value === 'OK') return this.collectUnderLease(unitKey, token, collectHere);
+      if (lease.value === 'OK') return this.collectUnderLease(unitKey, token, options, collectHere);
       // Another replica collects: wait for its result, or for its lease to lapse.
       if (this.elapsed() - started >= this.options.waitMs) return { via: 'local', data: this.stamp(await collectHere(), 0) };
       await this.sleep(this.pollMs);
@@ -133,12 +138,12 @@ export class SharedCollections {
     return { ...collected, collectedAt: this.now(), generation };
   }
 
-  private async collectUnderLease(unitKey: string, token: string, collectHere: () => Promise<CollectedUnit>): Promise<UnitOutcome> {
+  private async collectUnderLease(unitKey: string, token: string, options: CollectOptions, collectHere: () => Promise<CollectedUnit>): Promise<UnitOutcome> {
     const keys = this.keys(unitKey);
     // Another replica may have stored fresh data between this one's read and its lease (it
     // read, the holder stored and released, this one took the freed lease): use that data.
     const already = await this.read(unitKey);
-    if (this.fresh(already)) {
+    if (this.fresh(already, options.freshSince)) {
       await this.redis.attempt((client) => client.eval(RELEASE, 1, keys.lease, token));
       return { via: 'shared', data: already };
     }

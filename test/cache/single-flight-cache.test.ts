@@ -65,4 +65,37 @@ describe('SingleFlightCache', () => {
     assert.equal((await cache.get('a')).result, 'hit');
     assert.equal((await cache.get('b')).result, 'miss');
   });
+
+  it('serves an expired value, marked stale, while one reload runs, when so configured', async () => {
+    // Not 0: lru-cache reads a start time of 0 as "no TTL".
+    let clock = 5000;
+    let loads = 0;
+    let gate = deferred<number>();
+    const cache = new SingleFlightCache<string, number>(
+      async () => {
+        loads++;
+        return loads === 1 ? 1 : gate.promise;
+      },
+      { ttlMs: 1000, max: 10, ttlClock: () => clock, staleWhileRevalidate: true },
+    );
+    assert.deepEqual([(await cache.get('k')).value, loads], [1, 1]);
+    clock += 1001;
+    const during = await Promise.all([cache.get('k'), cache.get('k')]);
+    assert.equal(loads, 2, 'one reload');
+    for (const result of during) assert.deepEqual([result.value, result.stale, result.revalidating, result.result], [1, true, true, 'hit']);
+    gate.resolve(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await cache.get('k');
+    assert.deepEqual([after.value, after.stale, after.revalidating], [2, false, undefined]);
+    // A refresh asked for waits for the new value.
+    gate = deferred<number>();
+    const refreshing = cache.get('k', { refresh: true });
+    gate.resolve(3);
+    assert.deepEqual([(await refreshing).value, (await refreshing).stale], [3, false]);
+    // Without the option, an expired value is never served: callers wait for the reload.
+    const strict = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 1000, max: 10, ttlClock: () => clock });
+    const first = (await strict.get('k')).value;
+    clock += 1001;
+    assert.equal((await strict.get('k')).value, first + 1);
+  });
 });

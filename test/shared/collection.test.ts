@@ -51,15 +51,15 @@ describe('shared collections on a real Redis', () => {
     });
     const source = collector(80);
     for (const one of [shared, ...others]) assert.equal(await one.ready(), true);
-    const outcomes = await Promise.all([shared, ...others].map((one) => collections(one).collect(UNIT, source.collect)));
+    const outcomes = await Promise.all([shared, ...others].map((one) => collections(one).collect(UNIT, {}, source.collect)));
     assert.equal(source.calls(), 1);
     assert.deepEqual(outcomes.map((outcome) => outcome.via).sort(), ['collected', 'shared', 'shared']);
     assert.deepEqual(new Set(outcomes.map((outcome) => outcome.data.generation)), new Set([1]));
     assert.deepEqual(outcomes[1]!.data.failures, [['prefixListEntries', 'missing permission ec2:GetManagedPrefixListEntries']]);
     // Within the TTL: from Redis. Past it: one more collection, the next generation.
-    assert.equal((await collections(others[0]!).collect(UNIT, source.collect)).via, 'shared');
+    assert.equal((await collections(others[0]!).collect(UNIT, {}, source.collect)).via, 'shared');
     clock += 61_000;
-    const later = await collections(others[1]!).collect(UNIT, source.collect);
+    const later = await collections(others[1]!).collect(UNIT, {}, source.collect);
     assert.deepEqual([later.via, later.data.generation, source.calls()], ['collected', 2, 2]);
   });
 
@@ -69,7 +69,7 @@ describe('shared collections on a real Redis', () => {
     await redis.client().set(`${shared.prefix}unit:${UNIT}:lease`, 'a-dead-replica', 'PX', 300);
     const source = collector();
     const started = Date.now();
-    const outcome = await collections(shared).collect(UNIT, source.collect);
+    const outcome = await collections(shared).collect(UNIT, {}, source.collect);
     assert.equal(outcome.via, 'collected');
     assert.equal(source.calls(), 1);
     assert.ok(Date.now() - started >= 250, 'waited for the lease to lapse');
@@ -79,14 +79,14 @@ describe('shared collections on a real Redis', () => {
     const shared = replica();
     await redis.client().set(`${shared.prefix}unit:${UNIT}:lease`, 'a-slow-replica', 'PX', 60_000);
     const source = collector();
-    const outcome = await collections(shared, { waitMs: 100 }).collect(UNIT, source.collect);
+    const outcome = await collections(shared, { waitMs: 100 }).collect(UNIT, {}, source.collect);
     assert.deepEqual([outcome.via, source.calls()], ['local', 1]);
   });
 
   it('does not collect again when the data was stored between its read and its lease', async () => {
     const shared = replica();
     const source = collector(1);
-    assert.equal((await collections(shared).collect(UNIT, source.collect)).via, 'collected');
+    assert.equal((await collections(shared).collect(UNIT, {}, source.collect)).via, 'collected');
     // This replica read before the holder stored, and asks for the lease after the holder released it.
     class LateReader extends SharedCollections {
       private reads = 0;
@@ -95,7 +95,7 @@ describe('shared collections on a real Redis', () => {
       }
     }
     const late = new LateReader(shared, { ttlMs: 60_000, waitMs: 5_000, leaseMs: 10_000, pollMs: 20, now: () => clock });
-    const outcome = await late.collect(UNIT, source.collect);
+    const outcome = await late.collect(UNIT, {}, source.collect);
     assert.deepEqual([outcome.via, outcome.data.generation, source.calls()], ['shared', 1, 1]);
     assert.equal(await redis.client().exists(`${shared.prefix}unit:${UNIT}:lease`), 0, 'the lease is released');
   });
@@ -107,7 +107,7 @@ describe('shared collections on a real Redis', () => {
     for (const value of [Buffer.from('not gzip'), gzipSync('{"v":1,"unit":"999988887777/eu-west-1","responses":{},"failures":[],"collectedAt":1000000,"generation":9}'), gzipSync('[1,2,3]')]) {
       await spoiler.set(key, value);
       const source = collector(1);
-      const outcome = await collections(shared).collect(UNIT, source.collect);
+      const outcome = await collections(shared).collect(UNIT, {}, source.collect);
       assert.equal(outcome.via, 'collected');
       assert.equal(source.calls(), 1);
       assert.equal((await collections(shared).read(UNIT))?.generation, outcome.data.generation);
@@ -119,19 +119,19 @@ describe('shared collections on a real Redis', () => {
     const states: boolean[] = [];
     const watched = new SharedRedis({ url: redis.url, prefix: shared.prefix, commandTimeoutMs: 5000, onStateChange: (up) => states.push(up) });
     replicas.push(watched);
-    await collections(watched).collect(UNIT, collector(1).collect);
+    await collections(watched).collect(UNIT, {}, collector(1).collect);
     await redis.stop();
     const source = collector(1);
     const started = Date.now();
     clock += 61_000;
-    const outcome = await collections(watched).collect(UNIT, source.collect);
+    const outcome = await collections(watched).collect(UNIT, {}, source.collect);
     assert.deepEqual([outcome.via, source.calls()], ['local', 1]);
     assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms without Redis`);
     assert.equal(watched.isUp(), false);
     await redis.start();
     const deadline = Date.now() + 5000;
     while (!watched.isUp() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    const back = await collections(watched).collect(UNIT, source.collect);
+    const back = await collections(watched).collect(UNIT, {}, source.collect);
     assert.equal(back.via, 'collected');
     assert.deepEqual(states, [true, false, true]);
   });

@@ -6,6 +6,7 @@ import { Prober } from '../../src/probe/run.js';
 import { ProbeService, type ProbeServiceOptions } from '../../src/probe/service.js';
 import type { Connector } from '../../src/probe/tcp.js';
 import type { SharedRedis } from '../../src/shared/redis.js';
+import { SharedResultCache } from '../../src/shared/result-cache.js';
 
 export const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 export const HEALTHY = { dir: `${EXAMPLES}healthy-aws-service`, endpointId: 'vpce-068e9dcc184a273ab', clientIp: '10.0.1.25', instanceId: 'i-0862f03190fbae3bc' };
@@ -58,7 +59,15 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.probe?.resolver ? { resolver: options.probe.resolver } : {}),
     onReport: (report) => recordProbeReport(metrics, report),
   });
-  const doctor = new Doctor(source, { cacheTtlMs: options.cacheTtlMs ?? 60_000, cacheMaxEntries: 100, metrics, probes, ...(options.trustedCidrs ? { trustedCidrs: options.trustedCidrs } : {}) });
+  const cacheTtlMs = options.cacheTtlMs ?? 60_000;
+  const doctor = new Doctor(source, {
+    cacheTtlMs,
+    cacheMaxEntries: 100,
+    metrics,
+    probes,
+    ...(options.trustedCidrs ? { trustedCidrs: options.trustedCidrs } : {}),
+    ...(options.sharedRedis ? { shared: { results: new SharedResultCache(options.sharedRedis, cacheTtlMs) } } : {}),
+  });
   const app = await buildApp({
     doctor,
     metrics,

@@ -61,18 +61,12 @@ export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fi
 export const SHELL_SCRIPT_CONTENT_TYPE = 'text/x-shellscript; charset=utf-8';
 
 /**
- * A report's JSON, made once per cached report: a cache hit then costs a header and a
- * string, not the serialization of a few hundred checks. The body is the report with the
- * `cache` field appended, as the response schema describes.
+ * A report's JSON, made once per cached report (the doctor's memo): a cache hit then costs a
+ * header and a string, not the serialization of a few hundred checks. The body is the report
+ * with the `cache` field appended, as the response schema describes.
  */
-const serializedReports = new WeakMap<Report, string>();
-
-function sendAnalysis(reply: FastifyReply, analysis: Cached<Report>): FastifyReply {
-  let json = serializedReports.get(analysis.value);
-  if (json === undefined) {
-    json = JSON.stringify(analysis.value);
-    serializedReports.set(analysis.value, json);
-  }
+function sendAnalysis(reply: FastifyReply, doctor: Doctor, analysis: Cached<Report>): FastifyReply {
+  const json = doctor.json.of(analysis.value);
   const cache = setCacheHeaders(reply, analysis);
   return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
 }
@@ -104,7 +98,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
     async (request, reply) => {
       const analysisRequest = toAnalysisRequest(request.params.id, request.body, 'body.');
       const analysis = request.body.probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: request.query.refresh ?? false });
-      return sendAnalysis(reply, analysis);
+      return sendAnalysis(reply, doctor, analysis);
     },
   );
 
@@ -154,7 +148,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
       const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
       const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
       if (format === 'sh') return sendScript(reply, analysis);
-      return sendAnalysis(reply, analysis);
+      return sendAnalysis(reply, doctor, analysis);
     },
   );
 

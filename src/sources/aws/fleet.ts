@@ -121,7 +121,8 @@ export interface AwsDiscoveryStatus {
 export interface AwsFleetSource {
   readonly description: string;
   /** Every unit collected (each on its own); rejects only when no unit has any data. */
-  load(): Promise<Fleet>;
+  /** `refresh`: collect anew even when the replicas' shared data is fresh. */
+  load(options?: { readonly refresh?: boolean }): Promise<Fleet>;
   units(): AwsUnitStatus[];
   /** What each unit's data served was collected from, by unit key (`account/region`), for the export. */
   lastResponses(): Map<string, AwsResponsesJson>;
@@ -182,6 +183,8 @@ interface UnitEntry {
   model?: NetworkModel;
   responses?: AwsResponsesJson;
   loadedAt?: number;
+  /** The shared generation of the data served (replicas through Redis); absent when collected alone. */
+  dataGeneration?: number;
   lastError?: string;
   callsMade?: number;
 }
@@ -342,23 +345,27 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
   }
 
   /** The unit's model: through the replicas' shared collection when there is one, else collected here. */
-  async function loadUnit(entry: UnitEntry): Promise<{ model: NetworkModel; collectedAt?: number }> {
+  async function loadUnit(entry: UnitEntry, refresh: boolean): Promise<{ model: NetworkModel; collectedAt?: number; generation?: number }> {
     const { shared } = options;
     if (!shared) return { model: await entry.source.load() };
     let collectedHere: NetworkModel | undefined;
-    const outcome = await shared.collect(keyOf(entry), async () => {
+    // A refresh takes only data collected after it was asked for.
+    const outcome = await shared.collect(keyOf(entry), { ...(refresh ? { freshSince: now() } : {}) }, async () => {
       collectedHere = await entry.source.load();
       return { responses: entry.source.lastResponses()!, failures: [...collectedHere.failures], ...(entry.source.lastCollection() ? { callsMade: entry.source.lastCollection()!.callsMade } : {}) };
     });
-    if (collectedHere) return { model: collectedHere };
+    // Generation 0: collected alone (Redis failed), data no other replica has.
+    const generation = outcome.data.generation > 0 ? { generation: outcome.data.generation } : {};
+    if (collectedHere) return { model: collectedHere, ...generation };
     // Another replica's collection: as old as it is, not as the moment it was read.
-    return { model: entry.source.modelOf(outcome.data.responses, new Map(outcome.data.failures)), collectedAt: outcome.data.collectedAt };
+    return { model: entry.source.modelOf(outcome.data.responses, new Map(outcome.data.failures)), collectedAt: outcome.data.collectedAt, ...generation };
   }
 
-  async function collectUnit(entry: UnitEntry): Promise<void> {
+  async function collectUnit(entry: UnitEntry, refresh: boolean): Promise<void> {
     try {
-      const { model, collectedAt } = await loadUnit(entry);
+      const { model, collectedAt, generation } = await loadUnit(entry, refresh);
       entry.model = model;
+      entry.dataGeneration = generation;
       entry.responses = entry.source.lastResponses();
       entry.loadedAt = collectedAt ?? now();
       entry.lastError = undefined;
@@ -378,17 +385,18 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
     }
   }
 
-  async function loadFleet(): Promise<Fleet> {
+  async function loadFleet(refresh: boolean): Promise<Fleet> {
     if (includeBase || organizations) await resolveIdentity();
     if (organizations) await refreshOrganization(organizations);
     const planned = plan();
     const limit = pLimit(unitConcurrency);
-    await Promise.all(planned.map((entry) => limit(() => collectUnit(entry))));
+    await Promise.all(planned.map((entry) => limit(() => collectUnit(entry, refresh))));
     const units = planned.map((entry) => ({
       ...(entry.target.accountId ? { accountId: entry.target.accountId } : {}),
       region: entry.target.region,
       ...(entry.model ? { model: entry.model } : {}),
       ...(entry.lastError ? { failure: entry.lastError } : {}),
+      ...(entry.model && entry.dataGeneration !== undefined ? { dataGeneration: entry.dataGeneration } : {}),
     }));
     if (!units.some((unit) => unit.model)) {
       const reasons = [
@@ -442,7 +450,7 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
   return {
     description: `AWS ${parts.join(', ')} in ${regions.join(', ')}`,
     // Concurrent loads share one round of collections: AWS throttling is per account and region.
-    load: () => (inflight ??= loadFleet().finally(() => (inflight = undefined))),
+    load: (loadOptions = {}) => (inflight ??= loadFleet(loadOptions.refresh ?? false).finally(() => (inflight = undefined))),
     units,
     lastResponses: () => {
       const found = new Map<string, AwsResponsesJson>();
