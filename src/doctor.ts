@@ -18,6 +18,7 @@ import { recordAnalysis, type Metrics } from './metrics/registry.js';
 import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
 import type { SharedResultCache, SharedResultKind } from './shared/result-cache.js';
+import { probedAt } from './probe/report.js';
 
 /**
  * Where the data comes from: a snapshot directory (one unit, or a fleet of accounts and
@@ -65,7 +66,13 @@ export interface DoctorOptions {
    * data are looked up there behind the local cache, and stored there; and past the TTL the
    * previous data is served (marked stale) while the shared collection runs.
    */
-  readonly shared?: { readonly results: SharedResultCache };
+  readonly shared?: { readonly results: SharedResultCache; readonly probes?: SharedProbeReports };
+}
+
+/** The latest probe reports of every replica (Redis). */
+export interface SharedProbeReports {
+  latest(endpointId: string): Promise<ProbeReport | undefined>;
+  storeLatest(report: ProbeReport): Promise<void>;
 }
 
 /** Probes were asked for, and this doctor has no prober. */
@@ -319,12 +326,18 @@ export class Doctor {
   async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
     const probes = this.requireProbes();
     const loaded = await this.fleet();
-    return probes.probe(loaded.value, endpointId, request);
+    const report = await probes.probe(loaded.value, endpointId, request);
+    // Every replica answers GET …/probes with it.
+    await this.options.shared?.probes?.storeLatest(report);
+    return report;
   }
 
-  /** The latest probe report of an endpoint, from memory. */
-  latestProbe(endpointId: string): ProbeReport | undefined {
-    return this.options.probes?.latest(endpointId);
+  /** The latest probe report of an endpoint, whichever replica made it: the newer of Redis's and this process's. */
+  async latestProbe(endpointId: string): Promise<ProbeReport | undefined> {
+    const local = this.options.probes?.latest(endpointId);
+    const shared = await this.options.shared?.probes?.latest(endpointId);
+    if (!shared || !local) return shared ?? local;
+    return (probedAt(local) ?? 0) > (probedAt(shared) ?? 0) ? local : shared;
   }
 
   private requireProbes(): ProbeService {

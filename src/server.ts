@@ -3,7 +3,7 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { Doctor } from './doctor.js';
 import { buildApp, LOG_REDACTIONS } from './http/app.js';
 import { registerAwsMetrics, registerAwsUnitMetrics } from './metrics/aws.js';
-import { createMetrics, recordProbeReport } from './metrics/registry.js';
+import { createMetrics, forgetProbeSeries, recordProbeReport } from './metrics/registry.js';
 import { sourceFromConfig } from './sources/from-config.js';
 import { Prober } from './probe/run.js';
 import { discoverSelfIp } from './probe/self.js';
@@ -11,6 +11,7 @@ import { ProbeService } from './probe/service.js';
 import { WatchList } from './probe/watch.js';
 import { SharedCollections } from './shared/collection.js';
 import { SharedRedis } from './shared/redis.js';
+import { SharedProbes } from './shared/probes.js';
 import { SharedResultCache } from './shared/result-cache.js';
 
 /**
@@ -42,6 +43,8 @@ async function start(config: Config): Promise<void> {
   const sharedCollections = sharedRedis
     ? new SharedCollections(sharedRedis, { ttlMs: config.cacheTtlSeconds * 1000, waitMs: config.awsCollectionDeadlineMs })
     : undefined;
+  // Each watched endpoint probed by one replica; every replica answers with the latest report.
+  const sharedProbes = sharedRedis ? new SharedProbes(sharedRedis, { intervalMs: config.watchIntervalSeconds * 1000 }) : undefined;
   // The gauge reads the doctor only when scraped, after both exist.
   const metrics = createMetrics({
     modelLoadedAt: () => doctor.modelLoadedAt(),
@@ -61,7 +64,7 @@ async function start(config: Config): Promise<void> {
     metrics,
     probes,
     trustedCidrs: config.trustedCidrs,
-    ...(sharedRedis ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000) } } : {}),
+    ...(sharedRedis ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000), ...(sharedProbes ? { probes: sharedProbes } : {}) } } : {}),
   });
   const app = await buildApp({
     doctor,
@@ -81,6 +84,7 @@ async function start(config: Config): Promise<void> {
       await doctor.probe(endpointId);
     },
     onError: (endpointId, error) => app.log.warn({ endpointId, err: error }, 'watch-list probe failed'),
+    ...(sharedProbes ? { coordinator: sharedProbes, onLeft: (endpointId: string) => void forgetProbeSeries(metrics, endpointId) } : {}),
   });
 
   // A rejection nothing handled is a bug, but not a reason to drop every request in flight:
@@ -104,6 +108,8 @@ async function start(config: Config): Promise<void> {
     }, Math.max(0, config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 5)));
     cut.unref();
     await app.close();
+    // The endpoints this replica probed go to the others at their next look.
+    await sharedProbes?.releaseAll();
     await sharedRedis?.close();
     clearTimeout(cut);
   });

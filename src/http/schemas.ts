@@ -221,6 +221,9 @@ export const UnitStatusSchema = Type.Object(
     lastError: Type.Optional(Type.String({ description: 'Why the last collection failed: the error or the missing permission' })),
     failures: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Collections that could not be read in the data served, and why' })),
     callsMade: Type.Optional(Type.Integer({ minimum: 0, description: 'AWS calls of the last collection (live only)' })),
+    dataGeneration: Type.Optional(
+      Type.Integer({ minimum: 1, description: "Replicas sharing a Redis: the unit's collection count across them; replicas showing the same number serve the same data" }),
+    ),
     endpoints: Type.Integer({ minimum: 0 }),
     services: Type.Integer({ minimum: 0, description: 'Endpoint service configurations (provider side)' }),
     loadBalancers: Type.Integer({ minimum: 0 }),

@@ -150,6 +150,17 @@ export function recordProbeReport(metrics: Metrics, report: ProbeReport): void {
   }
 }
 
+/**
+ * Removes this process's gauges of an endpoint that another replica probes: the replica that
+ * probed exports them, so that a sum over pods counts each probe once. Counters and the
+ * histogram stay (they only grow when this process probes; a rate over them is unaffected).
+ */
+export async function forgetProbeSeries(metrics: Metrics, endpointId: string): Promise<void> {
+  for (const gauge of [metrics.probeSuccess, metrics.probeLastTimestamp, metrics.staticLiveDisagreement]) {
+    for (const { labels } of (await gauge.get()).values) if (labels['endpoint'] === endpointId) gauge.remove(labels as Record<string, string>);
+  }
+}
+
 export function recordAnalysis(metrics: Metrics, report: Report, seconds: number): void {
   metrics.analysisDuration.observe(seconds);
   metrics.analysesTotal.inc({ verdict: report.verdict });

@@ -38,3 +38,13 @@ export const ProbeReportSchema = Type.Object(
 
 export type DnsNameCheck = Static<typeof DnsCheckSchema>;
 export type ProbeReport = Static<typeof ProbeReportSchema>;
+
+/** When the report's newest probe was made (ms since the epoch), or undefined when it has none. */
+export function probedAt(report: ProbeReport): number | undefined {
+  let newest: number | undefined;
+  for (const result of report.results) {
+    const at = Date.parse(result.probedAt);
+    if (Number.isFinite(at) && (newest === undefined || at > newest)) newest = at;
+  }
+  return newest;
+}

@@ -1,8 +1,22 @@
 /**
  * The watch list: configured endpoints probed on a schedule, each at its interval plus a
  * random jitter so that many replicas do not probe in step. Results are kept by the caller
- * (metrics, the latest report); a failing round is logged and retried next time.
+ * (metrics, the latest report); a failing round is logged and retried next time. Replicas
+ * sharing a Redis coordinate (see src/shared/probes.ts): each round first asks whose turn it
+ * is, and a replica that leaves an endpoint to another looks again a little later.
  */
+
+/** A round's decision: probe now, or leave it (another replica probes it) and look again later. */
+export type WatchTurn = { readonly probe: true; readonly mode: 'holder' | 'alone' } | {
+      readonly probe: false;
+      readonly nextInMs: number;
+      /** True: another replica probes it; false: this one does, once the interval since the last probe has passed. */
+      readonly elsewhere: boolean;
+    };
+
+export interface WatchCoordinator {
+  turn(endpointId: string): Promise<WatchTurn>;
+}
 
 export interface WatchOptions {
   readonly endpointIds: readonly string[];
@@ -11,6 +25,10 @@ export interface WatchOptions {
   readonly jitterRatio: number;
   readonly probe: (endpointId: string) => Promise<void>;
   readonly onError?: (endpointId: string, error: unknown) => void;
+  /** Replicas: who probes each endpoint. Absent: this process probes every one. */
+  readonly coordinator?: WatchCoordinator;
+  /** Told on each round that another replica probes the endpoint (its series here go). */
+  readonly onLeft?: (endpointId: string) => void;
   readonly random?: () => number;
 }
 
@@ -24,14 +42,14 @@ export class WatchList {
 
   constructor(private readonly options: WatchOptions) {}
 
-  private delay(first: boolean): number {
+  private delay(first: boolean, waitMs = this.options.intervalMs): number {
     const random = this.options.random ?? Math.random;
-    const jitter = this.options.intervalMs * this.options.jitterRatio * random();
+    const jitter = waitMs * this.options.jitterRatio * random();
     // The first round starts within the jitter window, not a whole interval later.
-    return first ? jitter : this.options.intervalMs + jitter;
+    return first ? jitter : waitMs + jitter;
   }
 
-  private schedule(endpointId: string, first: boolean, generation: number): void {
+  private schedule(endpointId: string, first: boolean, generation: number, waitMs?: number): void {
     if (!this.running || generation !== this.generation) return;
     const timer = setTimeout(async () => {
       if (this.inFlight.has(endpointId)) {
@@ -39,15 +57,22 @@ export class WatchList {
         return;
       }
       this.inFlight.add(endpointId);
+      let nextWaitMs: number | undefined;
       try {
-        await this.options.probe(endpointId);
+        const turn = this.options.coordinator ? await this.options.coordinator.turn(endpointId) : undefined;
+        if (turn && !turn.probe) {
+          nextWaitMs = turn.nextInMs;
+          if (turn.elsewhere) this.options.onLeft?.(endpointId);
+        } else {
+          await this.options.probe(endpointId);
+        }
       } catch (error) {
         this.options.onError?.(endpointId, error);
       } finally {
         this.inFlight.delete(endpointId);
       }
-      this.schedule(endpointId, false, generation);
-    }, this.delay(first));
+      this.schedule(endpointId, false, generation, nextWaitMs);
+    }, this.delay(first, waitMs));
     timer.unref();
     this.timers.set(endpointId, timer);
   }

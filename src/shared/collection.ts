@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
@@ -52,6 +53,11 @@ export interface CollectOptions {
 
 /** How a unit's data was had: from Redis, collected under the lease (and shared), or collected alone (Redis failed or the wait ran out). */
 export type UnitOutcome = { readonly via: 'shared' | 'collected' | 'local'; readonly data: SharedUnitData };
+
+/** Names its holder (host, process) for whoever looks at the key, and is unique to one collection. */
+export function leaseToken(): string {
+  return `${hostname()}/${process.pid}/${randomUUID()}`;
+}
 
 const FORMAT_VERSION = 1;
 const COLLECTIONS = new Set(Object.keys(COLLECTION_SOURCES));
@@ -124,7 +130,7 @@ export class SharedCollections {
     for (;;) {
       const shared = await this.read(unitKey);
       if (this.fresh(shared, options.freshSince)) return { via: 'shared', data: shared };
-      const token = randomUUID();
+      const token = leaseToken();
       const lease = await this.redis.attempt((client) => client.set(keys.lease, token, 'PX', this.leaseMs, 'NX'));
       if (!lease.ok) return { via: 'local', data: this.stamp(await collectHere(), 0) };
       if (lease.value === 'OK') return this.collectUnderLease(unitKey, token, options, collectHere);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { WatchList, type WatchOptions } from '../../src/probe/watch.js';
+import { WatchList, type WatchOptions, type WatchTurn } from '../../src/probe/watch.js';
 
 /**
  * The watch list's schedule, with real timers and an injected random: each endpoint is
@@ -243,4 +243,33 @@ describe('WatchList', () => {
       assert.equal(maxInFlight, 1);
     },
   );
+
+  it('asks its coordinator each round: probes when told, leaves the endpoint (and says so) when another replica has it, waits when not yet due', async () => {
+    const record = recorder();
+    const left: string[] = [];
+    const turns: WatchTurn[] = [
+      { probe: false, nextInMs: 5, elsewhere: true },
+      { probe: false, nextInMs: 5, elsewhere: false },
+      { probe: true, mode: 'holder' },
+    ];
+    const asked: number[] = [];
+    watch({
+      endpointIds: ['vpce-0aaaaaaaaaaaaaaa1'],
+      intervalMs: 10_000,
+      jitterRatio: 0,
+      probe: record.probe,
+      coordinator: {
+        turn: async () => {
+          asked.push(performance.now());
+          return turns.shift() ?? { probe: false, nextInMs: 10_000, elsewhere: true };
+        },
+      },
+      onLeft: (endpointId) => left.push(endpointId),
+    });
+    // Turns at 0, 5 and 10 ms (the next ones as the coordinator says, not a whole interval later); a probe at the third.
+    for (let waited = 0; record.calls.length === 0 && waited < 2000; waited += 5) await sleep(5);
+    assert.equal(record.calls.length, 1);
+    assert.equal(asked.length, 3);
+    assert.deepEqual(left, ['vpce-0aaaaaaaaaaaaaaa1'], 'told once: the second turn was its own, not yet due');
+  });
 });

@@ -47,13 +47,13 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor; spendBudge
       schema: {
         operationId: 'latestProbe',
         tags: ['probes'],
-        summary: 'The latest probe of the endpoint, from memory (the watch list keeps it fresh)',
+        summary: 'The latest probe of the endpoint (the watch list keeps it fresh); with replicas sharing a Redis, the latest any replica made',
         params: EndpointIdParams,
         response: { 200: ProbeReportSchema, ...PROBLEM_RESPONSES },
       },
     },
     async (request) => {
-      const latest = doctor.latestProbe(request.params.id);
+      const latest = await doctor.latestProbe(request.params.id);
       if (!latest) throw new ProblemError('probe-not-found', `${request.params.id} has not been probed since the service started`);
       return latest;
     },

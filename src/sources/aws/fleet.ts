@@ -97,6 +97,8 @@ export interface AwsUnitStatus {
   readonly failures?: Record<string, string>;
   /** AWS calls of the last collection (pages each, retries not). */
   readonly callsMade?: number;
+  /** The shared generation of the data served (replicas through Redis). */
+  readonly dataGeneration?: number;
   readonly endpoints: number;
   readonly services: number;
   readonly loadBalancers: number;
@@ -428,6 +430,7 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
       ...(entry.lastError ? { lastError: entry.lastError } : {}),
       ...(model && model.failures.size > 0 ? { failures: Object.fromEntries(model.failures) } : {}),
       ...(entry.callsMade !== undefined ? { callsMade: entry.callsMade } : {}),
+      ...(model && entry.dataGeneration !== undefined ? { dataGeneration: entry.dataGeneration } : {}),
       endpoints: model?.endpoints.size ?? 0,
       services: model?.endpointServicesByName.size ?? 0,
       loadBalancers: model?.loadBalancers.size ?? 0,
