@@ -5,6 +5,7 @@ import { JsonMemo } from './cache/json-memo.js';
 import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
 import type { AnalysisRequest } from './core/analyze.js';
 import type { Change } from './core/change.js';
+import { clientSuggestions, type ClientSuggestion } from './core/clients.js';
 import { listInterfaceEndpoints, summarizeEndpoint, type EndpointFilter, type EndpointSummary } from './core/inventory.js';
 import { analyze as analyzeData, locateRequestedEndpoint } from './core/analyze.js';
 import type { Fleet, FleetUnit, UnitRef } from './core/fleet.js';
@@ -359,6 +360,13 @@ export class Doctor {
   async listEndpoints(options: { readonly refresh?: boolean; readonly filter?: EndpointFilter } = {}): Promise<Cached<EndpointSummary[]>> {
     const loaded = await this.fleet(options);
     return { ...loaded, value: listInterfaceEndpoints(loaded.value, options.filter) };
+  }
+
+  /** The clients a person may pick for the endpoint: the interfaces of its VPC in its unit's data. */
+  async clients(endpointId: string, unit: UnitRef = {}): Promise<Cached<ClientSuggestion[]>> {
+    const loaded = await this.fleet();
+    const located = locateRequestedEndpoint(loaded.value, { endpointId, ...unit });
+    return { ...loaded, value: clientSuggestions(located.model, located.endpoint.vpcId) };
   }
 
   async endpoint(endpointId: string, unit: UnitRef = {}): Promise<Cached<EndpointSummary>> {

@@ -22,3 +22,25 @@ export function clientInterfaces(model: NetworkModel): Map<string, NetworkInterf
   }
   return byVpc;
 }
+
+/** A client of an endpoint's VPC, as a person picks one: its interface, addresses and instance. */
+export interface ClientSuggestion {
+  readonly networkInterfaceId: string;
+  readonly ipAddresses: string[];
+  readonly instanceId?: string;
+  readonly subnetId: string;
+  readonly description: string;
+}
+
+/** The clients in a VPC of the model (not endpoints, not load balancers), sorted by interface id. */
+export function clientSuggestions(model: NetworkModel, vpcId: string): ClientSuggestion[] {
+  return (clientInterfaces(model).get(vpcId) ?? [])
+    .map((eni) => ({
+      networkInterfaceId: eni.id,
+      ipAddresses: [...eni.privateIps, ...eni.ipv6Addresses].map((ip) => ip.text),
+      ...(eni.instanceId ? { instanceId: eni.instanceId } : {}),
+      subnetId: eni.subnetId,
+      description: eni.description,
+    }))
+    .sort((a, b) => a.networkInterfaceId.localeCompare(b.networkInterfaceId));
+}

@@ -13,6 +13,8 @@ import { requireBearerToken } from './plugins/auth.js';
 import { createAnalysisBudget } from './plugins/analysis-budget.js';
 import { classifyError, clientErrorProblem, PROBLEM_CONTENT_TYPE, ProblemError, rawProblemResponse, registerProblemHandlers, sendProblem } from './problem.js';
 import { analysisRoutes } from './routes/analyses.js';
+import { clientRoutes } from './routes/clients.js';
+import { webRoutes } from './routes/web.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
@@ -44,6 +46,8 @@ export interface AppOptions {
   readonly isShuttingDown?: () => boolean;
   /** Replicas' shared Redis: the analysis budget is then one per caller across replicas. */
   readonly sharedRedis?: SharedRedis;
+  /** Where the built web page is (dist/web by default). */
+  readonly webDir?: string;
 }
 
 /** Authorization and tokens never reach the logs. */
@@ -120,11 +124,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // No per-route limits: the plugin only keeps the counters of the one analysis budget below.
   await app.register(rateLimit, { global: false, ...(options.sharedRedis ? { store: sharedRateLimitStore(options.sharedRedis) } : {}) });
   await app.register(healthRoutes, { doctor, metrics, isShuttingDown });
+  // The page for people: its HTML and assets only; what it shows comes from /v1 with the caller's token.
+  await app.register(webRoutes, options.webDir !== undefined ? { dir: options.webDir } : {});
   await app.register(
     async (v1) => {
       if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
       const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
       await v1.register(endpointRoutes, { doctor });
+      await v1.register(clientRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });
       await v1.register(whatIfRoutes, { doctor, spendBudget, budgetMax: config.rateLimitMax });
       await v1.register(reachabilityRoutes, { doctor, spendBudget, budgetMax: config.rateLimitMax });

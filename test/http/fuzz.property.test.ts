@@ -19,7 +19,8 @@ const UNKNOWN_ID = 'vpce-0000000000000000f';
 const PROBLEM_TYPE_PREFIX = 'urn:vpce-doctor:problem:';
 
 /** The only routes whose 200 is not JSON; they are reachable only through path tricks. */
-const NON_JSON_ROUTES = /^\/(metrics|docs)(\/|$)/;
+// The metrics, the API docs, and the web page (its HTML at / and /endpoints/{id}, its assets).
+const NON_JSON_ROUTES = /^\/(metrics|docs|assets)(\/|$)|^\/$|^\/endpoints\/[^/]*$/;
 
 /** Routes with a schema'd body; requests to them are parsed up to the body limit. */
 const BODY_ROUTES = [`/v1/endpoints/${ID}/analyses`, `/v1/endpoints/${UNKNOWN_ID}/analyses`, '/v1/analyses'];
