@@ -21,6 +21,7 @@ export const PROBLEMS = {
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
   'route-not-found': { status: 404, title: 'No such route' },
   'probe-not-found': { status: 404, title: 'No probe of this endpoint has run yet' },
+  'method-not-allowed': { status: 405, title: 'This route does not take this method' },
   'request-timeout': { status: 408, title: 'The request was not received in time' },
   'ambiguous-id': { status: 409, title: 'The id is in several accounts or regions: name one with accountId and region' },
   'snapshot-not-available': { status: 409, title: 'This service reads a snapshot: there is no live fetch to export' },

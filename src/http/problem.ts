@@ -140,7 +140,24 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     else request.log.info({ problem: problem.code, detail: problem.detail }, 'request refused');
     return sendProblem(reply, request, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, { code: 'route-not-found', detail: `${request.method} ${request.url.split('?')[0]} is not a route of this API` }));
+  // Every route's path as a pattern, to tell a wrong method on a route (405) from no route (404).
+  const routes: { readonly pattern: RegExp; readonly method: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    for (const method of [route.method].flat()) routes.push({ pattern: new RegExp(`^${source}/?$`), method: method.toUpperCase() });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))].sort();
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, request, { code: 'method-not-allowed', detail: `${path} takes ${allowed.join(', ')}, not ${request.method}` });
+    }
+    return sendProblem(reply, request, { code: 'route-not-found', detail: `${request.method} ${path} is not a route of this API` });
+  });
 }
 
 /** The problem for an error Node's HTTP parser raises before any route runs. */

@@ -40,11 +40,11 @@ const ClientSchema = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'At least one of ip, eniId, instanceId' },
 );
 
-const PortSchema = Type.Integer({ minimum: 1, maximum: 65535, description: 'Service port; default 443 for AWS services, the listener ports for visible customer services' });
+const PortSchema = Type.Integer({ minimum: 1, maximum: 65535, description: 'Service port; default 443 for AWS services, the listener ports for visible customer services', examples: [443] });
 const EphemeralSchema = Type.String({
   maxLength: 16,
-  description: "The client's ephemeral range for return traffic: FROM-TO, or linux, windows, nat-gateway, nlb (default 1024-65535)",
-  examples: ['32768-60999', 'linux'],
+  // No example: "Try it out" pre-fills examples, and another range would ask another question than curl's.
+  description: "The client's ephemeral range for return traffic: FROM-TO (32768-60999), or linux, windows, nat-gateway, nlb (default 1024-65535)",
 });
 
 /** The endpoint's unit in a fleet: needed only when its id is in several accounts or regions. */
@@ -56,7 +56,6 @@ const UnitFields = {
 const FixScopeField = Type.Enum(FIX_SCOPES, {
   description:
     "Whom the fix plan's rules admit: `client` the client's address (/32 or /128, the default), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's captured subnets. Part of the cache key: each scope is its own analysis.",
-  examples: ['subnet'],
 });
 
 const ProbeFlag = Type.Boolean({ description: "Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)" });
@@ -70,7 +69,14 @@ export const AnalysisBody = Type.Object(
     probe: Type.Optional(ProbeFlag),
     ...UnitFields,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // "Try it out" sends the first: a question about the bundled example (never a probe of its 10.x addresses).
+    'x-examples': {
+      byIp: { summary: 'A client by IP address, on the service port', value: { client: { ip: '10.0.1.25' }, port: 443 } },
+      byInstance: { summary: 'A client by instance id', value: { client: { instanceId: 'i-0862f03190fbae3bc' } } },
+    },
+  },
 );
 export type AnalysisBodyType = Static<typeof AnalysisBody>;
 
@@ -92,7 +98,6 @@ export const AnalysisQuery = Type.Object(
     format: Type.Optional(
       Type.Enum(ANALYSIS_FORMATS, {
         description: '`json` (the default): the report; `sh`: only its fix plan, as the bash script `fixPlan.script` (text/x-shellscript), to save and run',
-        examples: ['sh'],
       }),
     ),
     refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache: reload the data and recompute' })),
@@ -109,7 +114,6 @@ export const ReachabilityQuery = Type.Object(
     fixScope: Type.Optional(
       Type.Enum(FIX_SCOPES, {
         description: "Whom each workload group's fix plan admits: `client` (the default for a group of one interface), `subnet` (the default otherwise), `vpc`",
-        examples: ['subnet'],
       }),
     ),
     plans: Type.Optional(Type.Boolean({ description: 'Make and prove a fix plan for each workload group that does not reach (default true)' })),
@@ -158,7 +162,15 @@ export function batchBody(maxItems: number) {
         { minItems: 1, maxItems, description: `At most ${maxItems} analyses` },
       ),
     },
-    { additionalProperties: false },
+    {
+      additionalProperties: false,
+      'x-examples': {
+        twoClients: {
+          summary: 'One endpoint, two clients',
+          value: { items: [{ endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '10.0.1.25' }, port: 443 }, { endpointId: 'vpce-068e9dcc184a273ab', client: { instanceId: 'i-0862f03190fbae3bc' } }] },
+        },
+      },
+    },
   );
 }
 export type BatchItem = AnalysisBodyType & { endpointId: string };

@@ -146,6 +146,24 @@ describe('analyses', () => {
   it('answers 404 problem+json for a route that does not exist', async () => {
     await problem(await app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'route-not-found');
   });
+
+  it('answers 405 with Allow for a wrong method on a route that exists, and 404 for a path that is none', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', '/v1/endpoints', 'GET, HEAD'],
+      ['DELETE', `/v1/endpoints/${HEALTHY.endpointId}/analysis`, 'GET, HEAD'],
+      ['GET', '/v1/analyses', 'POST'],
+      ['PUT', '/healthz', 'GET, HEAD'],
+      ['PATCH', `/v1/endpoints/${HEALTHY.endpointId}/probes`, 'GET, HEAD, POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await app.inject({ method: method as 'GET', url: path });
+      await problem(response, 405, 'method-not-allowed');
+      assert.equal(response.headers['allow'], allow, `${method} ${path}`);
+    }
+    const none = await app.inject({ method: 'POST', url: '/v1/endpoints/vpce-068e9dcc184a273ab/nothing' });
+    await problem(none, 404, 'route-not-found');
+    assert.equal(none.headers['allow'], undefined);
+  });
 });
 
 describe('POST /v1/analyses', () => {

@@ -358,14 +358,18 @@ describe('the OpenAPI request examples', () => {
         assert.equal(response.statusCode, 200, `${name}: ${response.body}`);
         assert.ok((response.json() as BlastRadius).pairsMoved > 0, `${name} moves a pair`);
       }
-      // GET …/analysis with its parameter examples (clientIp, fixScope, format=sh).
+      // GET …/analysis with the parameters "Try it out" pre-fills (clientIp; nothing that changes the question),
+      // then the same question as a script (format=sh, chosen, not pre-filled).
       const analysisParameters = document.paths['/v1/endpoints/{id}/analysis']!.get!.parameters!;
-      const query = ['clientIp', 'fixScope', 'format'].map((name) => {
-        const example = analysisParameters.find((parameter) => parameter.name === name)?.example;
-        assert.ok(example !== undefined, `${name} has an example`);
-        return `${name}=${String(example)}`;
+      const prefilled = analysisParameters.flatMap((parameter) => {
+        const example = parameter.example ?? parameter.schema.examples?.[0];
+        return parameter.in === 'query' && example !== undefined ? [`${parameter.name}=${String(example)}`] : [];
       });
-      const script = await bundled.inject({ method: 'GET', url: `/v1/endpoints/${String(idExample)}/analysis?${query.join('&')}` });
+      assert.ok(prefilled.includes('clientIp=10.0.1.25'), prefilled.join('&'));
+      assert.ok(!prefilled.some((pair) => /^(format|fixScope|clientEphemeralPorts)=/.test(pair)), prefilled.join('&'));
+      const report = await bundled.inject({ method: 'GET', url: `/v1/endpoints/${String(idExample)}/analysis?${prefilled.join('&')}` });
+      assert.equal(report.statusCode, 200, report.body);
+      const script = await bundled.inject({ method: 'GET', url: `/v1/endpoints/${String(idExample)}/analysis?${prefilled.join('&')}&format=sh` });
       assert.equal(script.statusCode, 200, script.body);
       assert.equal(script.headers['content-type'], 'text/x-shellscript; charset=utf-8');
     } finally {

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { ProblemSchema } from '../schemas.js';
 
 /** The OpenAPI 3.1 document, generated from the route schemas, at /openapi.json, and its UI at /docs. */
 
@@ -28,6 +29,40 @@ export function withoutDiscriminators(value: unknown): unknown {
   );
 }
 
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+/** A response schema that is the problem document (the routes inline ProblemSchema). */
+function isProblemSchema(schema: unknown): boolean {
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return properties !== undefined && 'invalid-params' in properties && 'title' in properties && 'type' in properties;
+}
+
+/**
+ * The document as readers and tools expect it: the problem schema is one component that
+ * every error response refers to, as `application/problem+json` (RFC 9457), and only the
+ * /v1 routes carry the bearer-token requirement (health, readiness and metrics take none).
+ */
+export function withSharedProblems(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = (document['paths'] ?? {}) as Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>; security?: unknown }>>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      // An empty list says "no authentication" (no padlock); /v1 takes a token when tokens are configured.
+      operation.security = path.startsWith('/v1/') ? [{ bearerAuth: [] }, {}] : [];
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json && isProblemSchema(json.schema)) response.content = { 'application/problem+json': { schema: PROBLEM_REF } };
+      }
+    }
+  }
+  const components = (document['components'] ?? {}) as Record<string, unknown>;
+  const schemas = (components['schemas'] ?? {}) as Record<string, unknown>;
+  const { security: _global, ...rest } = document;
+  return { ...rest, components: { ...components, schemas: { ...schemas, Problem: ProblemSchema } } };
+}
+
 export const openApiPlugin = fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
@@ -43,11 +78,11 @@ export const openApiPlugin = fp(
           { name: 'fleet', description: 'Many accounts and regions: the units of the data, and a report over every endpoint' },
           { name: 'operations', description: 'Health, readiness and metrics' },
         ],
+        // On each /v1 operation (withSharedProblems), optional: required only when the service has API tokens.
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 when the service has API tokens configured' } } },
-        // Optional: required only when the service is configured with API tokens.
-        security: [{ bearerAuth: [] }, {}],
       },
-      transformObject: (documents) => withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as never,
+      transformObject: (documents) =>
+        withSharedProblems(withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as Record<string, unknown>) as never,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
