@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
@@ -32,7 +33,10 @@ export const EXIT_USAGE = 2;
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** The terminal's width (80 when it is not a terminal). */
   readonly columns?: number;
+  /** Colours: only on a terminal, never with NO_COLOR. */
+  readonly color?: boolean;
   /** The whole of stdin, for `--changes -` (default: the process's). */
   readonly stdin?: () => Promise<string>;
 }
@@ -66,6 +70,7 @@ interface SourceOptions {
   /** Repeatable: roles assumed, one account each. */
   roleArn?: string[];
   organizationRole?: string;
+  externalId?: string;
 }
 
 /** Commander's collector for a repeatable option. */
@@ -74,9 +79,11 @@ const repeatable = (value: string, previous: string[] | undefined): string[] => 
 /** The snapshot, or with --aws the live account, configured as the service would be. */
 function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource {
   if (!options.aws) return snapshotSource(options.snapshot);
+  // Only the AWS settings: the CLI runs no server, so the server's own (PORT, limits, tokens) are not its business.
   const env = {
-    ...process.env,
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(AWS_|VPCE_DOCTOR_AWS_)/.test(name))),
     VPCE_DOCTOR_SOURCE: 'aws',
+    ...(options.externalId ? { VPCE_DOCTOR_AWS_EXTERNAL_ID: options.externalId } : {}),
     ...(options.region?.length ? { VPCE_DOCTOR_AWS_REGIONS: options.region.join(',') } : {}),
     ...(options.roleArn?.length ? { VPCE_DOCTOR_AWS_ROLE_ARNS: options.roleArn.join(',') } : {}),
     ...(options.organizationRole ? { VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: options.organizationRole } : {}),
@@ -92,6 +99,46 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+const ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** A well-formed endpoint id, or a usage error saying what it should look like. */
+function checkEndpointId(id: string): string {
+  if (!ENDPOINT_ID.test(id)) throw new UsageError(`--endpoint: "${id}" is malformed: an interface endpoint id is vpce- followed by 8 to 17 hexadecimal digits`);
+  return id;
+}
+
+/** The edit distance of two ids, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Runs an answer about one endpoint; an id the data lacks is told with the endpoints it has (or the 5 closest). */
+async function withEndpointHint<T>(doctor: Doctor, endpointId: string, answer: () => Promise<T>): Promise<T> {
+  try {
+    return await answer();
+  } catch (error) {
+    if (!(error instanceof AnalysisError) || error.code !== 'endpoint_not_found') throw error;
+    const ids = [...new Set((await doctor.listEndpoints()).value.map((endpoint) => endpoint.id))];
+    const hint =
+      ids.length === 0
+        ? 'the data holds no interface endpoint'
+        : ids.length <= 10
+          ? `the data holds: ${ids.join(', ')}`
+          : `the closest ids of the ${ids.length} in the data: ${ids.sort((a, b) => distance(endpointId, a) - distance(endpointId, b)).slice(0, 5).join(', ')} (vpce-doctor endpoints lists them all)`;
+    throw new UsageError(`${error.message}; ${hint}`);
+  }
+}
 
 /** `--account-id` and `--region` name the unit when an id is in several (a fleet); with --aws, --region is also what is read. */
 function unitOf(options: { accountId?: string; region?: string[] }): UnitRef {
@@ -129,6 +176,7 @@ interface AnalyzeOptions extends SourceOptions {
   json?: boolean;
   fixScope?: FixScope;
   fixScript?: boolean;
+  verbose?: boolean;
 }
 
 interface WhatIfOptions extends Omit<AnalyzeOptions, 'fixScope' | 'fixScript'> {
@@ -148,8 +196,10 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
   let exitCode = EXIT_OK;
   const program = new Command('vpce-doctor')
     .description('Can a client reach an AWS VPC interface endpoint? Which rule stops it, and what to add.')
+    .version(packageVersion(), '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const style = (verbose?: boolean) => ({ width: io.columns ?? 80, verbose: verbose ?? false, color: io.color ?? false });
   const snapshotOption = () =>
     new Option('--snapshot <dir>', 'snapshot directory (AWS CLI JSON, see docs)').default(DEFAULT_SNAPSHOT_DIR, 'the bundled example');
   // Live AWS instead of a snapshot: the SDK's standard credential chain, read-only calls.
@@ -158,7 +208,8 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       .option('--aws', 'read the live AWS account instead of a snapshot (docs/iam-policy.json lists the calls)')
       .option('--region <region>', 'AWS region to read, repeatable (default: AWS_REGION); with a fleet snapshot, the unit to look in', repeatable)
       .option('--role-arn <arn>', 'a role to assume to read its account, repeatable (each account is read on its own)', repeatable)
-      .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)");
+      .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)")
+      .option('--external-id <id>', "the external id the roles' trust policies ask for");
   const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
 
   /** The options that name one (endpoint, client) pair: analyze and what-if alike. */
@@ -182,11 +233,14 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     )
     .addOption(new Option('--fix-script', 'print only the fix plan, as a bash script to review and run (nothing else on stdout)').conflicts('json'))
     .option('--json', 'print the report as JSON (the plan is its fixPlan)')
+    .option('--verbose', 'print every check, the passing and n/a ones too')
     .action(async (options: AnalyzeOptions) => {
-      const request = { endpointId: options.endpoint, ...clientRequestOf(options), ...(options.fixScope ? { fixScope: options.fixScope } : {}) };
-      const { value: report } = await new Doctor(chooseSource(options)).analyze(request);
+      const endpointId = checkEndpointId(options.endpoint);
+      const request = { endpointId, ...clientRequestOf(options), ...(options.fixScope ? { fixScope: options.fixScope } : {}) };
+      const doctor = new Doctor(chooseSource(options));
+      const { value: report } = await withEndpointHint(doctor, endpointId, () => doctor.analyze(request));
       if (options.fixScript) io.stdout(report.fixPlan.script);
-      else io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
+      else io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, style(options.verbose)));
     });
 
   const changesOption = () =>
@@ -263,7 +317,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .action(async (options: SourceOptions & { accountId?: string; vpcId?: string; service?: string; json?: boolean }) => {
       const filter = { ...unitOf(options), ...(options.vpcId ? { vpcId: options.vpcId } : {}), ...(options.service ? { serviceName: options.service } : {}) };
       const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints({ filter });
-      io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns));
+      io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns ?? 80));
     });
 
   withAwsOptions(program.command('report'))
@@ -309,6 +363,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .option('--region <region>', 'AWS region, repeatable (default: AWS_REGION)', repeatable)
     .option('--role-arn <arn>', 'a role to assume to read its account, repeatable', repeatable)
     .option('--organization-role <name>', 'read every active account of the AWS Organization through this role')
+    .option('--external-id <id>', "the external id the roles' trust policies ask for")
     .requiredOption('--out <dir>', 'directory to write (must be empty or absent); several units are written as a fleet, <account>/<region>/…')
     .option('--endpoint <id...>', 'only these endpoints, their VPCs and providers')
     .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {

@@ -20,22 +20,6 @@ const STATUS_LABELS: Record<Check['status'], string> = {
   not_applicable: 'n/a',
 };
 
-function scopeText(check: Check): string {
-  const { scope } = check;
-  if (!scope.networkInterfaceId) return scope.endpointId;
-  const parts = [`${scope.networkInterfaceId}${scope.availabilityZone ? ` ${scope.availabilityZone}` : ''}`];
-  if (scope.networkAclId) parts.push(scope.networkAclId);
-  else if (scope.securityGroupIds?.length) parts.push(scope.securityGroupIds.join(' '));
-  return parts.join('\n');
-}
-
-function tableWidths(totalWidth: number): number[] {
-  const fixed = [24, 24, 9, 6];
-  // Each column's width counts its padding; the borders add one column more than there are columns.
-  const summary = Math.max(30, totalWidth - fixed.reduce((sum, width) => sum + width, 0) - 6);
-  return [fixed[0]!, fixed[1]!, fixed[2]!, summary, fixed[3]!];
-}
-
 function rangeCovers(change: { fromPort?: number; toPort?: number; protocol?: string }, from: number, to: number): boolean {
   if (change.protocol === '-1' || change.fromPort === undefined) return true;
   return change.fromPort <= from && (change.toPort ?? change.fromPort) >= to;
@@ -88,38 +72,79 @@ function planReference(check: Check, plan: FixPlan): string {
   return '';
 }
 
-export function renderReport(report: Report, width = 160): string {
+/** How a CLI page is drawn: its width, whether the full list of checks is wanted, and colours (a TTY without NO_COLOR). */
+export interface RenderStyle {
+  readonly width: number;
+  readonly verbose?: boolean;
+  readonly color?: boolean;
+}
+
+const COLORS: Partial<Record<string, string>> = { FAIL: '31', BLOCKED: '31', WARN: '33', PARTIAL: '33', unknown: '35', UNKNOWN: '35', pass: '32', REACHABLE: '32' };
+
+/** Colours a status word in the first of wrapped lines (after wrapping, which keeps control characters out of the text). */
+function painted(lines: string[], word: string, style: RenderStyle): string[] {
+  const code = COLORS[word];
+  if (!style.color || !code || lines.length === 0) return lines;
+  return [lines[0]!.replace(word, `\u001b[${code}m${word}\u001b[0m`), ...lines.slice(1)];
+}
+
+/** Where a check applies: its interface and AZ, or the endpoint. */
+function whereOf(check: Check): string {
+  const { scope } = check;
+  return scope.networkInterfaceId ? `${scope.networkInterfaceId}${scope.availabilityZone ? ` (${scope.availabilityZone})` : ''}` : scope.endpointId;
+}
+
+/**
+ * The report for a person, within the terminal's width: the header, one line per endpoint
+ * network interface, then the checks that are not pass or n/a (all of them with `verbose`),
+ * each once with the interfaces it holds on, its evidence and its fix, then the fix plan.
+ * Ids are never cut: lines break between words.
+ */
+export function renderReport(report: Report, styleOrWidth: RenderStyle | number = 80): string {
+  const style: RenderStyle = typeof styleOrWidth === 'number' ? { width: styleOrWidth } : styleOrWidth;
+  const width = Math.max(40, style.width);
   const client = report.client;
   const header = (text: string) => wrapText(text, width, '', ' '.repeat(10));
   const lines = [
     ...header(`Endpoint  ${report.endpoint.id}  ${report.endpoint.serviceName} (${report.endpoint.serviceOwner} service, ${report.endpoint.state})  ${report.endpoint.vpcId}`),
     ...header(`Client    ${client.ipAddress}${client.networkInterfaceId ? `  ${client.networkInterfaceId}` : ''}${client.subnetId ? `  ${client.subnetId}` : ''}${client.securityGroupIds.length ? `  ${client.securityGroupIds.join(' ')}` : ''}`),
-    ...(client.note ? wrapText(client.note, width, ' '.repeat(10)) : []),
+    ...(client.note ? wrapText(client.note, width, ' '.repeat(10), ' '.repeat(10)) : []),
     ...header(`Port      ${report.ports.join(', ')}${report.portSource === 'aws-service-default' ? ' (AWS service default)' : ''}; client ephemeral ports ${formatRange(report.clientEphemeralPorts)}`),
-    ...header(`Verdict   ${report.verdict.toUpperCase()}: ${report.verdictSummary}`),
+    ...painted(wrapText(`Verdict   ${report.verdict.toUpperCase()}: ${report.verdictSummary}`, width, '', ' '.repeat(10)), report.verdict.toUpperCase(), style),
     '',
+    'Endpoint network interfaces:',
   ];
-  const table = new Table({
-    head: ['Check', 'Scope', 'Status', 'Summary', 'Fix'],
-    colWidths: tableWidths(width),
-    wordWrap: true,
-    wrapOnWordBoundary: true,
-    style: { head: [], border: [], compact: true },
-  });
-  // Each check with a fix is numbered in the table and listed below it with the plan step that makes it.
-  const fixes: string[] = [];
-  let fixCount = 0;
-  for (const check of report.checks) {
-    let fix = '';
-    if (check.remediation) {
-      fix = `[${++fixCount}]`;
-      const where = check.scope.networkInterfaceId ?? check.scope.endpointId;
-      fixes.push(...wrapText(`${fix} ${check.id} on ${where}: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '', '    '));
-    }
-    table.push([check.id, scopeText(check), STATUS_LABELS[check.status], check.summary, fix]);
+  for (const path of report.paths) {
+    const status = path.status === 'pass' && path.warnedChecks.length > 0 ? 'WARN' : STATUS_LABELS[path.status];
+    const failing = [...path.failedChecks, ...path.unknownChecks.map((id) => `${id}?`), ...path.warnedChecks.map((id) => `${id}!`)];
+    lines.push(
+      ...painted(wrapText(
+        `${status}  ${path.networkInterfaceId}  ${path.ipAddress ?? '?'}  ${path.availabilityZone ?? '?'}  port ${path.port}${failing.length > 0 ? `  ${failing.join(' ')}` : ''}`,
+        width,
+        '  ',
+        '        ',
+      ), status, style),
+    );
   }
-  lines.push(table.toString());
-  if (fixes.length > 0) lines.push('', 'What each numbered check needs (the plan below makes it, each change once):', ...fixes);
+  // The same finding on several interfaces is told once, with the interfaces it holds on.
+  const shown = report.checks.filter((check) => style.verbose || (check.status !== 'pass' && check.status !== 'not_applicable'));
+  const groups = new Map<string, { check: Check; where: string[]; fix: number | undefined }>();
+  let fixCount = 0;
+  for (const check of shown) {
+    const key = JSON.stringify([check.id, check.status, check.summary.replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, ''), check.remediation?.summary ?? '', check.evidence.map((item) => item.text)]);
+    const group = groups.get(key);
+    if (group) group.where.push(whereOf(check));
+    else groups.set(key, { check, where: [whereOf(check)], fix: check.remediation ? ++fixCount : undefined });
+  }
+  const hidden = report.checks.length - shown.length;
+  lines.push('', ...wrapText(style.verbose ? 'Checks:' : `Checks that do not pass${hidden > 0 ? ` (${hidden} passing or n/a not shown; --verbose shows every check)` : ''}:`, width, '', '  '));
+  if (groups.size === 0) lines.push('  none');
+  for (const { check, where, fix } of groups.values()) {
+    lines.push(...painted(wrapText(`${STATUS_LABELS[check.status]}  ${check.id}  on ${where.join(', ')}`, width, '  ', '        '), STATUS_LABELS[check.status], style));
+    lines.push(...wrapText(check.summary, width, '        ', '        '));
+    for (const item of check.evidence) lines.push(...wrapText(`evidence: ${item.text}`, width, '        ', '          '));
+    if (check.remediation && fix !== undefined) lines.push(...wrapText(`fix [${fix}]: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '        ', '          '));
+  }
   if (report.dataWarnings.length > 0) {
     lines.push('', 'Data warnings (the capture is incomplete or was read in another form):');
     for (const warning of report.dataWarnings) lines.push(...wrapText(`${warning.file ? `${warning.file}: ` : ''}${warning.message}`, width, '  - ', '    '));
@@ -128,26 +153,19 @@ export function renderReport(report: Report, width = 160): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 160): string {
+/** The endpoints, each in a few lines within the width: id, state, VPC and unit; its service; one line per interface. */
+export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 80): string {
   if (endpoints.length === 0) return 'No interface endpoints in the captured data.\n';
-  const table = new Table({
-    head: ['Endpoint', 'Service', 'VPC', 'State', 'Network interfaces (AZ, IP, subnet)'],
-    colWidths: [24, Math.max(30, width - 24 - 24 - 12 - 56 - 6), 24, 12, 56],
-    wordWrap: true,
-    style: { head: [], border: [] },
-  });
+  const lines: string[] = [];
   for (const endpoint of endpoints) {
-    table.push([
-      endpoint.accountId || endpoint.region ? `${endpoint.id}\n${endpoint.accountId ?? '?'}/${endpoint.region ?? '?'}` : endpoint.id,
-      endpoint.serviceName,
-      endpoint.vpcId,
-      endpoint.state,
-      endpoint.networkInterfaces
-        .map((eni) => `${eni.networkInterfaceId} ${eni.availabilityZone ?? '?'} ${eni.ipAddresses.join(' ') || '?'} ${eni.subnetId ?? '?'}`)
-        .join('\n'),
-    ]);
+    const unit = endpoint.accountId || endpoint.region ? `  ${endpoint.accountId ?? '?'}/${endpoint.region ?? '?'}` : '';
+    lines.push(...wrapText(`${endpoint.id}  ${endpoint.state}  ${endpoint.vpcId}${unit}`, width, '', '  '));
+    lines.push(...wrapText(`${endpoint.serviceName} (${endpoint.serviceOwner} service)`, width, '  ', '    '));
+    for (const eni of endpoint.networkInterfaces) {
+      lines.push(...wrapText(`${eni.networkInterfaceId}  ${eni.availabilityZone ?? '?'}  ${eni.ipAddresses.join(' ') || '?'}  ${eni.subnetId ?? '?'}`, width, '    ', '      '));
+    }
   }
-  return `${table.toString()}\n`;
+  return `${lines.join('\n')}\n`;
 }
 
 /** One row of a fleet table: the endpoint, what it is judged for, the verdict and the failing (unknown) checks. */
@@ -233,7 +251,9 @@ function groupUnfixable(plan: FixPlan): { checks: string[]; item: FixPlan['unfix
 export function renderFixPlan(plan: FixPlan, width = 160): string[] {
   const lines: string[] = [];
   const count = plan.changes.length;
-  lines.push(count === 0 ? `Fix plan (scope ${plan.scope}): no rule to change.` : `Fix plan (scope ${plan.scope}): ${count} change${count === 1 ? '' : 's'}, in this order (--fix-script prints them as a script).`);
+  lines.push(
+    ...wrapText(count === 0 ? `Fix plan (scope ${plan.scope}): no rule to change.` : `Fix plan (scope ${plan.scope}): ${count} change${count === 1 ? '' : 's'}, in this order (--fix-script prints them as a script).`, width, '', '  '),
+  );
   const units = new Set(plan.changes.map((change) => `${change.accountId ?? ''}/${change.region ?? ''}`));
   plan.changes.forEach((change, index) => {
     const number = `${index + 1}.`.padEnd(4);

@@ -4,5 +4,7 @@ import { main } from './main.js';
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  columns: process.stdout.columns,
+  // Not a terminal (a pipe, a file): 80 columns, and no colour.
+  columns: process.stdout.isTTY ? process.stdout.columns : 80,
+  color: process.stdout.isTTY === true && !process.env['NO_COLOR'],
 });

@@ -42,7 +42,7 @@ describe('vpce-doctor CLI', () => {
     ['a malformed ephemeral range', ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1.10', '--client-ephemeral-ports', '60000-1024'], /--client-ephemeral-ports: "60000-1024"/],
     ['an IP that is not one', ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1'], /client IP "10.0.1" is not an IPv4 or IPv6 address/],
     ['an instance not in the snapshot', ['analyze', '--endpoint', ENDPOINT, '--client-instance', 'i-00000000000000000'], /instance i-00000000000000000 has no network interface/],
-    ['a snapshot directory that does not exist', ['endpoints', '--snapshot', '/nonexistent/snapshot'], /snapshot directory \/nonexistent\/snapshot cannot be read/],
+    ['a snapshot directory that does not exist', ['endpoints', '--snapshot', '/nonexistent/snapshot'], /^vpce-doctor: snapshot directory \/nonexistent\/snapshot: no such directory$/m],
     ['an unknown command', ['diagnose'], /unknown command 'diagnose'/],
     ['a missing required option', ['analyze', '--client-ip', '10.0.1.10'], /required option '--endpoint <id>' not specified/],
   ];
@@ -81,14 +81,12 @@ describe('vpce-doctor CLI', () => {
 });
 
 describe('the readable report', () => {
-  it('numbers each fix once, in the table and in the list below it', async () => {
+  it('numbers each fix once, in order', async () => {
     const dir = new URL('../../examples/provider-target-sg-client-cidr', import.meta.url).pathname;
     const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { endpointId: string; client: { eniId: string } };
     const { stdout } = await runCli(['analyze', '--snapshot', dir, '--endpoint', scenario.endpointId, '--client-eni', scenario.client.eniId, '--port', '443']);
-    const inTable = [...stdout.matchAll(/│ \[(\d+)\]\s+│/g)].map((match) => Number(match[1]));
-    const listed = [...stdout.matchAll(/^\[(\d+)\] /gm)].map((match) => Number(match[1]));
-    assert.ok(inTable.length >= 2);
-    assert.deepEqual(inTable, inTable.map((_, index) => index + 1));
-    assert.deepEqual(listed, inTable);
+    const listed = [...stdout.matchAll(/^ {8}fix \[(\d+)\]: /gm)].map((match) => Number(match[1]));
+    assert.ok(listed.length >= 1, stdout);
+    assert.deepEqual(listed, listed.map((_, index) => index + 1));
   });
 });

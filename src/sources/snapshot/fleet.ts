@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { createFleet, unitOfModel, type Fleet, type FleetUnit } from '../../core/fleet.js';
-import { readSnapshot, SnapshotReadError } from './read.js';
+import { directoryProblem, readSnapshot, SnapshotReadError } from './read.js';
 
 /**
  * A fleet snapshot (contract §5): `<root>/<12-digit account id>/<region>/` + the §4 layout,
@@ -25,7 +25,7 @@ async function folders(dir: string): Promise<{ folders: string[]; files: string[
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    throw new SnapshotReadError(`snapshot directory ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new SnapshotReadError(`snapshot directory ${dir}: ${directoryProblem(error)}`, { cause: error });
   }
   const sorted = entries.sort((a, b) => a.name.localeCompare(b.name));
   return { folders: sorted.filter((entry) => entry.isDirectory()).map((entry) => entry.name), files: sorted.filter((entry) => !entry.isDirectory()).map((entry) => entry.name) };

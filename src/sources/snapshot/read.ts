@@ -9,6 +9,15 @@ import { decodeSnapshotFile, type FileContent } from './decode.js';
 import { commandLine, LAYOUT_ENTRIES, type LayoutEntry, type ResponseName } from './layout.js';
 
 /** A snapshot that cannot be read at all (no such directory, unreadable file, two files for one call). */
+/** Why a snapshot directory cannot be listed, in words (not Node's errno text). */
+export function directoryProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such directory';
+  if (code === 'ENOTDIR') return 'not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot be read: ${(error as Error).message}`;
+}
+
 export class SnapshotReadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -277,7 +286,7 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   try {
     await readdir(dir);
   } catch (error) {
-    throw new SnapshotReadError(`snapshot directory ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new SnapshotReadError(`snapshot directory ${dir}: ${directoryProblem(error)}`, { cause: error });
   }
   const { found, warnings } = await scanSnapshot(dir);
   const contents = await Promise.all(found.map((item) => readFound(dir, item)));
