@@ -28,6 +28,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Doctor, snapshotSource } from '../src/doctor.js';
 import { buildApp } from '../src/http/app.js';
 import { createMetrics, type Metrics } from '../src/metrics/registry.js';
+import { numberOption } from './options.js';
 
 const TARGET_RATIO = 0.7;
 const SNAPSHOT_DIR = fileURLToPath(new URL('../examples/healthy-aws-service/', import.meta.url));
@@ -35,17 +36,10 @@ const ANALYSIS_PATH = '/v1/endpoints/vpce-068e9dcc184a273ab/analysis?clientIp=10
 const BARE_PATH = '/constant';
 const AUTOCANNON_CLI = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} wants a positive number, got ${process.argv[index + 1]}`);
-  return value;
-}
 
-const CONNECTIONS = option('connections', 10);
-const DURATION_SECONDS = option('duration', 5);
-const ROUNDS = Math.max(2, Math.floor(option('rounds', 5)));
+const CONNECTIONS = numberOption('connections', 10);
+const DURATION_SECONDS = numberOption('duration', 5);
+const ROUNDS = Math.max(2, Math.floor(numberOption('rounds', 5)));
 const IN_PROCESS = process.argv.includes('--in-process');
 
 /** The part of autocannon's result (programmatic, or `-j` output) this benchmark reads. */

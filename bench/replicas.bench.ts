@@ -32,6 +32,7 @@ import { FAKE_CREDENTIALS } from '../test/sources/aws/support.js';
 import { freeLoopbackPort } from '../test/support/net.js';
 import { startTestRedis, type TestRedis } from '../test/support/redis.js';
 import { get, HOST, startServer, stopServer, waitUntilReady, type Server } from '../test/support/server-process.js';
+import { numberOption } from './options.js';
 
 const EXAMPLES = fileURLToPath(new URL('../examples/', import.meta.url));
 const CONSUMER = '111122223333';
@@ -40,15 +41,8 @@ const REGION = 'us-east-1';
 const role = (accountId: string) => `arn:aws:iam::${accountId}:role/vpce-doctor-reader`;
 const HEALTHY = { dir: join(EXAMPLES, 'healthy-aws-service'), endpointId: 'vpce-068e9dcc184a273ab' };
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} wants a positive number, got ${process.argv[index + 1]}`);
-  return value;
-}
-const DURATION_SECONDS = option('duration', 5);
-const CONNECTIONS = option('connections', 12);
+const DURATION_SECONDS = numberOption('duration', 5);
+const CONNECTIONS = numberOption('connections', 12);
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generateLargeSnapshot } from '../../bench/generate-snapshot.js';
 import { main } from '../../src/cli/main.js';
+import { awsFakeVariables } from '../support/server-process.js';
 
 /** The CLI in a terminal: within its width, ids whole, the checks that matter first, plain text off a TTY. */
 
@@ -104,14 +105,8 @@ describe('the CLI in a terminal', () => {
         PORT: 'not-a-port',
         VPCE_DOCTOR_RATE_LIMIT_MAX: '-5',
         VPCE_DOCTOR_API_TOKENS: 'short',
-        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-        AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
-        AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: '/nonexistent/vpce-doctor-test/config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/vpce-doctor-test/credentials',
+        ...awsFakeVariables('http://127.0.0.1:9'),
         VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
     assert.doesNotMatch(run.stderr, /PORT|RATE_LIMIT|API_TOKENS|invalid configuration/, run.stderr);

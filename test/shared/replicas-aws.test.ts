@@ -8,9 +8,8 @@ import { regionFromSnapshot } from '../sources/aws/fake-aws.js';
 import { startFleetFake, type FleetFake } from '../sources/aws/fleet-fake.js';
 import { FAKE_CREDENTIALS, isolateFromAws } from '../sources/aws/support.js';
 import { runInFreshNetworkNamespace } from '../support/netns.js';
-import { freeLoopbackPort } from '../support/net.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { HOST, get, startServer, stopServer, waitUntilReady, type Server } from '../support/server-process.js';
+import { awsFakeVariables, get, startReplicas, stopServer, type Server } from '../support/server-process.js';
 
 /**
  * Three service processes reading two accounts live from the AWS fake (the real SDK, on
@@ -95,34 +94,18 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
     it('make one collection per unit per TTL, answer alike, survive the lease holder\'s death and Redis going away', async (t) => {
       assert.ok([...oneCollection.values()].every((calls) => calls > 5), JSON.stringify([...oneCollection]));
       const before = callsNow();
-      for (let index = 0; index < 3; index++) {
-        const port = await freeLoopbackPort(HOST);
-        const server = startServer({
-          PORT: String(port),
-          HOST,
-          LOG_LEVEL: 'warn',
+      replicas.push(
+        ...(await startReplicas(3, { url: redis.url, prefix: `aws-replicas-${process.pid}:` }, {
           VPCE_DOCTOR_SOURCE: 'aws',
           VPCE_DOCTOR_AWS_REGIONS: REGION,
           VPCE_DOCTOR_AWS_ROLE_ARNS: `${role(CONSUMER)},${role(PROVIDER)}`,
           VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
           VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: '30000',
           VPCE_DOCTOR_CACHE_TTL_SECONDS: String(TTL_SECONDS),
-          VPCE_DOCTOR_REDIS_URL: redis.url,
-          VPCE_DOCTOR_REDIS_PREFIX: `aws-replicas-${process.pid}:`,
-          VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '5000',
           VPCE_DOCTOR_RATE_LIMIT_MAX: '100000',
-          // The SDK on the loopback fake only: no instance metadata, no profile, fake static keys.
-          AWS_ENDPOINT_URL: fake.url,
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-          AWS_CONFIG_FILE: '/nonexistent/vpce-doctor-test/config',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/vpce-doctor-test/credentials',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        });
-        replicas.push({ server, port });
-      }
-      for (const { server, port } of replicas) await waitUntilReady(server, port);
+          ...awsFakeVariables(fake.url),
+        })),
+      );
 
       // Three replicas starting at once: one collection.
       assert.deepEqual(callsSince(before), collections(1), 'one collection for three starting replicas');

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
-import { freeLoopbackPort } from '../support/net.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { HOST, get, startServer, stopServer, waitUntilReady, type Server } from '../support/server-process.js';
+import { get, startReplicas, stopServer, type Server } from '../support/server-process.js';
 
 /**
  * Two service processes on 127.0.0.1 sharing a real Redis: one analysis budget per caller
@@ -19,22 +18,7 @@ describe('two replicas sharing a Redis', { timeout: 180_000 }, () => {
 
   before(async () => {
     redis = await startTestRedis();
-    for (let index = 0; index < 2; index++) {
-      const port = await freeLoopbackPort(HOST);
-      const server = startServer({
-        PORT: String(port),
-        HOST,
-        LOG_LEVEL: 'warn',
-        VPCE_DOCTOR_SNAPSHOT_DIR: HEALTHY.dir,
-        VPCE_DOCTOR_REDIS_URL: redis.url,
-        VPCE_DOCTOR_REDIS_PREFIX: `replicas-${process.pid}:`,
-        // Generous on a loaded test machine: the test is about sharing, not about a slow Redis.
-        VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '5000',
-        VPCE_DOCTOR_RATE_LIMIT_MAX: String(BUDGET),
-      });
-      servers.push({ server, port });
-    }
-    for (const { server, port } of servers) await waitUntilReady(server, port);
+    servers.push(...(await startReplicas(2, { url: redis.url, prefix: `replicas-${process.pid}:` }, { VPCE_DOCTOR_SNAPSHOT_DIR: HEALTHY.dir, VPCE_DOCTOR_RATE_LIMIT_MAX: String(BUDGET) })));
   });
   after(async () => {
     for (const { server } of servers) stopServer(server);

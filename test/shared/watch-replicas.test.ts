@@ -6,9 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
 import { LOOPBACK_INTERFACES, loopbackSnapshot } from '../support/loopback-snapshot.js';
 import { runInFreshNetworkNamespace } from '../support/netns.js';
-import { freeLoopbackPort } from '../support/net.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { HOST, get, startServer, stopServer, waitUntilReady, type Server } from '../support/server-process.js';
+import { get, startReplicas, stopServer, type Server } from '../support/server-process.js';
 
 /**
  * Three service processes sharing a real Redis, each with the same watch list: the watched
@@ -44,23 +43,14 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
         await once(listener, 'listening');
         listeners.push(listener);
       }
-      for (let index = 0; index < 3; index++) {
-        const port = await freeLoopbackPort(HOST);
-        const server = startServer({
-          PORT: String(port),
-          HOST,
-          LOG_LEVEL: 'warn',
+      replicas.push(
+        ...(await startReplicas(3, { url: redis.url, prefix: `watch-${process.pid}:` }, {
           VPCE_DOCTOR_SNAPSHOT_DIR: snapshot.dir,
-          VPCE_DOCTOR_REDIS_URL: redis.url,
-          VPCE_DOCTOR_REDIS_PREFIX: `watch-${process.pid}:`,
-          VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '5000',
           VPCE_DOCTOR_WATCH_ENDPOINTS: HEALTHY.endpointId,
           VPCE_DOCTOR_WATCH_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
           VPCE_DOCTOR_PROBE_SELF_IP: HEALTHY.clientIp,
-        });
-        replicas.push({ server, port });
-      }
-      for (const { server, port } of replicas) await waitUntilReady(server, port);
+        })),
+      );
     });
     after(async () => {
       for (const { server } of replicas) stopServer(server);

@@ -102,3 +102,41 @@ export async function waitUntilReady(server: Server, port: number): Promise<void
   assert.fail(`/readyz never answered 200 (last: ${last})\n${server.output()}`);
 }
 
+
+/**
+ * Replicas of the service sharing a Redis, each on a free 127.0.0.1 port with these variables,
+ * started together and ready. The Redis command timeout is generous: on a loaded test
+ * machine the tests are about sharing, not about a slow Redis.
+ */
+export async function startReplicas(count: number, redis: { url: string; prefix: string }, variables: Record<string, string>): Promise<{ server: Server; port: number }[]> {
+  const { freeLoopbackPort } = await import('./net.js');
+  const replicas: { server: Server; port: number }[] = [];
+  for (let index = 0; index < count; index++) {
+    const port = await freeLoopbackPort(HOST);
+    const server = startServer({
+      PORT: String(port),
+      HOST,
+      LOG_LEVEL: 'warn',
+      VPCE_DOCTOR_REDIS_URL: redis.url,
+      VPCE_DOCTOR_REDIS_PREFIX: redis.prefix,
+      VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS: '5000',
+      ...variables,
+    });
+    replicas.push({ server, port });
+  }
+  for (const { server, port } of replicas) await waitUntilReady(server, port);
+  return replicas;
+}
+
+/** The variables that point the AWS SDK of a child process at a loopback fake only: no instance metadata, no profile, fake static keys. */
+export function awsFakeVariables(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
+    AWS_CONFIG_FILE: '/nonexistent/vpce-doctor-test/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/vpce-doctor-test/credentials',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
