@@ -5,7 +5,7 @@ import net from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTHY } from '../support/app.js';
-import { HOST, answerOf, get, startServer, stopServer, waitUntilReady, within, type Answer } from '../support/server-process.js';
+import { HOST, answerOf, awsFakeVariables, get, startServer, stopServer, waitUntilReady, within, type Answer } from '../support/server-process.js';
 import { freeLoopbackPort } from '../support/net.js';
 import { FakeAwsRegion, regionFromSnapshot } from '../sources/aws/fake-aws.js';
 import { queryAnswerFrom, startQueryServer } from '../sources/aws/query-server.js';
@@ -297,14 +297,7 @@ describe('the server process', () => {
       VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS: '1000',
       VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: '1000',
       VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '2',
-      // The SDK on the loopback fake only: no instance metadata, no profile, fake static keys.
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
-      AWS_SECRET_ACCESS_KEY: 'fake-secret-access-key',
-      AWS_CONFIG_FILE: '/nonexistent/vpce-doctor-test/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/vpce-doctor-test/credentials',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...awsFakeVariables(aws.url),
     });
     try {
       await waitUntilReady(server, port);
