@@ -7,11 +7,11 @@
 # test/deploy/dockerfile.test.ts replays this file without Docker (install, build,
 # production install, start, /readyz, the HEALTHCHECK command, SIGTERM). It knows the RUN
 # commands used below and fails on any other, naming it, so that a new one gets replayed too.
-# The base is pinned by tag; pin it by digest as well (node:20.20.2-bookworm-slim@sha256:…)
+# The base is the Active LTS of .nvmrc, pinned by tag; pin it by digest as well (node:24.21.0-bookworm-slim@sha256:…)
 # where images must be reproducible. Slim (glibc) rather than Alpine (musl): the DNS checks
 # of the prober then resolve the way most clients (Amazon Linux, Debian, Ubuntu) do.
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No scripts: `prepare` would compile before the sources are here; the build is its own step.
@@ -23,7 +23,7 @@ COPY web ./web
 COPY scripts/build-web.mjs ./scripts/build-web.mjs
 RUN npm run build
 
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

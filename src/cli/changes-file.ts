@@ -129,7 +129,8 @@ export function parseChanges(text: string, name: string): Change[] {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    const message = (error as Error).message;
+    // Node 24's V8 adds its own "(line 2 column 16)"; the location is given once, in one form, on every Node.
+    const message = (error as Error).message.replace(/ \(line \d+ column \d+\)$/, '');
     throw new ChangesFileError(`${name}: not JSON: ${message}${jsonLocation(message, json)}`);
   }
   const list = Array.isArray(value) ? value : isObject(value) && Array.isArray(value['changes']) ? value['changes'] : undefined;
