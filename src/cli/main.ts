@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, VARIABLES } from '../config.js';
 import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
 import { AwsCredentialsError, EndpointsUnavailableError } from '../sources/aws/index.js';
 import { fleetReportRows, fleetReportTargets } from '../core/fleet-report.js';
@@ -41,6 +41,17 @@ export interface CliIo {
   readonly stdin?: () => Promise<string>;
 }
 
+/**
+ * The width and colours of a stream: a terminal's own width (80 when it has none, or is
+ * not a terminal: a pipe, a file), colours only on a terminal and never with NO_COLOR set
+ * (https://no-color.org) or TERM=dumb.
+ */
+export function terminalOf(stream: { readonly isTTY?: boolean; readonly columns?: number }, env: NodeJS.ProcessEnv): { columns: number; color: boolean } {
+  const tty = stream.isTTY === true;
+  const columns = tty && stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+  return { columns, color: tty && !env['NO_COLOR'] && env['TERM'] !== 'dumb' };
+}
+
 async function processStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
@@ -71,29 +82,51 @@ interface SourceOptions {
   roleArn?: string[];
   organizationRole?: string;
   externalId?: string;
+  includeBaseAccount?: boolean;
 }
 
 /** Commander's collector for a repeatable option. */
 const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-/** The snapshot, or with --aws the live account, configured as the service would be. */
+/** A live option checked as the service checks its variable, the problem told by the option's name. */
+function checkLive(flag: string, variable: { readonly parse: (text: string) => { readonly value: unknown } | { readonly problem: string } }, value: string): string {
+  const parsed = variable.parse(value);
+  if ('problem' in parsed) throw new UsageError(`${flag}: ${parsed.problem}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The snapshot, or with --aws the live account, configured as the service would be from
+ * the options and the AWS settings of the environment (AWS_*, VPCE_DOCTOR_AWS_*) alone:
+ * the CLI runs no server, so the server's own settings (PORT, limits, tokens) are not its
+ * business and a wrong one does not stop it.
+ */
 function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource {
   if (!options.aws) return snapshotSource(options.snapshot);
-  // Only the AWS settings: the CLI runs no server, so the server's own (PORT, limits, tokens) are not its business.
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(AWS_|VPCE_DOCTOR_AWS_)/.test(name))),
-    VPCE_DOCTOR_SOURCE: 'aws',
-    ...(options.externalId ? { VPCE_DOCTOR_AWS_EXTERNAL_ID: options.externalId } : {}),
-    ...(options.region?.length ? { VPCE_DOCTOR_AWS_REGIONS: options.region.join(',') } : {}),
-    ...(options.roleArn?.length ? { VPCE_DOCTOR_AWS_ROLE_ARNS: options.roleArn.join(',') } : {}),
-    ...(options.organizationRole ? { VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: options.organizationRole } : {}),
-  };
+  const regions = (options.region ?? []).map((region) => checkLive('--region', VARIABLES.awsRegion, region));
+  const roleArns = (options.roleArn ?? []).map((arn) => checkLive('--role-arn', VARIABLES.awsRoleArn, arn));
+  if (options.externalId !== undefined) checkLive('--external-id', VARIABLES.awsExternalId, options.externalId);
+  if (options.organizationRole !== undefined) checkLive('--organization-role', VARIABLES.awsOrganizationRoleName, options.organizationRole);
+  const aws = Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(AWS_|VPCE_DOCTOR_AWS_)/.test(name)));
+  if (regions.length === 0 && !aws['AWS_REGION'] && !aws['AWS_DEFAULT_REGION'] && !aws[VARIABLES.awsRegion.name] && !aws[VARIABLES.awsRegions.name]) {
+    throw new UsageError('--aws needs a region: give --region (or set AWS_REGION)');
+  }
+  // The options' variables, named by the options in what the checks below find.
+  const fromOptions: [string, string, string | undefined][] = [
+    ['--region', VARIABLES.awsRegions.name, regions.length > 0 ? regions.join(',') : undefined],
+    ['--role-arn', VARIABLES.awsRoleArns.name, roleArns.length > 0 ? roleArns.join(',') : undefined],
+    ['--external-id', VARIABLES.awsExternalId.name, options.externalId],
+    ['--organization-role', VARIABLES.awsOrganizationRoleName.name, options.organizationRole],
+    ['--include-base-account', VARIABLES.awsIncludeBaseAccount.name, options.includeBaseAccount ? 'true' : undefined],
+  ];
+  const env = { ...aws, [VARIABLES.source.name]: 'aws', ...Object.fromEntries(fromOptions.filter(([, , value]) => value !== undefined).map(([, name, value]) => [name, value])) };
   let config;
   try {
     config = loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.problems.join('; '));
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    const named = (problem: string) => fromOptions.reduce((text, [flag, name, value]) => (value !== undefined ? text.replaceAll(name, flag) : text), problem);
+    throw new UsageError(error.problems.map(named).join('; '));
   }
   return sourceFromConfig(config, undefined, endpointIds);
 }
@@ -199,7 +232,9 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .version(packageVersion(), '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const style = (verbose?: boolean) => ({ width: io.columns ?? 80, verbose: verbose ?? false, color: io.color ?? false });
+  // The terminal's width: 80 when it is not a terminal, or not told.
+  const width = io.columns ?? 80;
+  const style = (verbose?: boolean) => ({ width, verbose: verbose ?? false, color: io.color ?? false });
   const snapshotOption = () =>
     new Option('--snapshot <dir>', 'snapshot directory (AWS CLI JSON, see docs)').default(DEFAULT_SNAPSHOT_DIR, 'the bundled example');
   // Live AWS instead of a snapshot: the SDK's standard credential chain, read-only calls.
@@ -209,7 +244,8 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       .option('--region <region>', 'AWS region to read, repeatable (default: AWS_REGION); with a fleet snapshot, the unit to look in', repeatable)
       .option('--role-arn <arn>', 'a role to assume to read its account, repeatable (each account is read on its own)', repeatable)
       .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)")
-      .option('--external-id <id>', "the external id the roles' trust policies ask for");
+      .option('--external-id <id>', "the external id the roles' trust policies ask for")
+      .option('--include-base-account', "with --role-arn or --organization-role, read the base credentials' own account too");
   const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
 
   /** The options that name one (endpoint, client) pair: analyze and what-if alike. */
@@ -250,11 +286,12 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .addOption(changesOption())
     .option('--json', 'print the result as JSON (before and after verdicts, the checks that move, the report after)')
     .action(async (options: WhatIfOptions) => {
-      const request = { endpointId: options.endpoint, ...clientRequestOf(options) };
+      const endpointId = checkEndpointId(options.endpoint);
+      const request = { endpointId, ...clientRequestOf(options) };
       const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
-      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
-      const result = whatIf(fleet, request, changes);
-      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderWhatIf(result, io.columns));
+      const doctor = new Doctor(chooseSource(options));
+      const result = await withEndpointHint(doctor, endpointId, async () => whatIf((await doctor.fleet()).value, request, changes));
+      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderWhatIf(result, width));
     });
 
   withAwsOptions(program.command('blast-radius'))
@@ -270,7 +307,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
       const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
       const result = blastRadius(fleet, { changes, ...(options.clientIp?.length ? { clientIps: options.clientIp } : {}), ...(port !== undefined ? { port } : {}) });
-      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderBlastRadius(result, io.columns));
+      io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderBlastRadius(result, width));
       if (options.failOnBreak && result.breaks > 0) {
         io.stderr(`vpce-doctor: ${result.breaks} (endpoint, client) pair${result.breaks === 1 ? '' : 's'} of ${result.pairsAnalysed} analysed would break under these changes\n`);
         exitCode = EXIT_BREAKS;
@@ -294,17 +331,19 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
         if (!cidr) throw new UsageError(`--trusted-cidr: "${text}" is not an IPv4 or IPv6 CIDR`);
         return cidr;
       });
-      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
-      const answer = reachability(fleet, {
-        endpointId: options.endpoint,
+      const endpointId = checkEndpointId(options.endpoint);
+      const request = {
+        endpointId,
         ...unitOf(options),
         ...(options.port ? { port: parsePort(options.port) } : {}),
         ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
         ...(options.fixScope ? { fixScope: options.fixScope } : {}),
         plans: options.plans,
         trustedCidrs,
-      });
-      io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, io.columns));
+      };
+      const doctor = new Doctor(chooseSource(options));
+      const answer = await withEndpointHint(doctor, endpointId, async () => reachability((await doctor.fleet()).value, request));
+      io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, width));
     });
 
   withAwsOptions(program.command('endpoints'))
@@ -317,7 +356,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .action(async (options: SourceOptions & { accountId?: string; vpcId?: string; service?: string; json?: boolean }) => {
       const filter = { ...unitOf(options), ...(options.vpcId ? { vpcId: options.vpcId } : {}), ...(options.service ? { serviceName: options.service } : {}) };
       const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints({ filter });
-      io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, io.columns ?? 80));
+      io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, width));
     });
 
   withAwsOptions(program.command('report'))
@@ -343,7 +382,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
         if (options.json) {
           for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
         } else {
-          io.stdout(renderFleetWorkloads(rows, fleet, io.columns));
+          io.stdout(renderFleetWorkloads(rows, fleet, width));
         }
         return;
       }
@@ -353,7 +392,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       if (options.json) {
         for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
       } else {
-        io.stdout(renderFleetReport(rows, fleet, io.columns));
+        io.stdout(renderFleetReport(rows, fleet, width));
       }
     });
   program
@@ -364,10 +403,11 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .option('--role-arn <arn>', 'a role to assume to read its account, repeatable', repeatable)
     .option('--organization-role <name>', 'read every active account of the AWS Organization through this role')
     .option('--external-id <id>', "the external id the roles' trust policies ask for")
+    .option('--include-base-account', "with --role-arn or --organization-role, read the base credentials' own account too")
     .requiredOption('--out <dir>', 'directory to write (must be empty or absent); several units are written as a fleet, <account>/<region>/…')
     .option('--endpoint <id...>', 'only these endpoints, their VPCs and providers')
     .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {
-      const source = chooseSource({ ...options, snapshot: '' }, options.endpoint ?? []);
+      const source = chooseSource({ ...options, snapshot: '' }, (options.endpoint ?? []).map(checkEndpointId));
       if (!isExportable(source)) throw new UsageError('snapshot needs --aws');
       const fleet = await source.load();
       const written = await writeFleetSnapshot(options.out, source.lastResponses());

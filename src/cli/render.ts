@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import type { EndpointSummary } from '../core/inventory.js';
 import type { FleetReportRow } from '../core/fleet-report.js';
 import type { Fleet } from '../core/fleet.js';
@@ -126,27 +125,36 @@ export function renderReport(report: Report, styleOrWidth: RenderStyle | number 
       ), status, style),
     );
   }
-  // The same finding on several interfaces is told once, with the interfaces it holds on.
+  // The same finding on several interfaces is told once, with the interfaces it holds on;
+  // then the checks that find the same without a fix on the same interfaces (a provider that
+  // cannot be seen: seven checks, one reason), once, with their ids.
   const shown = report.checks.filter((check) => style.verbose || (check.status !== 'pass' && check.status !== 'not_applicable'));
-  const groups = new Map<string, { check: Check; where: string[]; fix: number | undefined }>();
-  let fixCount = 0;
+  const byCheck = new Map<string, { check: Check; where: string[] }>();
   for (const check of shown) {
     const key = JSON.stringify([check.id, check.status, check.summary.replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, ''), check.remediation?.summary ?? '', check.evidence.map((item) => item.text)]);
-    const group = groups.get(key);
+    const group = byCheck.get(key);
     if (group) group.where.push(whereOf(check));
-    else groups.set(key, { check, where: [whereOf(check)], fix: check.remediation ? ++fixCount : undefined });
+    else byCheck.set(key, { check, where: [whereOf(check)] });
+  }
+  const groups = new Map<string, { check: Check; ids: string[]; where: string[]; fix: number | undefined }>();
+  let fixCount = 0;
+  for (const [key, { check, where }] of byCheck) {
+    const alike = check.remediation ? key : JSON.stringify([check.status, check.summary, check.evidence.map((item) => item.text), where]);
+    const group = groups.get(alike);
+    if (group) group.ids.push(check.id);
+    else groups.set(alike, { check, ids: [check.id], where, fix: check.remediation ? ++fixCount : undefined });
   }
   const hidden = report.checks.length - shown.length;
   lines.push('', ...wrapText(style.verbose ? 'Checks:' : `Checks that do not pass${hidden > 0 ? ` (${hidden} passing or n/a not shown; --verbose shows every check)` : ''}:`, width, '', '  '));
   if (groups.size === 0) lines.push('  none');
-  for (const { check, where, fix } of groups.values()) {
-    lines.push(...painted(wrapText(`${STATUS_LABELS[check.status]}  ${check.id}  on ${where.join(', ')}`, width, '  ', '        '), STATUS_LABELS[check.status], style));
+  for (const { check, ids, where, fix } of groups.values()) {
+    lines.push(...painted(wrapText(`${STATUS_LABELS[check.status]}  ${ids.join(', ')}  on ${where.join(', ')}`, width, '  ', '        '), STATUS_LABELS[check.status], style));
     lines.push(...wrapText(check.summary, width, '        ', '        '));
     for (const item of check.evidence) lines.push(...wrapText(`evidence: ${item.text}`, width, '        ', '          '));
     if (check.remediation && fix !== undefined) lines.push(...wrapText(`fix [${fix}]: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '        ', '          '));
   }
   if (report.dataWarnings.length > 0) {
-    lines.push('', 'Data warnings (the capture is incomplete or was read in another form):');
+    lines.push('', ...wrapText('Data warnings (the capture is incomplete or was read in another form):', width, '', '  '));
     for (const warning of report.dataWarnings) lines.push(...wrapText(`${warning.file ? `${warning.file}: ` : ''}${warning.message}`, width, '  - ', '    '));
   }
   lines.push('', ...renderFixPlan(report.fixPlan, width));
@@ -168,7 +176,7 @@ export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 8
   return `${lines.join('\n')}\n`;
 }
 
-/** One row of a fleet table: the endpoint, what it is judged for, the verdict and the failing (unknown) checks. */
+/** One row of a fleet report: the endpoint, what it is judged for, the verdict and the failing (unknown) checks. */
 interface FleetTableRow {
   readonly endpointId: string;
   readonly accountId?: string;
@@ -181,35 +189,37 @@ interface FleetTableRow {
   readonly error?: string;
 }
 
-/** A fleet table: one row each, the count per verdict, then the units that could not be read. */
-function renderFleetTable(rows: Iterable<FleetTableRow>, fleet: Fleet, width: number, columns: { what: string; verdictWidth: number; checksWidth: number; counted: string }): string {
-  const table = new Table({
-    head: ['Endpoint', 'Account/region', columns.what, 'Verdict', 'Failing (unknown)'],
-    colWidths: [24, 26, Math.max(30, width - 24 - 26 - columns.verdictWidth - columns.checksWidth - 6), columns.verdictWidth, columns.checksWidth],
-    wordWrap: true,
-    style: { head: [], border: [], compact: true },
-  });
+/**
+ * A fleet report within the width: each row as a line or a few wrapped ones (the verdict,
+ * endpoint, unit and what it is judged for; the failing and unknown checks), the count per verdict,
+ * then the units that could not be read. Ids are never cut.
+ */
+function renderFleetTable(rows: Iterable<FleetTableRow>, fleet: Fleet, width: number, counted: string): string {
+  const lines: string[] = [];
   const counts = new Map<string, number>();
   for (const row of rows) {
     counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
-    const checks = row.error ?? [row.failing.join(', '), row.unknown.length > 0 ? `(${row.unknown.join(', ')})` : ''].filter(Boolean).join(' ');
-    table.push([row.endpointId, `${row.accountId ?? '?'}/${row.region ?? '?'}`, printable(row.what), row.verdict === 'error' ? 'ERROR' : row.verdict, printable(checks) || '-']);
+    lines.push(...wrapText(`${verdictLabel(row.verdict)}  ${row.endpointId}  ${row.accountId ?? '?'}/${row.region ?? '?'}  ${row.what}`, width, '', '  '));
+    if (row.error) lines.push(...wrapText(`error: ${row.error}`, width, '  ', '    '));
+    else if (row.failing.length + row.unknown.length > 0) {
+      lines.push(...wrapText([row.failing.length > 0 ? `failing: ${row.failing.join(', ')}` : '', row.unknown.length > 0 ? `unknown: ${row.unknown.join(', ')}` : ''].filter(Boolean).join('; '), width, '  ', '    '));
+    }
   }
-  const lines = [table.toString(), '', `${columns.counted}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`];
-  for (const unit of fleet.units) if (!unit.model) lines.push(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`);
-  return `${lines.join('\n')}\n`;
+  lines.push(...(lines.length > 0 ? [''] : []), ...wrapText(`${counted}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`, width, '', '  '));
+  for (const unit of fleet.units) if (!unit.model) lines.push(...wrapText(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`, width, '', '  '));
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
-/** The fleet report for a person: one row per endpoint, then the units that could not be read. */
-export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, width = 160): string {
+/** The fleet report for a person: each endpoint's verdict and service, then the units that could not be read. */
+export function renderFleetReport(rows: Iterable<FleetReportRow>, fleet: Fleet, width = 80): string {
   function* tableRows(): Generator<FleetTableRow> {
     for (const row of rows) yield { ...row, what: row.serviceName, ...(row.verdict === 'error' ? { error: row.verdictSummary } : {}) };
   }
-  return renderFleetTable(tableRows(), fleet, width, { what: 'Service', verdictWidth: 11, checksWidth: 50, counted: 'Endpoints' });
+  return renderFleetTable(tableRows(), fleet, width, 'Endpoints');
 }
 
-/** The fleet report with every workload, for a person: one row per (endpoint, workload group). */
-export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fleet, width = 160): string {
+/** The fleet report with every workload, for a person: each (endpoint, workload group) and its verdict. */
+export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fleet, width = 80): string {
   function* tableRows(): Generator<FleetTableRow> {
     for (const row of rows) {
       const group = row.workload;
@@ -218,7 +228,7 @@ export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fl
       yield { ...row, what, failing: group?.failing ?? [], unknown: group?.unknown ?? [], ...(row.error ? { error: row.error } : {}) };
     }
   }
-  return renderFleetTable(tableRows(), fleet, width, { what: 'Workload group', verdictWidth: 13, checksWidth: 40, counted: 'Endpoint x workload group pairs' });
+  return renderFleetTable(tableRows(), fleet, width, 'Endpoint x workload group pairs');
 }
 
 function verdictLabel(verdict: string): string {
@@ -362,7 +372,7 @@ export function renderReachability(answer: Reachability, width = 160): string {
   const lines: string[] = [];
   const unit = answer.accountId || answer.region ? `${answer.accountId ?? '?'}/${answer.region ?? '?'}, ` : '';
   lines.push(...wrapText(`Who can reach ${answer.endpointId} (${unit}${answer.vpcId}, ${answer.serviceName}) on tcp ${answer.port}, client ephemeral ports ${answer.clientEphemeralPorts}`, width, ''));
-  lines.push('', 'Admitted sources, per endpoint interface (an address in none of them is not admitted):');
+  lines.push('', ...wrapText('Admitted sources, per endpoint interface (an address in none of them is not admitted):', width, '', '  '));
   const seen = new Map<string, string>();
   for (const set of answer.interfaces) {
     const where = [set.eniId, set.subnetId, set.availabilityZoneId].filter(Boolean).join(' ');
@@ -386,9 +396,9 @@ export function renderReachability(answer: Reachability, width = 160): string {
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     const shown = [...reasons].slice(0, 8);
-    lines.push(`    Excluded (${set.excluded.length} CIDR${set.excluded.length === 1 ? '' : 's'}; --json lists each):`);
+    lines.push(...wrapText(`Excluded (${set.excluded.length} CIDR${set.excluded.length === 1 ? '' : 's'}; --json lists each):`, width, '    ', '      '));
     for (const [reason, count] of shown) lines.push(...wrapText(`${reason} (${count} CIDR${count === 1 ? '' : 's'})`, width, '      - ', '        '));
-    if (reasons.size > shown.length) lines.push(`      - and ${reasons.size - shown.length} more reasons`);
+    if (reasons.size > shown.length) lines.push(...wrapText(`and ${reasons.size - shown.length} more reasons`, width, '      - ', '        '));
   }
   lines.push('');
   if (answer.exposure.findings.length === 0) {

@@ -16,37 +16,64 @@ export function printable(text: string): string {
 }
 
 /**
+ * The pieces a word too long for a line may be broken into: after a `.`, `/`, `:`, `,`,
+ * `;` or `=`, so that `com.amazonaws.vpce.us-east-1.vpce-svc-0e61…` breaks before its
+ * `vpce-svc-…` id and an ARN after its `:` and `/`, never inside an id (ids hold none of these).
+ */
+export function wordPieces(word: string): string[] {
+  return word.match(/[^./:,;=]*(?:[./:,;=]+|$)/g)!.filter((piece) => piece !== '');
+}
+
+/**
  * Prose wrapped at spaces to `width` columns: the first line starts with `first`, the
- * others with `rest` (an indent). Spaces between words are kept (two spaces stay two); a
- * word longer than a line is cut.
+ * others with `rest` (an indent). Spaces between words are kept (two spaces stay two). A
+ * word longer than a line starts a line and breaks between its pieces (see wordPieces),
+ * never inside an id; a piece longer than what the indent leaves starts further left; only a
+ * piece longer than the whole width (no id is) is cut.
  */
 export function wrapText(text: string, width: number, first: string, rest = ' '.repeat(first.length)): string[] {
   const lines: string[] = [];
   let line = first;
   let empty = true;
+  const newLine = () => {
+    lines.push(line);
+    line = rest;
+    empty = true;
+  };
   // Words, each with the spaces before it.
   const words = [...printable(text).trim().matchAll(/( *)([^ ]+)/g)].map((match) => ({ gap: match[1]!, word: match[2]! }));
   for (const { gap, word } of words) {
-    let remaining = word;
-    let separator = empty ? '' : gap;
-    if (!empty && line.length + separator.length + remaining.length > width) {
-      lines.push(line);
-      line = rest;
-      empty = true;
-      separator = '';
+    const separator = empty ? '' : gap;
+    if (line.length + separator.length + word.length <= width) {
+      line += separator + word;
+      empty = false;
+      continue;
     }
-    // A word longer than a whole line: cut it.
-    while (line.length + separator.length + remaining.length > width) {
-      const room = Math.max(1, width - line.length - separator.length);
-      lines.push(line + separator + remaining.slice(0, room));
-      remaining = remaining.slice(room);
-      line = rest;
-      empty = true;
-      separator = '';
+    // On the next line; longer than a line, in pieces from there.
+    if (!empty) newLine();
+    if (line.length + word.length <= width) {
+      line += word;
+      empty = false;
+      continue;
     }
-    if (remaining === '') continue;
-    line += separator + remaining;
-    empty = false;
+    for (const piece of wordPieces(word)) {
+      if (!empty && line.length + piece.length > width) newLine();
+      if (empty && line.length + piece.length > width) {
+        // Less indent: the piece whole from further left, or (longer than a line) cut.
+        line = line.slice(0, Math.max(0, width - piece.length));
+        let remaining = piece;
+        while (line.length + remaining.length > width) {
+          const room = Math.max(1, width - line.length);
+          lines.push(line + remaining.slice(0, room));
+          remaining = remaining.slice(room);
+          line = '';
+        }
+        line += remaining;
+      } else {
+        line += piece;
+      }
+      empty = false;
+    }
   }
   lines.push(line);
   return lines;
@@ -123,14 +150,16 @@ function cutWord(word: string, room: number, width: number, startsQuoted = false
   let line = '';
   let quoted = startsQuoted;
   let limit = Math.max(8, room);
-  // Where the line can be cut best: after a `/`, `:`, `,` or `=` (in the same quoting as now).
+  // Where the line can be cut best: after a `/`, `:`, `,`, `=` or a quoted space (in the same quoting as now).
   let boundary = -1;
   for (let index = 0; index < word.length; index++) {
     const character = word[index]!;
     // An escape (`\'`) is never cut in two.
     const unit = !quoted && character === '\\' ? character + (word[++index] ?? '') : character;
     if (line.length + unit.length + 2 > limit && line !== '' && !(line === "'" && quoted)) {
-      const at = boundary > line.length / 2 ? boundary : line.length;
+      // The last boundary when it leaves half a line, or when the cut would split a name or id.
+      const splits = /[\w-]$/.test(line) && /^[\w-]/.test(unit);
+      const at = boundary > line.length / 2 || (splits && boundary > 0) ? boundary : line.length;
       const [head, tail] = [line.slice(0, at), line.slice(at)];
       if (quoted) {
         lines.push(`${head}'\\`);
@@ -147,7 +176,7 @@ function cutWord(word: string, room: number, width: number, startsQuoted = false
       boundary = -1;
     }
     line += unit;
-    if ('/:,='.includes(character)) boundary = line.length;
+    if ('/:,='.includes(character) || (quoted && character === ' ')) boundary = line.length;
   }
   lines.push(line);
   return lines;

@@ -15,7 +15,7 @@ describe('vpce-doctor CLI over a fleet', () => {
   it('report: one row per endpoint, the failing check and the provider account', async () => {
     const table = await runCli(['report', '--snapshot', FLEET, '--client-ip', '10.0.1.25']);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /vpce-0c5df4b356e4e567d.*111122223333\/us-east-1.*blocked.*target\.sg\.inbound/s);
+    assert.match(table.stdout, /^BLOCKED {2}vpce-0c5df4b356e4e567d {2}111122223333\/us-east-1\b[^\n]*\n(?: {2}\S[^\n]*\n)*? {2}failing: target\.sg\.inbound$/m);
     assert.match(table.stdout, /Endpoints: 1 blocked/);
     const json = await runCli(['report', '--snapshot', FLEET, '--client-ip', '10.0.1.25', '--json']);
     const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { endpointId: string; verdict: string; providerAccountId: string });

@@ -38,6 +38,14 @@ function isProblemSchema(schema: unknown): boolean {
   return properties !== undefined && 'invalid-params' in properties && 'title' in properties && 'type' in properties;
 }
 
+/** The value with every inlined problem schema (an error response's, a batch result's) replaced by the reference. */
+function withProblemRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withProblemRefs);
+  if (value === null || typeof value !== 'object') return value;
+  if (isProblemSchema(value)) return PROBLEM_REF;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withProblemRefs(item)]));
+}
+
 /**
  * The document as readers and tools expect it: the problem schema is one component that
  * every error response refers to, as `application/problem+json` (RFC 9457), and only the
@@ -60,7 +68,7 @@ export function withSharedProblems(document: Record<string, unknown>): Record<st
   const components = (document['components'] ?? {}) as Record<string, unknown>;
   const schemas = (components['schemas'] ?? {}) as Record<string, unknown>;
   const { security: _global, ...rest } = document;
-  return { ...rest, components: { ...components, schemas: { ...schemas, Problem: ProblemSchema } } };
+  return { ...rest, paths: withProblemRefs(paths), components: { ...components, schemas: { ...schemas, Problem: ProblemSchema } } };
 }
 
 export const openApiPlugin = fp(
