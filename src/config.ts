@@ -25,9 +25,11 @@ export interface Config {
   readonly batchMaxItems: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownDelaySeconds: number;
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly probesEnabled: boolean;
   readonly probeSelfIp?: string;
   readonly probePorts: readonly number[];
   readonly probeConcurrency: number;
@@ -171,9 +173,21 @@ export const VARIABLES = {
   batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
   bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
   shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', defaultText: '10000', description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
+  shutdownDelaySeconds: {
+    name: 'VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS',
+    defaultText: '5',
+    description: 'on SIGTERM, how long the listener keeps serving after /readyz turns 503 (so that Kubernetes stops routing here) before in-flight requests are finished and the process stops',
+    parse: integer(0, 300),
+  },
   requestTimeoutMs: { name: 'VPCE_DOCTOR_REQUEST_TIMEOUT_MS', defaultText: '10000', description: 'how long a client may take to send a whole request, headers and body (then 408 and the connection is closed)', parse: integer(1000, 600_000) },
   headersTimeoutMs: { name: 'VPCE_DOCTOR_HEADERS_TIMEOUT_MS', defaultText: '5000', description: "how long a client may take to send a request's headers (at most the request timeout)", parse: integer(1000, 600_000) },
   keepAliveTimeoutMs: { name: 'VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS', defaultText: '5000', description: 'how long an idle keep-alive connection is kept open (behind a load balancer: more than its idle timeout)', parse: integer(100, 600_000) },
+  probes: {
+    name: 'VPCE_DOCTOR_PROBES',
+    defaultText: 'off',
+    description: 'live TCP probes from this service to endpoint interfaces: `on` or `off`; off, the probe routes, `probe=true` and `/probe` answer 403 `probes-disabled`, and a watch list is a configuration error',
+    parse: oneOf(['on', 'off'] as const),
+  },
   probeSelfIp: { name: 'VPCE_DOCTOR_PROBE_SELF_IP', defaultText: '(discovered)', description: "this service's own IP, the client whose static verdict probes are compared with; else the local address found among the data's network interfaces", parse: ip },
   probePorts: { name: 'VPCE_DOCTOR_PROBE_PORTS', defaultText: '(none)', description: "ports that may be probed besides each endpoint's service ports", parse: portList },
   probeConcurrency: { name: 'VPCE_DOCTOR_PROBE_CONCURRENCY', defaultText: '50', description: 'TCP connects in flight at once, in all', parse: integer(1, 1000) },
@@ -273,9 +287,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchMaxItems: read(VARIABLES.batchMaxItems, 50),
     bodyLimitBytes: read(VARIABLES.bodyLimitBytes, 65536),
     shutdownTimeoutMs: read(VARIABLES.shutdownTimeoutMs, 10000),
+    shutdownDelaySeconds: read(VARIABLES.shutdownDelaySeconds, 5),
     requestTimeoutMs: read(VARIABLES.requestTimeoutMs, 10_000),
     headersTimeoutMs: read(VARIABLES.headersTimeoutMs, 5_000),
     keepAliveTimeoutMs: read(VARIABLES.keepAliveTimeoutMs, 5_000),
+    probesEnabled: read(VARIABLES.probes, 'off') === 'on',
     ...(env[VARIABLES.probeSelfIp.name] ? { probeSelfIp: read(VARIABLES.probeSelfIp, '') } : {}),
     probePorts: read(VARIABLES.probePorts, []),
     probeConcurrency: read(VARIABLES.probeConcurrency, 50),
@@ -312,6 +328,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const twice = roleAccounts.filter((account, index) => roleAccounts.indexOf(account) !== index);
   if (twice.length > 0) {
     problems.push(`${VARIABLES.awsRoleArns.name}: one role per account (account ${twice[0]} has several; with ${VARIABLES.awsRoleArn.name} counted)`);
+  }
+  if (config.watchEndpoints.length > 0 && !config.probesEnabled) {
+    problems.push(`${VARIABLES.watchEndpoints.name}: the watch list probes, and probes are off (set ${VARIABLES.probes.name}=on)`);
   }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(`${VARIABLES.headersTimeoutMs.name}: must be at most ${VARIABLES.requestTimeoutMs.name} (${config.requestTimeoutMs})`);

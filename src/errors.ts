@@ -16,6 +16,7 @@ export const PROBLEMS = {
   'invalid-url': { status: 400, title: 'The URL cannot be decoded or a path segment is too long' },
   'malformed-request': { status: 400, title: 'The HTTP request cannot be parsed (or lacks the Host header)' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  'probes-disabled': { status: 403, title: 'Live probes are off in this service (VPCE_DOCTOR_PROBES=on turns them on)' },
   'probe-target-forbidden': { status: 403, title: 'The probe target is not an interface of this endpoint on an allowed port' },
   'endpoint-not-found': { status: 404, title: 'No interface endpoint with this id in the data' },
   'client-not-found': { status: 404, title: 'The client network interface or instance is not in the data' },
