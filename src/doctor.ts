@@ -60,6 +60,8 @@ export interface DoctorOptions {
   readonly metrics?: Metrics;
   /** Live probes; without it the doctor answers from the rules alone. */
   readonly probes?: ProbeService;
+  /** The operator left probes off (VPCE_DOCTOR_PROBES): asking for one is refused as such, not as a missing prober. */
+  readonly probesDisabled?: boolean;
   /** VPCE_DOCTOR_TRUSTED_CIDRS: ranges beyond an endpoint's VPC that may reach it. */
   readonly trustedCidrs?: readonly string[];
   /**
@@ -78,6 +80,9 @@ export interface SharedProbeReports {
 
 /** Probes were asked for, and this doctor has no prober. */
 export class ProbesUnavailableError extends Error {}
+
+/** Probes were asked for, and the operator left them off. */
+export class ProbesDisabledError extends Error {}
 
 const CLI_DEFAULTS: DoctorOptions = { cacheTtlMs: 60_000, cacheMaxEntries: 100 };
 
@@ -342,6 +347,7 @@ export class Doctor {
   }
 
   private requireProbes(): ProbeService {
+    if (this.options.probesDisabled) throw new ProbesDisabledError('live probes are off in this service: VPCE_DOCTOR_PROBES=on turns them on');
     if (!this.options.probes) throw new ProbesUnavailableError('live probes are not enabled in this process');
     return this.options.probes;
   }

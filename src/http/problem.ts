@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChangeSchema } from '../core/change.js';
 import { AnalysisError } from '../core/errors.js';
-import { ProbesUnavailableError, SourceUnavailableError } from '../doctor.js';
+import { ProbesDisabledError, ProbesUnavailableError, SourceUnavailableError } from '../doctor.js';
 import { ProbeRefusedError } from '../probe/guard.js';
 import { ProbeRateLimitedError } from '../probe/run.js';
 import { ANALYSIS_ERROR_PROBLEMS, PROBLEMS, problemType, type ProblemCode } from '../errors.js';
@@ -103,6 +103,7 @@ export function classifyError(error: unknown): ClassifiedError {
   }
   if (error instanceof SourceUnavailableError) return { code: 'source-unavailable', detail: error.message };
   if (error instanceof ProbesUnavailableError) return { code: 'probes-unavailable', detail: error.message };
+  if (error instanceof ProbesDisabledError) return { code: 'probes-disabled', detail: error.message };
   if (error instanceof ProbeRefusedError) return { code: 'probe-target-forbidden', detail: error.message, invalidParams: [{ name: error.field, reason: error.message }] };
   if (error instanceof ProbeRateLimitedError) return { code: 'too-many-requests', detail: error.message, retryAfterSeconds: error.retryAfterSeconds };
   const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
