@@ -42,8 +42,7 @@ ENV PORT=8080 \
 USER 1000:1000
 EXPOSE 8080
 STOPSIGNAL SIGTERM
-# node itself (the slim image has no curl). No --start-period: dockerfilelint 1.8 rejects
-# the option; three failures 30 s apart already outlast a live source's first load.
-HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+# node itself (the slim image has no curl); a live source's first load may take a minute.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["node", "-e", "require('node:http').get({host: '127.0.0.1', port: process.env.PORT || 8080, path: '/healthz', timeout: 4000}, (res) => process.exit(res.statusCode === 200 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1))"]
 CMD ["node", "dist/server.js"]

@@ -16,7 +16,7 @@ import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusReque
 import { fleetExposure, reachability as reachabilityOf, ReachabilitySchema, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
 import { parseCidr, type Cidr } from './core/net.js';
 import { recordAnalysis, type Metrics } from './metrics/registry.js';
-import type { ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
+import type { ProbePurpose, ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
 import type { SharedResultCache, SharedResultKind } from './shared/result-cache.js';
 import { probedAt } from './probe/report.js';
@@ -285,7 +285,12 @@ export class Doctor {
   async analyzeWithProbes(request: AnalysisRequest, probe: ProbeRequest = {}): Promise<Cached<Report>> {
     const probes = this.requireProbes();
     const loaded = await this.fleet();
-    const { results } = await probes.observe(loaded.value, request.endpointId, { ...probe, ...(request.port !== undefined ? { port: request.port } : {}) });
+    const { results } = await probes.observe(loaded.value, request.endpointId, {
+      ...probe,
+      ...(request.port !== undefined ? { port: request.port } : {}),
+      ...(request.accountId !== undefined ? { accountId: request.accountId } : {}),
+      ...(request.region !== undefined ? { region: request.region } : {}),
+    });
     const started = performance.now();
     const report = analyzeData(loaded.value, request, results);
     if (this.options.metrics) recordAnalysis(this.options.metrics, report, (performance.now() - started) / 1000);
@@ -329,13 +334,20 @@ export class Doctor {
     return this.exposure.series;
   }
 
-  async probe(endpointId: string, request: ProbeRequest = {}): Promise<ProbeReport> {
+  async probe(endpointId: string, request: ProbeRequest = {}, purpose: ProbePurpose = 'api'): Promise<ProbeReport> {
     const probes = this.requireProbes();
     const loaded = await this.fleet();
-    const report = await probes.probe(loaded.value, endpointId, request);
+    const report = await probes.probe(loaded.value, endpointId, request, purpose);
     // Every replica answers GET …/probes with it.
     await this.options.shared?.probes?.storeLatest(report);
     return report;
+  }
+
+  /** A probe of one endpoint on one port for a Prometheus scrape (GET /probe): not kept in the service's own series. */
+  async probeScrape(endpointId: string, request: ProbeRequest): Promise<ProbeReport> {
+    const probes = this.requireProbes();
+    const loaded = await this.fleet();
+    return probes.scrape(loaded.value, endpointId, request);
   }
 
   /** The latest probe report of an endpoint, whichever replica made it: the newer of Redis's and this process's. */

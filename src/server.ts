@@ -1,5 +1,9 @@
 import closeWithGrace from 'close-with-grace';
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { statSync } from 'node:fs';
+import { pino } from 'pino';
+import { loadConfig, ConfigError, VARIABLES, type Config } from './config.js';
+import { AnalysisError } from './core/errors.js';
+import { packageVersion } from './version.js';
 import { Doctor } from './doctor.js';
 import { buildApp, LOG_REDACTIONS } from './http/app.js';
 import { registerAwsMetrics, registerAwsUnitMetrics } from './metrics/aws.js';
@@ -20,7 +24,24 @@ import { SharedResultCache } from './shared/result-cache.js';
  * the configured bound.
  */
 
+/** A snapshot directory that is not there is a setting to fix, not a source to wait for. */
+function checkSnapshotDir(config: Config): void {
+  if (config.source !== 'snapshot') return;
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(config.snapshotDir).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([`${VARIABLES.snapshotDir.name}: ${code === 'ENOENT' ? 'no such directory' : `cannot be read (${code ?? (error as Error).message})`}: ${config.snapshotDir}`]);
+  }
+  if (!isDirectory) throw new ConfigError([`${VARIABLES.snapshotDir.name}: not a directory: ${config.snapshotDir}`]);
+}
+
 async function start(config: Config): Promise<void> {
+  checkSnapshotDir(config);
+  // SIGTERM first drains (/readyz 503, requests still served) so that endpoint controllers
+  // stop routing here, then shuts down (new /v1 requests refused, in-flight ones finish).
+  let draining = false;
   let shuttingDown = false;
   // Replicas share collections and the analysis budget through Redis, when one is configured;
   // its state changes are logged by the app's logger, which exists only later.
@@ -47,22 +68,29 @@ async function start(config: Config): Promise<void> {
   const sharedProbes = sharedRedis ? new SharedProbes(sharedRedis, { intervalMs: config.watchIntervalSeconds * 1000 }) : undefined;
   // The gauge reads the doctor only when scraped, after both exist.
   const metrics = createMetrics({
+    version: packageVersion(),
     modelLoadedAt: () => doctor.modelLoadedAt(),
     endpointExposure: () => doctor.exposureSeries(),
     ...(sharedRedis ? { redisUp: () => sharedRedis.isUp() } : {}),
   });
-  const probes = new ProbeService({
+  // Off unless the operator turns them on: a probe dials the data's addresses from here.
+  const probes = config.probesEnabled
+    ? new ProbeService({
     prober: new Prober({ concurrency: config.probeConcurrency, perEndpointConcurrency: config.probeEndpointConcurrency, roundsPerMinute: config.probeRoundsPerMinute }),
     allowedPorts: config.probePorts,
     defaults: { timeoutMs: config.probeTimeoutMs, attempts: config.probeAttempts },
-    selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
-    onReport: (report) => recordProbeReport(metrics, report),
-  });
+        selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
+        // /metrics carries the watched endpoints only; API probes answer their caller, scrapes their own registry.
+        onReport: (report, purpose) => {
+          if (purpose === 'watch') recordProbeReport(metrics, report);
+        },
+      })
+    : undefined;
   const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry), sharedCollections), {
     cacheTtlMs: config.cacheTtlSeconds * 1000,
     cacheMaxEntries: config.cacheMaxEntries,
     metrics,
-    probes,
+    ...(probes ? { probes } : { probesDisabled: true }),
     trustedCidrs: config.trustedCidrs,
     ...(sharedRedis ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000), ...(sharedProbes ? { probes: sharedProbes } : {}) } } : {}),
   });
@@ -70,8 +98,9 @@ async function start(config: Config): Promise<void> {
     doctor,
     config,
     metrics,
-    logger: { level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } },
+    loggerInstance: pino({ level: config.logLevel, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } }),
     isShuttingDown: () => shuttingDown,
+    isDraining: () => draining,
     ...(sharedRedis ? { sharedRedis } : {}),
   });
   log.current = app.log;
@@ -81,9 +110,13 @@ async function start(config: Config): Promise<void> {
     intervalMs: config.watchIntervalSeconds * 1000,
     jitterRatio: 0.2,
     probe: async (endpointId) => {
-      await doctor.probe(endpointId);
+      await doctor.probe(endpointId, {}, 'watch');
     },
-    onError: (endpointId, error) => app.log.warn({ endpointId, err: error }, 'watch-list probe failed'),
+    onError: (endpointId, error) => {
+      app.log.warn({ endpointId, err: error }, 'watch-list probe failed');
+      // An endpoint gone from the data leaves the watch: its series go with it, not frozen at their last value.
+      if (error instanceof AnalysisError && error.code === 'endpoint_not_found') void forgetProbeSeries(metrics, endpointId);
+    },
     ...(sharedProbes ? { coordinator: sharedProbes, onLeft: (endpointId: string) => void forgetProbeSeries(metrics, endpointId) } : {}),
   });
 
@@ -93,11 +126,19 @@ async function start(config: Config): Promise<void> {
     metrics.unhandledRejectionsTotal.inc();
     app.log.error({ err: reason }, 'unhandled promise rejection (a bug: please report it); the service keeps running');
   });
-  closeWithGrace({ delay: config.shutdownTimeoutMs, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
-    shuttingDown = true;
+  const drainMs = config.shutdownDelaySeconds * 1000;
+  closeWithGrace({ delay: drainMs + config.shutdownTimeoutMs, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     watch.stop();
-    if (err) app.log.error({ err }, 'stopping after an uncaught error');
-    else app.log.info({ signal }, 'stopping: finishing in-flight requests');
+    if (err) {
+      app.log.error({ err }, 'stopping after an uncaught error');
+    } else if (drainMs > 0) {
+      // Kubernetes removes the pod from its Services while it keeps serving: no request meets a closed port.
+      draining = true;
+      app.log.info({ signal, drainSeconds: config.shutdownDelaySeconds }, 'stopping: /readyz is 503, still serving while endpoints controllers stop routing here');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+    }
+    shuttingDown = true;
+    if (!err) app.log.info({ signal }, 'stopping: finishing in-flight requests');
     // Idle keep-alive connections go now; busy ones close after their answer (Connection: close).
     app.server.closeIdleConnections();
     // What is still open just before the bound (a stalled upload, a client that never reads)

@@ -1,6 +1,10 @@
 import Type, { type Static } from 'typebox';
 
 /** What a live TCP probe saw, as the core reads it: no sockets here, only results. */
+/** How one TCP connect ends: the one list the prober, the report schema and the metrics take. */
+export const PROBE_OUTCOMES = ['open', 'refused', 'timeout', 'unreachable', 'error'] as const;
+export type ProbeOutcome = (typeof PROBE_OUTCOMES)[number];
+
 export const ProbeObservationSchema = Type.Object(
   {
     networkInterfaceId: Type.String(),
@@ -8,7 +12,7 @@ export const ProbeObservationSchema = Type.Object(
     port: Type.Integer(),
     availabilityZone: Type.Optional(Type.String()),
     availabilityZoneId: Type.Optional(Type.String()),
-    outcome: Type.Union([Type.Literal('open'), Type.Literal('refused'), Type.Literal('timeout'), Type.Literal('unreachable'), Type.Literal('error')]),
+    outcome: Type.Enum(PROBE_OUTCOMES),
     latencyMs: Type.Number({ minimum: 0 }),
     errno: Type.Optional(Type.String()),
     attempts: Type.Integer({ minimum: 1 }),

@@ -19,6 +19,7 @@ import { endpointRoutes } from './routes/endpoints.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { probeRoutes } from './routes/probes.js';
+import { probeExporterRoutes } from './routes/probe-exporter.js';
 import { snapshotRoutes } from './routes/snapshot.js';
 import { whatIfRoutes } from './routes/what-if.js';
 import { reachabilityRoutes } from './routes/reachability.js';
@@ -43,7 +44,10 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** A ready pino logger instead, for tests that read what is logged. */
   readonly loggerInstance?: FastifyBaseLogger;
+  /** Stopping: new /v1 requests are refused, every answer closes its connection. */
   readonly isShuttingDown?: () => boolean;
+  /** Told to stop, still serving: /readyz is 503 so that traffic goes elsewhere first. */
+  readonly isDraining?: () => boolean;
   /** Replicas' shared Redis: the analysis budget is then one per caller across replicas. */
   readonly sharedRedis?: SharedRedis;
   /** Where the built web page is (dist/web by default). */
@@ -123,13 +127,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(openApiPlugin);
   // No per-route limits: the plugin only keeps the counters of the one analysis budget below.
   await app.register(rateLimit, { global: false, ...(options.sharedRedis ? { store: sharedRateLimitStore(options.sharedRedis) } : {}) });
-  await app.register(healthRoutes, { doctor, metrics, isShuttingDown });
+  const isDraining = options.isDraining ?? (() => false);
+  await app.register(healthRoutes, { doctor, metrics, isShuttingDown: () => isDraining() || isShuttingDown() });
   // The page for people: its HTML and assets only; what it shows comes from /v1 with the caller's token.
   await app.register(webRoutes, options.webDir !== undefined ? { dir: options.webDir } : {});
+  // One budget for the /v1 analyses and the probe scrapes.
+  const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
+  // It dials the network, so it takes a token like /v1 when auth is on (Prometheus sends one with `authorization`).
+  await app.register(async (scrapes) => {
+    if (config.apiTokens.length > 0) requireBearerToken(scrapes, config.apiTokens);
+    await scrapes.register(probeExporterRoutes, { doctor, spendBudget });
+  });
   await app.register(
     async (v1) => {
       if (config.apiTokens.length > 0) requireBearerToken(v1, config.apiTokens);
-      const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
       await v1.register(endpointRoutes, { doctor });
       await v1.register(clientRoutes, { doctor });
       await v1.register(analysisRoutes, { doctor, batchMaxItems: config.batchMaxItems, spendBudget });

@@ -48,7 +48,7 @@ const EphemeralSchema = Type.String({
 });
 
 /** The endpoint's unit in a fleet: needed only when its id is in several accounts or regions. */
-const UnitFields = {
+export const UnitFields = {
   accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: "The endpoint's account, when the id is in several units of the data" })),
   region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: "The endpoint's region, when the id is in several units of the data" })),
 };

@@ -33,6 +33,12 @@ export interface ExposureSeries {
   readonly exposed: boolean;
 }
 
+/** prom-client's default gauges whose names end in `_total`. */
+const DEFAULT_GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** Analyses take microseconds on a small account and seconds on a large fleet's provider side. */
+const ANALYSIS_DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 export function createMetrics(options: {
   modelLoadedAt: () => number | undefined;
   /** Every endpoint and service port of the data loaded, read when scraped. */
@@ -40,9 +46,25 @@ export function createMetrics(options: {
   /** Whether the replicas' shared Redis answers; absent: no Redis configured, no series. */
   redisUp?: () => boolean;
   defaultMetrics?: boolean;
+  /** vpce_doctor_build_info's version label; absent: no build_info series. */
+  version?: string;
 }): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vpce_doctor_' });
+  if (options.defaultMetrics ?? true) {
+    // Unprefixed, as every Node exporter names them, so stock dashboards work.
+    collectDefaultMetrics({ register: registry });
+    // Gauges named `_total` read as counters to Prometheus (promtool refuses them); the
+    // per-type gauges without the suffix carry the same counts.
+    for (const name of DEFAULT_GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
+  }
+  if (options.version !== undefined) {
+    new Gauge({
+      name: 'vpce_doctor_build_info',
+      help: 'Always 1: the version of vpce-doctor and of Node.js running it',
+      labelNames: ['version', 'node'],
+      registers: [registry],
+    }).set({ version: options.version, node: process.versions.node }, 1);
+  }
   const { redisUp } = options;
   if (redisUp) {
     new Gauge({
@@ -66,7 +88,7 @@ export function createMetrics(options: {
     analysisDuration: new Histogram({
       name: 'vpce_doctor_analysis_duration_seconds',
       help: 'Time to analyse one endpoint for one client, model loaded',
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      buckets: ANALYSIS_DURATION_BUCKETS,
       registers: [registry],
     }),
     analysesTotal: new Counter({ name: 'vpce_doctor_analyses_total', help: 'Analyses computed, by verdict', labelNames: ['verdict'], registers: [registry] }),

@@ -52,6 +52,11 @@ export class Prober {
   private readonly connector: Connector;
   private readonly now: () => number;
 
+  /** TCP connects in flight at once to one endpoint. */
+  get perEndpointConcurrency(): number {
+    return this.options.perEndpointConcurrency;
+  }
+
   constructor(private readonly options: ProberOptions) {
     this.processLimit = pLimit(options.concurrency);
     this.connector = options.connector ?? netConnector;

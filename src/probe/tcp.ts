@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
  * answers.
  */
 
-export type ProbeOutcome = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';
+import type { ProbeOutcome } from '../core/live.js';
+
+export type { ProbeOutcome };
 
 export interface ConnectAttempt {
   readonly outcome: ProbeOutcome;

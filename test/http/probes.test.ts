@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, Socket, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { Doctor } from '../../src/doctor.js';
 import { netConnector, type Connector } from '../../src/probe/tcp.js';
 import { HEALTHY, buildTestApp } from '../support/app.js';
 import { loopbackSnapshot } from '../support/loopback-snapshot.js';
@@ -15,6 +16,7 @@ import { loopbackSnapshot } from '../support/loopback-snapshot.js';
 let listener: Server;
 let port: number;
 let app: FastifyInstance;
+let doctor: Doctor;
 let remove: () => Promise<void>;
 const dialled: string[] = [];
 
@@ -31,7 +33,7 @@ before(async () => {
   port = (listener.address() as { port: number }).port;
   const fixture = await loopbackSnapshot();
   remove = fixture.remove;
-  ({ app } = await buildTestApp({
+  ({ app, doctor } = await buildTestApp({
     snapshotDir: fixture.dir,
     connector: loopbackOnly,
     probe: { allowedPorts: [port], defaults: { timeoutMs: 300, attempts: 1 }, selfIp: () => HEALTHY.clientIp, roundsPerMinute: 600 },
@@ -159,8 +161,11 @@ describe('probes elsewhere in the API', () => {
     assert.deepEqual(statuses, ['127.0.0.2:pass', '127.0.0.3:fail', '127.0.0.4:fail']);
   });
 
-  it('exports probe metrics with endpoint, AZ and port labels', async () => {
+  it("exports the watch list's probes with endpoint, AZ and port labels, and no series for a probe a caller asked for", async () => {
     await app.inject({ method: 'POST', url: probesUrl, payload: { port } });
+    const before = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.doesNotMatch(before, /^vpce_doctor_probe/m, 'an API probe answers its caller only');
+    await doctor.probe(HEALTHY.endpointId, { port }, 'watch');
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(text, new RegExp(`vpce_doctor_probe_success\\{endpoint="${HEALTHY.endpointId}",az="us-east-1a",port="${port}"\\} 1`));
     assert.match(text, /vpce_doctor_probes_total\{[^}]*outcome="refused"\} \d+/);

@@ -42,6 +42,8 @@ export interface TestAppOptions {
   readonly trustedCidrs?: readonly string[];
   /** The replicas' shared Redis. */
   readonly sharedRedis?: SharedRedis;
+  /** VPCE_DOCTOR_PROBES=off: no prober at all. */
+  readonly probesDisabled?: true;
 }
 
 const refuseToDial: Connector = () => {
@@ -57,14 +59,17 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     defaults: options.probe?.defaults ?? { timeoutMs: 500, attempts: 1 },
     selfIp: options.probe?.selfIp ?? (() => undefined),
     ...(options.probe?.resolver ? { resolver: options.probe.resolver } : {}),
-    onReport: (report) => recordProbeReport(metrics, report),
+    // As the server does: the service's own series are the watch list's.
+    onReport: (report, purpose) => {
+      if (purpose === 'watch') recordProbeReport(metrics, report);
+    },
   });
   const cacheTtlMs = options.cacheTtlMs ?? 60_000;
   const doctor = new Doctor(source, {
     cacheTtlMs,
     cacheMaxEntries: 100,
     metrics,
-    probes,
+    ...(options.probesDisabled ? { probesDisabled: true } : { probes }),
     ...(options.trustedCidrs ? { trustedCidrs: options.trustedCidrs } : {}),
     ...(options.sharedRedis ? { shared: { results: new SharedResultCache(options.sharedRedis, cacheTtlMs) } } : {}),
   });
