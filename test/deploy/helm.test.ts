@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
  * What it cannot check without helm and a cluster: helm's own template engine and Sprig
  * beyond the functions re-implemented here (helm lint, helm template), the manifests
  * against the Kubernetes API schemas and the Prometheus Operator CRDs (kubeconform, a
- * dry-run apply), PromQL syntax and the alerts firing (promtool), the pod actually
+ * dry-run apply), the alerts firing (their syntax goes through promtool check rules), the pod actually
  * starting under the restricted Pod Security Standard, IRSA credentials being injected by
  * the EKS webhook, and the NetworkPolicy being enforced by the cluster's CNI.
  */
@@ -326,6 +327,13 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
     return rights.some((right) => right === left);
   },
   sha256sum: (text) => createHash('sha256').update(String(text)).digest('hex'),
+  add: (...values): GoInt => values.reduce<bigint>((sum, value) => sum + BigInt(Math.trunc(Number(value))), 0n),
+  // Sprig's div on integers: truncated.
+  div: (dividend, divisor): GoInt => BigInt(Math.trunc(Number(dividend))) / BigInt(Math.trunc(Number(divisor))),
+  lt: (left, right) => Number(left) < Number(right),
+  fail: (message) => {
+    throw new TemplateError(`fail: ${String(message)}`);
+  },
 };
 
 class Renderer {
@@ -560,6 +568,7 @@ const ALL_ON: Values = {
   extraVolumes: [{ name: 'snapshots', configMap: { name: 'prod-snapshot' } }],
   extraVolumeMounts: [{ name: 'snapshots', mountPath: '/snapshots/prod', readOnly: true }],
   serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
+  probeScrape: { enabled: true, labels: { release: 'kube-prometheus-stack' }, targets: ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5'], port: 443, tokenSecret: { name: 'vpce-doctor-scrape-token', key: 'token' } },
   prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' }, additionalRules: [{ alert: 'VpceDoctorCustom', expr: 'vector(1) == 0', for: '5m' }] },
   networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
   podDisruptionBudget: { enabled: true },
@@ -730,6 +739,7 @@ describe('the rendered manifests', () => {
         NetworkPolicy: 'networking.k8s.io/v1',
         PodDisruptionBudget: 'policy/v1',
         PrometheusRule: 'monitoring.coreos.com/v1',
+        Probe: 'monitoring.coreos.com/v1',
         Service: 'v1',
         ServiceAccount: 'v1',
         ServiceMonitor: 'monitoring.coreos.com/v1',
@@ -895,7 +905,7 @@ describe('the rendered manifests', () => {
     assert.equal(one(allOn, 'ServiceMonitor').metadata.labels?.release, 'kube-prometheus-stack');
   });
 
-  it('the PrometheusRule alerts on probes, verdicts, AWS API errors and throttling, and model age, over real metric names', async () => {
+  it('the PrometheusRule alerts on the watch list, the probe scrapes, AWS API errors and throttling, and model age, over real metric names; never on the analyses callers ask for', async () => {
     const rules = (one(allOn, 'PrometheusRule').spec as { groups: { rules: { alert: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups.flatMap((group) => group.rules);
     assert.deepEqual(
       rules.map((rule) => rule.alert),
@@ -905,8 +915,8 @@ describe('the rendered manifests', () => {
         'VpceDoctorProbeStale',
         'VpceDoctorStaticLiveDisagreement',
         'VpceDoctorModelStale',
+        'VpceDoctorScrapeProbeFailing',
         'VpceDoctorModelLoadFailing',
-        'VpceDoctorAnalysisBlockedOrPartial',
         'VpceDoctorAwsApiDenied',
         'VpceDoctorAwsApiThrottled',
         'VpceDoctorAwsApiErrors',
@@ -925,13 +935,14 @@ describe('the rendered manifests', () => {
       assert.equal(rule.expr.split('(').length, rule.expr.split(')').length, `${rule.alert}: balanced parentheses`);
       assert.equal(rule.expr.split('{').length, rule.expr.split('}').length, `${rule.alert}: balanced braces`);
       if (rule.alert === 'VpceDoctorCustom') continue;
-      assert.match(rule.expr, /namespace="network-tools", job="vd-vpce-doctor"/, `${rule.alert} is scoped to this release`);
+      assert.doesNotMatch(rule.expr, /vpce_doctor_(analyses_total|check_results_total|analysis_duration)/, `${rule.alert}: an analysis a caller asked for is an answer, not an alert`);
+      if (rule.alert === 'VpceDoctorScrapeProbeFailing') assert.match(rule.expr, /^probe_success\{job="vd-vpce-doctor-probe"\} == 0$/, 'the Probe resource\'s job');
+      else assert.match(rule.expr, /namespace="network-tools", job="vd-vpce-doctor"/, `${rule.alert} is scoped to this release`);
       assert.ok(rule.labels?.severity, `${rule.alert} has a severity`);
       assert.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} says what and why`);
     }
     const byName = Object.fromEntries(rules.map((rule) => [rule.alert, rule]));
     assert.match(byName.VpceDoctorProbeFailing!.expr, /^vpce_doctor_probe_success\{.*endpoint=~"vpce-068e9dcc184a273ab\|vpce-0a70eec47b76251c5"\} == 0$/, 'only watched endpoints (an ad-hoc probe\'s result is not kept fresh)');
-    assert.match(byName.VpceDoctorAnalysisBlockedOrPartial!.expr, /vpce_doctor_analyses_total\{.*verdict=~"blocked\|partial"\}/);
     assert.match(byName.VpceDoctorAwsApiThrottled!.expr, /outcome="throttled"/);
     assert.match(byName.VpceDoctorAwsApiErrors!.expr, /outcome="error"/);
     assert.match(byName.VpceDoctorAwsApiDenied!.expr, /outcome="denied"/);
@@ -940,7 +951,66 @@ describe('the rendered manifests', () => {
     // Without a watch list the probe and model-age alerts have nothing current to watch.
     const withoutWatch = renderChart(valuesWith({ prometheusRule: { enabled: true } }));
     const alerts = (one(withoutWatch, 'PrometheusRule').spec as { groups: { rules: { alert: string }[] }[] }).groups[0]!.rules.map((rule) => rule.alert);
-    assert.deepEqual(alerts, ['VpceDoctorDown', 'VpceDoctorModelLoadFailing', 'VpceDoctorAnalysisBlockedOrPartial', 'VpceDoctorAwsApiDenied', 'VpceDoctorAwsApiThrottled', 'VpceDoctorAwsApiErrors']);
+    assert.deepEqual(alerts, ['VpceDoctorDown', 'VpceDoctorModelLoadFailing', 'VpceDoctorAwsApiDenied', 'VpceDoctorAwsApiThrottled', 'VpceDoctorAwsApiErrors']);
+  });
+
+  it('the alert rules pass promtool check rules (PromQL syntax, templates)', (context) => {
+    const groups = (one(allOn, 'PrometheusRule').spec as { groups: unknown[] }).groups;
+    const dir = mkdtempSync(join(tmpdir(), 'vpce-doctor-rules-'));
+    try {
+      const file = join(dir, 'rules.yaml');
+      writeFileSync(file, stringifyYaml({ groups }));
+      const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+      if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+        if (process.env['CI']) assert.fail('promtool is required in CI: apt-get install prometheus');
+        return context.skip('promtool is not installed (CI installs it)');
+      }
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /SUCCESS: \d+ rules found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the Probe makes Prometheus call GET /probe on the service for each endpoint, blackbox_exporter's way", () => {
+    const spec = one(allOn, 'Probe').spec as {
+      jobName: string;
+      prober: { url: string; path: string; scheme: string };
+      params: Record<string, string[]>;
+      interval: string;
+      scrapeTimeout: string;
+      authorization: { type: string; credentials: { name: string; key: string } };
+      targets: { staticConfig: { static: string[] } };
+    };
+    assert.equal(spec.jobName, 'vd-vpce-doctor-probe');
+    assert.deepEqual(spec.prober, { url: 'vd-vpce-doctor.network-tools.svc:8080', path: '/probe', scheme: 'http' });
+    assert.deepEqual(spec.params, { port: ['443'] });
+    assert.deepEqual(spec.targets.staticConfig.static, ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5']);
+    assert.deepEqual(spec.authorization, { type: 'Bearer', credentials: { name: 'vpce-doctor-scrape-token', key: 'token' } });
+    assert.equal(defaults.manifests.some((manifest) => manifest.kind === 'Probe'), false, 'off by default');
+  });
+
+  it('turns probes on, and refuses probing values with probes off', () => {
+    assert.equal((one(defaults, 'ConfigMap').data as Record<string, string>)['VPCE_DOCTOR_PROBES'], 'on');
+    assert.throws(() => renderChart(valuesWith({ config: { probes: 'off', watchEndpoints: ['vpce-068e9dcc184a273ab'] } })), /config.watchEndpoints probes its endpoints: set config.probes to "on"/);
+    assert.throws(() => renderChart(valuesWith({ config: { probes: 'off' }, probeScrape: { enabled: true, targets: ['vpce-068e9dcc184a273ab'] } })), /probeScrape calls GET \/probe/);
+    const off = renderChart(valuesWith({ config: { probes: 'off' } }));
+    assert.equal((one(off, 'ConfigMap').data as Record<string, string>)['VPCE_DOCTOR_PROBES'], 'off');
+  });
+
+  it('stops gracefully: a preStop sleep, the drain and the shutdown bound all fit in the grace period', () => {
+    const container = (podOf(defaults).spec as unknown as { containers: { lifecycle?: { preStop: { exec: { command: string[] } } } }[] }).containers[0]!;
+    assert.deepEqual(container.lifecycle?.preStop.exec.command, ['sleep', '5']);
+    assert.equal((one(defaults, 'ConfigMap').data as Record<string, string>)['VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS'], '5');
+    const grace = (podOf(defaults).spec as unknown as { terminationGracePeriodSeconds: number }).terminationGracePeriodSeconds;
+    assert.ok(grace >= 5 + 5 + 10, `grace ${grace} s`);
+    assert.throws(
+      () => renderChart(valuesWith({ terminationGracePeriodSeconds: 19 })),
+      /terminationGracePeriodSeconds \(19\) must be at least preStopSleepSeconds \+ config.shutdownDelaySeconds \+ config.shutdownTimeoutMs in seconds \(20\)/,
+    );
+    assert.doesNotThrow(() => renderChart(valuesWith({ terminationGracePeriodSeconds: 20 })));
+    const noHook = renderChart(valuesWith({ preStopSleepSeconds: 0, config: { shutdownTimeoutMs: 10_001 }, terminationGracePeriodSeconds: 16 }));
+    assert.equal((podOf(noHook).spec as unknown as { containers: { lifecycle?: unknown }[] }).containers[0]!.lifecycle, undefined);
   });
 
   it('the NetworkPolicy admits the API port and lets out DNS and HTTPS', () => {

@@ -40,8 +40,8 @@ const NOT_2XX: Record<string, { status: number; why: string }> = {
   latestProbe: { status: 404, why: 'nothing has been probed yet' },
   exportSnapshot: { status: 409, why: 'the example is a snapshot: there is no live fetch to export' },
 };
-/** Never sent: it would dial the example's 10.x addresses. */
-const NEVER_SENT = new Set(['probeEndpoint']);
+/** Never sent: they would dial the example's 10.x addresses (were probes on). */
+const NEVER_SENT = new Set(['probeEndpoint', 'probeScrape']);
 
 describe('the OpenAPI document on the bundled example', () => {
   it('has an example for every path parameter, and every request body, that works in "Try it out"', async () => {
@@ -91,7 +91,7 @@ describe('the OpenAPI document on the bundled example', () => {
     }
   });
 
-  it('declares every error as application/problem+json of one shared Problem schema, and asks for a token on /v1 only', () => {
+  it('declares every error as application/problem+json of one shared Problem schema, and asks for a token on /v1 and /probe only', () => {
     assert.ok(document.components.schemas['Problem'], 'components.schemas.Problem');
     let errors = 0;
     for (const { path, operation } of operations) {
@@ -102,7 +102,7 @@ describe('the OpenAPI document on the bundled example', () => {
         assert.equal(response.content['application/problem+json']!.schema?.$ref, '#/components/schemas/Problem');
         errors++;
       }
-      assert.deepEqual(operation.security, path.startsWith('/v1/') ? [{ bearerAuth: [] }, {}] : [], `${operation.operationId}: security`);
+      assert.deepEqual(operation.security, path.startsWith('/v1/') || path === '/probe' ? [{ bearerAuth: [] }, {}] : [], `${operation.operationId}: security`);
     }
     assert.ok(errors > 100, `${errors} error responses`);
     assert.equal(((document as unknown as { security?: unknown }).security), undefined, 'no document-wide security');

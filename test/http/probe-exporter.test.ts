@@ -130,7 +130,9 @@ describe('GET /probe (multi-target exporter)', () => {
   const refusals: [string, string, number, string][] = [
     ['no endpoint', '/probe', 400, 'query.endpoint'],
     ['a malformed endpoint id', '/probe?endpoint=vpce-xyz', 400, 'query.endpoint'],
-    ['an unknown query field', `/probe?endpoint=${HEALTHY.endpointId}&target=10.0.0.1`, 400, 'query.target'],
+    ['an address as the target', `/probe?target=10.0.0.1`, 400, 'query.target'],
+    ['two different endpoints', `/probe?endpoint=${HEALTHY.endpointId}&target=vpce-0000000000000000f`, 400, 'query.endpoint'],
+    ['an unknown query field', `/probe?endpoint=${HEALTHY.endpointId}&module=tcp`, 400, 'query.module'],
     ['a port neither the service port nor allowed', probeUrl('port=22'), 403, 'probe-target-forbidden'],
     ['an endpoint not in the data', '/probe?endpoint=vpce-0000000000000000f', 404, 'endpoint-not-found'],
     ['a malformed account', probeUrl('accountId=12'), 400, 'query.accountId'],
@@ -145,6 +147,12 @@ describe('GET /probe (multi-target exporter)', () => {
       assert.equal(dialled.length, before, 'nothing was dialled');
     });
   }
+
+  it("takes the endpoint as `target`, the name a Prometheus Operator Probe sends", async () => {
+    const response = await app.inject({ method: 'GET', url: `/probe?target=${HEALTHY.endpointId}&port=${port}` });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.match(response.body, /^probe_success 0$/m);
+  });
 
   it("probes the endpoint's one service port when no port is given", async () => {
     const before = dialled.length;

@@ -337,6 +337,56 @@ describe('the server process', () => {
     }
   });
 
+  it('drains first on SIGTERM: /readyz 503 at once, requests still served for VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS, then exit 0', { timeout: TEST_TIMEOUT }, async () => {
+    const port = await freePort();
+    const delaySeconds = 2;
+    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'info', VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: String(delaySeconds), VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+    try {
+      await waitUntilReady(server, port);
+      const signalledAt = Date.now();
+      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+      // /readyz turns 503 while the listener keeps serving: poll until it does.
+      let readyz = await get(port, '/readyz');
+      while (readyz.status === 200) readyz = await get(port, '/readyz');
+      assert.equal(readyz.status, 503, readyz.body);
+      assert.match(readyz.body, /shutting down/);
+      // Still draining: an analysis on a new connection is answered, not refused.
+      const answer = await get(port, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`);
+      assert.equal(answer.status, 200, answer.body.slice(0, 300));
+      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after the drain');
+      assert.deepEqual(exit, { code: 0, signal: null }, server.output());
+      assert.ok(Date.now() - signalledAt >= delaySeconds * 1000, `exited ${Date.now() - signalledAt} ms after SIGTERM, before the drain ended`);
+      assert.match(server.output(), /"drainSeconds":2/);
+    } finally {
+      stopServer(server);
+    }
+  });
+
+  it('exits 2 naming the snapshot directory when it does not exist', { timeout: TEST_TIMEOUT }, async () => {
+    const missing = '/nonexistent/vpce-doctor-snapshot';
+    const server = startServer({ PORT: '0', HOST, VPCE_DOCTOR_SNAPSHOT_DIR: missing });
+    try {
+      const exit = await within(server.exited, 90_000, 'the process exiting on a missing snapshot directory');
+      const output = server.output();
+      assert.deepEqual(exit, { code: 2, signal: null }, output);
+      assert.match(output, /VPCE_DOCTOR_SNAPSHOT_DIR: no such directory: \/nonexistent\/vpce-doctor-snapshot/);
+      assert.doesNotMatch(output, /ENOENT/, 'said once, in words');
+    } finally {
+      stopServer(server);
+    }
+  });
+
+  it('exits 2 when a watch list is set and probes are off', { timeout: TEST_TIMEOUT }, async () => {
+    const server = startServer({ PORT: '0', HOST, VPCE_DOCTOR_WATCH_ENDPOINTS: HEALTHY.endpointId });
+    try {
+      const exit = await within(server.exited, 90_000, 'the process exiting');
+      assert.deepEqual(exit, { code: 2, signal: null }, server.output());
+      assert.match(server.output(), /VPCE_DOCTOR_WATCH_ENDPOINTS: the watch list probes, and probes are off \(set VPCE_DOCTOR_PROBES=on\)/);
+    } finally {
+      stopServer(server);
+    }
+  });
+
   it('exits 2 naming every problem when the configuration is invalid', { timeout: TEST_TIMEOUT }, async () => {
     const server = startServer({ PORT: 'abc', LOG_LEVEL: 'loud', HOST, VPCE_DOCTOR_API_TOKENS: ' , ' });
     try {

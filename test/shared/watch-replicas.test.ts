@@ -46,6 +46,7 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       replicas.push(
         ...(await startReplicas(3, { url: redis.url, prefix: `watch-${process.pid}:` }, {
           VPCE_DOCTOR_SNAPSHOT_DIR: snapshot.dir,
+          VPCE_DOCTOR_PROBES: 'on',
           VPCE_DOCTOR_WATCH_ENDPOINTS: HEALTHY.endpointId,
           VPCE_DOCTOR_WATCH_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
           VPCE_DOCTOR_PROBE_SELF_IP: HEALTHY.clientIp,

@@ -38,7 +38,8 @@ export function startServer(variables: Record<string, string>, nodeArgs: readonl
     if (/^(VPCE_DOCTOR_|NODE_TEST_|AWS_)/.test(name) || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
     env[name] = value;
   }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No drain on SIGTERM unless a test asks for one (the service's default is 5 s).
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '0', ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -2,7 +2,8 @@
 The chart keeps to a small subset of Go templates on purpose, so that
 test/deploy/helm.test.ts can render it without helm: {{ .Values.… }}, {{ include "…" . }},
 if / else if / else / end, define, toYaml, nindent, indent, quote, default, printf, trunc,
-trimSuffix, replace, contains, join, int, not, and, or, sha256sum. No range, with or
+trimSuffix, replace, contains, join, int, not, and, or, sha256sum, add, div, lt, fail. No range,
+with or
 variables: the renderer refuses anything else, naming it.
 */}}
 
@@ -84,9 +85,11 @@ VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS: {{ .Values.config.rateLimitWindowSeconds 
 VPCE_DOCTOR_BATCH_MAX_ITEMS: {{ .Values.config.batchMaxItems | int | quote }}
 VPCE_DOCTOR_BODY_LIMIT_BYTES: {{ .Values.config.bodyLimitBytes | int | quote }}
 VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: {{ .Values.config.shutdownTimeoutMs | int | quote }}
+VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: {{ .Values.config.shutdownDelaySeconds | int | quote }}
 VPCE_DOCTOR_REQUEST_TIMEOUT_MS: {{ .Values.config.requestTimeoutMs | int | quote }}
 VPCE_DOCTOR_HEADERS_TIMEOUT_MS: {{ .Values.config.headersTimeoutMs | int | quote }}
 VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS: {{ .Values.config.keepAliveTimeoutMs | int | quote }}
+VPCE_DOCTOR_PROBES: {{ .Values.config.probes | quote }}
 {{- if .Values.config.probeSelfIp }}
 VPCE_DOCTOR_PROBE_SELF_IP: {{ .Values.config.probeSelfIp | quote }}
 {{- end }}
@@ -139,6 +142,28 @@ VPCE_DOCTOR_REDIS_PASSWORD_FILE: {{ printf "%s/password" (include "vpce-doctor.r
 {{- if .Values.config.trustedCidrs }}
 VPCE_DOCTOR_TRUSTED_CIDRS: {{ join "," .Values.config.trustedCidrs | quote }}
 {{- end }}
+{{- end }}
+
+{{/*
+Settings the service would refuse, or that would cut requests short, fail the render: a
+watch list or probe scrapes with probes off, and a grace period shorter than the preStop
+sleep, the drain and the shutdown bound together.
+*/}}
+{{- define "vpce-doctor.checks" -}}
+{{- if and .Values.config.watchEndpoints (eq .Values.config.probes "off") }}
+{{- fail "config.watchEndpoints probes its endpoints: set config.probes to \"on\"" }}
+{{- end }}
+{{- if and .Values.probeScrape.enabled (eq .Values.config.probes "off") }}
+{{- fail "probeScrape calls GET /probe: set config.probes to \"on\"" }}
+{{- end }}
+{{- if lt (.Values.terminationGracePeriodSeconds | int) (add .Values.preStopSleepSeconds .Values.config.shutdownDelaySeconds (div (add .Values.config.shutdownTimeoutMs 999) 1000)) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least preStopSleepSeconds + config.shutdownDelaySeconds + config.shutdownTimeoutMs in seconds (%d)" (.Values.terminationGracePeriodSeconds | int) (add .Values.preStopSleepSeconds .Values.config.shutdownDelaySeconds (div (add .Values.config.shutdownTimeoutMs 999) 1000))) }}
+{{- end }}
+{{- end }}
+
+{{/* The job name of the probe scrapes (the Probe resource's). */}}
+{{- define "vpce-doctor.probeJob" -}}
+{{- printf "%s-probe" (include "vpce-doctor.fullname" .) }}
 {{- end }}
 
 {{/* The series of this release, for the alert expressions. */}}

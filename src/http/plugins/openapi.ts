@@ -58,7 +58,7 @@ export function withSharedProblems(document: Record<string, unknown>): Record<st
       const operation = item[method];
       if (!operation) continue;
       // An empty list says "no authentication" (no padlock); /v1 takes a token when tokens are configured.
-      operation.security = path.startsWith('/v1/') ? [{ bearerAuth: [] }, {}] : [];
+      operation.security = path.startsWith('/v1/') || path === '/probe' ? [{ bearerAuth: [] }, {}] : [];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const json = response.content?.['application/json'];
         if (Number(status) >= 400 && json && isProblemSchema(json.schema)) response.content = { 'application/problem+json': { schema: PROBLEM_REF } };
@@ -87,7 +87,7 @@ export const openApiPlugin = fp(
           { name: 'operations', description: 'Health, readiness and metrics' },
         ],
         // On each /v1 operation (withSharedProblems), optional: required only when the service has API tokens.
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 when the service has API tokens configured' } } },
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 and /probe when the service has API tokens configured' } } },
       },
       transformObject: (documents) =>
         withSharedProblems(withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as Record<string, unknown>) as never,

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { Doctor } from '../../doctor.js';
 import { probeScrapeRegistry } from '../../metrics/probe-scrape.js';
 import type { SpendBudget } from '../plugins/analysis-budget.js';
+import { ProblemError } from '../problem.js';
 import { ENDPOINT_ID_PATTERN, PROBLEM_RESPONSES, ProblemSchema, UnitFields } from '../schemas.js';
 
 /**
@@ -18,7 +19,10 @@ const SCRAPE_TIMEOUT_OFFSET_SECONDS = 0.5;
 
 export const ProbeScrapeQuery = Type.Object(
   {
-    endpoint: Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'The interface endpoint to probe (the scrape target)', examples: ['vpce-068e9dcc184a273ab'] }),
+    endpoint: Type.Optional(Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'The interface endpoint to probe (the scrape target)', examples: ['vpce-068e9dcc184a273ab'] })),
+    target: Type.Optional(
+      Type.String({ pattern: ENDPOINT_ID_PATTERN, description: "The same as `endpoint`, by blackbox_exporter's name: what a Prometheus Operator Probe sends" }),
+    ),
     port: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 65535, description: "The port: a service port of the endpoint or one in VPCE_DOCTOR_PROBE_PORTS; default: the endpoint's service port, when it has one only" }),
     ),
@@ -46,12 +50,20 @@ export const probeExporterRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor; sp
         description:
           'For Prometheus `relabel_configs` (see the Helm chart\'s probe scrape example): `probe_success`, `probe_duration_seconds`, per interface `vpce_doctor_probe_tcp_success{eni,az}`, its connect time and failure reason, and the static verdict for this service\'s own address beside them. The connects end within `X-Prometheus-Scrape-Timeout-Seconds` less 0.5 s. 403 `probes-disabled` unless VPCE_DOCTOR_PROBES=on; a bearer token when auth is on.',
         querystring: ProbeScrapeQuery,
-        produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'Prometheus text exposition format' }), 403: ProblemSchema, ...PROBLEM_RESPONSES },
+        response: {
+          200: { description: 'The series of this scrape, in the Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+          403: ProblemSchema,
+          ...PROBLEM_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
-      const { endpoint, port, accountId, region } = request.query;
+      const { endpoint: named, target, port, accountId, region } = request.query;
+      if ((named ?? target) === undefined || (named !== undefined && target !== undefined && named !== target)) {
+        const reason = named === undefined ? 'is required (or target, its blackbox_exporter name)' : 'and target name different endpoints';
+        throw new ProblemError('validation-failed', `query.endpoint ${reason}`, [{ name: 'query.endpoint', reason }]);
+      }
+      const endpoint = (named ?? target)!;
       const deadlineMs = scrapeDeadlineMs(request.headers['x-prometheus-scrape-timeout-seconds']);
       const started = performance.now();
       const report = await doctor.probeScrape(endpoint, {
