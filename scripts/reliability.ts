@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { analyze } from '../src/core/analyze.js';
+import { COLLECTION_LIST, isLive } from '../src/core/collections.js';
 import type { Report } from '../src/core/report.js';
 import { Doctor, snapshotSource } from '../src/doctor.js';
 import { buildApp } from '../src/http/app.js';
@@ -250,20 +251,8 @@ async function mutatedSnapshots(count: number): Promise<void> {
 
 // ------------------------------------------------------------------ AWS faults
 
-const OPERATIONS: ['ec2' | 'elbv2', string][] = [
-  ['ec2', 'DescribeVpcEndpoints'],
-  ['ec2', 'DescribeNetworkInterfaces'],
-  ['ec2', 'DescribeSubnets'],
-  ['ec2', 'DescribeNetworkAcls'],
-  ['ec2', 'DescribeSecurityGroups'],
-  ['ec2', 'DescribeManagedPrefixLists'],
-  ['ec2', 'GetManagedPrefixListEntries'],
-  ['ec2', 'DescribeVpcEndpointServiceConfigurations'],
-  ['elbv2', 'DescribeLoadBalancers'],
-  ['elbv2', 'DescribeListeners'],
-  ['elbv2', 'DescribeTargetGroups'],
-  ['elbv2', 'DescribeTargetHealth'],
-];
+/** Every call the live source makes: the collections table's live rows. */
+const OPERATIONS: ['ec2' | 'elbv2', string][] = COLLECTION_LIST.filter(isLive).map((entry) => [entry.service, entry.call]);
 
 async function awsFaults(count: number): Promise<void> {
   isolateFromAws();

@@ -1,6 +1,7 @@
 import type { Cidr, IpAddress } from './net.js';
 import type { PortRange } from './ports.js';
 import type { DataWarning } from './report.js';
+import { COLLECTIONS } from './collections.js';
 
 /**
  * The normalized network model: what the analysis reads, whatever the source (snapshot
@@ -8,6 +9,7 @@ import type { DataWarning } from './report.js';
  * was not captured is absent from `captured`, so the checks that need it can say
  * `unknown` instead of guessing.
  */
+/** The collections a model is built from; src/core/collections.ts says where each comes from. */
 export type CollectionName =
   | 'vpcEndpoints'
   | 'networkInterfaces'
@@ -24,25 +26,6 @@ export type CollectionName =
   | 'listeners'
   | 'targetHealth'
   | 'vpcEndpointServices';
-
-/** Which call fills each collection: named when it is missing, and in IAM policies. */
-export const COLLECTION_SOURCES: Readonly<Record<CollectionName, { readonly label: string; readonly call: string }>> = {
-  vpcEndpoints: { label: 'VPC endpoints', call: 'ec2:DescribeVpcEndpoints' },
-  networkInterfaces: { label: 'network interfaces', call: 'ec2:DescribeNetworkInterfaces' },
-  subnets: { label: 'subnets', call: 'ec2:DescribeSubnets' },
-  networkAcls: { label: 'network ACLs', call: 'ec2:DescribeNetworkAcls' },
-  securityGroups: { label: 'security groups', call: 'ec2:DescribeSecurityGroups' },
-  prefixLists: { label: 'managed prefix lists', call: 'ec2:DescribeManagedPrefixLists' },
-  instances: { label: 'instances', call: 'ec2:DescribeInstances' },
-  endpointServices: { label: 'endpoint service configurations', call: 'ec2:DescribeVpcEndpointServiceConfigurations' },
-  loadBalancers: { label: 'load balancers', call: 'elasticloadbalancing:DescribeLoadBalancers' },
-  targetGroups: { label: 'target groups', call: 'elasticloadbalancing:DescribeTargetGroups' },
-  prefixListEntries: { label: 'prefix list entries', call: 'ec2:GetManagedPrefixListEntries' },
-  loadBalancerAttributes: { label: 'load balancer attributes', call: 'elasticloadbalancing:DescribeLoadBalancerAttributes' },
-  listeners: { label: 'listeners', call: 'elasticloadbalancing:DescribeListeners' },
-  targetHealth: { label: 'target health', call: 'elasticloadbalancing:DescribeTargetHealth' },
-  vpcEndpointServices: { label: 'endpoint services (consumer side)', call: 'ec2:DescribeVpcEndpointServices' },
-};
 
 export interface VpcEndpoint {
   readonly id: string;
@@ -385,7 +368,7 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
  * call, a timeout) when it gave one, else that the call's output was not captured.
  */
 export function whyMissing(model: NetworkModel, name: CollectionName): string {
-  const { label, call } = COLLECTION_SOURCES[name];
+  const { label, iamAction: call } = COLLECTIONS[name];
   const failure = model.failures.get(name);
   return failure ? `${label} could not be read: ${failure}` : `${label} were not captured (${call})`;
 }

@@ -1,6 +1,6 @@
+import { COLLECTIONS } from './collections.js';
 import { AnalysisError } from './errors.js';
 import {
-  COLLECTION_SOURCES,
   whyMissing,
   type CollectionName,
   type NetworkAcl,
@@ -72,7 +72,7 @@ function fromInterface(model: NetworkModel, eni: NetworkInterface, address: IpAd
 /** Why something looked for in a collection may be there after all: the file is one page of several. */
 export function truncationNote(model: NetworkModel, name: CollectionName): string | undefined {
   const file = model.truncated.get(name);
-  return file ? `${file} holds one page of several (NextToken), so ${COLLECTION_SOURCES[name].label} not on it are unknown, not absent` : undefined;
+  return file ? `${file} holds one page of several (NextToken), so ${COLLECTIONS[name].label} not on it are unknown, not absent` : undefined;
 }
 
 function parseClientIp(text: string): IpAddress {

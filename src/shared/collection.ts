@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { COLLECTION_SOURCES, type CollectionName } from '../core/model.js';
+import { COLLECTIONS as COLLECTION_TABLE } from '../core/collections.js';
+import type { CollectionName } from '../core/model.js';
 import type { AwsResponsesJson } from '../sources/aws/responses.js';
 import type { SharedRedis } from './redis.js';
 
@@ -60,7 +61,7 @@ export function leaseToken(): string {
 }
 
 const FORMAT_VERSION = 1;
-const COLLECTIONS = new Set(Object.keys(COLLECTION_SOURCES));
+const COLLECTIONS = new Set(Object.keys(COLLECTION_TABLE));
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { COLLECTION_SOURCES, type CollectionName } from '../../core/model.js';
+import { COLLECTIONS } from '../../core/collections.js';
+import type { CollectionName } from '../../core/model.js';
 import { CollectionDeadlineError, describeFailure, type FailureLimits } from './errors.js';
 
 /**
@@ -86,7 +87,7 @@ export class AwsCaller {
     const signal = this.controller.signal;
     // A call whose turn comes after the deadline is never started.
     return this.limit(() => (signal.aborted ? Promise.reject(signal.reason as Error) : untilAborted(call(), signal))).catch((error: unknown) => {
-      throw new AwsCallError(collection, describeFailure(COLLECTION_SOURCES[collection].call, error, this.options), { cause: error });
+      throw new AwsCallError(collection, describeFailure(COLLECTIONS[collection].iamAction, error, this.options), { cause: error });
     });
   }
 

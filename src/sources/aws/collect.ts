@@ -1,16 +1,14 @@
 import {
-  paginateDescribeManagedPrefixLists,
-  paginateDescribeNetworkAcls,
-  paginateDescribeNetworkInterfaces,
-  paginateDescribeSecurityGroups,
-  paginateDescribeSubnets,
-  paginateDescribeVpcEndpoints,
-  paginateDescribeVpcEndpointServiceConfigurations,
-  paginateGetManagedPrefixListEntries,
+  DescribeManagedPrefixListsCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcEndpointsCommand,
+  DescribeVpcEndpointServiceConfigurationsCommand,
   DescribeVpcEndpointServicesCommand,
-  type DescribeVpcEndpointServicesCommandInput,
+  GetManagedPrefixListEntriesCommand,
   type DescribeVpcEndpointServicesCommandOutput,
-  type EC2Client,
   type Filter,
   type NetworkAcl,
   type NetworkInterface,
@@ -20,20 +18,21 @@ import {
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  paginateDescribeListeners,
-  paginateDescribeLoadBalancers,
-  paginateDescribeTargetGroups,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { COLLECTIONS, type LiveCollectionName, type PerResourceName } from '../../core/collections.js';
 import type { CollectionName } from '../../core/model.js';
 import { endpointServiceOwner } from '../../core/service.js';
-import { AwsCallError, type AwsCaller, type SendOptions } from './caller.js';
+import { AwsCallError, type AwsCaller } from './caller.js';
 import type { AwsClients } from './clients.js';
 import { isNotFound } from './errors.js';
-import { toPlainJson, type AwsJsonDocument, type AwsResponsesJson } from './responses.js';
+import { documentOf, type AwsJsonDocument, type AwsResponsesJson } from './responses.js';
 
 /**
  * Collects a region (or the part of it some endpoints need) in a number of calls that
@@ -64,11 +63,6 @@ import { toPlainJson, type AwsJsonDocument, type AwsResponsesJson } from './resp
 const FILTER_VALUES_PER_CALL = 200;
 /** DescribeLoadBalancers takes at most 20 ARNs; target groups are asked for in the same batches. */
 const ARNS_PER_CALL = 20;
-/** EC2's largest page for these listings (DescribeManagedPrefixLists and its entries: 100). */
-const EC2_PAGE_SIZE = 1000;
-const PREFIX_LIST_PAGE_SIZE = 100;
-/** ELBv2's largest page; its paginators leave the page size to the input. */
-const ELBV2_PAGE_SIZE = 400;
 
 export interface CollectionScope {
   /** Only these endpoints, their VPCs and their providers; absent or empty: the whole region. */
@@ -115,12 +109,6 @@ interface Network {
 
 type NetworkName = keyof Network;
 const NETWORK_NAMES: readonly NetworkName[] = ['networkInterfaces', 'subnets', 'networkAcls', 'securityGroups'];
-const NETWORK_LIST_KEYS: Readonly<Record<NetworkName, string>> = {
-  networkInterfaces: 'NetworkInterfaces',
-  subnets: 'Subnets',
-  networkAcls: 'NetworkAcls',
-  securityGroups: 'SecurityGroups',
-};
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -143,7 +131,7 @@ class RegionCollection {
     const endpoints = await listing;
     // The caller's close() ends whatever the scan started meanwhile.
     if (!endpoints) throw new EndpointsUnavailableError(this.failures.get('vpcEndpoints')!);
-    this.responses.vpcEndpoints = { VpcEndpoints: toPlainJson(endpoints) };
+    this.responses.vpcEndpoints = documentOf('vpcEndpoints', endpoints);
     const endpointVpcs = unique(endpoints.map((endpoint) => endpoint.VpcId));
     const provider = this.provider(endpoints, offered);
     const network =
@@ -156,7 +144,7 @@ class RegionCollection {
     const [found] = await Promise.all([network, provider, prefixLists]);
     for (const name of NETWORK_NAMES) {
       const items = found[name];
-      if (items) this.responses[name] = { [NETWORK_LIST_KEYS[name]]: toPlainJson(items) };
+      if (items) this.responses[name] = documentOf(name, items);
     }
     return { responses: this.responses, failures: this.failures };
   }
@@ -202,7 +190,7 @@ class RegionCollection {
     return this.whole(
       'vpcEndpoints',
       inputs.map((input) =>
-        this.caller.list('vpcEndpoints', (options) => paginateDescribeVpcEndpoints({ client: ec2, pageSize: EC2_PAGE_SIZE }, input, options), (page) => page.VpcEndpoints),
+        this.caller.list('vpcEndpoints', (options) => pagesOf('vpcEndpoints', input, (page) => ec2.send(new DescribeVpcEndpointsCommand(page), options)), (page) => page.VpcEndpoints),
       ),
     );
   }
@@ -212,26 +200,25 @@ class RegionCollection {
     if (vpcIds?.length === 0) return { networkInterfaces: [], subnets: [], networkAcls: [], securityGroups: [] };
     const { ec2 } = this.clients;
     const inputs = filterInputs('vpc-id', vpcIds);
-    const pageSize = EC2_PAGE_SIZE;
     const [networkInterfaces, subnets, networkAcls, securityGroups] = await Promise.all([
       this.whole(
         'networkInterfaces',
         inputs.map((input) =>
-          this.caller.list('networkInterfaces', (options) => paginateDescribeNetworkInterfaces({ client: ec2, pageSize }, { ...input }, options), (page) => page.NetworkInterfaces),
+          this.caller.list('networkInterfaces', (options) => pagesOf('networkInterfaces', input, (page) => ec2.send(new DescribeNetworkInterfacesCommand(page), options)), (page) => page.NetworkInterfaces),
         ),
       ),
       this.whole(
         'subnets',
-        inputs.map((input) => this.caller.list('subnets', (options) => paginateDescribeSubnets({ client: ec2, pageSize }, { ...input }, options), (page) => page.Subnets)),
+        inputs.map((input) => this.caller.list('subnets', (options) => pagesOf('subnets', input, (page) => ec2.send(new DescribeSubnetsCommand(page), options)), (page) => page.Subnets)),
       ),
       this.whole(
         'networkAcls',
-        inputs.map((input) => this.caller.list('networkAcls', (options) => paginateDescribeNetworkAcls({ client: ec2, pageSize }, { ...input }, options), (page) => page.NetworkAcls)),
+        inputs.map((input) => this.caller.list('networkAcls', (options) => pagesOf('networkAcls', input, (page) => ec2.send(new DescribeNetworkAclsCommand(page), options)), (page) => page.NetworkAcls)),
       ),
       this.whole(
         'securityGroups',
         inputs.map((input) =>
-          this.caller.list('securityGroups', (options) => paginateDescribeSecurityGroups({ client: ec2, pageSize }, { ...input }, options), (page) => page.SecurityGroups),
+          this.caller.list('securityGroups', (options) => pagesOf('securityGroups', input, (page) => ec2.send(new DescribeSecurityGroupsCommand(page), options)), (page) => page.SecurityGroups),
         ),
       ),
     ]);
@@ -248,12 +235,11 @@ class RegionCollection {
     ).sort();
     if (ids.length === 0) return;
     const { ec2 } = this.clients;
-    const pageSize = PREFIX_LIST_PAGE_SIZE;
     const [lists, entries] = await Promise.all([
       this.whole(
         'prefixLists',
         filterInputs('prefix-list-id', ids).map((input) =>
-          this.caller.list('prefixLists', (options) => paginateDescribeManagedPrefixLists({ client: ec2, pageSize }, input, options), (page) => page.PrefixLists),
+          this.caller.list('prefixLists', (options) => pagesOf('prefixLists', input, (page) => ec2.send(new DescribeManagedPrefixListsCommand(page), options)), (page) => page.PrefixLists),
         ),
       ),
       this.each(
@@ -263,14 +249,14 @@ class RegionCollection {
           fetch: () =>
             this.caller.list(
               'prefixListEntries',
-              (options) => paginateGetManagedPrefixListEntries({ client: ec2, pageSize }, { PrefixListId: id }, options),
+              (options) => pagesOf('prefixListEntries', { PrefixListId: id }, (page) => ec2.send(new GetManagedPrefixListEntriesCommand(page), options)),
               (page) => page.Entries,
             ),
         })),
       ),
     ]);
-    if (lists) this.responses.prefixLists = { PrefixLists: toPlainJson(lists) };
-    if (entries.size > 0) this.responses.prefixListEntries = documentsByKey(entries, 'Entries');
+    if (lists) this.responses.prefixLists = documentOf('prefixLists', lists);
+    if (entries.size > 0) this.responses.prefixListEntries = documentsByKey('prefixListEntries', entries);
   }
 
   /** The account's endpoint service configurations: those named, or every one when `serviceNames` is absent. */
@@ -281,7 +267,7 @@ class RegionCollection {
       filterInputs('service-name', serviceNames).map((input) =>
         this.caller.list(
           'endpointServices',
-          (options) => paginateDescribeVpcEndpointServiceConfigurations({ client: ec2, pageSize: EC2_PAGE_SIZE }, input, options),
+          (options) => pagesOf('endpointServices', input, (page) => ec2.send(new DescribeVpcEndpointServiceConfigurationsCommand(page), options)),
           (page) => page.ServiceConfigurations,
         ),
       ),
@@ -299,7 +285,7 @@ class RegionCollection {
     const services = await (offered ?? this.serviceConfigurations(serviceNames));
     // Unreadable configurations say nothing of who runs the services: no owner is looked up.
     if (!services) return [];
-    this.responses.endpointServices = { ServiceConfigurations: toPlainJson(services) };
+    this.responses.endpointServices = documentOf('endpointServices', services);
     const here = new Set(services.map((service) => service.ServiceName));
     const elsewhere = serviceNames.filter((name) => !here.has(name));
     const [vpcIds] = await Promise.all([this.loadBalancersOf(services), elsewhere.length > 0 ? this.serviceOwners(elsewhere) : undefined]);
@@ -316,11 +302,16 @@ class RegionCollection {
     const details = await this.whole(
       'vpcEndpointServices',
       filterInputs('service-name', serviceNames).map((input) =>
-        this.caller.list('vpcEndpointServices', (options) => vpcEndpointServicePages(ec2, input, options), (page) => page?.ServiceDetails),
+        this.caller.list(
+          'vpcEndpointServices',
+          // aws-sdk-client-mock answers a command it has no stub for with nothing.
+          (options) => pagesOf('vpcEndpointServices', input, (page) => ec2.send(new DescribeVpcEndpointServicesCommand(page), options) as Promise<DescribeVpcEndpointServicesCommandOutput | undefined>),
+          (page) => page?.ServiceDetails,
+        ),
       ),
     );
     // As the AWS CLI prints it: the names, then the details.
-    if (details) this.responses.vpcEndpointServices = { ServiceNames: unique(details.map((detail) => detail.ServiceName)), ServiceDetails: toPlainJson(details) };
+    if (details) this.responses.vpcEndpointServices = { ServiceNames: unique(details.map((detail) => detail.ServiceName)), ...documentOf('vpcEndpointServices', details) };
   }
 
   /** The NLBs of endpoint services, their attributes, listeners, target groups and health; resolves to their VPCs. */
@@ -332,12 +323,12 @@ class RegionCollection {
     const loadBalancers = await this.byArns('loadBalancers', loadBalancerArns, (arns) =>
       this.caller.list(
         'loadBalancers',
-        (options) => paginateDescribeLoadBalancers({ client: elbv2 }, { LoadBalancerArns: arns, PageSize: ELBV2_PAGE_SIZE }, options),
+        (options) => pagesOf('loadBalancers', { LoadBalancerArns: arns }, (page) => elbv2.send(new DescribeLoadBalancersCommand(page), options)),
         (page) => page.LoadBalancers,
       ),
     );
     if (!loadBalancers) return [];
-    this.responses.loadBalancers = { LoadBalancers: toPlainJson(loadBalancers) };
+    this.responses.loadBalancers = documentOf('loadBalancers', loadBalancers);
     const named = loadBalancers.filter((lb): lb is LoadBalancer & { LoadBalancerArn: string; LoadBalancerName: string } => !!lb.LoadBalancerArn && !!lb.LoadBalancerName);
 
     const [attributes, listeners] = await Promise.all([
@@ -346,10 +337,11 @@ class RegionCollection {
         named.map((lb) => ({
           key: lb.LoadBalancerName,
           fetch: () =>
-            this.caller.run('loadBalancerAttributes', async () => {
-              const output = await elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn }), this.caller.sendOptions);
-              return output.Attributes ?? [];
-            }),
+            this.caller.list(
+              'loadBalancerAttributes',
+              (options) => pagesOf('loadBalancerAttributes', { LoadBalancerArn: lb.LoadBalancerArn }, (input) => elbv2.send(new DescribeLoadBalancerAttributesCommand(input), options)),
+              (output) => output.Attributes,
+            ),
         })),
       ),
       this.each(
@@ -359,14 +351,14 @@ class RegionCollection {
           fetch: () =>
             this.caller.list(
               'listeners',
-              (options) => paginateDescribeListeners({ client: elbv2 }, { LoadBalancerArn: lb.LoadBalancerArn, PageSize: ELBV2_PAGE_SIZE }, options),
+              (options) => pagesOf('listeners', { LoadBalancerArn: lb.LoadBalancerArn }, (page) => elbv2.send(new DescribeListenersCommand(page), options)),
               (page) => page.Listeners,
             ),
         })),
       ),
     ]);
-    if (attributes.size > 0) this.responses.loadBalancerAttributes = documentsByKey(attributes, 'Attributes');
-    if (listeners.size > 0) this.responses.listeners = documentsByKey(listeners, 'Listeners');
+    if (attributes.size > 0) this.responses.loadBalancerAttributes = documentsByKey('loadBalancerAttributes', attributes);
+    if (listeners.size > 0) this.responses.listeners = documentsByKey('listeners', listeners);
 
     const targetGroupArns = unique(
       [...listeners.values()]
@@ -383,25 +375,26 @@ class RegionCollection {
     const groups = await this.byArns('targetGroups', arns, (batch) =>
       this.caller.list(
         'targetGroups',
-        (options) => paginateDescribeTargetGroups({ client: elbv2 }, { TargetGroupArns: batch, PageSize: ELBV2_PAGE_SIZE }, options),
+        (options) => pagesOf('targetGroups', { TargetGroupArns: batch }, (page) => elbv2.send(new DescribeTargetGroupsCommand(page), options)),
         (page) => page.TargetGroups,
       ),
     );
     if (!groups) return;
-    this.responses.targetGroups = { TargetGroups: toPlainJson(groups) };
+    this.responses.targetGroups = documentOf('targetGroups', groups);
     const named = groups.filter((group): group is TargetGroup & { TargetGroupArn: string; TargetGroupName: string } => !!group.TargetGroupArn && !!group.TargetGroupName);
     const health = await this.each(
       'targetHealth',
       named.map((group) => ({
         key: group.TargetGroupName,
         fetch: () =>
-          this.caller.run('targetHealth', async () => {
-            const output = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }), this.caller.sendOptions);
-            return output.TargetHealthDescriptions ?? [];
-          }),
+          this.caller.list(
+            'targetHealth',
+            (options) => pagesOf('targetHealth', { TargetGroupArn: group.TargetGroupArn }, (input) => elbv2.send(new DescribeTargetHealthCommand(input), options)),
+            (output) => output.TargetHealthDescriptions,
+          ),
       })),
     );
-    if (health.size > 0) this.responses.targetHealth = documentsByKey(health, 'TargetHealthDescriptions');
+    if (health.size > 0) this.responses.targetHealth = documentsByKey('targetHealth', health);
   }
 
   /** ELBv2 resources by ARN, in batches; see `withoutMissing`. */
@@ -414,22 +407,28 @@ class RegionCollection {
 }
 
 /**
- * DescribeVpcEndpointServices has no paginator in the SDK (its model does not mark it
- * paginated, though it pages): every page, by NextToken.
+ * Every page of one listing, as the collections table (core/collections.ts) pages its call:
+ * the largest page the API allows, each response's token passed on until one has none (the
+ * SDK has no paginator for DescribeVpcEndpointServices, whose model does not mark it
+ * paginated, though it pages). A call the table does not page answers in one response.
  */
-async function* vpcEndpointServicePages(
-  client: EC2Client,
-  input: DescribeVpcEndpointServicesCommandInput,
-  options: SendOptions,
-): AsyncGenerator<DescribeVpcEndpointServicesCommandOutput | undefined> {
-  let nextToken: string | undefined;
+async function* pagesOf<Input extends object, Output>(
+  name: LiveCollectionName,
+  input: Input,
+  send: (input: Input) => Promise<Output>,
+): AsyncGenerator<Output> {
+  const paging = COLLECTIONS[name].pagination;
+  if (!paging) {
+    yield await send(input);
+    return;
+  }
+  let token: string | undefined;
   do {
-    const page = (await client.send(new DescribeVpcEndpointServicesCommand({ ...input, MaxResults: EC2_PAGE_SIZE, ...(nextToken ? { NextToken: nextToken } : {}) }), options)) as
-      | DescribeVpcEndpointServicesCommandOutput
-      | undefined;
+    const page = await send({ ...input, [paging.pageSizeParam]: paging.maxPageSize, ...(token ? { [paging.inputToken]: token } : {}) });
     yield page;
-    nextToken = page?.NextToken;
-  } while (nextToken);
+    const next = (page as Record<string, unknown> | undefined)?.[paging.outputToken];
+    token = typeof next === 'string' && next !== '' ? next : undefined;
+  } while (token);
 }
 
 /**
@@ -457,8 +456,8 @@ function mergeNetworks(parts: readonly Network[]): Network {
   return merged;
 }
 
-function documentsByKey<T>(found: ReadonlyMap<string, readonly T[]>, listKey: string): Record<string, AwsJsonDocument> {
-  return Object.fromEntries([...found].sort(([a], [b]) => a.localeCompare(b)).map(([key, items]) => [key, { [listKey]: toPlainJson(items) }]));
+function documentsByKey<T>(name: PerResourceName, found: ReadonlyMap<string, readonly T[]>): Record<string, AwsJsonDocument> {
+  return Object.fromEntries([...found].sort(([a], [b]) => a.localeCompare(b)).map(([key, items]) => [key, documentOf(name, items)]));
 }
 
 export function collectAwsResponses(clients: AwsClients, caller: AwsCaller, scope: CollectionScope): Promise<CollectedResponses> {

@@ -1,6 +1,7 @@
+import { COLLECTION_LIST, COLLECTIONS, type PerResourceName } from '../../core/collections.js';
+import type { CollectionName } from '../../core/model.js';
 import { JsonReader } from '../normalize/json-reader.js';
 import type { AwsResponses } from '../normalize/model.js';
-import { SNAPSHOT_LAYOUT } from '../snapshot/layout.js';
 
 /**
  * What a live collection fetched, as plain JSON: each response as the AWS CLI prints it
@@ -15,86 +16,35 @@ export type AwsJsonDocument = { readonly [field: string]: unknown };
 /** Per-resource responses keyed as the snapshot layout names their files. */
 export type AwsJsonDocumentsByKey = { readonly [key: string]: AwsJsonDocument };
 
-export interface AwsResponsesJson {
-  readonly vpcEndpoints?: AwsJsonDocument;
-  readonly networkInterfaces?: AwsJsonDocument;
-  readonly subnets?: AwsJsonDocument;
-  readonly networkAcls?: AwsJsonDocument;
-  readonly securityGroups?: AwsJsonDocument;
-  readonly prefixLists?: AwsJsonDocument;
-  /** Prefix list id -> its `GetManagedPrefixListEntries` response. */
-  readonly prefixListEntries?: AwsJsonDocumentsByKey;
-  readonly endpointServices?: AwsJsonDocument;
-  /** `DescribeVpcEndpointServices` (consumer side): who owns the customer services the endpoints use. */
-  readonly vpcEndpointServices?: AwsJsonDocument;
-  readonly loadBalancers?: AwsJsonDocument;
-  /** Load balancer name -> its `DescribeLoadBalancerAttributes` response. */
-  readonly loadBalancerAttributes?: AwsJsonDocumentsByKey;
-  /** Load balancer name -> its `DescribeListeners` response. */
-  readonly listeners?: AwsJsonDocumentsByKey;
-  readonly targetGroups?: AwsJsonDocument;
-  /** Target group name -> its `DescribeTargetHealth` response. */
-  readonly targetHealth?: AwsJsonDocumentsByKey;
-}
-
-export type SingleDocumentName = Exclude<keyof AwsResponsesJson, PerResourceName>;
-export type PerResourceName = 'prefixListEntries' | 'loadBalancerAttributes' | 'listeners' | 'targetHealth';
-
 /**
- * Where each fetched response lives in a snapshot: a file, or a folder of `<key>.json` files.
- * The paths are the layout table's (snapshot/layout.ts); these name the responses a live
- * collection fetches, which the compiler holds to `AwsResponsesJson`.
+ * One member per collection of the table (core/collections.ts): a document, or for a
+ * per-resource collection (prefix list entries, load balancer attributes, listeners, target
+ * health) the documents by the key their files are named after (prefix list id, load
+ * balancer name, target group name). The live source fills the collections it fetches.
  */
-export const RESPONSE_FILES: Readonly<Record<SingleDocumentName, string>> = {
-  vpcEndpoints: SNAPSHOT_LAYOUT.vpcEndpoints.path,
-  networkInterfaces: SNAPSHOT_LAYOUT.networkInterfaces.path,
-  subnets: SNAPSHOT_LAYOUT.subnets.path,
-  networkAcls: SNAPSHOT_LAYOUT.networkAcls.path,
-  securityGroups: SNAPSHOT_LAYOUT.securityGroups.path,
-  prefixLists: SNAPSHOT_LAYOUT.prefixLists.path,
-  endpointServices: SNAPSHOT_LAYOUT.endpointServices.path,
-  vpcEndpointServices: SNAPSHOT_LAYOUT.vpcEndpointServices.path,
-  loadBalancers: SNAPSHOT_LAYOUT.loadBalancers.path,
-  targetGroups: SNAPSHOT_LAYOUT.targetGroups.path,
+export type AwsResponsesJson = {
+  readonly [Name in CollectionName]?: Name extends PerResourceName ? AwsJsonDocumentsByKey : AwsJsonDocument;
 };
 
-export const RESPONSE_FOLDERS: Readonly<Record<PerResourceName, string>> = {
-  prefixListEntries: SNAPSHOT_LAYOUT.prefixListEntries.path,
-  loadBalancerAttributes: SNAPSHOT_LAYOUT.loadBalancerAttributes.path,
-  listeners: SNAPSHOT_LAYOUT.listeners.path,
-  targetHealth: SNAPSHOT_LAYOUT.targetHealth.path,
-};
+/** The list a collection's document holds, as one document: `{ Subnets: [...] }`. */
+export function documentOf(name: CollectionName, items: unknown): AwsJsonDocument {
+  return { [COLLECTIONS[name].topLevelKey]: toPlainJson(items) };
+}
 
 /**
  * The normalizers' input. Each reader is named after the snapshot file the response would
  * be exported to, so that a shape error reads the same live and replayed.
  */
 export function toAwsResponses(json: AwsResponsesJson): AwsResponses {
-  const single = (name: SingleDocumentName) => {
-    const document = json[name];
-    return document === undefined ? undefined : new JsonReader(RESPONSE_FILES[name], document);
-  };
-  const perResource = (name: PerResourceName) => {
-    const documents = json[name];
-    if (documents === undefined) return undefined;
-    return new Map(Object.entries(documents).map(([key, document]) => [key, new JsonReader(`${RESPONSE_FOLDERS[name]}/${key}.json`, document)]));
-  };
-  return {
-    vpcEndpoints: single('vpcEndpoints'),
-    networkInterfaces: single('networkInterfaces'),
-    subnets: single('subnets'),
-    networkAcls: single('networkAcls'),
-    securityGroups: single('securityGroups'),
-    prefixLists: single('prefixLists'),
-    prefixListEntries: perResource('prefixListEntries'),
-    endpointServices: single('endpointServices'),
-    vpcEndpointServices: single('vpcEndpointServices'),
-    loadBalancers: single('loadBalancers'),
-    loadBalancerAttributes: perResource('loadBalancerAttributes'),
-    listeners: perResource('listeners'),
-    targetGroups: single('targetGroups'),
-    targetHealth: perResource('targetHealth'),
-  };
+  const responses: Record<string, JsonReader | ReadonlyMap<string, JsonReader>> = {};
+  for (const { name, path, keyedBy } of COLLECTION_LIST) {
+    const value = json[name];
+    if (value === undefined) continue;
+    responses[name] = keyedBy
+      ? new Map(Object.entries(value as AwsJsonDocumentsByKey).map(([key, document]) => [key, new JsonReader(`${path}/${key}.json`, document)]))
+      : new JsonReader(path, value);
+  }
+  return responses as AwsResponses;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { COLLECTION_SOURCES, createNetworkModel, type CollectionName, type ModelSource, type NetworkModel } from '../../core/model.js';
+import { COLLECTION_LIST, COLLECTIONS, type PerResourceName } from '../../core/collections.js';
+import { createNetworkModel, type CollectionName, type ModelSource, type NetworkModel } from '../../core/model.js';
 import type { DataWarning } from '../../core/report.js';
 import { createCidrParser } from '../../core/net.js';
 import {
@@ -16,38 +17,21 @@ import { isTruncated } from './truncation.js';
 import { normalizeServiceDetails } from './service-details.js';
 
 /**
- * The AWS responses a model is built from, each as the CLI prints it (all pages merged).
- * An absent response was not captured; the model says so, and the checks that need it
- * answer `unknown`.
+ * The AWS responses a model is built from, each as the CLI prints it (all pages merged):
+ * one member per collection of the table (core/collections.ts), a reader or, for a
+ * per-resource collection (prefix list entries, load balancer attributes, listeners, target
+ * health), the readers by the key their files are named after. An absent response was not
+ * captured; the model says so, and the checks that need it answer `unknown`.
  */
-export interface AwsResponses {
-  readonly vpcEndpoints?: JsonReader;
-  readonly networkInterfaces?: JsonReader;
-  readonly subnets?: JsonReader;
-  readonly networkAcls?: JsonReader;
-  readonly securityGroups?: JsonReader;
-  readonly prefixLists?: JsonReader;
-  /** Prefix list id -> its `GetManagedPrefixListEntries` response. */
-  readonly prefixListEntries?: ReadonlyMap<string, JsonReader>;
-  readonly instances?: JsonReader;
-  readonly endpointServices?: JsonReader;
-  /** `DescribeVpcEndpointServices` (consumer side, §5): the owner of each service the endpoints use. */
-  readonly vpcEndpointServices?: JsonReader;
-  readonly loadBalancers?: JsonReader;
-  /** Load balancer name -> its `DescribeLoadBalancerAttributes` response. */
-  readonly loadBalancerAttributes?: ReadonlyMap<string, JsonReader>;
-  /** Load balancer name -> its `DescribeListeners` response. */
-  readonly listeners?: ReadonlyMap<string, JsonReader>;
-  readonly targetGroups?: JsonReader;
-  /** Target group name -> its `DescribeTargetHealth` response. */
-  readonly targetHealth?: ReadonlyMap<string, JsonReader>;
-}
+export type AwsResponses = {
+  readonly [Name in CollectionName]?: Name extends PerResourceName ? ReadonlyMap<string, JsonReader> : JsonReader;
+};
 
 function truncationWarning(name: CollectionName, response: JsonReader): DataWarning {
   return {
     kind: 'truncated',
     file: response.file,
-    message: `${response.file} holds one page of several (it ends with a NextToken): ${COLLECTION_SOURCES[name].label} not on that page are unknown, not absent; capture with every page (no --max-items)`,
+    message: `${response.file} holds one page of several (it ends with a NextToken): ${COLLECTIONS[name].label} not on that page are unknown, not absent; capture with every page (no --max-items)`,
   };
 }
 
@@ -73,13 +57,8 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
     }
     return normalize(response);
   };
-  const perResourceFiles: [CollectionName, ReadonlyMap<string, JsonReader> | undefined][] = [
-    ['prefixListEntries', responses.prefixListEntries],
-    ['loadBalancerAttributes', responses.loadBalancerAttributes],
-    ['listeners', responses.listeners],
-    ['targetHealth', responses.targetHealth],
-  ];
-  for (const [name, byKey] of perResourceFiles) {
+  const perResource = COLLECTION_LIST.filter((entry) => entry.keyedBy).map((entry) => [entry.name, responses[entry.name as PerResourceName]] as const);
+  for (const [name, byKey] of perResource) {
     for (const response of byKey?.values() ?? []) if (isTruncated(response)) dataWarnings.push(truncationWarning(name, response));
   }
   const endpoints = read('vpcEndpoints', responses.vpcEndpoints, normalizeVpcEndpoints);
@@ -94,8 +73,7 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
     truncated.set('prefixLists', responses.prefixLists.file);
     dataWarnings.push(truncationWarning('prefixLists', responses.prefixLists));
   }
-  const perResource = { prefixListEntries: responses.prefixListEntries, loadBalancerAttributes: responses.loadBalancerAttributes, listeners: responses.listeners, targetHealth: responses.targetHealth } as const;
-  for (const [name, byKey] of Object.entries(perResource)) if ((byKey?.size ?? 0) > 0) captured.add(name as CollectionName);
+  for (const [name, byKey] of perResource) if ((byKey?.size ?? 0) > 0) captured.add(name);
   const endpointServices = read('endpointServices', responses.endpointServices, normalizeEndpointServices);
   const loadBalancers = read('loadBalancers', responses.loadBalancers, (root) =>
     normalizeLoadBalancers(root, responses.loadBalancerAttributes ?? none, responses.listeners ?? none),

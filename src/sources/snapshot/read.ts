@@ -312,26 +312,13 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
     else perResource.set(entry.name, byKey!.set(key, accepted));
   }
 
-  const file = (name: ResponseName) => single.get(name)?.reader;
-  const folder = (name: ResponseName) => new Map([...(perResource.get(name) ?? [])].map(([key, accepted]) => [key, accepted.reader]));
-  const responses: AwsResponses = {
-    vpcEndpoints: file('vpcEndpoints'),
-    networkInterfaces: file('networkInterfaces'),
-    subnets: file('subnets'),
-    networkAcls: file('networkAcls'),
-    securityGroups: file('securityGroups'),
-    prefixLists: file('prefixLists'),
-    instances: file('instances'),
-    prefixListEntries: folder('prefixListEntries'),
-    endpointServices: file('endpointServices'),
-    vpcEndpointServices: file('vpcEndpointServices'),
-    loadBalancers: file('loadBalancers'),
-    loadBalancerAttributes: folder('loadBalancerAttributes'),
-    listeners: folder('listeners'),
-    targetGroups: file('targetGroups'),
-    targetHealth: folder('targetHealth'),
-  };
+  // One response per collection of the layout: a file's reader, or a folder's readers by key.
+  const responses: Record<string, JsonReader | ReadonlyMap<string, JsonReader>> = {};
+  for (const { name, keyedBy } of LAYOUT_ENTRIES) {
+    if (keyedBy) responses[name] = new Map([...(perResource.get(name) ?? [])].map(([key, accepted]) => [key, accepted.reader]));
+    else if (single.has(name)) responses[name] = single.get(name)!.reader;
+  }
   warnings.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
-  return modelFromAwsResponses(responses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings });
+  return modelFromAwsResponses(responses as AwsResponses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings });
 }
 

@@ -1,13 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  RESPONSE_FILES,
-  RESPONSE_FOLDERS,
-  type AwsJsonDocument,
-  type AwsResponsesJson,
-  type PerResourceName,
-  type SingleDocumentName,
-} from '../aws/responses.js';
+import { COLLECTION_LIST } from '../../core/collections.js';
+import type { AwsJsonDocument, AwsJsonDocumentsByKey, AwsResponsesJson } from '../aws/responses.js';
 
 /**
  * Exports what a live collection fetched in the snapshot layout of the analysis contract
@@ -42,33 +36,20 @@ function fileStem(folder: string, key: string): string {
   return key;
 }
 
-/** The files of a snapshot, in layout order: what `writeSnapshot` writes, for callers that bundle them another way. */
+/** The files of a snapshot, in layout order (one per collection of the table, core/collections.ts, that was fetched): what `writeSnapshot` writes, for callers that bundle them another way. */
 export function snapshotFiles(responses: AwsResponsesJson): SnapshotFile[] {
   const files: SnapshotFile[] = [];
-  const single = (name: SingleDocumentName) => {
-    const document = responses[name];
-    if (document) files.push({ path: RESPONSE_FILES[name], document });
-  };
-  const perResource = (name: PerResourceName) => {
-    const folder = RESPONSE_FOLDERS[name];
-    for (const [key, document] of Object.entries(responses[name] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      files.push({ path: `${folder}/${fileStem(folder, key)}.json`, document });
+  for (const { name, path, keyedBy } of COLLECTION_LIST) {
+    const value = responses[name];
+    if (!value) continue;
+    if (!keyedBy) {
+      files.push({ path, document: value });
+      continue;
     }
-  };
-  single('vpcEndpoints');
-  single('networkInterfaces');
-  single('subnets');
-  single('networkAcls');
-  single('securityGroups');
-  single('prefixLists');
-  perResource('prefixListEntries');
-  single('endpointServices');
-  single('vpcEndpointServices');
-  single('loadBalancers');
-  perResource('loadBalancerAttributes');
-  perResource('listeners');
-  single('targetGroups');
-  perResource('targetHealth');
+    for (const [key, document] of Object.entries(value as AwsJsonDocumentsByKey).sort(([a], [b]) => a.localeCompare(b))) {
+      files.push({ path: `${path}/${fileStem(path, key)}.json`, document });
+    }
+  }
   return files;
 }
 

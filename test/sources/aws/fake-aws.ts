@@ -1,38 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DescribeManagedPrefixListsCommand,
-  DescribeNetworkAclsCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  DescribeVpcEndpointsCommand,
-  DescribeVpcEndpointServiceConfigurationsCommand,
-  EC2ServiceException,
-  GetManagedPrefixListEntriesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancerAttributesCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2ServiceException,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as ec2Sdk from '@aws-sdk/client-ec2';
+import { EC2ServiceException, type DescribeSubnetsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2ServiceException, type DescribeLoadBalancersCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { COLLECTION_LIST, type AwsService, type CollectionSpec } from '../../../src/core/collections.js';
 import type { AwsClients } from '../../../src/sources/aws/clients.js';
-import { SNAPSHOT_LAYOUT } from '../../../src/sources/snapshot/layout.js';
-import {
-  RESPONSE_FILES,
-  RESPONSE_FOLDERS,
-  type AwsJsonDocument,
-  type AwsResponsesJson,
-  type PerResourceName,
-  type SingleDocumentName,
-} from '../../../src/sources/aws/responses.js';
+import type { AwsJsonDocument, AwsJsonDocumentsByKey, AwsResponsesJson } from '../../../src/sources/aws/responses.js';
 
 /**
  * An in-memory AWS region that answers the EC2 and ELBv2 describe calls the way the real
@@ -47,21 +23,23 @@ import {
  * serialization, signing, adaptive retries and pagination all run; only HTTP does not).
  */
 
-export type FakeService = 'ec2' | 'elbv2';
+export type FakeService = AwsService;
 
 /**
- * What the region holds: every response the collector can ask for, and the two the
- * collector does not call but a capture with the AWS CLI does (DescribeInstances, and the
- * consumer side's DescribeVpcEndpointServices).
+ * What the region holds: a response for every collection of the table
+ * (core/collections.ts), those the collector does not call (DescribeInstances) too, since a
+ * capture with the AWS CLI does.
  */
-export interface FakeRegionData extends AwsResponsesJson {
-  readonly instances?: AwsJsonDocument;
-  readonly vpcEndpointServices?: AwsJsonDocument;
+export type FakeRegionData = AwsResponsesJson;
+
+/** The collections table's row of an operation. */
+function specOf(service: FakeService, operation: string): CollectionSpec | undefined {
+  return COLLECTION_LIST.find((entry) => entry.service === service && entry.call === operation);
 }
 
-/** The IAM action of an operation: `ec2:DescribeSubnets`, `elasticloadbalancing:DescribeListeners`. */
+/** The IAM action of an operation, as the collections table names it: `ec2:DescribeSubnets`, `elasticloadbalancing:DescribeListeners`. */
 export function iamAction(service: FakeService, operation: string): string {
-  return `${service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${operation}`;
+  return specOf(service, operation)?.iamAction ?? `${service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${operation}`;
 }
 
 export interface FakeCall {
@@ -115,14 +93,12 @@ class TokenBucket {
 type Item = Record<string, unknown>;
 type FilterValues = (item: Item) => unknown[];
 
+/** How an EC2 listing answers; its list field, page sizes and tokens are the collections table's. */
 interface Listing {
-  /** The response's list field. */
-  readonly listKey: string;
   readonly items: (region: FakeAwsRegion, input: Item) => Item[];
   /** EC2: the id parameter, the item's id field and the NotFound code. */
   readonly ids?: { readonly param: string; readonly field: string; readonly notFound: string };
   readonly filters?: Readonly<Record<string, FilterValues>>;
-  readonly pageSize?: { readonly min: number; readonly max: number };
   /** EC2 refuses MaxResults together with this id parameter. */
   readonly noPageSizeWith?: string;
   /** Members of the response besides the list and the token. */
@@ -135,14 +111,11 @@ const itemsOf = (document: AwsJsonDocument | undefined, key: string): Item[] => 
 
 const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
   DescribeVpcEndpoints: {
-    listKey: 'VpcEndpoints',
     items: (region) => itemsOf(region.data.vpcEndpoints, 'VpcEndpoints'),
     ids: { param: 'VpcEndpointIds', field: 'VpcEndpointId', notFound: 'InvalidVpcEndpointId.NotFound' },
     filters: { 'vpc-endpoint-id': field('VpcEndpointId'), 'vpc-id': field('VpcId'), 'service-name': field('ServiceName'), 'vpc-endpoint-type': field('VpcEndpointType') },
-    pageSize: { min: 1, max: 1000 },
   },
   DescribeNetworkInterfaces: {
-    listKey: 'NetworkInterfaces',
     items: (region) => itemsOf(region.data.networkInterfaces, 'NetworkInterfaces'),
     ids: { param: 'NetworkInterfaceIds', field: 'NetworkInterfaceId', notFound: 'InvalidNetworkInterfaceID.NotFound' },
     filters: {
@@ -153,56 +126,42 @@ const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
       'group-id': nested('Groups', 'GroupId'),
       'addresses.private-ip-address': nested('PrivateIpAddresses', 'PrivateIpAddress'),
     },
-    pageSize: { min: 5, max: 1000 },
     noPageSizeWith: 'NetworkInterfaceIds',
   },
   DescribeSubnets: {
-    listKey: 'Subnets',
     items: (region) => itemsOf(region.data.subnets, 'Subnets'),
     ids: { param: 'SubnetIds', field: 'SubnetId', notFound: 'InvalidSubnetID.NotFound' },
     filters: { 'vpc-id': field('VpcId'), 'subnet-id': field('SubnetId') },
-    pageSize: { min: 5, max: 1000 },
   },
   DescribeNetworkAcls: {
-    listKey: 'NetworkAcls',
     items: (region) => itemsOf(region.data.networkAcls, 'NetworkAcls'),
     ids: { param: 'NetworkAclIds', field: 'NetworkAclId', notFound: 'InvalidNetworkAclID.NotFound' },
     filters: { 'vpc-id': field('VpcId'), 'network-acl-id': field('NetworkAclId'), 'association.subnet-id': nested('Associations', 'SubnetId'), default: (item) => [String(item.IsDefault)] },
-    pageSize: { min: 5, max: 1000 },
   },
   DescribeSecurityGroups: {
-    listKey: 'SecurityGroups',
     items: (region) => itemsOf(region.data.securityGroups, 'SecurityGroups'),
     ids: { param: 'GroupIds', field: 'GroupId', notFound: 'InvalidGroup.NotFound' },
     filters: { 'vpc-id': field('VpcId'), 'group-id': field('GroupId') },
-    pageSize: { min: 5, max: 1000 },
   },
   DescribeManagedPrefixLists: {
-    listKey: 'PrefixLists',
     items: (region) => itemsOf(region.data.prefixLists, 'PrefixLists'),
     ids: { param: 'PrefixListIds', field: 'PrefixListId', notFound: 'InvalidPrefixListID.NotFound' },
     filters: { 'prefix-list-id': field('PrefixListId'), 'prefix-list-name': field('PrefixListName') },
-    pageSize: { min: 1, max: 100 },
   },
   GetManagedPrefixListEntries: {
-    listKey: 'Entries',
     items: (region, input) => {
       const id = String(input.PrefixListId);
       const entries = region.data.prefixListEntries?.[id];
       if (!entries) throw region.error('ec2', 'InvalidPrefixListID.NotFound', `The prefix list ID '${id}' does not exist`, 400);
       return itemsOf(entries, 'Entries');
     },
-    pageSize: { min: 1, max: 100 },
   },
   DescribeVpcEndpointServiceConfigurations: {
-    listKey: 'ServiceConfigurations',
     items: (region) => itemsOf(region.data.endpointServices, 'ServiceConfigurations'),
     ids: { param: 'ServiceIds', field: 'ServiceId', notFound: 'InvalidVpcEndpointServiceId.NotFound' },
     filters: { 'service-name': field('ServiceName'), 'service-id': field('ServiceId') },
-    pageSize: { min: 5, max: 1000 },
   },
   DescribeInstances: {
-    listKey: 'Reservations',
     // Instance ids pick instances, not reservations: each reservation keeps only the instances asked for.
     items: (region, input) => {
       const reservations = itemsOf(region.data.instances, 'Reservations');
@@ -219,11 +178,9 @@ const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
       'instance-id': (item) => itemsOf(item, 'Instances').map((instance) => instance.InstanceId),
       'vpc-id': (item) => itemsOf(item, 'Instances').map((instance) => instance.VpcId),
     },
-    pageSize: { min: 5, max: 1000 },
     noPageSizeWith: 'InstanceIds',
   },
   DescribeVpcEndpointServices: {
-    listKey: 'ServiceDetails',
     // AWS answers for every service of the region; the fake knows the ones its data names.
     items: (region, input) => {
       const details = itemsOf(region.data.vpcEndpointServices, 'ServiceDetails');
@@ -234,29 +191,17 @@ const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
       return details.filter((detail) => names.includes(detail.ServiceName as string));
     },
     filters: { 'service-name': field('ServiceName'), 'service-type': nested('ServiceType', 'ServiceType'), owner: field('Owner') },
-    pageSize: { min: 5, max: 1000 },
     extra: (items) => ({ ServiceNames: items.map((item) => item.ServiceName) }),
   },
 };
 
-const EC2_COMMANDS = [
-  [DescribeVpcEndpointsCommand, 'DescribeVpcEndpoints'],
-  [DescribeNetworkInterfacesCommand, 'DescribeNetworkInterfaces'],
-  [DescribeSubnetsCommand, 'DescribeSubnets'],
-  [DescribeNetworkAclsCommand, 'DescribeNetworkAcls'],
-  [DescribeSecurityGroupsCommand, 'DescribeSecurityGroups'],
-  [DescribeManagedPrefixListsCommand, 'DescribeManagedPrefixLists'],
-  [GetManagedPrefixListEntriesCommand, 'GetManagedPrefixListEntries'],
-  [DescribeVpcEndpointServiceConfigurationsCommand, 'DescribeVpcEndpointServiceConfigurations'],
-] as const;
-
-const ELBV2_COMMANDS = [
-  [DescribeLoadBalancersCommand, 'DescribeLoadBalancers'],
-  [DescribeLoadBalancerAttributesCommand, 'DescribeLoadBalancerAttributes'],
-  [DescribeListenersCommand, 'DescribeListeners'],
-  [DescribeTargetGroupsCommand, 'DescribeTargetGroups'],
-  [DescribeTargetHealthCommand, 'DescribeTargetHealth'],
-] as const;
+/** The SDK command class of each call of the table: `DescribeSubnets` -> `DescribeSubnetsCommand`. */
+function commandClass(entry: CollectionSpec): typeof DescribeSubnetsCommand {
+  const module: Record<string, unknown> = entry.service === 'ec2' ? ec2Sdk : elbv2Sdk;
+  const command = module[`${entry.call}Command`];
+  if (typeof command !== 'function') throw new Error(`the SDK has no ${entry.call}Command for ${entry.name}`);
+  return command as typeof DescribeSubnetsCommand;
+}
 
 const PAGE_TOKEN_PREFIX = 'fake-page:';
 
@@ -344,7 +289,8 @@ export class FakeAwsRegion {
 
   private ec2(operation: string, input: Item): Record<string, unknown> {
     const listing = EC2_LISTINGS[operation];
-    if (!listing) throw this.error('ec2', 'InvalidAction', `The action ${operation} is not valid for this web service.`, 400);
+    const spec = specOf('ec2', operation);
+    if (!listing || !spec) throw this.error('ec2', 'InvalidAction', `The action ${operation} is not valid for this web service.`, 400);
     let items = listing.items(this, input);
     const ids = listing.ids && (input[listing.ids.param] as string[] | undefined);
     if (listing.ids && ids && ids.length > 0) {
@@ -363,11 +309,12 @@ export class FakeAwsRegion {
     if (maxResults !== undefined && listing.noPageSizeWith && (input[listing.noPageSizeWith] as unknown[] | undefined)?.length) {
       throw this.error('ec2', 'InvalidParameterCombination', `The parameter ${listing.noPageSizeWith} cannot be used with the parameter MaxResults`, 400);
     }
-    if (maxResults !== undefined && listing.pageSize && (maxResults < listing.pageSize.min || (maxResults > listing.pageSize.max && operation !== 'DescribeVpcEndpoints'))) {
+    const pageSize = spec.pagination && { min: spec.pagination.minPageSize, max: spec.pagination.maxPageSize };
+    if (maxResults !== undefined && pageSize && (maxResults < pageSize.min || (maxResults > pageSize.max && operation !== 'DescribeVpcEndpoints'))) {
       throw this.error('ec2', 'InvalidParameterValue', `Value (${maxResults}) for parameter maxResults is invalid.`, 400);
     }
-    const page = this.page(items, input.NextToken, maxResults === undefined ? undefined : Math.min(maxResults, listing.pageSize?.max ?? maxResults));
-    return { [listing.listKey]: page.items, ...listing.extra?.(page.items), ...(page.next ? { NextToken: page.next } : {}) };
+    const page = this.page(items, input.NextToken, maxResults === undefined ? undefined : Math.min(maxResults, pageSize?.max ?? maxResults));
+    return { [spec.topLevelKey]: page.items, ...listing.extra?.(page.items), ...(page.next ? { NextToken: page.next } : {}) };
   }
 
   private elbv2(operation: string, input: Item): Record<string, unknown> {
@@ -379,10 +326,13 @@ export class FakeAwsRegion {
       return found;
     };
     const paged = (listKey: string, items: Item[]) => {
-      const pageSize = input.PageSize as number | undefined;
-      if (pageSize !== undefined && (pageSize < 1 || pageSize > 400)) throw this.error('elbv2', 'ValidationError', 'PageSize must be between 1 and 400', 400);
-      const page = this.page(items, input.Marker, pageSize);
-      return { [listKey]: page.items, ...(page.next ? { NextMarker: page.next } : {}) };
+      const paging = specOf('elbv2', operation)!.pagination!;
+      const pageSize = input[paging.pageSizeParam] as number | undefined;
+      if (pageSize !== undefined && (pageSize < paging.minPageSize || pageSize > paging.maxPageSize)) {
+        throw this.error('elbv2', 'ValidationError', `PageSize must be between ${paging.minPageSize} and ${paging.maxPageSize}`, 400);
+      }
+      const page = this.page(items, input[paging.inputToken], pageSize);
+      return { [listKey]: page.items, ...(page.next ? { [paging.outputToken]: page.next } : {}) };
     };
     const documentOf = (documents: Record<string, AwsJsonDocument> | undefined, key: string, listKey: string) => itemsOf(documents?.[key], listKey);
     switch (operation) {
@@ -429,8 +379,11 @@ export class FakeAwsRegion {
 
   /** Answers every command of the collector through aws-sdk-client-mock stubs. */
   attach(ec2: AwsClientStub<EC2Client>, elbv2: AwsClientStub<ElasticLoadBalancingV2Client>): void {
-    for (const [command, operation] of EC2_COMMANDS) ec2.on(command as typeof DescribeSubnetsCommand).callsFake((input: Item) => this.handle('ec2', operation, input));
-    for (const [command, operation] of ELBV2_COMMANDS) elbv2.on(command as typeof DescribeLoadBalancersCommand).callsFake((input: Item) => this.handle('elbv2', operation, input));
+    for (const entry of COLLECTION_LIST) {
+      const answer = (input: Item) => this.handle(entry.service, entry.call, input);
+      if (entry.service === 'ec2') ec2.on(commandClass(entry)).callsFake(answer);
+      else elbv2.on(commandClass(entry) as unknown as typeof DescribeLoadBalancersCommand).callsFake(answer);
+    }
   }
 
   /**
@@ -461,27 +414,24 @@ async function readJsonIfPresent(path: string): Promise<AwsJsonDocument | undefi
   }
 }
 
-/** A snapshot directory as the region's contents: every response the collector or the AWS CLI can ask for. */
+/** A snapshot directory as the region's contents: a response for every collection of the table, at its place in the layout. */
 export async function regionFromSnapshot(dir: string): Promise<FakeRegionData> {
-  const region: Record<string, unknown> = {};
-  for (const name of ['instances', 'vpcEndpointServices'] as const) {
-    const document = await readJsonIfPresent(join(dir, SNAPSHOT_LAYOUT[name].path));
-    if (document) region[name] = document;
-  }
-  for (const [name, file] of Object.entries(RESPONSE_FILES) as Array<[SingleDocumentName, string]>) {
-    const document = await readJsonIfPresent(join(dir, file));
-    if (document) region[name] = document;
-  }
-  for (const [name, folder] of Object.entries(RESPONSE_FOLDERS) as Array<[PerResourceName, string]>) {
+  const region: Record<string, AwsJsonDocument | AwsJsonDocumentsByKey> = {};
+  for (const { name, path, keyedBy } of COLLECTION_LIST) {
+    if (!keyedBy) {
+      const document = await readJsonIfPresent(join(dir, path));
+      if (document) region[name] = document;
+      continue;
+    }
     let names: string[] = [];
     try {
-      names = (await readdir(join(dir, folder))).filter((file) => file.endsWith('.json'));
+      names = (await readdir(join(dir, path))).filter((file) => file.endsWith('.json'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (names.length === 0) continue;
     const documents: Record<string, AwsJsonDocument> = {};
-    for (const file of names) documents[file.slice(0, -'.json'.length)] = (await readJsonIfPresent(join(dir, folder, file)))!;
+    for (const file of names) documents[file.slice(0, -'.json'.length)] = (await readJsonIfPresent(join(dir, path, file)))!;
     region[name] = documents;
   }
   return region as FakeRegionData;

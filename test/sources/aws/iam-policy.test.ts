@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { COLLECTION_SOURCES } from '../../../src/core/model.js';
+import { COLLECTION_LIST, isLive, liveReadActions } from '../../../src/core/collections.js';
 import { awsFleetSource } from '../../../src/sources/aws/fleet.js';
 import { EXAMPLES_DIR, exampleDir } from './examples.js';
 import { regionFromSnapshot } from './fake-aws.js';
@@ -10,8 +10,9 @@ import { startFleetFake, type FleetFake } from './fleet-fake.js';
 import { FAKE_CREDENTIALS, isolateFromAws, REGION } from './support.js';
 
 /**
- * docs/iam-policy.json lists exactly the actions the live source calls: read from its code,
- * and seen on the wire. The read statement is what every account read needs (the member
+ * docs/iam-policy.json lists exactly the actions the live source calls: those of the
+ * collections table's live collections (core/collections.ts), read from its code, and seen on
+ * the wire. The read statement is what every account read needs (the member
  * role's policy too); the others are the base role's, for many accounts.
  */
 
@@ -128,11 +129,17 @@ describe('docs/iam-policy.json', () => {
     });
   });
 
+  it("is the collections table's: the read statement allows exactly the calls of the collections the live source reads", () => {
+    assert.deepEqual(statement(READ_SID).Action, liveReadActions());
+    // What the table does not read live is in no statement: the policy asks for nothing the service does not call.
+    for (const entry of COLLECTION_LIST.filter((candidate) => !isLive(candidate))) assert.ok(!policyActions.includes(entry.iamAction), entry.iamAction);
+  });
+
   it('names each read action as the model does when its call fails', () => {
     const readActions = statement(READ_SID).Action;
-    const modelActions = new Set(Object.values(COLLECTION_SOURCES).map((source) => source.call));
+    const modelActions = new Set(COLLECTION_LIST.map((entry) => entry.iamAction));
     for (const action of readActions) assert.ok(modelActions.has(action), action);
-    // Instances are not collected: the analysis finds a client instance by its network interface.
-    assert.deepEqual([...modelActions].filter((action) => !readActions.includes(action)), ['ec2:DescribeInstances']);
+    const notRead = [...modelActions].filter((action) => !readActions.includes(action));
+    assert.deepEqual(notRead, COLLECTION_LIST.filter((entry) => entry.notLive).map((entry) => entry.iamAction));
   });
 });
