@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { JsonMemo } from './cache/json-memo.js';
 import { SingleFlightCache, type Cached, type CacheObserver } from './cache/single-flight-cache.js';
@@ -15,7 +16,8 @@ import { ReportSchema, type Report } from './core/report.js';
 import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusRequest, type BlastRadiusResult, type WhatIfResult } from './core/what-if.js';
 import { fleetExposure, reachability as reachabilityOf, ReachabilitySchema, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
 import { parseCidr, type Cidr } from './core/net.js';
-import { recordAnalysis, type Metrics } from './metrics/registry.js';
+import { recordAnalysis } from './metrics/record.js';
+import type { Metrics } from './metrics/registry.js';
 import type { ProbePurpose, ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
 import type { SharedResultCache, SharedResultKind } from './shared/result-cache.js';
@@ -114,11 +116,17 @@ interface Answer<V> {
   readonly shared?: 'hit' | 'miss' | 'unavailable';
 }
 
-const reportIsValid = Compile(ReportSchema);
-const reachabilityIsValid = Compile(ReachabilitySchema);
+/** A schema's validator, compiled when first needed: only replicas sharing Redis check values, and compiling costs start-up time. */
+function lazyCheck<T>(schema: TSchema): (value: unknown) => value is T {
+  let compiled: { Check(value: unknown): boolean } | undefined;
+  return (value: unknown): value is T => (compiled ??= Compile(schema)).Check(value);
+}
+
+const reportIsValid = lazyCheck<Report>(ReportSchema);
+const reachabilityIsValid = lazyCheck<Reachability>(ReachabilitySchema);
 const SHARED_KINDS = {
-  analysis: { name: 'analysis', accepts: (value: unknown): value is Report => reportIsValid.Check(value) } satisfies SharedResultKind<Report>,
-  reachability: { name: 'reachability', accepts: (value: unknown): value is Reachability => reachabilityIsValid.Check(value) } satisfies SharedResultKind<Reachability>,
+  analysis: { name: 'analysis', accepts: reportIsValid } satisfies SharedResultKind<Report>,
+  reachability: { name: 'reachability', accepts: reachabilityIsValid } satisfies SharedResultKind<Reachability>,
 };
 
 interface AnalysisJob {
