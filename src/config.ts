@@ -10,69 +10,33 @@ import { DEFAULT_SNAPSHOT_DIR } from './sources/snapshot/bundled.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly logLevel: LogLevel;
-  readonly source: 'snapshot' | 'aws';
-  readonly snapshotDir: string;
-  readonly cacheTtlSeconds: number;
-  readonly cacheMaxEntries: number;
-  /** Empty: auth off. */
-  readonly apiTokens: readonly string[];
-  readonly rateLimitMax: number;
-  readonly rateLimitWindowSeconds: number;
-  readonly batchMaxItems: number;
-  readonly bodyLimitBytes: number;
-  readonly shutdownTimeoutMs: number;
-  readonly shutdownDelaySeconds: number;
-  readonly requestTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly probesEnabled: boolean;
-  readonly probeSelfIp?: string;
-  readonly probePorts: readonly number[];
-  readonly probeConcurrency: number;
-  readonly probeEndpointConcurrency: number;
-  readonly probeRoundsPerMinute: number;
-  readonly probeTimeoutMs: number;
-  readonly probeAttempts: number;
-  readonly watchEndpoints: readonly string[];
-  readonly watchIntervalSeconds: number;
-  readonly awsRegion?: string;
-  readonly awsRoleArn?: string;
-  /** The regions read live: VPCE_DOCTOR_AWS_REGIONS, else the one region. */
-  readonly awsRegions: readonly string[];
-  /** Roles assumed from the base credentials, one account each (VPCE_DOCTOR_AWS_ROLE_ARN among them). */
-  readonly awsRoleArns: readonly string[];
-  readonly awsExternalId?: string;
-  readonly awsIncludeBaseAccount: boolean;
-  readonly awsOrganizationRoleName?: string;
-  readonly awsUnitConcurrency: number;
-  readonly awsCallTimeoutMs: number;
-  readonly awsCollectionDeadlineMs: number;
-  readonly awsMaxAttempts: number;
-  /** Ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); empty: only 0.0.0.0/0 and ::/0 are findings. */
-  readonly trustedCidrs: readonly string[];
-  /** Replicas share collections, the analysis cache, rate limits and probes through it; absent: each process on its own. */
-  readonly redisUrl?: string;
-  readonly redisPassword?: string;
-  readonly redisPrefix: string;
-  readonly redisCommandTimeoutMs: number;
-}
-
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
 
-interface Variable<T> {
+/**
+ * One environment variable: its name, its parser (which gives its type), its default value,
+ * its meaning. `loadConfig` reads it, `Config` is typed from it, and the README's table is
+ * printed from it (scripts/config-table.ts).
+ */
+export interface Variable<T> {
   readonly name: string;
-  readonly defaultText: string;
   readonly description: string;
   readonly parse: (text: string) => Parsed<T>;
+  /** The value when unset (or set to an empty value); `undefined`: the field is optional. */
+  readonly default: T | undefined;
+  /** The default as the README shows it, only where it is not a value: "the bundled example", "(discovered)". */
+  readonly defaultText?: string;
+  /** A value as the variable is spelt (`on` for true), where that is not its plain text. */
+  readonly show?: (value: T) => string;
+  /** Its field of Config when not its key; `null`: none, the rules after the table fold it into another field. */
+  readonly field?: string | null;
   /** Set to an empty value is a setting, not an absence: absence turns auth off, an empty secret must not. */
   readonly emptyIsSet?: true;
   /** Its value is never echoed in a problem (it holds tokens). */
   readonly secret?: true;
 }
+
+/** Any variable of the table, whatever its type (each entry's default is checked against its parser below). */
+export type AnyVariable = Omit<Variable<unknown>, 'show'> & { readonly show?: (value: never) => string };
 
 function integer(min: number, max: number) {
   return (text: string): Parsed<number> => {
@@ -106,6 +70,7 @@ const roleArnList = (text: string): Parsed<string[]> => {
 };
 const externalId = (text: string): Parsed<string> => (/^[\w+=,.@:/-]{2,1224}$/.test(text) ? { value: text } : { problem: 'expected 2 to 1224 characters of letters, digits and +=,.@:/-' });
 const roleName = (text: string): Parsed<string> => (/^[\w+=,.@-]{1,64}$/.test(text) ? { value: text } : { problem: 'expected an IAM role name (1 to 64 characters of letters, digits and +=,.@_-)' });
+const onOff = (text: string): Parsed<boolean> => (text === 'on' || text === 'off' ? { value: text === 'on' } : { problem: 'expected one of on, off' });
 const boolean = (text: string): Parsed<boolean> => (text === 'true' || text === 'false' ? { value: text === 'true' } : { problem: 'expected true or false' });
 const endpointList = (text: string): Parsed<string[]> => {
   const ids = text.split(',').map((part) => part.trim()).filter(Boolean);
@@ -157,79 +122,133 @@ function secretText(raw: string): string {
   return /^[\s,]*$/.test(raw) ? JSON.stringify(raw) : `${raw.length} characters (not shown: a secret)`;
 }
 
-/** Every variable, its default and meaning: the README's configuration table is this list. */
+/**
+ * Every variable: its name, parser (its type), default, meaning and flags. `Config` is typed
+ * from it, `loadConfig` reads it, and the README's configuration table is this list.
+ */
 export const VARIABLES = {
-  port: { name: 'PORT', defaultText: '8080', description: 'TCP port to listen on', parse: integer(0, 65535) },
-  host: { name: 'HOST', defaultText: '0.0.0.0', description: 'address to listen on', parse: text },
-  logLevel: { name: 'LOG_LEVEL', defaultText: 'info', description: `pino log level: ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS) },
-  source: { name: 'VPCE_DOCTOR_SOURCE', defaultText: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON) or `aws` (live, read-only: see docs/iam-policy.json)', parse: oneOf(['snapshot', 'aws'] as const) },
-  snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
-  cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', defaultText: '60', description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
-  cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', defaultText: '1000', description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
-  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more, no whitespace); when set, every /v1 route requires one, and a setting that holds no token is an error, never auth off', parse: tokenList, emptyIsSet: true, secret: true },
-  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', defaultText: '(none)', description: 'a file of bearer tokens, one per line (a mounted secret; blank lines and `#` comments are not tokens), added to the above; a file with no token is an error', parse: tokenFilePath, emptyIsSet: true },
-  rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', defaultText: '120', description: 'analyses per client address (and per bearer token when auth is on) per window, one budget across the analysis routes, probes and the fleet report (a batch counts each item, a what-if 2, a blast radius 10)', parse: integer(1, 1_000_000) },
-  rateLimitWindowSeconds: { name: 'VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS', defaultText: '60', description: 'the rate limit window', parse: integer(1, 86400) },
-  batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', defaultText: '50', description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
-  bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', defaultText: '65536', description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
-  shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', defaultText: '10000', description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
+  port: { name: 'PORT', default: 8080, description: 'TCP port to listen on', parse: integer(0, 65535) },
+  host: { name: 'HOST', default: '0.0.0.0', description: 'address to listen on', parse: text },
+  logLevel: { name: 'LOG_LEVEL', default: 'info', description: `pino log level: ${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS) },
+  source: { name: 'VPCE_DOCTOR_SOURCE', default: 'snapshot', description: '`snapshot` (a directory of AWS CLI JSON) or `aws` (live, read-only: see docs/iam-policy.json)', parse: oneOf(['snapshot', 'aws'] as const) },
+  snapshotDir: { name: 'VPCE_DOCTOR_SNAPSHOT_DIR', default: DEFAULT_SNAPSHOT_DIR, defaultText: 'the bundled example', description: 'snapshot directory when the source is `snapshot`', parse: text },
+  cacheTtlSeconds: { name: 'VPCE_DOCTOR_CACHE_TTL_SECONDS', default: 60, description: 'how long a loaded model and an analysis are served from memory', parse: integer(1, 86400) },
+  cacheMaxEntries: { name: 'VPCE_DOCTOR_CACHE_MAX_ENTRIES', default: 1000, description: 'analyses kept in memory at most (least recently used go first)', parse: integer(1, 1_000_000) },
+  apiTokens: { name: 'VPCE_DOCTOR_API_TOKENS', default: [], defaultText: '(none: auth off)', description: 'comma-separated bearer tokens (16 characters or more, no whitespace); when set, every /v1 route requires one, and a setting that holds no token is an error, never auth off', parse: tokenList, emptyIsSet: true, secret: true },
+  apiTokensFile: { name: 'VPCE_DOCTOR_API_TOKENS_FILE', default: undefined, field: null, description: 'a file of bearer tokens, one per line (a mounted secret; blank lines and `#` comments are not tokens), added to the above; a file with no token is an error', parse: tokenFilePath, emptyIsSet: true },
+  rateLimitMax: { name: 'VPCE_DOCTOR_RATE_LIMIT_MAX', default: 120, description: 'analyses per client address (and per bearer token when auth is on) per window, one budget across the analysis routes, probes and the fleet report (a batch counts each item, a what-if 2, a blast radius 10)', parse: integer(1, 1_000_000) },
+  rateLimitWindowSeconds: { name: 'VPCE_DOCTOR_RATE_LIMIT_WINDOW_SECONDS', default: 60, description: 'the rate limit window', parse: integer(1, 86400) },
+  batchMaxItems: { name: 'VPCE_DOCTOR_BATCH_MAX_ITEMS', default: 50, description: 'analyses in one POST /v1/analyses at most', parse: integer(1, 1000) },
+  bodyLimitBytes: { name: 'VPCE_DOCTOR_BODY_LIMIT_BYTES', default: 65_536, description: 'largest request body accepted', parse: integer(1024, 10_485_760) },
+  shutdownTimeoutMs: { name: 'VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS', default: 10_000, description: 'how long in-flight requests may take to finish on SIGTERM', parse: integer(100, 600_000) },
   shutdownDelaySeconds: {
     name: 'VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS',
-    defaultText: '5',
+    default: 5,
     description: 'on SIGTERM, how long the listener keeps serving after /readyz turns 503 (so that Kubernetes stops routing here) before in-flight requests are finished and the process stops',
     parse: integer(0, 300),
   },
-  requestTimeoutMs: { name: 'VPCE_DOCTOR_REQUEST_TIMEOUT_MS', defaultText: '10000', description: 'how long a client may take to send a whole request, headers and body (then 408 and the connection is closed)', parse: integer(1000, 600_000) },
-  headersTimeoutMs: { name: 'VPCE_DOCTOR_HEADERS_TIMEOUT_MS', defaultText: '5000', description: "how long a client may take to send a request's headers (at most the request timeout)", parse: integer(1000, 600_000) },
-  keepAliveTimeoutMs: { name: 'VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS', defaultText: '5000', description: 'how long an idle keep-alive connection is kept open (behind a load balancer: more than its idle timeout)', parse: integer(100, 600_000) },
+  requestTimeoutMs: { name: 'VPCE_DOCTOR_REQUEST_TIMEOUT_MS', default: 10_000, description: 'how long a client may take to send a whole request, headers and body (then 408 and the connection is closed)', parse: integer(1000, 600_000) },
+  headersTimeoutMs: { name: 'VPCE_DOCTOR_HEADERS_TIMEOUT_MS', default: 5_000, description: "how long a client may take to send a request's headers (at most the request timeout)", parse: integer(1000, 600_000) },
+  keepAliveTimeoutMs: { name: 'VPCE_DOCTOR_KEEP_ALIVE_TIMEOUT_MS', default: 5_000, description: 'how long an idle keep-alive connection is kept open (behind a load balancer: more than its idle timeout)', parse: integer(100, 600_000) },
   probes: {
     name: 'VPCE_DOCTOR_PROBES',
-    defaultText: 'off',
+    default: false,
     description: 'live TCP probes from this service to endpoint interfaces: `on` or `off`; off, the probe routes, `probe=true` and `/probe` answer 403 `probes-disabled`, and a watch list is a configuration error',
-    parse: oneOf(['on', 'off'] as const),
+    parse: onOff,
+    show: (on: boolean) => (on ? 'on' : 'off'),
+    field: 'probesEnabled',
   },
-  probeSelfIp: { name: 'VPCE_DOCTOR_PROBE_SELF_IP', defaultText: '(discovered)', description: "this service's own IP, the client whose static verdict probes are compared with; else the local address found among the data's network interfaces", parse: ip },
-  probePorts: { name: 'VPCE_DOCTOR_PROBE_PORTS', defaultText: '(none)', description: "ports that may be probed besides each endpoint's service ports", parse: portList },
-  probeConcurrency: { name: 'VPCE_DOCTOR_PROBE_CONCURRENCY', defaultText: '50', description: 'TCP connects in flight at once, in all', parse: integer(1, 1000) },
-  probeEndpointConcurrency: { name: 'VPCE_DOCTOR_PROBE_ENDPOINT_CONCURRENCY', defaultText: '8', description: 'TCP connects in flight at once to one endpoint', parse: integer(1, 100) },
-  probeRoundsPerMinute: { name: 'VPCE_DOCTOR_PROBE_ROUNDS_PER_MINUTE', defaultText: '30', description: 'probe rounds per endpoint per minute (requests and the watch list together)', parse: integer(1, 600) },
-  probeTimeoutMs: { name: 'VPCE_DOCTOR_PROBE_TIMEOUT_MS', defaultText: '2000', description: 'default connect timeout (a request may ask for up to 10000)', parse: integer(1, 10_000) },
-  probeAttempts: { name: 'VPCE_DOCTOR_PROBE_ATTEMPTS', defaultText: '1', description: 'default connect attempts per target (up to 3)', parse: integer(1, 3) },
-  watchEndpoints: { name: 'VPCE_DOCTOR_WATCH_ENDPOINTS', defaultText: '(none)', description: 'endpoints probed in the background on a schedule, their latest results served and exported as metrics', parse: endpointList },
-  watchIntervalSeconds: { name: 'VPCE_DOCTOR_WATCH_INTERVAL_SECONDS', defaultText: '60', description: 'the watch list interval (each round adds up to 20% jitter)', parse: integer(5, 86400) },
-  awsRegion: { name: 'VPCE_DOCTOR_AWS_REGION', defaultText: '`AWS_REGION`', description: 'the region read live; with `aws`, this or `AWS_REGION` / `AWS_DEFAULT_REGION` is required', parse: region },
-  awsRoleArn: { name: 'VPCE_DOCTOR_AWS_ROLE_ARN', defaultText: '(none)', description: "a role to assume in the account to read (another account's); credentials otherwise come from the SDK's standard chain (IRSA, profile, instance role)", parse: roleArn },
-  awsRegions: { name: 'VPCE_DOCTOR_AWS_REGIONS', defaultText: 'the one region above', description: 'comma-separated regions read live in every account (each account and region is a unit of its own)', parse: regionList },
-  awsRoleArns: { name: 'VPCE_DOCTOR_AWS_ROLE_ARNS', defaultText: '(none)', description: 'comma-separated roles, each assumed from the base credentials to read its account (with `VPCE_DOCTOR_AWS_ROLE_ARN`, if set)', parse: roleArnList },
-  awsExternalId: { name: 'VPCE_DOCTOR_AWS_EXTERNAL_ID', defaultText: '(none)', description: "the external id the member roles' trust policies ask for", parse: externalId },
-  awsIncludeBaseAccount: { name: 'VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT', defaultText: 'false', description: "read the base credentials' own account too (it always is when no role and no organization is given)", parse: boolean },
-  awsOrganizationRoleName: { name: 'VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME', defaultText: '(none)', description: "discover the organization's active accounts (organizations:ListAccounts, refreshed with the data) and assume this role in each", parse: roleName },
-  awsUnitConcurrency: { name: 'VPCE_DOCTOR_AWS_UNIT_CONCURRENCY', defaultText: '8', description: 'accounts and regions collected at once (AWS throttles each account and region on its own)', parse: integer(1, 64) },
-  awsCallTimeoutMs: { name: 'VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS', defaultText: '10000', description: 'how long one AWS API call attempt may take', parse: integer(100, 120_000) },
-  awsCollectionDeadlineMs: { name: 'VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS', defaultText: '60000', description: 'how long one whole collection may take', parse: integer(1000, 600_000) },
-  awsMaxAttempts: { name: 'VPCE_DOCTOR_AWS_MAX_ATTEMPTS', defaultText: '5', description: 'attempts per AWS call, adaptive retry mode', parse: integer(1, 10) },
+  probeSelfIp: { name: 'VPCE_DOCTOR_PROBE_SELF_IP', default: undefined, defaultText: '(discovered)', description: "this service's own IP, the client whose static verdict probes are compared with; else the local address found among the data's network interfaces", parse: ip },
+  probePorts: { name: 'VPCE_DOCTOR_PROBE_PORTS', default: [], description: "ports that may be probed besides each endpoint's service ports", parse: portList },
+  probeConcurrency: { name: 'VPCE_DOCTOR_PROBE_CONCURRENCY', default: 50, description: 'TCP connects in flight at once, in all', parse: integer(1, 1000) },
+  probeEndpointConcurrency: { name: 'VPCE_DOCTOR_PROBE_ENDPOINT_CONCURRENCY', default: 8, description: 'TCP connects in flight at once to one endpoint', parse: integer(1, 100) },
+  probeRoundsPerMinute: { name: 'VPCE_DOCTOR_PROBE_ROUNDS_PER_MINUTE', default: 30, description: 'probe rounds per endpoint per minute (requests and the watch list together)', parse: integer(1, 600) },
+  probeTimeoutMs: { name: 'VPCE_DOCTOR_PROBE_TIMEOUT_MS', default: 2000, description: 'default connect timeout (a request may ask for up to 10000)', parse: integer(1, 10_000) },
+  probeAttempts: { name: 'VPCE_DOCTOR_PROBE_ATTEMPTS', default: 1, description: 'default connect attempts per target (up to 3)', parse: integer(1, 3) },
+  watchEndpoints: { name: 'VPCE_DOCTOR_WATCH_ENDPOINTS', default: [], description: 'endpoints probed in the background on a schedule, their latest results served and exported as metrics', parse: endpointList },
+  watchIntervalSeconds: { name: 'VPCE_DOCTOR_WATCH_INTERVAL_SECONDS', default: 60, description: 'the watch list interval (each round adds up to 20% jitter)', parse: integer(5, 86400) },
+  awsRegion: { name: 'VPCE_DOCTOR_AWS_REGION', default: undefined, defaultText: '`AWS_REGION`', description: 'the region read live; with `aws`, this or `AWS_REGION` / `AWS_DEFAULT_REGION` is required', parse: region },
+  awsRoleArn: { name: 'VPCE_DOCTOR_AWS_ROLE_ARN', default: undefined, description: "a role to assume in the account to read (another account's); credentials otherwise come from the SDK's standard chain (IRSA, profile, instance role)", parse: roleArn },
+  awsRegions: { name: 'VPCE_DOCTOR_AWS_REGIONS', default: [], defaultText: 'the one region above', description: 'comma-separated regions read live in every account (each account and region is a unit of its own)', parse: regionList },
+  awsRoleArns: { name: 'VPCE_DOCTOR_AWS_ROLE_ARNS', default: [], description: 'comma-separated roles, each assumed from the base credentials to read its account (with `VPCE_DOCTOR_AWS_ROLE_ARN`, if set)', parse: roleArnList },
+  awsExternalId: { name: 'VPCE_DOCTOR_AWS_EXTERNAL_ID', default: undefined, description: "the external id the member roles' trust policies ask for", parse: externalId },
+  awsIncludeBaseAccount: { name: 'VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT', default: false, description: "read the base credentials' own account too (it always is when no role and no organization is given)", parse: boolean },
+  awsOrganizationRoleName: { name: 'VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME', default: undefined, description: "discover the organization's active accounts (organizations:ListAccounts, refreshed with the data) and assume this role in each", parse: roleName },
+  awsUnitConcurrency: { name: 'VPCE_DOCTOR_AWS_UNIT_CONCURRENCY', default: 8, description: 'accounts and regions collected at once (AWS throttles each account and region on its own)', parse: integer(1, 64) },
+  awsCallTimeoutMs: { name: 'VPCE_DOCTOR_AWS_CALL_TIMEOUT_MS', default: 10_000, description: 'how long one AWS API call attempt may take', parse: integer(100, 120_000) },
+  awsCollectionDeadlineMs: { name: 'VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS', default: 60_000, description: 'how long one whole collection may take', parse: integer(1000, 600_000) },
+  awsMaxAttempts: { name: 'VPCE_DOCTOR_AWS_MAX_ATTEMPTS', default: 5, description: 'attempts per AWS call, adaptive retry mode', parse: integer(1, 10) },
   trustedCidrs: {
     name: 'VPCE_DOCTOR_TRUSTED_CIDRS',
-    defaultText: '(none)',
+    default: [],
     description: "comma-separated ranges beyond an endpoint's VPC that may reach it (peered VPCs, on-premises); when set, an endpoint admitting any other address outside its VPC is an exposure finding (`vpce_doctor_endpoint_exposed`); unset, only admitting 0.0.0.0/0 or ::/0 is",
     parse: cidrList,
   },
   redisUrl: {
     name: 'VPCE_DOCTOR_REDIS_URL',
+    default: undefined,
     defaultText: '(none: each replica on its own)',
     description: 'Redis that replicas share: one AWS collection per account and region per TTL, the analysis cache, the rate limit, and one prober per watched endpoint; `redis://` or `rediss://` (TLS), user and password in the URL or the file below; Redis down or slow, each replica serves on its own',
     parse: redisUrl,
     secret: true,
   },
-  redisPasswordFile: { name: 'VPCE_DOCTOR_REDIS_PASSWORD_FILE', defaultText: '(none)', description: "a file holding the Redis password (a mounted secret), when the URL has none", parse: text },
+  redisPasswordFile: { name: 'VPCE_DOCTOR_REDIS_PASSWORD_FILE', default: undefined, field: null, description: "a file holding the Redis password (a mounted secret), when the URL has none", parse: text },
   redisCommandTimeoutMs: {
     name: 'VPCE_DOCTOR_REDIS_COMMAND_TIMEOUT_MS',
-    defaultText: '250',
+    default: 250,
     description: 'how long one Redis command may take before this replica goes on without Redis (its own collection and limits)',
     parse: integer(10, 10_000),
   },
-  redisPrefix: { name: 'VPCE_DOCTOR_REDIS_PREFIX', defaultText: 'vpce-doctor:', description: 'the prefix of every Redis key (replicas sharing one must share their configuration)', parse: redisPrefix },
-} satisfies Record<string, Variable<unknown>>;
+  redisPrefix: { name: 'VPCE_DOCTOR_REDIS_PREFIX', default: 'vpce-doctor:', description: 'the prefix of every Redis key (replicas sharing one must share their configuration)', parse: redisPrefix },
+} as const satisfies Record<string, AnyVariable>;
+
+type Variables = typeof VARIABLES;
+export type VariableKey = keyof Variables;
+/** The value a variable's parser gives (lists read-only in Config). */
+type ValueOf<V> = V extends { readonly parse: (text: string) => Parsed<infer T> } ? (T extends readonly (infer U)[] ? readonly U[] : T) : never;
+/** A variable's field of Config: its key, else its `field`; `null` has none. */
+type FieldOf<K, V> = V extends { readonly field: infer F } ? F : K;
+type HasDefault<V> = V extends { readonly default: undefined } ? false : true;
+/** The fields of the variables with a default (`true`) or without one (`false`). */
+type FieldsWith<Default extends boolean> = {
+  [K in VariableKey as HasDefault<Variables[K]> extends Default ? Extract<FieldOf<K, Variables[K]>, string> : never]: ValueOf<Variables[K]>;
+};
+type Simplify<T> = { readonly [K in keyof T]: T[K] } & {};
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The configuration, typed from VARIABLES: a variable with a default is a field always there,
+ * one without is optional; plus what the rules after the table make of several variables.
+ */
+export type Config = Simplify<
+  FieldsWith<true> &
+    Partial<FieldsWith<false>> & {
+      /** Read from VPCE_DOCTOR_REDIS_PASSWORD_FILE. */
+      readonly redisPassword?: string;
+    }
+>;
+
+/** A compile-time check that every default is a value of its variable's parser: a mismatch names the variable. */
+type DefaultMismatch = {
+  [K in VariableKey]: Variables[K] extends { readonly parse: (text: string) => Parsed<infer T>; readonly default: infer D } ? ([D] extends [Readonly<T> | undefined] ? never : K) : K;
+}[VariableKey];
+const defaultsAreValues: [DefaultMismatch] extends [never] ? true : DefaultMismatch = true;
+void defaultsAreValues;
+
+/** A variable's default as the README shows it: its value, `(none)` for none, or its `defaultText`. */
+export function defaultTextOf(variable: AnyVariable): string {
+  if (variable.defaultText !== undefined) return variable.defaultText;
+  const value = variable.default;
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return '(none)';
+  if (variable.show) return (variable.show as (value: unknown) => string)(value);
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** The README's configuration table: one row per variable, in the table's order. */
+export function configTable(): string {
+  const rows = Object.values(VARIABLES).map((variable: AnyVariable) => `| \`${variable.name}\` | ${defaultTextOf(variable)} | ${variable.description} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -240,18 +259,30 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const read = <T>(variable: Variable<T>, fallback: T): T => {
+  /** Set: present, and not empty unless an empty value is a setting of its own. */
+  const isSet = (variable: AnyVariable): boolean => {
     const raw = env[variable.name];
-    if (raw === undefined || (raw === '' && !variable.emptyIsSet)) return fallback;
-    const parsed = variable.parse(raw);
-    if ('problem' in parsed) {
-      problems.push(`${variable.name}: ${parsed.problem}, got ${variable.secret ? secretText(raw) : JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return parsed.value;
+    return raw !== undefined && (raw !== '' || variable.emptyIsSet === true);
   };
-  const apiTokens = read(VARIABLES.apiTokens, []);
-  const tokensFile = read(VARIABLES.apiTokensFile, '');
+  // Every variable of the table: its value when set and valid, else its default (a problem when set and invalid).
+  const given: Partial<Record<VariableKey, unknown>> = {};
+  const fields: Record<string, unknown> = {};
+  for (const [key, variable] of Object.entries(VARIABLES) as [VariableKey, AnyVariable][]) {
+    const raw = env[variable.name];
+    if (raw !== undefined && isSet(variable)) {
+      const parsed = variable.parse(raw);
+      if ('problem' in parsed) problems.push(`${variable.name}: ${parsed.problem}, got ${variable.secret ? secretText(raw) : JSON.stringify(raw)}`);
+      else given[key] = parsed.value;
+    }
+    const value = key in given ? given[key] : variable.default;
+    const field = variable.field === undefined ? key : variable.field;
+    if (field !== null && value !== undefined) fields[field] = value;
+  }
+  const values = fields as Record<string, unknown> as Mutable<Config>;
+
+  // The rules that join several variables (or the environment beyond the table).
+  const apiTokens = [...values.apiTokens];
+  const tokensFile = given.apiTokensFile as string | undefined;
   if (tokensFile) {
     try {
       const fromFile = tokensOfFile(readFileSync(tokensFile, 'utf8'));
@@ -261,63 +292,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${VARIABLES.apiTokensFile.name}: cannot read ${tokensFile}: ${(error as Error).message}`);
     }
   }
-  const awsRegionText = env[VARIABLES.awsRegion.name] ? read(VARIABLES.awsRegion, '') : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-  let redisPassword: string | undefined;
-  const redisPasswordFile = read(VARIABLES.redisPasswordFile, '');
+  values.apiTokens = apiTokens;
+  const redisPasswordFile = given.redisPasswordFile as string | undefined;
   if (redisPasswordFile) {
     try {
       const password = readFileSync(redisPasswordFile, 'utf8').trim();
       if (!password) problems.push(`${VARIABLES.redisPasswordFile.name}: ${redisPasswordFile} holds no password`);
-      else redisPassword = password;
+      else values.redisPassword = password;
     } catch (error) {
       problems.push(`${VARIABLES.redisPasswordFile.name}: cannot read ${redisPasswordFile}: ${(error as Error).message}`);
     }
   }
-  const config: Config = {
-    port: read(VARIABLES.port, 8080),
-    host: read(VARIABLES.host, '0.0.0.0'),
-    logLevel: read(VARIABLES.logLevel, 'info'),
-    source: read(VARIABLES.source, 'snapshot'),
-    snapshotDir: read(VARIABLES.snapshotDir, DEFAULT_SNAPSHOT_DIR),
-    cacheTtlSeconds: read(VARIABLES.cacheTtlSeconds, 60),
-    cacheMaxEntries: read(VARIABLES.cacheMaxEntries, 1000),
-    apiTokens,
-    rateLimitMax: read(VARIABLES.rateLimitMax, 120),
-    rateLimitWindowSeconds: read(VARIABLES.rateLimitWindowSeconds, 60),
-    batchMaxItems: read(VARIABLES.batchMaxItems, 50),
-    bodyLimitBytes: read(VARIABLES.bodyLimitBytes, 65536),
-    shutdownTimeoutMs: read(VARIABLES.shutdownTimeoutMs, 10000),
-    shutdownDelaySeconds: read(VARIABLES.shutdownDelaySeconds, 5),
-    requestTimeoutMs: read(VARIABLES.requestTimeoutMs, 10_000),
-    headersTimeoutMs: read(VARIABLES.headersTimeoutMs, 5_000),
-    keepAliveTimeoutMs: read(VARIABLES.keepAliveTimeoutMs, 5_000),
-    probesEnabled: read(VARIABLES.probes, 'off') === 'on',
-    ...(env[VARIABLES.probeSelfIp.name] ? { probeSelfIp: read(VARIABLES.probeSelfIp, '') } : {}),
-    probePorts: read(VARIABLES.probePorts, []),
-    probeConcurrency: read(VARIABLES.probeConcurrency, 50),
-    probeEndpointConcurrency: read(VARIABLES.probeEndpointConcurrency, 8),
-    probeRoundsPerMinute: read(VARIABLES.probeRoundsPerMinute, 30),
-    probeTimeoutMs: read(VARIABLES.probeTimeoutMs, 2000),
-    probeAttempts: read(VARIABLES.probeAttempts, 1),
-    watchEndpoints: read(VARIABLES.watchEndpoints, []),
-    watchIntervalSeconds: read(VARIABLES.watchIntervalSeconds, 60),
-    ...(awsRegionText ? { awsRegion: awsRegionText } : {}),
-    ...(env[VARIABLES.awsRoleArn.name] ? { awsRoleArn: read(VARIABLES.awsRoleArn, '') } : {}),
-    awsRegions: read(VARIABLES.awsRegions, awsRegionText ? [awsRegionText] : []),
-    awsRoleArns: [...new Set([...(env[VARIABLES.awsRoleArn.name] ? [read(VARIABLES.awsRoleArn, '')] : []), ...read(VARIABLES.awsRoleArns, [])])].filter(Boolean),
-    ...(env[VARIABLES.awsExternalId.name] ? { awsExternalId: read(VARIABLES.awsExternalId, '') } : {}),
-    awsIncludeBaseAccount: read(VARIABLES.awsIncludeBaseAccount, false),
-    ...(env[VARIABLES.awsOrganizationRoleName.name] ? { awsOrganizationRoleName: read(VARIABLES.awsOrganizationRoleName, '') } : {}),
-    awsUnitConcurrency: read(VARIABLES.awsUnitConcurrency, 8),
-    awsCallTimeoutMs: read(VARIABLES.awsCallTimeoutMs, 10_000),
-    awsCollectionDeadlineMs: read(VARIABLES.awsCollectionDeadlineMs, 60_000),
-    awsMaxAttempts: read(VARIABLES.awsMaxAttempts, 5),
-    trustedCidrs: read(VARIABLES.trustedCidrs, []),
-    ...(env[VARIABLES.redisUrl.name] ? { redisUrl: read(VARIABLES.redisUrl, '') } : {}),
-    ...(redisPassword ? { redisPassword } : {}),
-    redisPrefix: read(VARIABLES.redisPrefix, 'vpce-doctor:'),
-    redisCommandTimeoutMs: read(VARIABLES.redisCommandTimeoutMs, 250),
-  };
+  // The region: VPCE_DOCTOR_AWS_REGION, else the SDK's own variables; the regions: VPCE_DOCTOR_AWS_REGIONS, else that one region.
+  const awsRegion = isSet(VARIABLES.awsRegion) ? values.awsRegion : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  if (awsRegion) values.awsRegion = awsRegion;
+  if (given.awsRegions === undefined) values.awsRegions = awsRegion ? [awsRegion] : [];
+  // The single role is one of the roles.
+  values.awsRoleArns = [...new Set([...(values.awsRoleArn ? [values.awsRoleArn] : []), ...values.awsRoleArns])];
+  const config: Config = values;
+
   if (config.source === 'aws' && !config.awsRegion && config.awsRegions.length === 0) {
     problems.push(`${VARIABLES.awsRegion.name}: required with ${VARIABLES.source.name}=aws (or set AWS_REGION, or ${VARIABLES.awsRegions.name})`);
   }
@@ -335,7 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push(`${VARIABLES.headersTimeoutMs.name}: must be at most ${VARIABLES.requestTimeoutMs.name} (${config.requestTimeoutMs})`);
   }
-  for (const token of apiTokens) {
+  for (const token of config.apiTokens) {
     if (token.length < 16) problems.push(`${VARIABLES.apiTokens.name}: every token must be 16 characters or more (one has ${token.length})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

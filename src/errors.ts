@@ -56,3 +56,24 @@ export const ANALYSIS_ERROR_PROBLEMS: Record<AnalysisErrorCode, ProblemCode> = {
   ephemeral_ports_invalid: 'invalid-ephemeral-ports',
   change_invalid: 'invalid-change',
 };
+
+/** A field at fault: a problem's `invalid-params` entry, a line under the CLI's message. */
+export interface InvalidParam {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** A refusal a route decides on itself: it names its own problem code. */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly invalidParams: readonly InvalidParam[] = [],
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+/** A refusal the CLI decides on itself: a bad option or argument (exit 2). */
+export class UsageError extends Error {}

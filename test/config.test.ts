@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, VARIABLES } from '../src/config.js';
+import { configTable, ConfigError, defaultTextOf, loadConfig, VARIABLES, type AnyVariable } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -156,10 +156,56 @@ describe('loadConfig', () => {
     });
   }
 
-  it('is documented in the README: every variable with its default', () => {
+  it('is documented in the README: the table scripts/config-table.ts prints from VARIABLES', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    for (const variable of Object.values(VARIABLES)) {
-      assert.ok(readme.includes(`| \`${variable.name}\` | ${variable.defaultText} | ${variable.description} |`), variable.name);
+    assert.ok(readme.includes(`${configTable()}\n`), 'README.md configuration table: run `node --import tsx scripts/config-table.ts` and paste it');
+    for (const variable of Object.values(VARIABLES) as AnyVariable[]) {
+      assert.ok(readme.includes(`| \`${variable.name}\` | ${defaultTextOf(variable)} | ${variable.description} |`), variable.name);
     }
+  });
+
+  it('takes every default from the table, and shows it from the same value', () => {
+    const config = loadConfig({}) as unknown as Record<string, unknown>;
+    // The rules after the table: tokens and the Redis password join files in, the regions follow the region.
+    const derived = new Set(['awsRegion', 'awsRegions']);
+    for (const [key, variable] of Object.entries(VARIABLES) as [string, AnyVariable][]) {
+      if (variable.field === null || derived.has(key)) continue;
+      const field = variable.field ?? key;
+      if (variable.default === undefined) assert.ok(!(field in config), `${variable.name} unset leaves ${field} out`);
+      else assert.deepEqual(config[field], variable.default, `${variable.name} unset gives ${field} its default`);
+      if (variable.defaultText === undefined && variable.default !== undefined && !(Array.isArray(variable.default) && variable.default.length === 0)) {
+        assert.ok(!('problem' in variable.parse(defaultTextOf(variable))), `${variable.name}'s shown default ${defaultTextOf(variable)} is a value it takes`);
+      }
+    }
+    assert.equal(defaultTextOf(VARIABLES.port), '8080');
+    assert.equal(defaultTextOf(VARIABLES.probes), 'off');
+    assert.equal(defaultTextOf(VARIABLES.probePorts), '(none)');
+    assert.equal(defaultTextOf(VARIABLES.snapshotDir), 'the bundled example');
+  });
+
+  it('turns probes on and off (VPCE_DOCTOR_PROBES), and a watch list needs them on', () => {
+    assert.equal(loadConfig({}).probesEnabled, false);
+    assert.equal(loadConfig({ VPCE_DOCTOR_PROBES: 'on' }).probesEnabled, true);
+    assert.equal(loadConfig({ VPCE_DOCTOR_PROBES: 'off' }).probesEnabled, false);
+    assert.throws(() => loadConfig({ VPCE_DOCTOR_PROBES: 'yes' }), (error: unknown) => error instanceof ConfigError && error.problems[0] === 'VPCE_DOCTOR_PROBES: expected one of on, off, got "yes"');
+    assert.throws(
+      () => loadConfig({ VPCE_DOCTOR_WATCH_ENDPOINTS: 'vpce-068e9dcc184a273ab' }),
+      (error: unknown) => error instanceof ConfigError && error.problems[0] === 'VPCE_DOCTOR_WATCH_ENDPOINTS: the watch list probes, and probes are off (set VPCE_DOCTOR_PROBES=on)',
+    );
+    assert.deepEqual(loadConfig({ VPCE_DOCTOR_PROBES: 'on', VPCE_DOCTOR_WATCH_ENDPOINTS: 'vpce-068e9dcc184a273ab' }).watchEndpoints, ['vpce-068e9dcc184a273ab']);
+  });
+
+  it('reads the shutdown delay (VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: 0 to 300, default 5)', () => {
+    assert.equal(loadConfig({}).shutdownDelaySeconds, 5);
+    assert.equal(loadConfig({ VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '0' }).shutdownDelaySeconds, 0);
+    assert.throws(() => loadConfig({ VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '301' }), /VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: expected an integer from 0 to 300, got "301"/);
+  });
+
+  it('takes the region from AWS_REGION or AWS_DEFAULT_REGION when VPCE_DOCTOR_AWS_REGION is unset', () => {
+    assert.equal(loadConfig({ AWS_DEFAULT_REGION: 'eu-west-1' }).awsRegion, 'eu-west-1');
+    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1', VPCE_DOCTOR_AWS_REGION: 'us-east-2' }).awsRegions, ['us-east-2']);
+    assert.deepEqual(loadConfig({ AWS_REGION: 'eu-west-1', VPCE_DOCTOR_AWS_REGIONS: 'us-east-1' }).awsRegions, ['us-east-1']);
+    assert.deepEqual(loadConfig({}).awsRegions, []);
+    assert.equal(loadConfig({}).awsRegion, undefined);
   });
 });

@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
 import { ConfigError, loadConfig, VARIABLES } from '../config.js';
-import { Doctor, snapshotSource, SourceUnavailableError, type ModelSource } from '../doctor.js';
-import { AwsCredentialsError, EndpointsUnavailableError } from '../sources/aws/index.js';
+import { cliOutcomeOf, EXIT_BREAKS, EXIT_OK, EXIT_USAGE } from '../error-kinds.js';
+import { UsageError } from '../errors.js';
+import { Doctor, snapshotSource, type ModelSource } from '../doctor.js';
 import { fleetReportRows, fleetReportTargets } from '../core/fleet-report.js';
 import type { UnitRef } from '../core/fleet.js';
 import { isExportable, sourceFromConfig } from '../sources/from-config.js';
-import { SnapshotWriteError, writeFleetSnapshot } from '../sources/snapshot/write.js';
-import { SnapshotFormatError } from '../sources/normalize/json-reader.js';
+import { writeFleetSnapshot } from '../sources/snapshot/write.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
-import { SnapshotReadError } from '../sources/snapshot/read.js';
 import { FIX_SCOPES, type FixScope } from '../core/report.js';
 import { blastRadius, whatIf } from '../core/what-if.js';
-import { ChangesFileError, readChangesFile } from './changes-file.js';
+import { readChangesFile } from './changes-file.js';
 import { renderBlastRadius, renderEndpoints, renderFleetReport, renderFleetWorkloads, renderReachability, renderReport, renderWhatIf } from './render.js';
 import { fleetWorkloadRows, reachability } from '../core/reachability.js';
 import { parseCidr } from '../core/net.js';
@@ -25,9 +24,7 @@ import { parseCidr } from '../core/net.js';
  * when a pair breaks.
  */
 
-export const EXIT_OK = 0;
-export const EXIT_BREAKS = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_BREAKS, EXIT_OK, EXIT_USAGE };
 
 
 export interface CliIo {
@@ -57,8 +54,6 @@ async function processStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
-
-class UsageError extends Error {}
 
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
@@ -427,27 +422,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode();
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (error instanceof SourceUnavailableError && (error.cause instanceof SnapshotFormatError || error.cause instanceof SnapshotReadError)) {
-      io.stderr(`vpce-doctor: ${error.cause.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof SourceUnavailableError) {
-      io.stderr(`vpce-doctor: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ChangesFileError || (error instanceof AnalysisError && error.invalidParams && error.invalidParams.length > 1)) {
-      const problems = error instanceof ChangesFileError ? error.problems : (error.invalidParams ?? []);
-      io.stderr(`vpce-doctor: ${error.message}\n`);
-      if (problems.length > 1) for (const problem of problems) io.stderr(`  ${problem.name}: ${problem.reason}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof UsageError || error instanceof AnalysisError || error instanceof SnapshotWriteError || error instanceof AwsCredentialsError || error instanceof EndpointsUnavailableError) {
-      io.stderr(`vpce-doctor: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
+    // Each kind of error says its exit code and what it prints (src/error-kinds.ts); any other is a fault.
+    const outcome = cliOutcomeOf(error);
+    if (!outcome) throw error;
+    for (const line of outcome.stderr) io.stderr(line);
+    return outcome.exit;
   }
 }

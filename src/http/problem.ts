@@ -1,10 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChangeSchema } from '../core/change.js';
-import { AnalysisError } from '../core/errors.js';
-import { ProbesDisabledError, ProbesUnavailableError, SourceUnavailableError } from '../doctor.js';
-import { ProbeRefusedError } from '../probe/guard.js';
-import { ProbeRateLimitedError } from '../probe/run.js';
-import { ANALYSIS_ERROR_PROBLEMS, PROBLEMS, problemType, type ProblemCode } from '../errors.js';
+import { PROBLEMS, problemType, type InvalidParam, type ProblemCode } from '../errors.js';
+import { problemOfError } from '../error-kinds.js';
 import type { Problem } from './schemas.js';
 
 /** RFC 9457 problem details for every error the API answers with; no 5xx detail leaks. */
@@ -12,22 +9,7 @@ import type { Problem } from './schemas.js';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const RETRY_AFTER_SECONDS = 30;
 
-export interface InvalidParam {
-  readonly name: string;
-  readonly reason: string;
-}
-
-/** A refusal a route decides on itself. */
-export class ProblemError extends Error {
-  constructor(
-    readonly code: ProblemCode,
-    detail: string,
-    readonly invalidParams: readonly InvalidParam[] = [],
-  ) {
-    super(detail);
-    this.name = 'ProblemError';
-  }
-}
+export { ProblemError, type InvalidParam } from '../errors.js';
 
 export function problemBody(code: ProblemCode, detail?: string, invalidParams: readonly InvalidParam[] = [], instance?: string): Problem {
   const { status, title } = PROBLEMS[code];
@@ -97,15 +79,10 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
 
 /** Maps anything thrown while serving a request to the problem it is. */
 export function classifyError(error: unknown): ClassifiedError {
-  if (error instanceof ProblemError) return { code: error.code, detail: error.message, invalidParams: error.invalidParams };
-  if (error instanceof AnalysisError) {
-    return { code: ANALYSIS_ERROR_PROBLEMS[error.code], detail: error.message, invalidParams: error.invalidParams ? [...error.invalidParams] : error.field ? [{ name: error.field, reason: error.message }] : [] };
-  }
-  if (error instanceof SourceUnavailableError) return { code: 'source-unavailable', detail: error.message };
-  if (error instanceof ProbesUnavailableError) return { code: 'probes-unavailable', detail: error.message };
-  if (error instanceof ProbesDisabledError) return { code: 'probes-disabled', detail: error.message };
-  if (error instanceof ProbeRefusedError) return { code: 'probe-target-forbidden', detail: error.message, invalidParams: [{ name: error.field, reason: error.message }] };
-  if (error instanceof ProbeRateLimitedError) return { code: 'too-many-requests', detail: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  // The service's own errors: each kind names its problem (src/error-kinds.ts).
+  const known = problemOfError(error);
+  if (known) return known;
+  // Fastify's: schema validation, its codes, its statuses.
   const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     const invalidParams = fastifyError.validation.map((issue) => ({ name: fieldName(fastifyError.validationContext, issue), reason: reasonOf(issue) }));
