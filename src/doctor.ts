@@ -20,6 +20,7 @@ import { recordAnalysis } from './metrics/record.js';
 import type { Metrics } from './metrics/registry.js';
 import type { ProbePurpose, ProbeReport, ProbeRequest, ProbeService } from './probe/service.js';
 import { readFleetSnapshot } from './sources/snapshot/fleet.js';
+import type { AwsResponsesJson } from './sources/aws/responses.js';
 import type { SharedResultCache, SharedResultKind } from './shared/result-cache.js';
 import { probedAt } from './probe/report.js';
 
@@ -33,6 +34,16 @@ export interface ModelSource {
   load(options?: { readonly refresh?: boolean }): Promise<Fleet>;
   /** Per-unit state, when the source keeps its own (a live fleet: freshness, errors, calls). */
   units?(): UnitStatus[];
+}
+
+/** A live source as the doctor reads it: a fleet, and what was fetched for the export, by unit (`account/region`). */
+export interface ExportableSource extends ModelSource {
+  lastResponses(): ReadonlyMap<string, AwsResponsesJson>;
+}
+
+/** True for a source that can export what it fetched in the snapshot layout. */
+export function isExportable(source: ModelSource): source is ExportableSource {
+  return typeof (source as Partial<ExportableSource>).lastResponses === 'function';
 }
 
 export function snapshotSource(dir: string): ModelSource {

@@ -5,10 +5,9 @@ import { parsePortRange, type PortRange } from '../core/ports.js';
 import { ConfigError, loadConfig, VARIABLES } from '../config.js';
 import { cliOutcomeOf, EXIT_BREAKS, EXIT_OK, EXIT_USAGE } from '../error-kinds.js';
 import { UsageError } from '../errors.js';
-import { Doctor, snapshotSource, type ModelSource } from '../doctor.js';
+import { Doctor, isExportable, snapshotSource, type ModelSource } from '../doctor.js';
 import { fleetReportRows, fleetReportTargets } from '../core/fleet-report.js';
 import type { UnitRef } from '../core/fleet.js';
-import { isExportable, sourceFromConfig } from '../sources/from-config.js';
 import { writeFleetSnapshot } from '../sources/snapshot/write.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../sources/snapshot/bundled.js';
 import { FIX_SCOPES, type FixScope } from '../core/report.js';
@@ -96,7 +95,7 @@ function checkLive(flag: string, variable: { readonly parse: (text: string) => {
  * the CLI runs no server, so the server's own settings (PORT, limits, tokens) are not its
  * business and a wrong one does not stop it.
  */
-function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): ModelSource {
+async function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): Promise<ModelSource> {
   if (!options.aws) return snapshotSource(options.snapshot);
   const regions = (options.region ?? []).map((region) => checkLive('--region', VARIABLES.awsRegion, region));
   const roleArns = (options.roleArn ?? []).map((arn) => checkLive('--role-arn', VARIABLES.awsRoleArn, arn));
@@ -123,6 +122,8 @@ function chooseSource(options: SourceOptions, endpointIds?: readonly string[]): 
     const named = (problem: string) => fromOptions.reduce((text, [flag, name, value]) => (value !== undefined ? text.replaceAll(name, flag) : text), problem);
     throw new UsageError(error.problems.map(named).join('; '));
   }
+  // The AWS SDK is loaded only for a live read: a snapshot run does not pay its start-up.
+  const { sourceFromConfig } = await import('../sources/from-config.js');
   return sourceFromConfig(config, undefined, endpointIds);
 }
 
@@ -268,7 +269,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .action(async (options: AnalyzeOptions) => {
       const endpointId = checkEndpointId(options.endpoint);
       const request = { endpointId, ...clientRequestOf(options), ...(options.fixScope ? { fixScope: options.fixScope } : {}) };
-      const doctor = new Doctor(chooseSource(options));
+      const doctor = new Doctor(await chooseSource(options));
       const { value: report } = await withEndpointHint(doctor, endpointId, () => doctor.analyze(request));
       if (options.fixScript) io.stdout(report.fixPlan.script);
       else io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, style(options.verbose)));
@@ -284,7 +285,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       const endpointId = checkEndpointId(options.endpoint);
       const request = { endpointId, ...clientRequestOf(options) };
       const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
-      const doctor = new Doctor(chooseSource(options));
+      const doctor = new Doctor(await chooseSource(options));
       const result = await withEndpointHint(doctor, endpointId, async () => whatIf((await doctor.fleet()).value, request, changes));
       io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderWhatIf(result, width));
     });
@@ -300,7 +301,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .action(async (options: BlastRadiusOptions) => {
       const port = options.port !== undefined ? parsePort(options.port) : undefined;
       const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
-      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const { value: fleet } = await new Doctor(await chooseSource(options)).fleet();
       const result = blastRadius(fleet, { changes, ...(options.clientIp?.length ? { clientIps: options.clientIp } : {}), ...(port !== undefined ? { port } : {}) });
       io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderBlastRadius(result, width));
       if (options.failOnBreak && result.breaks > 0) {
@@ -336,7 +337,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
         plans: options.plans,
         trustedCidrs,
       };
-      const doctor = new Doctor(chooseSource(options));
+      const doctor = new Doctor(await chooseSource(options));
       const answer = await withEndpointHint(doctor, endpointId, async () => reachability((await doctor.fleet()).value, request));
       io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, width));
     });
@@ -350,7 +351,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .option('--json', 'print as JSON')
     .action(async (options: SourceOptions & { accountId?: string; vpcId?: string; service?: string; json?: boolean }) => {
       const filter = { ...unitOf(options), ...(options.vpcId ? { vpcId: options.vpcId } : {}), ...(options.service ? { serviceName: options.service } : {}) };
-      const { value: endpoints } = await new Doctor(chooseSource(options)).listEndpoints({ filter });
+      const { value: endpoints } = await new Doctor(await chooseSource(options)).listEndpoints({ filter });
       io.stdout(options.json ? `${JSON.stringify(endpoints, null, 2)}\n` : renderEndpoints(endpoints, width));
     });
 
@@ -369,7 +370,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       if (options.allWorkloads) {
         if (options.clientIp || options.clientEni || options.clientInstance) throw new UsageError('--all-workloads judges every workload: give no client');
         const unit = unitOf(options);
-        const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+        const { value: fleet } = await new Doctor(await chooseSource(options)).fleet();
         const rows = fleetWorkloadRows(fleet, fleetReportTargets(fleet, unit), {
           ...(options.port ? { port: parsePort(options.port) } : {}),
           ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
@@ -382,7 +383,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
         return;
       }
       const request = clientRequestOf(options);
-      const { value: fleet } = await new Doctor(chooseSource(options)).fleet();
+      const { value: fleet } = await new Doctor(await chooseSource(options)).fleet();
       const rows = fleetReportRows(fleet, request);
       if (options.json) {
         for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
@@ -402,7 +403,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .requiredOption('--out <dir>', 'directory to write (must be empty or absent); several units are written as a fleet, <account>/<region>/…')
     .option('--endpoint <id...>', 'only these endpoints, their VPCs and providers')
     .action(async (options: SourceOptions & { out: string; endpoint?: string[] }) => {
-      const source = chooseSource({ ...options, snapshot: '' }, (options.endpoint ?? []).map(checkEndpointId));
+      const source = await chooseSource({ ...options, snapshot: '' }, (options.endpoint ?? []).map(checkEndpointId));
       if (!isExportable(source)) throw new UsageError('snapshot needs --aws');
       const fleet = await source.load();
       const written = await writeFleetSnapshot(options.out, source.lastResponses());

@@ -1,15 +1,12 @@
 import type { Config } from '../config.js';
-import { snapshotSource, type ModelSource } from '../doctor.js';
+import { snapshotSource, type ExportableSource, type ModelSource } from '../doctor.js';
 import { createFleet, unitKey, unitOfModel } from '../core/fleet.js';
 import type { AwsMetrics, AwsUnitMetrics } from '../metrics/aws.js';
 import { awsFleetSource } from './aws/fleet.js';
 import type { SharedCollections } from '../shared/collection.js';
-import { awsSource, type AwsResponsesJson, type AwsSource } from './aws/index.js';
+import { awsSource, type AwsSource } from './aws/index.js';
 
-/** A live source as the doctor reads it: a fleet, and what was fetched for the export, by unit (`account/region`). */
-export interface ExportableSource extends ModelSource {
-  lastResponses(): ReadonlyMap<string, AwsResponsesJson>;
-}
+export { isExportable, type ExportableSource } from '../doctor.js';
 
 /** One live account and region as a fleet of one unit. */
 export function fleetOfAwsSource(source: AwsSource, region: string): ExportableSource {
@@ -87,9 +84,4 @@ export function sourceFromConfig(
     ...(endpointIds ? { endpointIds } : {}),
   });
   return fleetOfAwsSource(live, config.awsRegions[0] ?? config.awsRegion ?? '');
-}
-
-/** True for a source that can export what it fetched in the snapshot layout. */
-export function isExportable(source: ModelSource): source is ExportableSource {
-  return typeof (source as Partial<ExportableSource>).lastResponses === 'function';
 }

@@ -23,6 +23,22 @@ const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'EC2ThrottledException',
 ]);
 
+/** The endpoints themselves could not be listed: there is nothing to analyse. */
+export class EndpointsUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`the VPC endpoints cannot be listed: ${reason}`);
+    this.name = 'EndpointsUnavailableError';
+  }
+}
+
+/** Credentials could not be had (no chain link answered, or the role could not be assumed). */
+export class AwsCredentialsError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'AwsCredentialsError';
+  }
+}
+
 /** Raised into every call still running when a collection's deadline passes. */
 export class CollectionDeadlineError extends Error {
   constructor(readonly deadlineMs: number) {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { AwsCredentialsError } from './errors.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { CollectionName, NetworkModel } from '../../core/model.js';
@@ -88,13 +89,7 @@ export interface AwsSource {
   modelOf(responses: AwsResponsesJson, failures: ReadonlyMap<CollectionName, string>): NetworkModel;
 }
 
-/** Credentials could not be had (no chain link answered, or the role could not be assumed). */
-export class AwsCredentialsError extends Error {
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = 'AwsCredentialsError';
-  }
-}
+export { AwsCredentialsError };
 
 /** `arn:<partition>:iam::<12-digit account>:role/<path/name>`. */
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
