@@ -2,12 +2,11 @@ import closeWithGrace from 'close-with-grace';
 import { statSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadConfig, ConfigError, VARIABLES, type Config } from './config.js';
-import { AnalysisError } from './core/errors.js';
 import { packageVersion } from './version.js';
 import { Doctor } from './doctor.js';
 import { buildApp, LOG_REDACTIONS } from './http/app.js';
 import { registerAwsMetrics, registerAwsUnitMetrics } from './metrics/aws.js';
-import { createMetrics, forgetProbeSeries, recordProbeReport } from './metrics/registry.js';
+import { createMetrics, forgetProbeSeries, forgetVanishedEndpoint, recordProbeReport } from './metrics/registry.js';
 import { sourceFromConfig } from './sources/from-config.js';
 import { Prober } from './probe/run.js';
 import { discoverSelfIp } from './probe/self.js';
@@ -114,8 +113,7 @@ async function start(config: Config): Promise<void> {
     },
     onError: (endpointId, error) => {
       app.log.warn({ endpointId, err: error }, 'watch-list probe failed');
-      // An endpoint gone from the data leaves the watch: its series go with it, not frozen at their last value.
-      if (error instanceof AnalysisError && error.code === 'endpoint_not_found') void forgetProbeSeries(metrics, endpointId);
+      void forgetVanishedEndpoint(metrics, endpointId, error);
     },
     ...(sharedProbes ? { coordinator: sharedProbes, onLeft: (endpointId: string) => void forgetProbeSeries(metrics, endpointId) } : {}),
   });

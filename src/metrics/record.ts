@@ -1,3 +1,4 @@
+import { AnalysisError } from '../core/errors.js';
 import type { Report } from '../core/report.js';
 import type { ProbeReport } from '../probe/service.js';
 import type { Metrics } from './registry.js';
@@ -37,4 +38,14 @@ export function recordAnalysis(metrics: Metrics, report: Report, seconds: number
   metrics.analysisDuration.observe(seconds);
   metrics.analysesTotal.inc({ verdict: report.verdict });
   for (const check of report.checks) metrics.checkResultsTotal.inc({ check: check.id, status: check.status });
+}
+
+/**
+ * A watched endpoint whose probe failed because it is gone from the data leaves the watch:
+ * its gauges go with it rather than stay frozen at their last value. True when it was so.
+ */
+export async function forgetVanishedEndpoint(metrics: Metrics, endpointId: string, error: unknown): Promise<boolean> {
+  if (!(error instanceof AnalysisError) || error.code !== 'endpoint_not_found') return false;
+  await forgetProbeSeries(metrics, endpointId);
+  return true;
 }

@@ -156,4 +156,4 @@ export function createMetrics(options: {
   };
 }
 
-export { forgetProbeSeries, recordAnalysis, recordProbeReport } from './record.js';
+export { forgetProbeSeries, forgetVanishedEndpoint, recordAnalysis, recordProbeReport } from './record.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { registerAwsMetrics, registerAwsUnitMetrics } from '../../src/metrics/aws.js';
-import { createMetrics, forgetProbeSeries, recordAnalysis, recordProbeReport } from '../../src/metrics/registry.js';
+import { AnalysisError } from '../../src/core/errors.js';
+import { createMetrics, forgetProbeSeries, forgetVanishedEndpoint, recordAnalysis, recordProbeReport } from '../../src/metrics/registry.js';
 import { probeScrapeRegistry } from '../../src/metrics/probe-scrape.js';
 import type { Report } from '../../src/core/report.js';
 import type { ProbeReport } from '../../src/probe/report.js';
@@ -82,6 +83,17 @@ describe('the /metrics exposition', () => {
     await forgetProbeSeries(metrics, PROBE_REPORT.endpointId);
     const text = await metrics.registry.metrics();
     assert.doesNotMatch(text, /^vpce_doctor_(probe_success|probe_last_timestamp_seconds|static_live_disagreement)\{/m);
+  });
+});
+
+describe('an endpoint that leaves the watch', () => {
+  it('loses its gauges when it is gone from the data, and only then', async () => {
+    const { metrics } = await fullExposition();
+    assert.equal(await forgetVanishedEndpoint(metrics, PROBE_REPORT.endpointId, new Error('socket hang up')), false);
+    assert.match(await metrics.registry.metrics(), /^vpce_doctor_probe_success\{endpoint="vpce-0123456789abcdef0"/m, 'a failed probe keeps its series');
+    const gone = new AnalysisError('endpoint_not_found', 'endpoint vpce-0123456789abcdef0 is not in the captured data', 'endpointId');
+    assert.equal(await forgetVanishedEndpoint(metrics, PROBE_REPORT.endpointId, gone), true);
+    assert.doesNotMatch(await metrics.registry.metrics(), /^vpce_doctor_probe_success\{/m);
   });
 });
 
