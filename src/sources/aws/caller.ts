@@ -73,6 +73,16 @@ export class AwsCaller {
     this.timer = setTimeout(() => this.controller.abort(new CollectionDeadlineError(options.deadlineMs)), options.deadlineMs);
   }
 
+  /** Calls in flight at once, at most. */
+  get maxConcurrentCalls(): number {
+    return this.options.maxConcurrentCalls;
+  }
+
+  /** How long the whole collection may take. */
+  get deadlineMs(): number {
+    return this.options.deadlineMs;
+  }
+
   /** Ends the deadline's timer, and any call still running: the collection no longer waits for it. */
   close(): void {
     clearTimeout(this.timer);

@@ -189,6 +189,195 @@ describe('awsSource over a region', () => {
   });
 });
 
+/**
+ * A region large enough for a scan to split its listings: `vpcs` VPCs of four /22 subnets
+ * each, every subnet about 119 addresses in use (so about 3,800 interfaces expected, 16
+ * parts), though it holds two interfaces; one interface endpoint, one security group and
+ * one NACL per VPC; a gateway endpoint in the first VPC and in one VPC without subnets.
+ */
+function splitRegion(vpcs = 8): AwsResponsesJson {
+  const vpc = (index: number) => `vpc-${hex(index)}`;
+  const subnets = Array.from({ length: vpcs * 4 }, (_, index) => ({
+    SubnetId: `subnet-${hex(index)}`,
+    VpcId: vpc(Math.floor(index / 4)),
+    CidrBlock: `10.${Math.floor(index / 4)}.${(index % 4) * 4}.0/22`,
+    AvailableIpAddressCount: 900,
+    AvailabilityZone: `${REGION}${'abcd'[index % 4]}`,
+  }));
+  return {
+    vpcEndpoints: {
+      VpcEndpoints: [
+        ...Array.from({ length: vpcs }, (_, index) => ({
+          VpcEndpointId: `vpce-${hex(index)}`,
+          VpcEndpointType: 'Interface',
+          VpcId: vpc(index),
+          ServiceName: `com.amazonaws.${REGION}.kms`,
+          State: 'available',
+          SubnetIds: [],
+          Groups: [],
+          NetworkInterfaceIds: [],
+          OwnerId: ACCOUNT,
+        })),
+        ...[0, vpcs].map((index) => ({ VpcEndpointId: `vpce-${hex(1000 + index)}`, VpcEndpointType: 'Gateway', VpcId: vpc(index), ServiceName: `com.amazonaws.${REGION}.s3`, State: 'available', OwnerId: ACCOUNT })),
+      ],
+    },
+    subnets: { Subnets: subnets },
+    networkInterfaces: {
+      NetworkInterfaces: subnets.flatMap((subnet, index) =>
+        [0, 1].map((host) => ({
+          NetworkInterfaceId: `eni-${hex(index * 2 + host)}`,
+          SubnetId: subnet.SubnetId,
+          VpcId: subnet.VpcId,
+          AvailabilityZone: subnet.AvailabilityZone,
+          InterfaceType: 'interface',
+          PrivateIpAddress: `10.${Math.floor(index / 4)}.${(index % 4) * 4}.${10 + host}`,
+          PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: `10.${Math.floor(index / 4)}.${(index % 4) * 4}.${10 + host}` }],
+          Groups: [{ GroupId: `sg-${hex(Math.floor(index / 4))}`, GroupName: 'default' }],
+          OwnerId: ACCOUNT,
+          Status: 'in-use',
+        })),
+      ),
+    },
+    networkAcls: {
+      NetworkAcls: Array.from({ length: vpcs + 1 }, (_, index) => ({
+        NetworkAclId: `acl-${hex(index)}`,
+        VpcId: vpc(index),
+        IsDefault: true,
+        Entries: [],
+        Associations: subnets.filter((subnet) => subnet.VpcId === vpc(index)).map((subnet) => ({ NetworkAclId: `acl-${hex(index)}`, SubnetId: subnet.SubnetId })),
+      })),
+    },
+    securityGroups: {
+      SecurityGroups: Array.from({ length: vpcs + 1 }, (_, index) => ({ GroupId: `sg-${hex(index)}`, GroupName: 'default', VpcId: vpc(index), IpPermissions: [], IpPermissionsEgress: [], OwnerId: ACCOUNT })),
+    },
+  };
+}
+
+function filtersOf(mocked: MockedRegion, operation: string): Array<Array<{ Name: string; Values: string[] }> | undefined> {
+  return mocked.region.callsOf(operation).map((call) => call.input.Filters as Array<{ Name: string; Values: string[] }> | undefined);
+}
+
+describe('awsSource over a large region: listings split into concurrent parts', () => {
+  it('lists the interfaces by chunks of subnets and the endpoints and security groups by VPCs, concurrently, every item once', async () => {
+    const data = splitRegion();
+    const mocked = mockedRegion(data, { latencyMs: 20 });
+    const maxConcurrentCalls = 8;
+    const model = await source(mocked, { maxConcurrentCalls }).load();
+    assert.deepEqual([...model.failures], []);
+    assert.equal(model.endpoints.size, listOf(data.vpcEndpoints, 'VpcEndpoints').length, 'every endpoint once, the gateway endpoints too');
+    assert.equal(model.networkInterfaces.size, listOf(data.networkInterfaces, 'NetworkInterfaces').length);
+    assert.equal(model.subnets.size, 32);
+    assert.equal(model.networkAcls.size, 9, 'few NACLs: one unfiltered listing');
+    // Security groups act through interfaces, which are in subnets: a VPC without subnets is not read.
+    assert.deepEqual([...model.securityGroups.keys()].sort(), Array.from({ length: 8 }, (_, index) => `sg-${hex(index)}`));
+
+    // The subnets first, alone; then the parts.
+    assert.equal(mocked.region.calls[0]?.operation, 'DescribeSubnets');
+    assert.deepEqual(filtersOf(mocked, 'DescribeSubnets'), [undefined]);
+    assert.deepEqual(filtersOf(mocked, 'DescribeNetworkAcls'), [undefined]);
+    const interfaceParts = filtersOf(mocked, 'DescribeNetworkInterfaces');
+    assert.equal(interfaceParts.length, 16);
+    for (const filters of interfaceParts) assert.equal(filters?.[0]?.Name, 'subnet-id');
+    assert.deepEqual(interfaceParts.flatMap((filters) => filters![0]!.Values).sort(), listOf(data.subnets, 'Subnets').map((subnet) => subnet.SubnetId).sort(), 'every subnet in exactly one part');
+    const vpcsWithSubnets = Array.from({ length: 8 }, (_, index) => `vpc-${hex(index)}`);
+    assert.deepEqual(filtersOf(mocked, 'DescribeSecurityGroups').flatMap((filters) => filters![0]!.Values).sort(), vpcsWithSubnets);
+    const endpointParts = filtersOf(mocked, 'DescribeVpcEndpoints');
+    assert.deepEqual(endpointParts.filter((filters) => filters![0]!.Name === 'vpc-endpoint-type'), [[{ Name: 'vpc-endpoint-type', Values: ['Gateway'] }]]);
+    assert.deepEqual(endpointParts.flatMap((filters) => (filters![0]!.Name === 'vpc-id' ? filters![0]!.Values : [])).sort(), vpcsWithSubnets);
+
+    // Concurrent, within the collection's bound, and leaving a call in flight to the rest.
+    assert.ok(mocked.region.peakInFlight('DescribeNetworkInterfaces') > 1, `interfaces: ${mocked.region.peakInFlight('DescribeNetworkInterfaces')} at once`);
+    assert.ok(mocked.region.peakInFlight('DescribeVpcEndpoints') > 1, `endpoints: ${mocked.region.peakInFlight('DescribeVpcEndpoints')} at once`);
+    assert.ok(mocked.region.peakInFlight('DescribeNetworkInterfaces') <= maxConcurrentCalls - 1);
+    assert.ok(mocked.region.peakInFlight() <= maxConcurrentCalls, `${mocked.region.peakInFlight()} calls at once`);
+  });
+
+  it('pages each part on its own', async () => {
+    const data = splitRegion();
+    const mocked = mockedRegion(data, { pageLimit: 1 });
+    const model = await source(mocked).load();
+    assert.equal(model.networkInterfaces.size, 64);
+    // Two subnets a part, two interfaces a subnet, one a page: four pages a part.
+    assert.equal(count(mocked, 'DescribeNetworkInterfaces'), 64);
+    for (const part of new Set(mocked.region.callsOf('DescribeNetworkInterfaces').map((call) => JSON.stringify(call.input.Filters)))) {
+      const tokens = mocked.region.callsOf('DescribeNetworkInterfaces').filter((call) => JSON.stringify(call.input.Filters) === part).map((call) => call.input.NextToken);
+      assert.deepEqual(tokens, [undefined, 'fake-page:1', 'fake-page:2', 'fake-page:3']);
+    }
+  });
+
+  it('leaves a collection out whole, with the reason, when one of its parts fails', async () => {
+    const data = splitRegion();
+    const mocked = mockedRegion(data);
+    const failing = `subnet-${hex(5)}`;
+    mocked.region.failWith(
+      'DescribeNetworkInterfaces',
+      () => mocked.region.error('ec2', 'InternalFailure', 'We encountered an internal error.', 500),
+      (input) => ((input.Filters as Array<{ Values: string[] }> | undefined)?.[0]?.Values ?? []).includes(failing),
+    );
+    const live = source(mocked);
+    const model = await live.load();
+    assert.ok(count(mocked, 'DescribeNetworkInterfaces') > 1, 'the other parts were listed');
+    assert.deepEqual([...model.failures], [['networkInterfaces', 'ec2:DescribeNetworkInterfaces failed: InternalFailure: We encountered an internal error.']]);
+    assert.equal(model.networkInterfaces.size, 0);
+    assert.ok(!model.captured.has('networkInterfaces'));
+    assert.equal(live.lastResponses()?.networkInterfaces, undefined, 'no partial list is exported either');
+    assert.equal(model.securityGroups.size, 8);
+  });
+
+  it('fails the load when a part of the endpoints fails', async () => {
+    const mocked = mockedRegion(splitRegion());
+    mocked.region.deny('ec2', 'DescribeVpcEndpoints', (input) => (input.Filters as Array<{ Name: string }> | undefined)?.[0]?.Name === 'vpc-endpoint-type');
+    await assert.rejects(source(mocked).load(), /the VPC endpoints cannot be listed: missing permission ec2:DescribeVpcEndpoints/);
+  });
+
+  it('lists the region whole when the subnets cannot be listed', async () => {
+    const data = splitRegion();
+    const mocked = mockedRegion(data);
+    mocked.region.deny('ec2', 'DescribeSubnets');
+    const model = await source(mocked).load();
+    assert.deepEqual([...model.failures.keys()], ['subnets']);
+    for (const operation of ['DescribeVpcEndpoints', 'DescribeNetworkInterfaces', 'DescribeNetworkAcls', 'DescribeSecurityGroups']) {
+      assert.deepEqual(filtersOf(mocked, operation), [undefined], operation);
+    }
+    assert.equal(model.networkInterfaces.size, 64);
+    assert.equal(model.securityGroups.size, 9);
+  });
+
+  it('asks for the health of every target group at once', async () => {
+    const data = syntheticRegion(1, 1);
+    const lb = listOf(data.loadBalancers, 'LoadBalancers')[0]!;
+    const groups = [0, 1, 2].map((index) => ({
+      TargetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/tg-${index}/${hex(index, 16)}`,
+      TargetGroupName: `tg-${index}`,
+      Protocol: 'TCP',
+      Port: 443,
+      TargetType: 'ip',
+      VpcId: lb.VpcId,
+      LoadBalancerArns: [lb.LoadBalancerArn],
+    }));
+    const listeners = groups.map((group, index) => ({
+      ListenerArn: `${String(lb.LoadBalancerArn).replace(':loadbalancer/', ':listener/')}/${hex(index, 16)}`,
+      LoadBalancerArn: lb.LoadBalancerArn,
+      Port: 443 + index,
+      Protocol: 'TCP',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: group.TargetGroupArn }],
+    }));
+    const mocked = mockedRegion(
+      {
+        ...data,
+        listeners: { [String(lb.LoadBalancerName)]: { Listeners: listeners } },
+        targetGroups: { TargetGroups: groups },
+        targetHealth: Object.fromEntries(groups.map((group) => [group.TargetGroupName, { TargetHealthDescriptions: [] }])),
+      },
+      { latencyMs: 20 },
+    );
+    const model = await source(mocked).load();
+    assert.deepEqual([...model.failures], []);
+    assert.equal(count(mocked, 'DescribeTargetHealth'), 3);
+    assert.equal(mocked.region.peakInFlight('DescribeTargetHealth'), 3);
+  });
+});
+
 describe('awsSource over named endpoints', () => {
   it('costs a small fixed number of calls, filtered to the endpoint, its VPC and its provider', async () => {
     const mocked = await region(PROVIDER_EXAMPLE);

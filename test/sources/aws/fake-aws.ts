@@ -210,6 +210,8 @@ export class FakeAwsRegion {
   private readonly faults = new Map<string, Array<{ readonly error: () => Error; readonly when: (input: Item) => boolean }>>();
   private readonly buckets = new Map<string, TokenBucket>();
   private allowed: ReadonlySet<string> | undefined;
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
 
   constructor(
     readonly data: FakeRegionData,
@@ -219,6 +221,11 @@ export class FakeAwsRegion {
   /** Calls by operation name, in order. */
   callsOf(operation: string): FakeCall[] {
     return this.calls.filter((call) => call.operation === operation);
+  }
+
+  /** The most calls of `operation` (of every operation, when absent) the region was answering at once. */
+  peakInFlight(operation?: string): number {
+    return this.peaks.get(operation ?? '*') ?? 0;
   }
 
   /** Makes `operation` fail with `error` for the calls `when` picks (all by default). */
@@ -253,6 +260,20 @@ export class FakeAwsRegion {
   }
 
   async handle(service: FakeService, operation: string, input: Item): Promise<Record<string, unknown>> {
+    const keys = [operation, '*'];
+    for (const key of keys) {
+      const now = (this.inFlight.get(key) ?? 0) + 1;
+      this.inFlight.set(key, now);
+      this.peaks.set(key, Math.max(now, this.peaks.get(key) ?? 0));
+    }
+    try {
+      return await this.answer(service, operation, input);
+    } finally {
+      for (const key of keys) this.inFlight.set(key, this.inFlight.get(key)! - 1);
+    }
+  }
+
+  private async answer(service: FakeService, operation: string, input: Item): Promise<Record<string, unknown>> {
     const record = (outcome: FakeCall['outcome']) => this.calls.push({ service, operation, input: structuredClone(input), outcome });
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     if (this.options.throttle) {
