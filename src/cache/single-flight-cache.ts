@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Clock } from './clock.js';
 
 /**
  * A TTL + LRU cache whose misses load once however many callers ask at the same time
@@ -46,21 +47,31 @@ export class SingleFlightCache<K extends NonNullable<unknown>, V extends NonNull
       readonly ttlMs: number;
       readonly max: number;
       readonly observer?: CacheObserver;
+      /**
+       * The clock of both load times and the TTL (tests inject a fake one): by default
+       * Date.now for load times and performance.now (monotonic) for the TTL. The cache sets
+       * no timer of its own: entries expire when read past their TTL.
+       */
+      readonly clock?: Clock;
+      /** The clock of load times (epoch ms); before `clock`. */
       readonly now?: () => number;
-      /** The clock of the TTL (ms, monotonic; tests inject one): performance.now by default. */
+      /** The clock of the TTL (ms, monotonic); before `clock`. */
       readonly ttlClock?: () => number;
       /** Past its TTL, the value is served (marked stale) while one reload runs, instead of making callers wait for it. */
       readonly staleWhileRevalidate?: boolean;
     },
   ) {
-    const now = options.now ?? Date.now;
+    const { clock } = options;
+    const now = options.now ?? (clock ? () => clock.now() : Date.now);
+    const ttlClock = options.ttlClock ?? (clock ? () => clock.now() : undefined);
     this.observer = options.observer;
     this.staleWhileRevalidate = options.staleWhileRevalidate ?? false;
     this.cache = new LRUCache<K, Entry<V>, C>({
       max: options.max,
       ttl: options.ttlMs,
       allowStaleOnFetchRejection: true,
-      ...(options.ttlClock ? { perf: { now: options.ttlClock }, ttlResolution: 0 } : {}),
+      // An injected clock is read at every lookup (no cached `now`, which lru-cache refreshes on a timer).
+      ...(ttlClock ? { perf: { now: ttlClock }, ttlResolution: 0 } : {}),
       noDeleteOnFetchRejection: true,
       fetchMethod: async (key, _stale, { context }) => ({ value: await load(key, context), loadedAt: now() }),
     });

@@ -119,7 +119,7 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
   const { ports, portSource } = resolvePorts(request, endpoint.serviceName, provider);
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, ...(probes ? { probes } : {}) };
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, ...(probes ? { probes } : {}), providerPaths: new Map() };
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
   const providerWide = new Map(ports.map((port) => [port, endpointWideProviderChecks(context, port)]));
@@ -216,7 +216,7 @@ export function judgeClientSide(fleet: Fleet, request: AnalysisRequest): Check[]
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
   // The client's checks read neither the provider side nor probes.
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider };
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, providerPaths: new Map() };
   return endpointPaths(model, endpoint, client).flatMap((path) => ports.flatMap((port) => CLIENT_SIDE_CHECKS.map((check) => check(context, path, port))));
 }
 

@@ -11,6 +11,7 @@ import type {
   SecurityGroupRule,
   VpcEndpoint,
 } from './model.js';
+import { ModelMemo, memoOf, withOwnMemo } from './memo.js';
 import { parseCidr } from './net.js';
 
 /**
@@ -245,7 +246,10 @@ function overlayModel(draft: UnitDraft): NetworkModel {
       for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) byIp.set(address.text, changed);
     }
   }
-  return Object.freeze({
+  // A memo of its own: the overlay's targets resolve against its own interfaces. Only the
+  // prefix list answers carry over: the overlay holds the same lists, and an answer reads nothing else.
+  const memo = new ModelMemo(memoOf(model).prefixListAnswers);
+  return withOwnMemo({
     ...model,
     securityGroups: overlay(model.securityGroups, draft.securityGroups),
     networkAcls: overlay(model.networkAcls, draft.networkAcls),
@@ -254,7 +258,7 @@ function overlayModel(draft: UnitDraft): NetworkModel {
     networkInterfaces: overlay(model.networkInterfaces, interfaces),
     interfaceByIp: overlay(model.interfaceByIp, byIp),
     loadBalancers: overlay(model.loadBalancers, draft.loadBalancers),
-  });
+  }, memo);
 }
 
 /** The fleet with some units' models replaced; the indexes stay valid, as changes add no endpoint or service. */

@@ -9,12 +9,14 @@ import { targetsOf } from './provider.js';
  * the pairs a change reaches; a fix plan's proof re-judges only the checks it reaches.
  */
 
+const NONE: ReadonlySet<string> = new Set();
+
 export const NOTHING_TOUCHED: TouchedResources = {
-  securityGroups: new Set(),
-  networkAcls: new Set(),
-  endpoints: new Set(),
-  loadBalancers: new Set(),
-  loadBalancerEnforcement: new Set(),
+  securityGroups: NONE,
+  networkAcls: NONE,
+  endpoints: NONE,
+  loadBalancers: NONE,
+  loadBalancerEnforcement: NONE,
 };
 
 /** Whether a change touches the endpoint's side: the endpoint, its (interfaces') groups, its subnets' NACLs. */

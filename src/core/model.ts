@@ -2,6 +2,7 @@ import type { Cidr, IpAddress } from './net.js';
 import type { PortRange } from './ports.js';
 import type { DataWarning } from './report.js';
 import { COLLECTIONS } from './collections.js';
+import { withOwnMemo, type ModelMemo } from './memo.js';
 
 /**
  * The normalized network model: what the analysis reads, whatever the source (snapshot
@@ -282,6 +283,12 @@ export interface NetworkModel {
    * and, for interfaces it does not list, from DescribeInstances.
    */
   readonly instanceInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
+  /**
+   * What analyses remember about this model (resolved targets, prefix list answers), this
+   * model's alone: set by createNetworkModel, not enumerable, so a model spread from this one
+   * does not carry it (see memo.ts).
+   */
+  readonly memo?: ModelMemo;
 }
 
 function indexById<T extends { readonly id: string }>(items: readonly T[]): ReadonlyMap<string, T> {
@@ -337,7 +344,7 @@ export function createNetworkModel(input: NetworkModelInput): NetworkModel {
     ids.push(subnet.id);
     vpcSubnets.set(subnet.vpcId, ids);
   }
-  return Object.freeze({
+  return withOwnMemo({
     source: input.source,
     captured: input.captured,
     failures: input.failures ?? new Map(),

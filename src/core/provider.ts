@@ -1,5 +1,6 @@
 import { describeUnit, locateEndpointService, regionOfServiceName, type Fleet, type FleetUnit, type LocatedEndpoint } from './fleet.js';
 import type { EndpointService, LoadBalancer, NetworkInterface, NetworkModel, Subnet, TargetGroup } from './model.js';
+import { memoOf } from './memo.js';
 import { parseIp, type IpAddress } from './net.js';
 import { primaryAddress, primaryInterfaceOfInstance, subnetContaining } from './path.js';
 import { endpointServiceOwner } from './service.js';
@@ -175,12 +176,15 @@ function resolveTargetLocation(model: NetworkModel, targetGroup: TargetGroup, id
   };
 }
 
-/** Resolved once per target group of a model: every path and check of every analysis reads the same. */
-const resolvedTargets = new WeakMap<TargetGroup, ProviderTarget[]>();
-
-/** The registered targets behind a target group; undefined when their health was not captured. */
+/**
+ * The registered targets behind a target group; undefined when their health was not captured.
+ * Resolved once per target group of a model, in the model's memo: every path and check of
+ * every analysis of the model reads the same, and another model sharing the group object
+ * (an overlay, another fleet) resolves it against its own instances and interfaces.
+ */
 export function targetsOf(model: NetworkModel, targetGroup: TargetGroup): ProviderTarget[] | undefined {
   if (!targetGroup.targets) return undefined;
+  const resolvedTargets = memoOf(model).targets;
   const known = resolvedTargets.get(targetGroup);
   if (known) return known;
   const targets = targetGroup.targets.map((target) => {

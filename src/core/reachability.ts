@@ -248,7 +248,7 @@ export class WorkloadJudge {
     const address = workloadAddress(eni);
     const spec: ClientSpec & { ip: string } = unit === this.located.unit ? { eniId: eni.id, ip: address.text } : { ip: address.text };
     const client = this.engine.resolve(model, spec);
-    const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts: this.clientEphemeralPorts, provider: this.provider };
+    const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts: this.clientEphemeralPorts, provider: this.provider, providerPaths: new Map() };
     const family = client.address.family;
     const value = this.engine.addressValue(client);
     const shared = this.shared(family, context);

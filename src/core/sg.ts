@@ -1,3 +1,4 @@
+import { memoOf } from './memo.js';
 import { whyMissing, type NetworkModel, type PrefixList, type SecurityGroupRule } from './model.js';
 import { cidrContains, type Cidr, type IpAddress } from './net.js';
 import { portInRange } from './ports.js';
@@ -37,16 +38,16 @@ export function ruleAllowsTcpPort(rule: Pick<SecurityGroupRule, 'protocol' | 'po
 type PeerMatch = { matches: true } | { matches: false } | { matches: 'unknown'; reason: string };
 
 /**
- * Whether a prefix list holds an address, remembered per list: thousands of rules name the
- * same few lists of up to a thousand entries, and an analysis asks about few addresses.
+ * Whether a prefix list holds an address, remembered per list in the model's memo: thousands
+ * of rules name the same few lists of up to a thousand entries, and an analysis asks about
+ * few addresses.
  */
-const prefixListAnswers = new WeakMap<PrefixList, Map<string, boolean>>();
-
-function prefixListContains(list: PrefixList, entries: readonly Cidr[], address: IpAddress): boolean {
-  let answers = prefixListAnswers.get(list);
+function prefixListContains(model: NetworkModel, list: PrefixList, entries: readonly Cidr[], address: IpAddress): boolean {
+  const memo = memoOf(model).prefixListAnswers;
+  let answers = memo.get(list);
   if (!answers) {
     answers = new Map();
-    prefixListAnswers.set(list, answers);
+    memo.set(list, answers);
   }
   let answer = answers.get(address.text);
   if (answer === undefined) {
@@ -65,7 +66,7 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
       if (!list?.entries) {
         return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}` };
       }
-      if (prefixListContains(list, list.entries, peer.address)) return { matches: true };
+      if (prefixListContains(model, list, list.entries, peer.address)) return { matches: true };
       if (list.entriesTruncated) {
         return { matches: 'unknown', reason: `the captured entries of prefix list ${rule.peer.prefixListId} are one page of several (NextToken): ${peer.address.text} may be on another` };
       }

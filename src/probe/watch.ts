@@ -1,3 +1,5 @@
+import { SYSTEM_CLOCK, type Clock, type ClockTimer } from '../cache/clock.js';
+
 /**
  * The watch list: configured endpoints probed on a schedule, each at its interval plus a
  * random jitter so that many replicas do not probe in step. Results are kept by the caller
@@ -30,17 +32,22 @@ export interface WatchOptions {
   /** Told on each round that another replica probes the endpoint (its series here go). */
   readonly onLeft?: (endpointId: string) => void;
   readonly random?: () => number;
+  /** Time and timers (tests inject a fake one): the process's own by default. */
+  readonly clock?: Clock;
 }
 
 export class WatchList {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, ClockTimer>();
+  private readonly clock: Clock;
   /** Bumped on every start and stop, so a round that outlives a restart does not reschedule. */
   private generation = 0;
   private running = false;
   /** Endpoints whose round is under way: a round never overlaps the previous one of its endpoint. */
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly options: WatchOptions) {}
+  constructor(private readonly options: WatchOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+  }
 
   private delay(first: boolean, waitMs = this.options.intervalMs): number {
     const random = this.options.random ?? Math.random;
@@ -51,7 +58,7 @@ export class WatchList {
 
   private schedule(endpointId: string, first: boolean, generation: number, waitMs?: number): void {
     if (!this.running || generation !== this.generation) return;
-    const timer = setTimeout(async () => {
+    const timer = this.clock.setTimeout(async () => {
       if (this.inFlight.has(endpointId)) {
         this.schedule(endpointId, false, generation);
         return;
@@ -73,7 +80,7 @@ export class WatchList {
       }
       this.schedule(endpointId, false, generation, nextWaitMs);
     }, this.delay(first, waitMs));
-    timer.unref();
+    timer.unref?.();
     this.timers.set(endpointId, timer);
   }
 
@@ -87,7 +94,7 @@ export class WatchList {
   stop(): void {
     this.running = false;
     this.generation++;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
   }
 }

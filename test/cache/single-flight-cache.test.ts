@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SingleFlightCache } from '../../src/cache/single-flight-cache.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -30,16 +31,46 @@ describe('SingleFlightCache', () => {
   });
 
   it('reloads after the TTL, and on refresh', async () => {
-    let clock = 1000;
+    const clock = new FakeClock();
     let loads = 0;
-    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 50, max: 10, now: () => clock });
-    assert.deepEqual([(await cache.get('k')).result, loads], ['miss', 1]);
+    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 50, max: 10, clock });
+    const first = await cache.get('k');
+    assert.deepEqual([first.result, loads, first.loadedAt], ['miss', 1, clock.now()]);
     assert.equal((await cache.get('k', { refresh: true })).result, 'refresh');
     assert.equal(loads, 2);
-    clock += 10;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await clock.advance(50);
+    assert.deepEqual([(await cache.get('k')).result, loads], ['hit', 2], 'fresh until its TTL has passed');
+    await clock.advance(1);
     const expired = await cache.get('k');
-    assert.deepEqual([expired.result, expired.value], ['miss', 3]);
+    assert.deepEqual([expired.result, expired.value, expired.loadedAt], ['miss', 3, clock.now()]);
+    assert.equal(cache.peekLoadedAt('k'), clock.now());
+  });
+
+  it('reads load times and the TTL from the injected clock, and sets no timer on it', async () => {
+    const clock = new FakeClock();
+    let loads = 0;
+    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 1000, max: 10, clock });
+    const loadedAt = clock.now();
+    await cache.get('k');
+    await clock.advance(999);
+    const fresh = await cache.get('k');
+    assert.deepEqual([fresh.result, fresh.loadedAt], ['hit', loadedAt]);
+    assert.equal(clock.timers, 0);
+    await clock.advance(2);
+    const reloaded = await cache.get('k');
+    assert.deepEqual([reloaded.result, reloaded.loadedAt, loads], ['miss', loadedAt + 1001, 2]);
+  });
+
+  it('still takes the separate now and ttlClock options, before the clock', async () => {
+    const clock = new FakeClock();
+    let ttlNow = 5000;
+    let loads = 0;
+    const cache = new SingleFlightCache<string, number>(async () => ++loads, { ttlMs: 100, max: 10, clock, now: () => 42, ttlClock: () => ttlNow });
+    assert.equal((await cache.get('k')).loadedAt, 42);
+    await clock.advance(1000);
+    assert.equal((await cache.get('k')).result, 'hit', 'the TTL runs on ttlClock, not on the clock');
+    ttlNow += 101;
+    assert.equal((await cache.get('k')).result, 'miss');
   });
 
   it('serves the previous value marked stale when a reload fails, and rejects when nothing is cached', async () => {

@@ -2,6 +2,7 @@ import { whyMissing, type NetworkModel, type VpcEndpoint } from '../model.js';
 import { truncationNote, type EndpointPath, type ResolvedClient } from '../path.js';
 import type { ProbeObservation } from '../live.js';
 import type { ProviderView } from '../provider.js';
+import type { ProviderPathResolution } from './provider.js';
 import type { PortRange } from '../ports.js';
 import type { Check, CheckId, Scope } from '../report.js';
 
@@ -14,6 +15,12 @@ export interface AnalysisContext {
   readonly provider: ProviderView;
   /** Live probe results, when the request asked for probes. */
   readonly probes?: readonly ProbeObservation[];
+  /**
+   * This analysis's memo: where each endpoint interface and port (`eni|port`) lead on the
+   * provider's side, followed once however many provider checks read it. A new, empty map
+   * with every context, so that nothing is answered from another analysis.
+   */
+  readonly providerPaths: Map<string, ProviderPathResolution>;
 }
 
 /** A check judged once for the endpoint, counting against every path. */

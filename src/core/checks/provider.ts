@@ -20,7 +20,7 @@ export const NLB_RETURN_PORTS: PortRange = { from: 1024, to: 65535 };
 type Visible = Extract<ProviderView, { kind: 'visible' }>;
 
 /** Why a provider path cannot be followed: every provider check of the path says it. */
-interface Unresolved {
+export interface Unresolved {
   readonly status: 'unknown' | 'not_applicable';
   readonly summary: string;
 }
@@ -46,7 +46,7 @@ export function endpointWideProviderChecks(context: AnalysisContext, port: numbe
 }
 
 /** What one endpoint interface and port lead to on the provider's side. */
-interface ProviderPath {
+export interface ProviderPath {
   readonly provider: Visible;
   readonly listener: Listener;
   readonly targetGroups: readonly TargetGroup[];
@@ -63,7 +63,10 @@ function matchingListener(provider: Visible, port: number): Listener | undefined
   return provider.loadBalancer.listeners?.find((listener) => listener.port === port && TCP_LISTENER_PROTOCOLS.has(listener.protocol));
 }
 
-function followProviderPath(context: AnalysisContext, path: EndpointPath, port: number): ProviderPath | Unresolved {
+/** Where an endpoint interface and port lead on the provider's side, or why that cannot be followed. */
+export type ProviderPathResolution = ProviderPath | Unresolved;
+
+function followProviderPath(context: AnalysisContext, path: EndpointPath, port: number): ProviderPathResolution {
   const { provider } = context;
   if (provider.kind !== 'visible') return unseenProvider(context);
   const lb = provider.loadBalancer;
@@ -98,24 +101,18 @@ function followProviderPath(context: AnalysisContext, path: EndpointPath, port: 
   };
 }
 
-/** Each path and port is followed once per analysis, however many provider checks read it. */
-const followed = new WeakMap<AnalysisContext, Map<string, ProviderPath | Unresolved>>();
-
 /**
  * The provider path, or the check that stands in when it cannot be followed: the provider
  * side is AWS's, not visible, lacks the listener or data, or has no node in the path's AZ.
+ * Each path and port is followed once per analysis (in the context's memo), however many
+ * provider checks read it.
  */
 function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port: number, id: CheckId, scope: Scope): ProviderPath | Check {
-  let byPath = followed.get(context);
-  if (!byPath) {
-    byPath = new Map();
-    followed.set(context, byPath);
-  }
   const key = `${path.networkInterfaceId}|${port}`;
-  let resolution = byPath.get(key);
+  let resolution = context.providerPaths.get(key);
   if (!resolution) {
     resolution = followProviderPath(context, path, port);
-    byPath.set(key, resolution);
+    context.providerPaths.set(key, resolution);
   }
   return 'provider' in resolution ? resolution : standIn(resolution, id, scope);
 }

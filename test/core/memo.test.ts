@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { analyze } from '../../src/core/analyze.js';
+import { applyChanges } from '../../src/core/change.js';
+import { singleUnitFleet } from '../../src/core/fleet.js';
+import { memoOf } from '../../src/core/memo.js';
+import { createNetworkModel, type NetworkModel, type PrefixList, type SecurityGroup, type TargetGroup } from '../../src/core/model.js';
+import { parseCidr, parseIp } from '../../src/core/net.js';
+import { targetsOf } from '../../src/core/provider.js';
+import type { Report } from '../../src/core/report.js';
+import { evaluateSecurityGroups } from '../../src/core/sg.js';
+import { modelFromAws, type AwsDocuments } from '../support/model.js';
+import { IDS, providerDocuments } from '../support/provider-fixture.js';
+
+/**
+ * The core's memos (resolved targets, prefix list answers, provider paths) answer for the
+ * model (or the analysis) they were made for, never for another one that shares a resource
+ * object with it: two models holding the same TargetGroup object, but not the same
+ * interfaces behind its targets, are each judged on their own data, in either order.
+ * (With the memos at module level, keyed by the shared object, the second model analysed
+ * was answered with the first one's targets.)
+ */
+
+const CLOSED_SG = 'sg-0c105ed0c105ed0c1';
+
+/** The provider fixture with its targets' interfaces in a group that admits nothing. */
+function closedTargetsDocuments(): AwsDocuments {
+  const documents = providerDocuments();
+  const interfaces = documents.DescribeNetworkInterfaces!.NetworkInterfaces as { NetworkInterfaceId: string; Groups: unknown[]; Attachment?: { InstanceId?: string } }[];
+  let moved = 0;
+  for (const eni of interfaces) {
+    if (eni.Attachment?.InstanceId && (IDS.targets as readonly string[]).includes(eni.Attachment.InstanceId)) {
+      eni.Groups = [{ GroupId: CLOSED_SG, GroupName: 'closed' }];
+      moved++;
+    }
+  }
+  assert.equal(moved, IDS.targets.length, 'every target interface moved to the closed group');
+  const groups = documents.DescribeSecurityGroups!.SecurityGroups as { VpcId: string; GroupId: string }[];
+  const providerVpc = groups.find((group) => group.GroupId === IDS.targetSg)!.VpcId;
+  groups.push({ ...groups.find((group) => group.GroupId === IDS.targetSg)!, GroupId: CLOSED_SG, GroupName: 'closed', VpcId: providerVpc, IpPermissions: [] } as never);
+  return documents;
+}
+
+/** The same model, rebuilt with some resource objects taken from another model (as an overlay or a second fleet shares them). */
+function sharing(model: NetworkModel, from: NetworkModel, what: { readonly targetGroups?: boolean; readonly prefixLists?: boolean }): NetworkModel {
+  return createNetworkModel({
+    source: model.source,
+    captured: model.captured,
+    failures: model.failures,
+    truncated: model.truncated,
+    endpoints: [...model.endpoints.values()],
+    networkInterfaces: [...model.networkInterfaces.values()],
+    subnets: [...model.subnets.values()],
+    networkAcls: [...model.networkAcls.values()],
+    securityGroups: [...model.securityGroups.values()],
+    prefixLists: [...(what.prefixLists ? from : model).prefixLists.values()],
+    instances: [...model.instances.values()],
+    endpointServices: [...model.endpointServicesByName.values()],
+    serviceDetails: [...model.serviceDetailsByName.values()],
+    loadBalancers: [...model.loadBalancers.values()],
+    targetGroups: [...(what.targetGroups ? from : model).targetGroups.values()],
+  });
+}
+
+/** Two models that share their one TargetGroup object: `open`'s targets admit the NLB, `closed`'s sit in a group that admits nothing. */
+function twoModels(): { open: NetworkModel; closed: NetworkModel; group: TargetGroup } {
+  const open = modelFromAws(providerDocuments());
+  const closed = sharing(modelFromAws(closedTargetsDocuments()), open, { targetGroups: true });
+  const group = open.targetGroups.get(IDS.tgArn)!;
+  assert.equal(closed.targetGroups.get(IDS.tgArn), group, 'the very same TargetGroup object');
+  return { open, closed, group };
+}
+
+function statuses(report: Report, id: string): string[] {
+  return report.checks.filter((check) => check.id === id).map((check) => check.status);
+}
+
+const request = { endpointId: IDS.endpoint, client: { ip: IDS.clientIp }, port: 443 };
+
+describe('core memos are scoped to their model', () => {
+  it('resolves a shared target group against each model: its own instances and interfaces', () => {
+    const { open, closed, group } = twoModels();
+    const groupsOf = (model: NetworkModel) => targetsOf(model, group)!.map((target) => target.networkInterface?.securityGroupIds.join(','));
+    assert.deepEqual(groupsOf(open), [IDS.targetSg, IDS.targetSg]);
+    assert.deepEqual(groupsOf(closed), [CLOSED_SG, CLOSED_SG]);
+    // And again, once both are remembered.
+    assert.deepEqual(groupsOf(open), [IDS.targetSg, IDS.targetSg]);
+  });
+
+  for (const order of [['open', 'closed'], ['closed', 'open']] as const) {
+    it(`judges two models sharing a target group each on its own targets (${order.join(' first, then ')})`, () => {
+      const models = twoModels();
+      const reports = Object.fromEntries(order.map((name) => [name, analyze(models[name], request)])) as Record<'open' | 'closed', Report>;
+      assert.deepEqual(statuses(reports.open, 'target.sg.inbound'), ['pass', 'pass']);
+      assert.equal(reports.open.verdict, 'reachable', reports.open.verdictSummary);
+      assert.deepEqual(statuses(reports.closed, 'target.sg.inbound'), ['fail', 'fail']);
+      assert.equal(reports.closed.verdict, 'blocked', reports.closed.verdictSummary);
+      // The NLB's egress names the targets' group, which the closed model's targets do not carry.
+      assert.deepEqual(statuses(reports.closed, 'nlb.sg.outbound'), ['fail', 'fail']);
+    });
+  }
+
+  it('gives every model a memo of its own, which a model spread from it does not carry', () => {
+    const { open, closed } = twoModels();
+    assert.ok(open.memo && closed.memo);
+    assert.notEqual(open.memo, closed.memo);
+    // Not enumerable: a spread copy (a hand-made overlay) has none, and is answered afresh.
+    const spread: NetworkModel = { ...open };
+    assert.equal(spread.memo, undefined);
+    assert.notEqual(memoOf(spread), memoOf(spread));
+    assert.equal(memoOf(open), open.memo);
+    assert.deepEqual(Object.keys(open).includes('memo'), false);
+  });
+
+  it('gives an overlay (changes applied) its own memo: its targets resolved anew, its base’s prefix list answers kept', () => {
+    const { open } = twoModels();
+    analyze(open, request);
+    const group = open.targetGroups.get(IDS.tgArn)!;
+    assert.ok(open.memo!.targets.has(group));
+    const applied = applyChanges(singleUnitFleet(open), [
+      { op: 'add', kind: 'sg-rule', groupId: IDS.endpointSg, direction: 'inbound', protocol: 'tcp', fromPort: 8443, toPort: 8443, cidr: '192.0.2.0/24' },
+    ]);
+    const overlay = applied.fleet.units[0]!.model!;
+    assert.notEqual(overlay, open);
+    assert.equal(overlay.targetGroups.get(IDS.tgArn), group, 'the overlay shares the target group object');
+    assert.ok(overlay.memo && overlay.memo !== open.memo);
+    assert.equal(overlay.memo.targets.has(group), false);
+    // The prefix list answers carry over: the overlay holds the base's very lists, and an answer reads only the list.
+    assert.equal(overlay.memo.prefixListAnswers, open.memo!.prefixListAnswers);
+    assert.equal(overlay.prefixLists, open.prefixLists);
+    assert.equal(analyze(overlay, request).verdict, 'reachable');
+    assert.ok(overlay.memo.targets.has(group));
+  });
+
+  it('remembers prefix list answers per model, for a list object two models share', () => {
+    const list: PrefixList = { id: 'pl-0aaaaaaaaaaaaaaa1', name: 'partners', entries: [parseCidr('10.8.0.0/16')!] };
+    const group: SecurityGroup = {
+      id: 'sg-0aaaaaaaaaaaaaaa1',
+      name: 'partners-in',
+      ingress: [{ groupId: 'sg-0aaaaaaaaaaaaaaa1', direction: 'ingress', protocol: 'tcp', portRange: { from: 443, to: 443 }, peer: { kind: 'prefix-list', prefixListId: list.id } }],
+      egress: [],
+    };
+    const model = () =>
+      createNetworkModel({ source: { kind: 'snapshot', location: 'test' }, captured: new Set(['securityGroups', 'prefixLists', 'prefixListEntries']), prefixLists: [list], securityGroups: [group] });
+    const [a, b] = [model(), model()];
+    assert.equal(a.prefixLists.get(list.id), b.prefixLists.get(list.id), 'the very same PrefixList object');
+    const query = (ip: string) => ({ groupIds: [group.id], direction: 'ingress' as const, port: 443, peer: { address: parseIp(ip)!, groupIds: new Set<string>() } });
+    assert.equal(evaluateSecurityGroups(a, query('10.8.1.1')).outcome, 'allow');
+    assert.equal(evaluateSecurityGroups(a, query('10.9.1.1')).outcome, 'deny');
+    assert.deepEqual([...(a.memo!.prefixListAnswers.get(list) ?? [])], [['10.8.1.1', true], ['10.9.1.1', false]]);
+    assert.equal(b.memo!.prefixListAnswers.has(list), false, 'what was learnt on one model stays with it');
+    assert.equal(evaluateSecurityGroups(b, query('10.9.1.1')).outcome, 'deny');
+    assert.deepEqual([...(b.memo!.prefixListAnswers.get(list) ?? [])], [['10.9.1.1', false]]);
+  });
+});
