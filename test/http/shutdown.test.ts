@@ -282,11 +282,12 @@ describe('the server process', () => {
   });
 
   it('survives AWS calls whose turn comes after the collection deadline, at start and after ?refresh=true', { timeout: TEST_TIMEOUT }, async () => {
-    // The reported case: DescribeSubnets hangs, the deadline ends the collection, and the
-    // prefix lists (asked for once the network is read) are queued after it.
+    // The reported case: a listing hangs, the deadline ends the collection, and the prefix
+    // lists (asked for once the security groups are read) are queued after it. Subnets hang
+    // too: a scan lists them first, and whole listings follow when they do not answer.
     const region = new FakeAwsRegion(await regionFromSnapshot(HEALTHY.dir));
     const answer = queryAnswerFrom(region);
-    const aws = await startQueryServer((request) => (request.action === 'DescribeSubnets' ? 'never' : answer(request)));
+    const aws = await startQueryServer((request) => (request.action === 'DescribeSubnets' || request.action === 'DescribeSecurityGroups' ? 'never' : answer(request)));
     const port = await freePort();
     const server = startServer({
       PORT: String(port),
