@@ -58,7 +58,16 @@ interface BenchOptions {
 }
 
 function parseArguments(argv: readonly string[]): BenchOptions {
-  const options: BenchOptions = { sizes: [10, 100, 1000], rounds: 5, latencyMs: 50, latencyPerItemMs: 0.5, bucket: 100, refill: 20, sharedBucket: false, json: false };
+  const options: BenchOptions = {
+    sizes: [10, 100, 1000],
+    rounds: 5,
+    latencyMs: 50,
+    latencyPerItemMs: 0.5,
+    bucket: 100,
+    refill: 20,
+    sharedBucket: false,
+    json: false,
+  };
   for (const arg of argv) {
     const [name, value = ''] = arg.replace(/^--/, '').split('=', 2) as [string, string | undefined];
     const number = Number(value);
@@ -148,7 +157,14 @@ function summarize(region: FakeAwsRegion, ms: number, failures: number): Run {
     byOperation[call.operation] = (byOperation[call.operation] ?? 0) + 1;
     if (call.outcome !== 'throttled') sentByOperation[call.operation] = (sentByOperation[call.operation] ?? 0) + 1;
   }
-  return { calls: region.calls.length, throttled: region.calls.filter((call) => call.outcome === 'throttled').length, byOperation, sentByOperation, ms, failures };
+  return {
+    calls: region.calls.length,
+    throttled: region.calls.filter((call) => call.outcome === 'throttled').length,
+    byOperation,
+    sentByOperation,
+    ms,
+    failures,
+  };
 }
 
 async function collectorRun(data: AwsResponsesJson, options: BenchOptions): Promise<Run> {
@@ -181,7 +197,8 @@ async function naiveRun(data: AwsResponsesJson, options: BenchOptions): Promise<
         const endpoint = described?.VpcEndpoints?.[0];
         if (!endpoint) return;
         const subnetIds = endpoint.SubnetIds ?? [];
-        if (endpoint.NetworkInterfaceIds?.length) await attempt(() => ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: endpoint.NetworkInterfaceIds })));
+        if (endpoint.NetworkInterfaceIds?.length)
+          await attempt(() => ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: endpoint.NetworkInterfaceIds })));
         if (subnetIds.length) {
           await attempt(() => ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })));
           await attempt(() => ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] })));
@@ -233,14 +250,18 @@ for (const endpoints of options.sizes) {
   const naive = await naiveRun(data, options);
   rows.push({ endpoints, extraPages: extraPages(data), collector, naive });
   if (!options.json) {
-    console.error(`${endpoints} endpoints: collector ${collector.calls} calls in ${Math.round(collector.ms)} ms, naive ${naive.calls} calls in ${Math.round(naive.ms)} ms`);
+    console.error(
+      `${endpoints} endpoints: collector ${collector.calls} calls in ${Math.round(collector.ms)} ms, naive ${naive.calls} calls in ${Math.round(naive.ms)} ms`,
+    );
   }
 }
 
 const first = rows[0]!;
 const last = rows[rows.length - 1]!;
 // Throttled attempts are retries, not calls of the collector's plan.
-const mostCalledBeyondPages = rows.map((row) => Math.max(...Object.entries(row.collector.sentByOperation).map(([operation, calls]) => calls - (row.extraPages[operation] ?? 0))));
+const mostCalledBeyondPages = rows.map((row) =>
+  Math.max(...Object.entries(row.collector.sentByOperation).map(([operation, calls]) => calls - (row.extraPages[operation] ?? 0))),
+);
 const timeRatio = last.collector.ms / first.collector.ms;
 const targets = {
   callsBounded: mostCalledBeyondPages.every((calls) => calls <= MAX_CHUNKS_PER_LISTING + 1),
@@ -255,7 +276,9 @@ if (options.json) {
     `\nlatency ${options.latencyMs} ms per call + ${options.latencyPerItemMs} ms per item returned; throttle ${bucket}; ` +
       `${AWS_SOURCE_DEFAULTS.maxConcurrentCalls} calls in flight; collector: median of ${options.rounds} runs\n`,
   );
-  console.log('| endpoints | collector calls (throttled) | collector time | naive calls (throttled) | naive time | naive failed calls | calls ratio | time ratio |');
+  console.log(
+    '| endpoints | collector calls (throttled) | collector time | naive calls (throttled) | naive time | naive failed calls | calls ratio | time ratio |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { endpoints, collector, naive } of rows) {
     console.log(
@@ -266,7 +289,9 @@ if (options.json) {
   console.log('\ncollector calls by operation:');
   for (const { endpoints, collector } of rows) console.log(`  ${endpoints}: ${JSON.stringify(collector.byOperation)}`);
   console.log(`\ncollector calls of the most called operation, beyond its listing's extra pages: ${mostCalledBeyondPages.join(', ')}`);
-  console.log(`target: calls bounded, at most ${MAX_CHUNKS_PER_LISTING + 1} per operation beyond pages (the parts of a split listing, and one for gateway endpoints): ${targets.callsBounded ? 'met' : 'MISSED'}`);
+  console.log(
+    `target: calls bounded, at most ${MAX_CHUNKS_PER_LISTING + 1} per operation beyond pages (the parts of a split listing, and one for gateway endpoints): ${targets.callsBounded ? 'met' : 'MISSED'}`,
+  );
   console.log(
     `target: ${last.endpoints}-endpoint scan / ${first.endpoints}-endpoint scan: ${timeRatio.toFixed(2)}x (target <= ${TIME_RATIO_TARGET}x): ${targets.largestWithin3xOfSmallest ? 'met' : 'MISSED'}`,
   );

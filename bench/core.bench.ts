@@ -53,14 +53,21 @@ function blastCases(model: NetworkModel): { name: string; changes: Change[] }[] 
   const endpoints = [...model.endpoints.values()];
   const endpointVpcs = new Set(endpoints.map((endpoint) => endpoint.vpcId));
   const endpointInterfaces = new Set(endpoints.flatMap((endpoint) => endpoint.networkInterfaceIds));
-  const clients = [...model.networkInterfaces.values()].filter((eni) => endpointVpcs.has(eni.vpcId) && !endpointInterfaces.has(eni.id) && !eni.description.startsWith('ELB '));
+  const clients = [...model.networkInterfaces.values()].filter(
+    (eni) => endpointVpcs.has(eni.vpcId) && !endpointInterfaces.has(eni.id) && !eni.description.startsWith('ELB '),
+  );
   const endpointGroup = model.securityGroups.get(mostCarried(endpoints.map((endpoint) => endpoint.securityGroupIds)))!;
   const clientGroup = model.securityGroups.get(mostCarried(clients.map((eni) => eni.securityGroupIds)))!;
   const inboundRule = endpointGroup.ingress.find((rule) => rule.peer.kind === 'cidr') ?? endpointGroup.ingress[0]!;
   const outboundRule = clientGroup.egress.find((rule) => rule.peer.kind === 'cidr') ?? clientGroup.egress[0]!;
   return [
     { name: `remove an inbound rule of the endpoint group carried most (${endpointGroup.id})`, changes: [removalOf(inboundRule)] },
-    { name: `add an inbound rule to it`, changes: [{ op: 'add', kind: 'sg-rule', groupId: endpointGroup.id, direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '192.0.2.0/24' }] },
+    {
+      name: `add an inbound rule to it`,
+      changes: [
+        { op: 'add', kind: 'sg-rule', groupId: endpointGroup.id, direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '192.0.2.0/24' },
+      ],
+    },
     { name: `remove an outbound rule of the client group carried most (${clientGroup.id})`, changes: [removalOf(outboundRule)] },
   ];
 }
@@ -178,7 +185,14 @@ try {
       times.push(performance.now() - start);
     }
     const ms = median(times);
-    return { case: item.name, pairsAnalysed: result!.pairsAnalysed, pairsMoved: result!.pairsMoved, breaks: result!.breaks, ms: +ms.toFixed(1), overOneFullReport: +(ms / fullReport.ms).toFixed(2) };
+    return {
+      case: item.name,
+      pairsAnalysed: result!.pairsAnalysed,
+      pairsMoved: result!.pairsMoved,
+      breaks: result!.breaks,
+      ms: +ms.toFixed(1),
+      overOneFullReport: +(ms / fullReport.ms).toFixed(2),
+    };
   });
 
   const parseMs = median(parseTimes);

@@ -18,7 +18,9 @@ const ROOT = new URL('../', import.meta.url).pathname;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]))));
+  const nested = await Promise.all(
+    entries.map((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : Promise.resolve([join(dir, entry.name)]))),
+  );
   return nested.flat();
 }
 
@@ -72,7 +74,9 @@ try {
   await rm(join(root, '.scratch'), { recursive: true, force: true });
   const files = (await filesUnder(root)).filter((file) => file.endsWith('.json'));
   const bytes = (await Promise.all(files.map((file) => stat(file)))).reduce((sum, info) => sum + info.size, 0);
-  console.error(`generated ${index} units, ${files.length} files, ${(bytes / 1048576).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `generated ${index} units, ${files.length} files, ${(bytes / 1048576).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   const parse: number[] = [];
   const report: number[] = [];

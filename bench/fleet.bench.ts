@@ -56,7 +56,10 @@ try {
     const collect = async (accounts: number, regions: string[]) => {
       const before = fake.requests.length;
       // The fake answers from this process: the collector runs in a child, asynchronously.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fleet.bench.ts', '--collect', fake.url, String(accounts), regions.join(',')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fleet.bench.ts', '--collect', fake.url, String(accounts), regions.join(',')], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

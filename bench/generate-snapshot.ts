@@ -418,7 +418,20 @@ const AWS_SERVICES = [
   'cloudformation',
 ];
 
-const SG_DESCRIPTIONS = ['HTTPS', 'app traffic', 'from load balancers', 'monitoring', 'bastion access', 'corp VPN', 'partner', 'legacy', 'batch jobs', 'health checks', 'CI runners', 'replication'];
+const SG_DESCRIPTIONS = [
+  'HTTPS',
+  'app traffic',
+  'from load balancers',
+  'monitoring',
+  'bastion access',
+  'corp VPN',
+  'partner',
+  'legacy',
+  'batch jobs',
+  'health checks',
+  'CI runners',
+  'replication',
+];
 
 function timestamp(random: Random, fraction: boolean): string {
   const start = Date.UTC(2023, 0, 1);
@@ -446,7 +459,9 @@ function options(overrides: Partial<LargeSnapshotOptions> | undefined): LargeSna
   for (const [key, value] of Object.entries(merged)) {
     const minimum = key === 'seed' ? -Infinity : key === 'providerServices' ? -1 : 0;
     if (!Number.isSafeInteger(value) || value < minimum) {
-      throw new RangeError(`snapshot option ${key} must be ${minimum === -Infinity ? 'an integer' : `an integer of at least ${minimum}`}, got ${String(value)}`);
+      throw new RangeError(
+        `snapshot option ${key} must be ${minimum === -Infinity ? 'an integer' : `an integer of at least ${minimum}`}, got ${String(value)}`,
+      );
     }
   }
   if (merged.securityGroups < 1) throw new RangeError('snapshot option securityGroups must be at least 1');
@@ -545,11 +560,12 @@ function fillerNaclEntry(random: Random, vpcs: readonly Vpc[]): EntryDraft {
 
 /** The entries that decide the endpoint path, one direction of one ACL. */
 function decisiveNaclEntries(random: Random, profile: NaclProfile, vpc: Vpc, egress: boolean): Placed[] {
-  const peers = () => random.weighted<string>([
-    ['10.0.0.0/8', 3],
-    [vpc.cidr, 2],
-    ['0.0.0.0/0', 1],
-  ]);
+  const peers = () =>
+    random.weighted<string>([
+      ['10.0.0.0/8', 3],
+      [vpc.cidr, 2],
+      ['0.0.0.0/0', 1],
+    ]);
   const https = (): Placed => ({ entry: tcp(peers(), 443, 443), where: 'anywhere' });
   const ephemeral = (from = 1024): Placed => ({ entry: tcp(peers(), from, 65535), where: 'anywhere' });
   switch (profile) {
@@ -592,7 +608,10 @@ function naclEntriesAround(random: Random, profile: NaclProfile, decisiveOf: (eg
       // A one-off deny of a small range of some VPC: a few pairs fail on it.
       const target = random.pick(vpcs);
       const narrow = cidr(target.base + random.int(0, 2 ** (32 - target.prefix) - 1), random.pick([27, 28]));
-      decisive.unshift({ entry: random.chance(0.5) ? tcp(narrow, 443, 443, 'deny') : { CidrBlock: narrow, Protocol: '-1', RuleAction: 'deny' }, where: 'first' });
+      decisive.unshift({
+        entry: random.chance(0.5) ? tcp(narrow, 443, 443, 'deny') : { CidrBlock: narrow, Protocol: '-1', RuleAction: 'deny' },
+        where: 'first',
+      });
     }
     const drafts: EntryDraft[] = Array.from({ length: count - decisive.length }, () => fillerNaclEntry(random, vpcs));
     for (const placed of decisive.filter((p) => p.where === 'anywhere')) drafts.splice(random.int(0, drafts.length), 0, placed.entry);
@@ -675,7 +694,10 @@ function randomPermission(random: Random, used: ReadonlySet<string>): IpPermissi
         candidate = permission('udp', from, Math.min(65535, from + random.int(0, 2000)));
       }
     } else if (random.chance(0.6)) {
-      candidate = permission('tcp', random.pick([22, 80, 443, 2049, 3000, 3306, 3389, 5432, 5439, 6379, 8000, 8080, 8443, 9090, 9200, 9300, 11211, 15672, 27017]));
+      candidate = permission(
+        'tcp',
+        random.pick([22, 80, 443, 2049, 3000, 3306, 3389, 5432, 5439, 6379, 8000, 8080, 8443, 9090, 9200, 9300, 11211, 15672, 27017]),
+      );
     } else if (random.chance(0.35)) {
       const [from, to] = random.pick<readonly [number, number]>([
         [0, 65535],
@@ -809,13 +831,14 @@ function permissions(ctx: RuleContext, egress: boolean, budget: number): IpPermi
     }
   }
   if (remaining > 0 && egress && (group.role === 'other' || group.role === 'endpoint-open' || (group.role === 'client' && group.egressOpen))) {
-    const [p, block] = group.role !== 'client' || random.chance(0.6)
-      ? [permission('-1'), '0.0.0.0/0']
-      : random.weighted<readonly [IpPermission, string]>([
-          [[permission('tcp', 443), '0.0.0.0/0'], 2],
-          [[permission('tcp', 443), '10.0.0.0/8'], 1],
-          [[permission('tcp', 443), group.vpc.cidr], 1],
-        ]);
+    const [p, block] =
+      group.role !== 'client' || random.chance(0.6)
+        ? [permission('-1'), '0.0.0.0/0']
+        : random.weighted<readonly [IpPermission, string]>([
+            [[permission('tcp', 443), '0.0.0.0/0'], 2],
+            [[permission('tcp', 443), '10.0.0.0/8'], 1],
+            [[permission('tcp', 443), group.vpc.cidr], 1],
+          ]);
     if (group.role === 'client' || random.chance(0.7)) {
       const started = start(p);
       started.IpRanges.push({ CidrIp: block });
@@ -825,17 +848,22 @@ function permissions(ctx: RuleContext, egress: boolean, budget: number): IpPermi
   }
   // Closed endpoint groups must not admit a client on 443; closed client groups must not reach an endpoint.
   const forbiddenPeers: readonly SgRole[] =
-    !egress && group.role === 'endpoint-closed' ? ['client']
-    : egress && group.role === 'client' && !group.egressOpen ? ['endpoint-open', 'endpoint-closed']
-    : [];
+    !egress && group.role === 'endpoint-closed'
+      ? ['client']
+      : egress && group.role === 'client' && !group.egressOpen
+        ? ['endpoint-open', 'endpoint-closed']
+        : [];
   while (remaining > 0) {
     const p = start(randomPermission(random, used));
-    const count = Math.min(remaining, random.weighted<number>([
-      [1, 50],
-      [2, 30],
-      [3, 15],
-      [4, 5],
-    ]));
+    const count = Math.min(
+      remaining,
+      random.weighted<number>([
+        [1, 50],
+        [2, 30],
+        [3, 15],
+        [4, 5],
+      ]),
+    );
     const forbidden = covers443(p) ? forbiddenPeers : [];
     const seen = sources.get(permissionKey(p))!;
     for (let i = 0; i < count; i++) addSource(ctx, p, seen, forbidden);
@@ -867,7 +895,24 @@ function securityGroupJson(ctx: RuleContext, rulesPerGroup: number): unknown {
 const PROVIDER_VPC_NAMES = ['platform-services', 'partner-apis', 'data-services'];
 const SERVICES_PER_PROVIDER_VPC = 20;
 const PROVIDER_APP_GROUPS = 3;
-const PROVIDER_APPS = ['inventory', 'orders', 'billing', 'ledger', 'search', 'identity', 'catalog', 'pricing', 'shipping', 'reports', 'notify', 'payments', 'fraud', 'quotes', 'profiles', 'media'];
+const PROVIDER_APPS = [
+  'inventory',
+  'orders',
+  'billing',
+  'ledger',
+  'search',
+  'identity',
+  'catalog',
+  'pricing',
+  'shipping',
+  'reports',
+  'notify',
+  'payments',
+  'fraud',
+  'quotes',
+  'profiles',
+  'media',
+];
 const PROVIDER_KINDS = ['api', 'svc', 'gw', 'grpc', 'edge'];
 /** 443 or above 1023, so that the NACL fillers (low ports other than 443) never decide them. */
 const TARGET_PORTS: ReadonlyArray<readonly [number, number]> = [
@@ -1085,7 +1130,9 @@ class Deck<T> {
   draw(): T {
     if (this.next >= this.cards.length) {
       const total = this.choices.reduce((sum, [, weight]) => sum + weight, 0);
-      this.cards = this.random.shuffle(this.choices.flatMap(([value, weight]) => Array.from({ length: weight > 0 ? Math.max(1, Math.round((weight / total) * 20)) : 0 }, () => value)));
+      this.cards = this.random.shuffle(
+        this.choices.flatMap(([value, weight]) => Array.from({ length: weight > 0 ? Math.max(1, Math.round((weight / total) * 20)) : 0 }, () => value)),
+      );
       this.next = 0;
     }
     return this.cards[this.next++]!;
@@ -1140,20 +1187,70 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
 
   // Stratified choices, so that even a few dozen services mix every case in the intended shares.
   const decks = {
-    hasSg: new Deck(random, [[true, 1], [false, 1]]),
-    enforce: new Deck<'on' | 'off'>(random, [['on', 55], ['off', 45]]),
-    crossZone: new Deck(random, [[true, 4], [false, 6]]),
-    noHttps: new Deck(random, [[true, 1], [false, 15]]),
-    tls: new Deck(random, [[true, 3], [false, 7]]),
-    secondGroup: new Deck(random, [[true, 1], [false, 1]]),
-    targetType: new Deck<'instance' | 'ip'>(random, [['instance', 6], ['ip', 4]]),
-    separateHealthCheck: new Deck(random, [[true, 4], [false, 6]]),
-    forgetsHealthCheck: new Deck(random, [[true, 1], [false, 9]]),
-    targetCount: new Deck(random, [[2, 15], [3, 50], [4, 35]]),
-    nlbIngress: new Deck<NlbIngress>(random, [['consumers', 45], ['corp', 25], ['subset', 15], ['provider-only', 15]]),
-    nlbEgress: new Deck<NlbEgress>(random, [['all', 45], ['targets-sg', 25], ['vpc', 20], ['listener-ports', 10]]),
-    targetIngressWithSg: new Deck<TargetIngress>(random, [['nlb-sg', 40], ['nlb-subnets', 20], ['vpc', 30], ['consumers', 10]]),
-    targetIngress: new Deck<TargetIngress>(random, [['nlb-subnets', 30], ['vpc', 60], ['consumers', 10]]),
+    hasSg: new Deck(random, [
+      [true, 1],
+      [false, 1],
+    ]),
+    enforce: new Deck<'on' | 'off'>(random, [
+      ['on', 55],
+      ['off', 45],
+    ]),
+    crossZone: new Deck(random, [
+      [true, 4],
+      [false, 6],
+    ]),
+    noHttps: new Deck(random, [
+      [true, 1],
+      [false, 15],
+    ]),
+    tls: new Deck(random, [
+      [true, 3],
+      [false, 7],
+    ]),
+    secondGroup: new Deck(random, [
+      [true, 1],
+      [false, 1],
+    ]),
+    targetType: new Deck<'instance' | 'ip'>(random, [
+      ['instance', 6],
+      ['ip', 4],
+    ]),
+    separateHealthCheck: new Deck(random, [
+      [true, 4],
+      [false, 6],
+    ]),
+    forgetsHealthCheck: new Deck(random, [
+      [true, 1],
+      [false, 9],
+    ]),
+    targetCount: new Deck(random, [
+      [2, 15],
+      [3, 50],
+      [4, 35],
+    ]),
+    nlbIngress: new Deck<NlbIngress>(random, [
+      ['consumers', 45],
+      ['corp', 25],
+      ['subset', 15],
+      ['provider-only', 15],
+    ]),
+    nlbEgress: new Deck<NlbEgress>(random, [
+      ['all', 45],
+      ['targets-sg', 25],
+      ['vpc', 20],
+      ['listener-ports', 10],
+    ]),
+    targetIngressWithSg: new Deck<TargetIngress>(random, [
+      ['nlb-sg', 40],
+      ['nlb-subnets', 20],
+      ['vpc', 30],
+      ['consumers', 10],
+    ]),
+    targetIngress: new Deck<TargetIngress>(random, [
+      ['nlb-subnets', 30],
+      ['vpc', 60],
+      ['consumers', 10],
+    ]),
   };
   const services = names.slice(0, count).map((serviceName, index): ProviderServicePlan => {
     const pv = pvs[index % vpcCount]!;
@@ -1309,7 +1406,14 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
     for (const node of service.nodes) {
       networkInterfaces.push(
         interfaceJson({
-          attachment: { AttachTime: attached, AttachmentId: ids.make('ela-attach-'), DeleteOnTermination: false, DeviceIndex: 1, InstanceOwnerId: 'amazon-aws', Status: 'attached' },
+          attachment: {
+            AttachTime: attached,
+            AttachmentId: ids.make('ela-attach-'),
+            DeleteOnTermination: false,
+            DeviceIndex: 1,
+            InstanceOwnerId: 'amazon-aws',
+            Status: 'attached',
+          },
           subnet: node.subnet,
           description: `ELB net/${service.lbName}/${service.lbId}`,
           sgIds: service.nlbSgId ? [service.nlbSgId] : [],
@@ -1326,7 +1430,15 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
       if (!target.instanceId) {
         networkInterfaces.push(
           interfaceJson({
-            attachment: { AttachTime: target.launched, AttachmentId: ids.make('eni-attach-'), DeleteOnTermination: false, DeviceIndex: 1, NetworkCardIndex: 0, InstanceOwnerId: FARGATE_REQUESTER, Status: 'attached' },
+            attachment: {
+              AttachTime: target.launched,
+              AttachmentId: ids.make('eni-attach-'),
+              DeleteOnTermination: false,
+              DeviceIndex: 1,
+              NetworkCardIndex: 0,
+              InstanceOwnerId: FARGATE_REQUESTER,
+              Status: 'attached',
+            },
             subnet: target.subnet,
             description: `arn:aws:ecs:${REGION}:${ACCOUNT}:attachment/${uuid(eniRandom)}`,
             sgIds: target.sgIds,
@@ -1349,7 +1461,16 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
         InstanceOwnerId: ACCOUNT,
         Status: 'attached',
       };
-      const eni = interfaceJson({ attachment, subnet: target.subnet, description: '', sgIds: target.sgIds, interfaceType: 'interface', id: target.eniId, ip: target.ip, mac });
+      const eni = interfaceJson({
+        attachment,
+        subnet: target.subnet,
+        description: '',
+        sgIds: target.sgIds,
+        interfaceType: 'interface',
+        id: target.eniId,
+        ip: target.ip,
+        mac,
+      });
       networkInterfaces.push(eni);
       const { InstanceId: _instance, InstanceOwnerId: _owner, ...instanceAttachment } = attachment;
       const { AvailabilityZone: _zone, TagSet: _tags, RequesterManaged: _managed, InterfaceType, ...instanceEni } = eni;
@@ -1395,7 +1516,14 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
             CpuOptions: { CoreCount: 1, ThreadsPerCore: 2 },
             CapacityReservationSpecification: { CapacityReservationPreference: 'open' },
             HibernationOptions: { Configured: false },
-            MetadataOptions: { State: 'applied', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', HttpProtocolIpv6: 'disabled', InstanceMetadataTags: 'disabled' },
+            MetadataOptions: {
+              State: 'applied',
+              HttpTokens: 'required',
+              HttpPutResponseHopLimit: 2,
+              HttpEndpoint: 'enabled',
+              HttpProtocolIpv6: 'disabled',
+              InstanceMetadataTags: 'disabled',
+            },
             EnclaveOptions: { Enabled: false },
             BootMode: arm ? 'uefi' : 'uefi-preferred',
             PlatformDetails: 'Linux/UNIX',
@@ -1495,7 +1623,8 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
           break;
       }
       if (sgRandom.chance(0.4)) addRange(p, outsideCidr(sgRandom), 'partner');
-      if (input.safePrefixLists.length > 0 && sgRandom.chance(0.25)) p.PrefixListIds.push({ Description: 'partner ranges', PrefixListId: sgRandom.pick(input.safePrefixLists).id });
+      if (input.safePrefixLists.length > 0 && sgRandom.chance(0.25))
+        p.PrefixListIds.push({ Description: 'partner ranges', PrefixListId: sgRandom.pick(input.safePrefixLists).id });
     }
     let nlbOut = allEgress();
     if (service.nlbEgress === 'listener-ports') {
@@ -1530,7 +1659,9 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
     [2, 1],
   ]);
   for (const pv of pvs) {
-    const acls: Array<{ id: string; name: string; profile: NaclProfile; subnets: Subnet[] }> = [{ id: pv.vpc.defaultNaclId, name: '', profile: 'permissive', subnets: [...pv.nlbSubnets] }];
+    const acls: Array<{ id: string; name: string; profile: NaclProfile; subnets: Subnet[] }> = [
+      { id: pv.vpc.defaultNaclId, name: '', profile: 'permissive', subnets: [...pv.nlbSubnets] },
+    ];
     pv.appGroups.forEach((subnets, g) => {
       const mode = naclRandom.weighted<'default' | 'shared' | 'per-az'>([
         ['default', 20],
@@ -1540,7 +1671,9 @@ function planProviderSide(input: ProviderInputs): ProviderSide | undefined {
       const profile = () => profiles.draw();
       if (mode === 'default') acls[0]!.subnets.push(...subnets);
       else if (mode === 'shared') acls.push({ id: ids.make('acl-'), name: `${pv.vpc.name}-app-${g + 1}`, profile: profile(), subnets });
-      else for (const subnet of subnets) acls.push({ id: ids.make('acl-'), name: `${pv.vpc.name}-app-${g + 1}-${azs[subnet.az]!.name}`, profile: profile(), subnets: [subnet] });
+      else
+        for (const subnet of subnets)
+          acls.push({ id: ids.make('acl-'), name: `${pv.vpc.name}-app-${g + 1}-${azs[subnet.az]!.name}`, profile: profile(), subnets: [subnet] });
     });
     for (const [index, acl] of acls.entries()) {
       const variant = acl.profile === 'blocking' ? blockingVariants.draw() : 0;
@@ -1608,7 +1741,11 @@ async function writeProviderFiles(
       VpcId: service.pv.vpc.id,
       State: { Code: 'active' },
       Type: 'network',
-      AvailabilityZones: service.nodes.map((node) => ({ ZoneName: azs[node.subnet.az]!.name, SubnetId: node.subnet.id, LoadBalancerAddresses: [{ PrivateIPv4Address: node.ip }] })),
+      AvailabilityZones: service.nodes.map((node) => ({
+        ZoneName: azs[node.subnet.az]!.name,
+        SubnetId: node.subnet.id,
+        LoadBalancerAddresses: [{ PrivateIPv4Address: node.ip }],
+      })),
       ...(service.nlbSgId ? { SecurityGroups: [service.nlbSgId] } : {}),
       IpAddressType: 'ipv4',
       ...(service.nlbSgId ? { EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: service.enforce } : {}),
@@ -1633,7 +1770,11 @@ async function writeProviderFiles(
         Port: listener.port,
         Protocol: listener.protocol,
         ...(listener.protocol === 'TLS'
-          ? { Certificates: [{ CertificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/${uuid(random)}` }], SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', AlpnPolicy: ['None'] }
+          ? {
+              Certificates: [{ CertificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/${uuid(random)}` }],
+              SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+              AlpnPolicy: ['None'],
+            }
           : {}),
         DefaultActions: [
           {
@@ -1766,20 +1907,35 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     const share = Math.max(1, Math.round(n * 0.1));
     for (let j = 0; j < n; j++) {
       const role: SgRole =
-        j < Math.min(share, Math.ceil(n / 3)) ? 'endpoint-open'
-        : j < Math.min(2 * share, Math.ceil((2 * n) / 3)) ? 'endpoint-closed'
-        : j < Math.min(3 * share, n) ? 'client'
-        : 'other';
+        j < Math.min(share, Math.ceil(n / 3))
+          ? 'endpoint-open'
+          : j < Math.min(2 * share, Math.ceil((2 * n) / 3))
+            ? 'endpoint-closed'
+            : j < Math.min(3 * share, n)
+              ? 'client'
+              : 'other';
       const id = ids.make('sg-');
       const serial = String(j + 1).padStart(4, '0');
       const [name, description] =
-        role === 'endpoint-open' || role === 'endpoint-closed' ? [`${vpc.name}-vpce-${roleRandom.pick(AWS_SERVICES).replace('.', '-')}-${serial}`, 'Interface endpoint ENIs']
-        : role === 'client' ? [`${vpc.name}-app-${serial}`, 'Application servers']
-        : [`${vpc.name}-${roleRandom.pick(['db', 'cache', 'batch', 'web', 'lb', 'ops', 'etl', 'search'])}-${serial}`, roleRandom.pick(['Managed by Terraform', 'Database tier', 'Internal services', 'Legacy rules', 'Shared tooling'])];
+        role === 'endpoint-open' || role === 'endpoint-closed'
+          ? [`${vpc.name}-vpce-${roleRandom.pick(AWS_SERVICES).replace('.', '-')}-${serial}`, 'Interface endpoint ENIs']
+          : role === 'client'
+            ? [`${vpc.name}-app-${serial}`, 'Application servers']
+            : [
+                `${vpc.name}-${roleRandom.pick(['db', 'cache', 'batch', 'web', 'lb', 'ops', 'etl', 'search'])}-${serial}`,
+                roleRandom.pick(['Managed by Terraform', 'Database tier', 'Internal services', 'Legacy rules', 'Shared tooling']),
+              ];
       const plan: SecurityGroupPlan = { id, name, description, vpc, role, egressOpen: role === 'client' ? roleRandom.chance(0.7) : true };
       groups.push(plan);
       groupNames.set(id, name);
-      (role === 'endpoint-open' ? vpc.openEndpointSgs : role === 'endpoint-closed' ? vpc.closedEndpointSgs : role === 'client' ? vpc.clientSgs : vpc.otherSgs).push(id);
+      (role === 'endpoint-open'
+        ? vpc.openEndpointSgs
+        : role === 'endpoint-closed'
+          ? vpc.closedEndpointSgs
+          : role === 'client'
+            ? vpc.clientSgs
+            : vpc.otherSgs
+      ).push(id);
     }
   }
   // Interleave the VPCs, as a describe call lists them.
@@ -1788,7 +1944,10 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
   // Prefix lists: even ones hold no VPC address, odd ones (corporate) some 10.x ranges.
   const prefixLists: PrefixListPlan[] = Array.from({ length: opts.prefixLists }, (_, k) => ({
     id: ids.make('pl-'),
-    name: k % 2 === 1 ? `corp-networks-${String(k).padStart(2, '0')}` : `${layout.pick(['partner', 'saas', 'office', 'scanner', 'cdn'])}-ranges-${String(k).padStart(2, '0')}`,
+    name:
+      k % 2 === 1
+        ? `corp-networks-${String(k).padStart(2, '0')}`
+        : `${layout.pick(['partner', 'saas', 'office', 'scanner', 'cdn'])}-ranges-${String(k).padStart(2, '0')}`,
     corporate: k % 2 === 1,
   }));
   const safePrefixLists = prefixLists.filter((list) => !list.corporate);
@@ -1847,7 +2006,16 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
       ]);
       if (mode === 'default') defaultAcl.subnets.push(...subnets);
       else if (mode === 'shared') nacls.push({ id: ids.make('acl-'), vpc, isDefault: false, name: `${vpc.name}-${tier}`, profile: profile(), subnets });
-      else for (const subnet of subnets) nacls.push({ id: ids.make('acl-'), vpc, isDefault: false, name: `${vpc.name}-${tier}-${azs[subnet.az]!.name}`, profile: profile(), subnets: [subnet] });
+      else
+        for (const subnet of subnets)
+          nacls.push({
+            id: ids.make('acl-'),
+            vpc,
+            isDefault: false,
+            name: `${vpc.name}-${tier}-${azs[subnet.az]!.name}`,
+            profile: profile(),
+            subnets: [subnet],
+          });
     }
   }
   for (const nacl of nacls) for (const subnet of nacl.subnets) subnet.naclId = nacl.id;
@@ -1871,8 +2039,13 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     ]);
     const sgIds = endpoint.open
       ? (() => {
-          const first = eniRandom.pick(vpc.openEndpointSgs.length > 0 ? vpc.openEndpointSgs : vpc.closedEndpointSgs.length > 0 ? vpc.closedEndpointSgs : vpc.otherSgs);
-          const rest = eniRandom.sample([...vpc.openEndpointSgs, ...vpc.closedEndpointSgs].filter((id) => id !== first), sgCount - 1);
+          const first = eniRandom.pick(
+            vpc.openEndpointSgs.length > 0 ? vpc.openEndpointSgs : vpc.closedEndpointSgs.length > 0 ? vpc.closedEndpointSgs : vpc.otherSgs,
+          );
+          const rest = eniRandom.sample(
+            [...vpc.openEndpointSgs, ...vpc.closedEndpointSgs].filter((id) => id !== first),
+            sgCount - 1,
+          );
           return [first, ...rest];
         })()
       : eniRandom.sample(vpc.closedEndpointSgs.length > 0 ? vpc.closedEndpointSgs : vpc.otherSgs.length > 0 ? vpc.otherSgs : vpc.openEndpointSgs, sgCount);
@@ -1917,9 +2090,17 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
     const label = custom ? short : dnsLabel(short);
     const dnsEntries = [
       { DnsName: `${endpoint.id}-${suffix}.${label}.${REGION}.vpce.amazonaws.com`, HostedZoneId: 'Z7HUB22UULQXV' },
-      ...subnets.map((subnet) => ({ DnsName: `${endpoint.id}-${suffix}-${azs[subnet.az]!.name}.${label}.${REGION}.vpce.amazonaws.com`, HostedZoneId: 'Z7HUB22UULQXV' })),
+      ...subnets.map((subnet) => ({
+        DnsName: `${endpoint.id}-${suffix}-${azs[subnet.az]!.name}.${label}.${REGION}.vpce.amazonaws.com`,
+        HostedZoneId: 'Z7HUB22UULQXV',
+      })),
       ...(privateDns
-        ? [{ DnsName: custom ? `${short.slice(-8)}.internal.example.com` : `${label}.${REGION}.amazonaws.com`, HostedZoneId: `Z0${eniRandom.alnum(19).toUpperCase()}` }]
+        ? [
+            {
+              DnsName: custom ? `${short.slice(-8)}.internal.example.com` : `${label}.${REGION}.amazonaws.com`,
+              HostedZoneId: `Z0${eniRandom.alnum(19).toUpperCase()}`,
+            },
+          ]
         : []),
     ];
     return {
@@ -1930,7 +2111,10 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
       State: 'available',
       ...(custom
         ? {}
-        : { PolicyDocument: '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}' }),
+        : {
+            PolicyDocument:
+              '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}',
+          }),
       RouteTableIds: [],
       SubnetIds: subnets.map((subnet) => subnet.id),
       Groups: sgIds.map((id) => ({ GroupId: id, GroupName: groupNames.get(id)! })),
@@ -2014,7 +2198,8 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
   // Write.
   await mkdir(join(root, 'ec2', 'GetManagedPrefixListEntries'), { recursive: true });
   if (provider) {
-    for (const folder of ['DescribeLoadBalancerAttributes', 'DescribeListeners', 'DescribeTargetHealth']) await mkdir(join(root, 'elbv2', folder), { recursive: true });
+    for (const folder of ['DescribeLoadBalancerAttributes', 'DescribeListeners', 'DescribeTargetHealth'])
+      await mkdir(join(root, 'elbv2', folder), { recursive: true });
   }
   const files: string[] = [];
   let bytes = 0;
@@ -2104,7 +2289,11 @@ export async function generateLargeSnapshot(dir: string, overrides?: Partial<Lar
       seen.add(block);
       const [address, length] = block.split('/') as [string, string];
       const key = address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0) * 64 + Number(length);
-      entries.push({ key, Cidr: block, ...(plRandom.chance(0.6) ? { Description: `${plRandom.pick(['site', 'branch', 'partner', 'vendor', 'office', 'dc'])}-${plRandom.int(1, 999)}` } : {}) });
+      entries.push({
+        key,
+        Cidr: block,
+        ...(plRandom.chance(0.6) ? { Description: `${plRandom.pick(['site', 'branch', 'partner', 'vendor', 'office', 'dc'])}-${plRandom.int(1, 999)}` } : {}),
+      });
     }
     entries.sort((a, b) => a.key - b.key);
     await write(
@@ -2139,7 +2328,11 @@ function parseArguments(argv: readonly string[]): { dir: string; json: boolean; 
       const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
       const value = inline ?? argv[++i];
       if (!(name in BENCH_SNAPSHOT_DEFAULTS) || value === undefined || !/^-?\d+$/.test(value)) {
-        throw new RangeError(`unknown option or bad value: ${arg} (options: --json, ${Object.keys(BENCH_SNAPSHOT_DEFAULTS).map((key) => `--${key}=N`).join(', ')})`);
+        throw new RangeError(
+          `unknown option or bad value: ${arg} (options: --json, ${Object.keys(BENCH_SNAPSHOT_DEFAULTS)
+            .map((key) => `--${key}=N`)
+            .join(', ')})`,
+        );
       }
       (overrides as Record<string, number>)[name] = Number(value);
     } else if (dir === undefined) dir = arg;

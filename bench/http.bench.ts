@@ -42,7 +42,6 @@ const UNCACHED = [
   { example: 'provider-healthy', endpointId: 'vpce-0c5df4b356e4e567d' },
 ];
 
-
 const CONNECTIONS = numberOption('connections', 10);
 const DURATION_SECONDS = numberOption('duration', 5);
 const ROUNDS = Math.max(2, Math.floor(numberOption('rounds', 5)));
@@ -82,7 +81,9 @@ function loadAutocannon(): AutocannonRun {
 
 function runInChild(url: string, connections: number, duration: number): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AUTOCANNON_CLI, '-j', '-n', '-c', String(connections), '-d', String(duration), url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [AUTOCANNON_CLI, '-j', '-n', '-c', String(connections), '-d', String(duration), url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -102,7 +103,9 @@ function runInChild(url: string, connections: number, duration: number): Promise
 /** autocannon through bench/http-load.mjs, a request path per request made from the template. */
 function runTemplateInChild(url: string, pathTemplate: string, duration: number): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify({ url, connections: CONNECTIONS, duration, pathTemplate })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify({ url, connections: CONNECTIONS, duration, pathTemplate })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -143,18 +146,40 @@ const service = await buildApp({
   doctor,
   metrics,
   logger: false,
-  config: { apiTokens: [], rateLimitMax: 1_000_000_000, rateLimitWindowSeconds: 60, batchMaxItems: 5, bodyLimitBytes: 16_384, requestTimeoutMs: 10_000, headersTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000 },
+  config: {
+    apiTokens: [],
+    rateLimitMax: 1_000_000_000,
+    rateLimitWindowSeconds: 60,
+    batchMaxItems: 5,
+    bodyLimitBytes: 16_384,
+    requestTimeoutMs: 10_000,
+    headersTimeoutMs: 5_000,
+    keepAliveTimeoutMs: 5_000,
+  },
 });
 const bare = Fastify({ logger: false });
 const uncachedServices = await Promise.all(
   UNCACHED.map(async ({ example, endpointId }) => {
     const exampleMetrics: Metrics = createMetrics({ modelLoadedAt: () => undefined });
-    const exampleDoctor = new Doctor(snapshotSource(fileURLToPath(new URL(`../examples/${example}/`, import.meta.url))), { cacheTtlMs: 3_600_000, cacheMaxEntries: 100, metrics: exampleMetrics });
+    const exampleDoctor = new Doctor(snapshotSource(fileURLToPath(new URL(`../examples/${example}/`, import.meta.url))), {
+      cacheTtlMs: 3_600_000,
+      cacheMaxEntries: 100,
+      metrics: exampleMetrics,
+    });
     const app = await buildApp({
       doctor: exampleDoctor,
       metrics: exampleMetrics,
       logger: false,
-      config: { apiTokens: [], rateLimitMax: 1_000_000_000, rateLimitWindowSeconds: 60, batchMaxItems: 5, bodyLimitBytes: 16_384, requestTimeoutMs: 10_000, headersTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000 },
+      config: {
+        apiTokens: [],
+        rateLimitMax: 1_000_000_000,
+        rateLimitWindowSeconds: 60,
+        batchMaxItems: 5,
+        bodyLimitBytes: 16_384,
+        requestTimeoutMs: 10_000,
+        headersTimeoutMs: 5_000,
+        keepAliveTimeoutMs: 5_000,
+      },
     });
     return { example, endpointId, app };
   }),
@@ -169,7 +194,8 @@ try {
   if (first.status !== 200) throw new Error(`warm-up request answered ${first.status}: ${await first.text()}`);
   await first.arrayBuffer();
   const cached = await fetch(analysisUrl);
-  if (!cached.headers.get('cache-status')?.endsWith('hit')) throw new Error(`the analysis is not served from the cache: cache-status ${cached.headers.get('cache-status')}`);
+  if (!cached.headers.get('cache-status')?.endsWith('hit'))
+    throw new Error(`the analysis is not served from the cache: cache-status ${cached.headers.get('cache-status')}`);
   const cachedBody = await cached.text();
   const analysisBytes = Buffer.byteLength(cachedBody);
   bare.get(BARE_PATH, (_request, reply) => {
@@ -204,8 +230,8 @@ try {
   const figures = {
     route: `GET ${ANALYSIS_PATH} (cached)`,
     loadGenerator: IN_PROCESS
-      ? 'autocannon in the servers\' process (programmatic): it shares the event loop with both servers'
-      : 'autocannon in a child process (-j): its own event loop, sharing the machine\'s cores with the servers\' process',
+      ? "autocannon in the servers' process (programmatic): it shares the event loop with both servers"
+      : "autocannon in a child process (-j): its own event loop, sharing the machine's cores with the servers' process",
     cpus: availableParallelism(),
     connections: CONNECTIONS,
     durationSecondsPerRound: DURATION_SECONDS,
@@ -231,7 +257,12 @@ try {
     const rounds: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) rounds.push(await measure(base, DURATION_SECONDS, pathTemplate));
     const summary = summarize(rounds, Buffer.byteLength(await (await fetch(`${base}${pathTemplate.replace('{ip}', '10.0.1.25')}`)).text()));
-    uncached.push({ example, route: `GET ${pathTemplate} (a random 10.0.0.0/16 client each request: uncached)`, ...summary, overBare: +(summary.requestsPerSecond / bareFigures.requestsPerSecond).toFixed(2) });
+    uncached.push({
+      example,
+      route: `GET ${pathTemplate} (a random 10.0.0.0/16 client each request: uncached)`,
+      ...summary,
+      overBare: +(summary.requestsPerSecond / bareFigures.requestsPerSecond).toFixed(2),
+    });
   }
   console.log(JSON.stringify({ ...figures, uncached }, null, 2));
   console.log(
@@ -241,7 +272,9 @@ try {
       `${CONNECTIONS} connections, median of ${ROUNDS} x ${DURATION_SECONDS} s rounds each; ${figures.loadGenerator}, ${figures.cpus} CPUs`,
   );
   for (const entry of uncached) {
-    console.log(`uncached analysis on ${entry.example}: ${entry.requestsPerSecond} req/s (${Math.round(entry.overBare * 100)}% of the bare route), p99 ${entry.p99Ms} ms (bare ${bareFigures.p99Ms} ms), ${entry.responseBytes} bytes`);
+    console.log(
+      `uncached analysis on ${entry.example}: ${entry.requestsPerSecond} req/s (${Math.round(entry.overBare * 100)}% of the bare route), p99 ${entry.p99Ms} ms (bare ${bareFigures.p99Ms} ms), ${entry.responseBytes} bytes`,
+    );
   }
   if (ratio < TARGET_RATIO) {
     console.log(`MISSED: cached analysis at ${Math.round(ratio * 100)}% of the bare route, target >= ${TARGET_RATIO * 100}%`);

@@ -111,7 +111,13 @@ try {
     probeMedianConnectMs: +probeMedian.toFixed(3),
     medianOverheadRatio: +(probeMedian / rawMedian).toFixed(2),
     totalTimeRatio: +(probeTotal / rawTotal).toFixed(2),
-    timeoutBatch: { probes: TIMEOUT_BATCH, timeoutMs: TIMEOUT_MS, expectedMs: expectedTimeoutMs, measuredMs: Math.round(timeoutBatchMs), ratio: +(timeoutBatchMs / expectedTimeoutMs).toFixed(2) },
+    timeoutBatch: {
+      probes: TIMEOUT_BATCH,
+      timeoutMs: TIMEOUT_MS,
+      expectedMs: expectedTimeoutMs,
+      measuredMs: Math.round(timeoutBatchMs),
+      ratio: +(timeoutBatchMs / expectedTimeoutMs).toFixed(2),
+    },
   };
   console.log(JSON.stringify(figures, null, 2));
   console.log(

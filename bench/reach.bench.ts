@@ -72,7 +72,8 @@ try {
     const { ms, result } = timed(() => {
       const engine = new ReachEngine(fleet);
       let count = 0;
-      for (const target of targets) for (const set of engine.sourceSets({ ...target, port: 443 })) count += set.ipv4.length + set.ipv6.length + set.excluded.length;
+      for (const target of targets)
+        for (const set of engine.sourceSets({ ...target, port: 443 })) count += set.ipv4.length + set.ipv6.length + set.excluded.length;
       return count;
     });
     setsTimes.push(ms);

@@ -60,7 +60,12 @@ const count = (document: { readonly [field: string]: unknown } | undefined, key:
 /** The fleet benchmark's unit (FLEET_UNIT_OPTIONS, 10 endpoints) grown to `endpoints`, its densities kept. */
 function fleetDensity(endpoints: number): Partial<LargeSnapshotOptions> {
   const scale = endpoints / (FLEET_UNIT_OPTIONS.endpoints ?? 10);
-  return { ...FLEET_UNIT_OPTIONS, endpoints, securityGroups: Math.round((FLEET_UNIT_OPTIONS.securityGroups ?? 40) * scale), clients: Math.round((FLEET_UNIT_OPTIONS.clients ?? 20) * scale) };
+  return {
+    ...FLEET_UNIT_OPTIONS,
+    endpoints,
+    securityGroups: Math.round((FLEET_UNIT_OPTIONS.securityGroups ?? 40) * scale),
+    clients: Math.round((FLEET_UNIT_OPTIONS.clients ?? 20) * scale),
+  };
 }
 
 /** What the live source collects from a region holding `data`, and whether anything failed. */
@@ -103,7 +108,9 @@ export async function measureRedisSizing(): Promise<SizingRow[]> {
       { name: 'example healthy-aws-service', data: () => regionFromSnapshot(join(EXAMPLES, 'healthy-aws-service')) },
       { name: 'example provider-healthy', data: () => regionFromSnapshot(join(EXAMPLES, 'provider-healthy')) },
       ...[100, 1000].map((endpoints) => generated(`benchmark snapshot, ${endpoints.toLocaleString('en-US')} endpoints (2,000 SGs x 60 rules)`, { endpoints })),
-      ...[10, 100, 1000].map((endpoints) => generated(`fleet-unit density, ${endpoints.toLocaleString('en-US')} endpoints (4 SGs x 20 rules each)`, fleetDensity(endpoints))),
+      ...[10, 100, 1000].map((endpoints) =>
+        generated(`fleet-unit density, ${endpoints.toLocaleString('en-US')} endpoints (4 SGs x 20 rules each)`, fleetDensity(endpoints)),
+      ),
     ];
     const client = redis.client();
     for (const [index, unit] of units.entries()) {

@@ -106,10 +106,16 @@ async function hitLatency(redis: TestRedis) {
   const prefix = `bench-hits-${Date.now()}:`;
   const clients = [0, 1].map(() => new SharedRedis({ url: redis.url, prefix, commandTimeoutMs: 5000 }));
   await Promise.all(clients.map((client) => client.ready()));
-  const doctors = clients.map((client) => new Doctor(source, { cacheTtlMs: 600_000, cacheMaxEntries: 10_000, shared: { results: new SharedResultCache(client, 600_000) } }));
+  const doctors = clients.map(
+    (client) => new Doctor(source, { cacheTtlMs: 600_000, cacheMaxEntries: 10_000, shared: { results: new SharedResultCache(client, 600_000) } }),
+  );
   const [computer, reader] = doctors as [Doctor, Doctor];
   // Distinct questions: clients across the VPC, ports 443 and 8443.
-  const requests = Array.from({ length: 1000 }, (_, index) => ({ endpointId: HEALTHY.endpointId, client: { ip: `10.0.${(index >> 8) & 255}.${index & 255}` }, port: index % 2 === 0 ? 443 : 8443 }));
+  const requests = Array.from({ length: 1000 }, (_, index) => ({
+    endpointId: HEALTHY.endpointId,
+    client: { ip: `10.0.${(index >> 8) & 255}.${index & 255}` },
+    port: index % 2 === 0 ? 443 : 8443,
+  }));
   const compute: number[] = [];
   const fromRedis: number[] = [];
   const fromMemory: number[] = [];
@@ -175,8 +181,17 @@ async function throughput(redis: TestRedis) {
       for (const { server, port } of servers) await waitUntilReady(server, port);
       // Every replica's cache holds the answer: the figure is about cached analyses.
       for (const { port } of servers) await get(port, path);
-      const result = await autocannon({ url: servers.map(({ port }) => `http://${HOST}:${port}${path}`), connections: CONNECTIONS, duration: DURATION_SECONDS });
-      rounds.push({ replicas: count, requestsPerSecond: Math.round(result.requests.average), p99Ms: result.latency.p99, errors: result.errors + result.non2xx });
+      const result = await autocannon({
+        url: servers.map(({ port }) => `http://${HOST}:${port}${path}`),
+        connections: CONNECTIONS,
+        duration: DURATION_SECONDS,
+      });
+      rounds.push({
+        replicas: count,
+        requestsPerSecond: Math.round(result.requests.average),
+        p99Ms: result.latency.p99,
+        errors: result.errors + result.non2xx,
+      });
     } finally {
       for (const { server } of servers) stopServer(server);
     }
@@ -193,7 +208,9 @@ async function main(): Promise<void> {
     const three = calls.find((row) => row.replicas === 3)!.callsPerWindow;
     const equal = one.every((value, index) => value === three[index]);
     failed ||= !equal;
-    console.log(`AWS calls per TTL window (3 windows, each replica loading twice per window): 1 replica ${one.join(' / ')}, 3 replicas ${three.join(' / ')} -> ${equal ? 'equal (target met)' : 'NOT EQUAL (target missed)'}`);
+    console.log(
+      `AWS calls per TTL window (3 windows, each replica loading twice per window): 1 replica ${one.join(' / ')}, 3 replicas ${three.join(' / ')} -> ${equal ? 'equal (target met)' : 'NOT EQUAL (target missed)'}`,
+    );
 
     const hits = await hitLatency(redis);
     console.log(

@@ -32,7 +32,15 @@ import { numberOption } from './options.js';
 const SMALL = process.argv.includes('--small');
 const ROUNDS = Math.max(1, Math.floor(numberOption('rounds', SMALL ? 3 : 5)));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SMALL_SNAPSHOT = ['--endpoints=100', '--securityGroups=200', '--rulesPerGroup=30', '--naclEntries=20', '--prefixLists=2', '--prefixListEntries=200', '--clients=50'];
+const SMALL_SNAPSHOT = [
+  '--endpoints=100',
+  '--securityGroups=200',
+  '--rulesPerGroup=30',
+  '--naclEntries=20',
+  '--prefixLists=2',
+  '--prefixListEntries=200',
+  '--clients=50',
+];
 const RANDOM_ANALYSES = SMALL ? 1000 : 5000;
 
 interface Target {
@@ -150,7 +158,14 @@ try {
           kind: 'max',
           why: `the parsed JSON's heap is ${parsedHeapMb.toFixed(1)} MB; the parse-only process peaks at ${(heap.maxRssKb / 1024).toFixed(0)} MB RSS`,
         },
-    { name: 'random point analyses per second, one core', value: median(rates), unit: '/s', bound: BOUNDS.analysesPerSecond, kind: 'min', why: `${pairs.length} analyses a round, fix plans included` },
+    {
+      name: 'random point analyses per second, one core',
+      value: median(rates),
+      unit: '/s',
+      bound: BOUNDS.analysesPerSecond,
+      kind: 'min',
+      why: `${pairs.length} analyses a round, fix plans included`,
+    },
   ];
   const summary = {
     mode: SMALL ? 'small (CI: regression bounds)' : 'full (the targets)',

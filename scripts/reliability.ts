@@ -57,24 +57,48 @@ const hostileRequest: fc.Arbitrary<Buffer> = fc.oneof(
     fc
       .tuple(
         fc.oneof(
-          fc.constantFrom('/v1/endpoints', `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=10.0.1.25`, '/v1/analyses', '/readyz', '/metrics', '/v1/units', '/v1/report?clientIp=1.2.3.4'),
+          fc.constantFrom(
+            '/v1/endpoints',
+            `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=10.0.1.25`,
+            '/v1/analyses',
+            '/readyz',
+            '/metrics',
+            '/v1/units',
+            '/v1/report?clientIp=1.2.3.4',
+          ),
           fc.string({ maxLength: 200 }).map((text) => `/${encodeURIComponent(text)}`),
           fc.constantFrom('/v1/endpoints/%E0%A4%A', '/../../etc/passwd', '/v1/endpoints/vpce-' + 'f'.repeat(500), '/v1/endpoints?limit=-1', '/%00'),
         ),
         fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x'),
         fc.array(
           fc.oneof(
-            fc.constantFrom('Host: x', 'Content-Type: application/json', 'Content-Type: text/plain', 'Expect: 200-ok', 'Expect: 100-continue', 'Transfer-Encoding: chunked', 'Content-Length: abc', 'Content-Length: 3'),
+            fc.constantFrom(
+              'Host: x',
+              'Content-Type: application/json',
+              'Content-Type: text/plain',
+              'Expect: 200-ok',
+              'Expect: 100-continue',
+              'Transfer-Encoding: chunked',
+              'Content-Length: abc',
+              'Content-Length: 3',
+            ),
             fc.string({ maxLength: 40 }).map((text) => `X-Fuzz: ${text.replace(/[\r\n]/g, '')}`),
             fc.constant(`X-Big: ${'a'.repeat(20_000)}`),
             fc.constant('Bad Header: 1'),
           ),
           { maxLength: 5 },
         ),
-        fc.oneof(fc.constant(''), fc.json().map((json) => json.slice(0, 2000)), fc.constantFrom('{"client":{"ip":"10.0.1.25"}}', '{"items":[]}', '{')),
+        fc.oneof(
+          fc.constant(''),
+          fc.json().map((json) => json.slice(0, 2000)),
+          fc.constantFrom('{"client":{"ip":"10.0.1.25"}}', '{"items":[]}', '{'),
+        ),
       )
       .map(([path, version, headers, body]) => {
-        const withLength = body && !headers.some((header) => header.startsWith('Content-Length') || header.startsWith('Transfer-Encoding')) ? [...headers, `Content-Length: ${Buffer.byteLength(body)}`] : headers;
+        const withLength =
+          body && !headers.some((header) => header.startsWith('Content-Length') || header.startsWith('Transfer-Encoding'))
+            ? [...headers, `Content-Length: ${Buffer.byteLength(body)}`]
+            : headers;
         return Buffer.from(`${method} ${path} ${version}\r\n${[...withLength, 'Connection: close'].join('\r\n')}\r\n\r\n${body}`);
       }),
   ),
@@ -133,7 +157,9 @@ const INVALID_MUTATIONS: { readonly name: string; readonly apply: (documents: Ma
   {
     name: 'tcp SG rule without FromPort/ToPort',
     apply: (documents, pick) => {
-      const rules = ((documents.get('securityGroups')?.['SecurityGroups'] as Json[] | undefined) ?? []).flatMap((group) => [...((group['IpPermissions'] as Json[]) ?? []), ...((group['IpPermissionsEgress'] as Json[]) ?? [])]).filter((rule) => rule['IpProtocol'] === 'tcp');
+      const rules = ((documents.get('securityGroups')?.['SecurityGroups'] as Json[] | undefined) ?? [])
+        .flatMap((group) => [...((group['IpPermissions'] as Json[]) ?? []), ...((group['IpPermissionsEgress'] as Json[]) ?? [])])
+        .filter((rule) => rule['IpProtocol'] === 'tcp');
       const rule = rules[pick(rules.length)];
       if (!rule) return false;
       delete rule[pick(2) === 0 ? 'FromPort' : 'ToPort'];
@@ -143,7 +169,9 @@ const INVALID_MUTATIONS: { readonly name: string; readonly apply: (documents: Ma
   {
     name: 'NACL entry protocol "tcp"',
     apply: (documents, pick) => {
-      const entries = ((documents.get('networkAcls')?.['NetworkAcls'] as Json[] | undefined) ?? []).flatMap((acl) => (acl['Entries'] as Json[]) ?? []).filter((entry) => entry['Protocol'] === '6');
+      const entries = ((documents.get('networkAcls')?.['NetworkAcls'] as Json[] | undefined) ?? [])
+        .flatMap((acl) => (acl['Entries'] as Json[]) ?? [])
+        .filter((entry) => entry['Protocol'] === '6');
       const entry = entries[pick(entries.length)];
       if (!entry) return false;
       entry['Protocol'] = 'tcp';
@@ -153,7 +181,9 @@ const INVALID_MUTATIONS: { readonly name: string; readonly apply: (documents: Ma
   {
     name: 'NACL RuleNumber 99999 or From > To',
     apply: (documents, pick) => {
-      const entries = ((documents.get('networkAcls')?.['NetworkAcls'] as Json[] | undefined) ?? []).flatMap((acl) => (acl['Entries'] as Json[]) ?? []).filter((entry) => entry['PortRange']);
+      const entries = ((documents.get('networkAcls')?.['NetworkAcls'] as Json[] | undefined) ?? [])
+        .flatMap((acl) => (acl['Entries'] as Json[]) ?? [])
+        .filter((entry) => entry['PortRange']);
       const entry = entries[pick(entries.length)];
       if (!entry) return false;
       if (pick(2) === 0) entry['RuleNumber'] = 99999;
@@ -176,7 +206,11 @@ const INVALID_MUTATIONS: { readonly name: string; readonly apply: (documents: Ma
       if (!list || !item) return false;
       const copy = structuredClone(item);
       if ('IpPermissions' in copy) copy['IpPermissions'] = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
-      if ('Entries' in copy) copy['Entries'] = [{ CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'allow', RuleNumber: 1 }, { CidrBlock: '0.0.0.0/0', Egress: true, Protocol: '-1', RuleAction: 'allow', RuleNumber: 1 }];
+      if ('Entries' in copy)
+        copy['Entries'] = [
+          { CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'allow', RuleNumber: 1 },
+          { CidrBlock: '0.0.0.0/0', Egress: true, Protocol: '-1', RuleAction: 'allow', RuleNumber: 1 },
+        ];
       list.push(copy);
       return true;
     },
@@ -190,7 +224,10 @@ function readExampleDocuments(dir: string): Map<string, Json> {
     try {
       if (entry.keyedBy) {
         const files = readdirSync(join(dir, entry.path)).filter((file) => file.endsWith('.json'));
-        documents.set(name, Object.fromEntries(files.map((file) => [file.slice(0, -5), JSON.parse(readFileSync(join(dir, entry.path, file), 'utf8')) as Json])));
+        documents.set(
+          name,
+          Object.fromEntries(files.map((file) => [file.slice(0, -5), JSON.parse(readFileSync(join(dir, entry.path, file), 'utf8')) as Json])),
+        );
       } else {
         documents.set(name, JSON.parse(readFileSync(join(dir, entry.path), 'utf8')) as Json);
       }
@@ -280,7 +317,10 @@ async function awsFaults(count: number): Promise<void> {
       else if (fault === 2) faulted.region.failWith(operation, () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
     }
     try {
-      const report = analyze(await awsSource({ region: 'us-east-1', clients: faulted.clients, collectionDeadlineMs: 1000 + pick(3000), callTimeoutMs: 1000 }).load(), request);
+      const report = analyze(
+        await awsSource({ region: 'us-east-1', clients: faulted.clients, collectionDeadlineMs: 1000 + pick(3000), callTimeoutMs: 1000 }).load(),
+        request,
+      );
       const passedBefore = new Set(complete.checks.filter((check) => check.status === 'pass').map((check) => `${check.id}|${check.scope.networkInterfaceId}`));
       if (report.checks.some((check) => check.status === 'pass' && !passedBefore.has(`${check.id}|${check.scope.networkInterfaceId}`))) wrongPasses += 1;
       comparisons += 1;
@@ -399,7 +439,10 @@ async function soak(seconds: number): Promise<void> {
         counter += 1;
         const clientIp = `10.0.${counter % 3}.${counter % 250}`;
         const path = counter % 5 === 0 ? '/v1/endpoints' : `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${clientIp}`;
-        const status = await get(agent, port, path).then((answer) => answer.status, () => 0);
+        const status = await get(agent, port, path).then(
+          (answer) => answer.status,
+          () => 0,
+        );
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     }),
@@ -426,4 +469,3 @@ await soak(argument('soak-seconds', 30));
 console.log('| what | runs | measured | target |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-

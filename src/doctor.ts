@@ -14,7 +14,14 @@ import type { UnitStatus } from './http/schemas.js';
 import { formatRange } from './core/ports.js';
 import { ReportSchema, type Report } from './core/report.js';
 import { blastRadius as blastRadiusOf, whatIf as whatIfOf, type BlastRadiusRequest, type BlastRadiusResult, type WhatIfResult } from './core/what-if.js';
-import { fleetExposure, reachability as reachabilityOf, ReachabilitySchema, type EndpointExposure, type Reachability, type ReachabilityRequest } from './core/reachability.js';
+import {
+  fleetExposure,
+  reachability as reachabilityOf,
+  ReachabilitySchema,
+  type EndpointExposure,
+  type Reachability,
+  type ReachabilityRequest,
+} from './core/reachability.js';
 import { parseCidr, type Cidr } from './core/net.js';
 import { recordAnalysis } from './metrics/record.js';
 import type { Metrics } from './metrics/registry.js';
@@ -162,7 +169,16 @@ function dataKeyOf(loaded: LoadedFleet): string {
 
 function reachabilityKey(generation: string, request: ReachabilityRequest): string {
   const ephemeral = request.clientEphemeralPorts ? formatRange(request.clientEphemeralPorts) : '';
-  return [generation, request.endpointId, request.accountId ?? '', request.region ?? '', request.port ?? '', ephemeral, request.fixScope ?? '', request.plans ?? true].join('|');
+  return [
+    generation,
+    request.endpointId,
+    request.accountId ?? '',
+    request.region ?? '',
+    request.port ?? '',
+    ephemeral,
+    request.fixScope ?? '',
+    request.plans ?? true,
+  ].join('|');
 }
 
 function analysisKey(generation: string, request: AnalysisRequest): string {
@@ -232,16 +248,19 @@ export class Doctor {
       // Replicas waiting for a shared collection serve their previous data meanwhile, marked stale.
       { ttlMs: options.cacheTtlMs, max: 1, staleWhileRevalidate: options.shared !== undefined, ...(metrics ? { observer: observer(metrics, 'model')! } : {}) },
     );
-    this.analyses = new SingleFlightCache<string, Answer<Report>, AnalysisJob>(async (_key, job) => this.answer(SHARED_KINDS.analysis, job.sharedKey, job.refresh, () => this.compute(job)), {
-      ttlMs: options.cacheTtlMs,
-      max: options.cacheMaxEntries,
-      ...(metrics ? { observer: observer(metrics, 'analysis')! } : {}),
-    });
+    this.analyses = new SingleFlightCache<string, Answer<Report>, AnalysisJob>(
+      async (_key, job) => this.answer(SHARED_KINDS.analysis, job.sharedKey, job.refresh, () => this.compute(job)),
+      {
+        ttlMs: options.cacheTtlMs,
+        max: options.cacheMaxEntries,
+        ...(metrics ? { observer: observer(metrics, 'analysis')! } : {}),
+      },
+    );
     this.reachabilities = new SingleFlightCache<string, Answer<Reachability>, ReachabilityJob>(
       async (_key, job) => this.answer(SHARED_KINDS.reachability, job.sharedKey, job.refresh, async () => reachabilityOf(job.fleet, job.request)),
       {
-      ttlMs: options.cacheTtlMs,
-      max: options.cacheMaxEntries,
+        ttlMs: options.cacheTtlMs,
+        max: options.cacheMaxEntries,
         ...(metrics ? { observer: observer(metrics, 'reachability')! } : {}),
       },
     );
@@ -252,7 +271,12 @@ export class Doctor {
    * An answer missing from the local cache: from the replicas' shared cache when the data is
    * shared and it holds one, else computed (and stored there for the other replicas).
    */
-  private async answer<V extends object>(kind: SharedResultKind<V>, sharedKey: string | undefined, refresh: boolean, compute: () => Promise<V>): Promise<Answer<V>> {
+  private async answer<V extends object>(
+    kind: SharedResultKind<V>,
+    sharedKey: string | undefined,
+    refresh: boolean,
+    compute: () => Promise<V>,
+  ): Promise<Answer<V>> {
     const results = this.options.shared?.results;
     if (!results || sharedKey === undefined) return { value: await compute() };
     // A refresh asked for is computed anew, and replaces the shared answer.
@@ -293,7 +317,10 @@ export class Doctor {
     const loaded = await this.loadModel(options);
     const key = analysisKey(dataKeyOf(loaded.value), request);
     const sharedKey = loaded.value.sharedDataKey !== undefined ? key : undefined;
-    const result = await this.analyses.get(key, { ...options, context: { fleet: loaded.value.fleet, request, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) } });
+    const result = await this.analyses.get(key, {
+      ...options,
+      context: { fleet: loaded.value.fleet, request, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) },
+    });
     return answered(result, loaded, options);
   }
 
@@ -338,7 +365,10 @@ export class Doctor {
     const full: ReachabilityRequest = { ...request, trustedCidrs: this.trustedCidrs };
     const key = reachabilityKey(dataKeyOf(loaded.value), full);
     const sharedKey = loaded.value.sharedDataKey !== undefined ? key : undefined;
-    const result = await this.reachabilities.get(key, { ...options, context: { fleet: loaded.value.fleet, request: full, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) } });
+    const result = await this.reachabilities.get(key, {
+      ...options,
+      context: { fleet: loaded.value.fleet, request: full, refresh: options.refresh ?? false, ...(sharedKey !== undefined ? { sharedKey } : {}) },
+    });
     return answered(result, loaded, options);
   }
 
@@ -349,7 +379,8 @@ export class Doctor {
   exposureSeries(): readonly EndpointExposure[] {
     const latest = this.latest;
     if (!latest) return [];
-    if (this.exposure?.generation !== latest.generation) this.exposure = { generation: latest.generation, series: fleetExposure(latest.fleet, this.trustedCidrs) };
+    if (this.exposure?.generation !== latest.generation)
+      this.exposure = { generation: latest.generation, series: fleetExposure(latest.fleet, this.trustedCidrs) };
     return this.exposure.series;
   }
 

@@ -107,10 +107,23 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     docs: 'an endpoint is probed more often than `VPCE_DOCTOR_PROBE_ROUNDS_PER_MINUTE`; Retry-After says when it may be again',
   }),
   kind(UsageError, { problem: 'internal-error', cli: usage(), docs: 'a CLI option or argument is malformed, or missing where another needs it' }),
-  kind(ChangesFileError, { problem: 'internal-error', fields: (error) => error.problems, cli: usage(), docs: 'the `--changes` file cannot be read, is not JSON, or holds something other than changes' }),
+  kind(ChangesFileError, {
+    problem: 'internal-error',
+    fields: (error) => error.problems,
+    cli: usage(),
+    docs: 'the `--changes` file cannot be read, is not JSON, or holds something other than changes',
+  }),
   kind(SnapshotWriteError, { problem: 'internal-error', cli: usage(), docs: '`snapshot --out` names a directory that is not empty, or cannot be written' }),
-  kind(AwsCredentialsError, { problem: 'internal-error', cli: usage(), docs: 'no AWS credentials could be had, or a role could not be assumed (the service meets it as `source-unavailable`)' }),
-  kind(EndpointsUnavailableError, { problem: 'internal-error', cli: usage(), docs: 'the VPC endpoints themselves cannot be listed (the service meets it as `source-unavailable`)' }),
+  kind(AwsCredentialsError, {
+    problem: 'internal-error',
+    cli: usage(),
+    docs: 'no AWS credentials could be had, or a role could not be assumed (the service meets it as `source-unavailable`)',
+  }),
+  kind(EndpointsUnavailableError, {
+    problem: 'internal-error',
+    cli: usage(),
+    docs: 'the VPC endpoints themselves cannot be listed (the service meets it as `source-unavailable`)',
+  }),
   kind(ConfigError, {
     problem: 'internal-error',
     cli: usage(),
@@ -121,10 +134,26 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     cli: { exit: EXIT_USAGE, exitOf: (error) => (error.exitCode === 0 ? EXIT_OK : EXIT_USAGE), says: 'nothing' },
     docs: 'a command line commander refuses (it prints why); `--help` and `--version` exit 0',
   }),
-  kind(SnapshotFormatError, { problem: 'internal-error', cli: uncaught, docs: 'a snapshot file is malformed; it reaches callers as the cause of `SourceUnavailableError`' }),
-  kind(SnapshotReadError, { problem: 'internal-error', cli: uncaught, docs: 'a snapshot directory cannot be read; it reaches callers as the cause of `SourceUnavailableError`' }),
-  kind(AwsCallError, { problem: 'internal-error', cli: uncaught, docs: "one AWS call failed; the collection records it as the unit's or collection's failure" }),
-  kind(CollectionDeadlineError, { problem: 'internal-error', cli: uncaught, docs: '`VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS` passed; the collection records it as a failure' }),
+  kind(SnapshotFormatError, {
+    problem: 'internal-error',
+    cli: uncaught,
+    docs: 'a snapshot file is malformed; it reaches callers as the cause of `SourceUnavailableError`',
+  }),
+  kind(SnapshotReadError, {
+    problem: 'internal-error',
+    cli: uncaught,
+    docs: 'a snapshot directory cannot be read; it reaches callers as the cause of `SourceUnavailableError`',
+  }),
+  kind(AwsCallError, {
+    problem: 'internal-error',
+    cli: uncaught,
+    docs: "one AWS call failed; the collection records it as the unit's or collection's failure",
+  }),
+  kind(CollectionDeadlineError, {
+    problem: 'internal-error',
+    cli: uncaught,
+    docs: '`VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS` passed; the collection records it as a failure',
+  }),
 ];
 
 /** The kind of an error: the first of the table it is an instance of. */
@@ -161,7 +190,10 @@ export function cliOutcomeOf(error: unknown): { readonly exit: number; readonly 
   const exit = errorKind.cli.exitOf ? errorKind.cli.exitOf(known) : errorKind.cli.exit;
   if (errorKind.cli.says === 'nothing') return { exit, stderr: [] };
   const fields = errorKind.fields?.(known) ?? [];
-  const lines = [`vpce-doctor: ${errorKind.cli.text ? errorKind.cli.text(known) : known.message}`, ...(fields.length > 1 ? fields.map((field) => `  ${field.name}: ${field.reason}`) : [])];
+  const lines = [
+    `vpce-doctor: ${errorKind.cli.text ? errorKind.cli.text(known) : known.message}`,
+    ...(fields.length > 1 ? fields.map((field) => `  ${field.name}: ${field.reason}`) : []),
+  ];
   return { exit, stderr: lines.map((line) => `${line}\n`) };
 }
 

@@ -30,7 +30,10 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'expectation-failed': { status: 417, title: 'The Expect header asks for something other than 100-continue' },
   'port-required': { status: 422, title: 'The port cannot be inferred for this endpoint service' },
-  'invalid-change': { status: 422, title: 'A change does not apply to the data: a resource, rule or rule number that does not exist, a duplicate, or a rule number taken' },
+  'invalid-change': {
+    status: 422,
+    title: 'A change does not apply to the data: a resource, rule or rule number that does not exist, a duplicate, or a rule number taken',
+  },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'internal-error': { status: 500, title: 'Internal error' },

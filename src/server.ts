@@ -31,7 +31,9 @@ function checkSnapshotDir(config: Config): void {
     isDirectory = statSync(config.snapshotDir).isDirectory();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([`${VARIABLES.snapshotDir.name}: ${code === 'ENOENT' ? 'no such directory' : `cannot be read (${code ?? (error as Error).message})`}: ${config.snapshotDir}`]);
+    throw new ConfigError([
+      `${VARIABLES.snapshotDir.name}: ${code === 'ENOENT' ? 'no such directory' : `cannot be read (${code ?? (error as Error).message})`}: ${config.snapshotDir}`,
+    ]);
   }
   if (!isDirectory) throw new ConfigError([`${VARIABLES.snapshotDir.name}: not a directory: ${config.snapshotDir}`]);
 }
@@ -75,9 +77,13 @@ async function start(config: Config): Promise<void> {
   // Off unless the operator turns them on: a probe dials the data's addresses from here.
   const probes = config.probesEnabled
     ? new ProbeService({
-    prober: new Prober({ concurrency: config.probeConcurrency, perEndpointConcurrency: config.probeEndpointConcurrency, roundsPerMinute: config.probeRoundsPerMinute }),
-    allowedPorts: config.probePorts,
-    defaults: { timeoutMs: config.probeTimeoutMs, attempts: config.probeAttempts },
+        prober: new Prober({
+          concurrency: config.probeConcurrency,
+          perEndpointConcurrency: config.probeEndpointConcurrency,
+          roundsPerMinute: config.probeRoundsPerMinute,
+        }),
+        allowedPorts: config.probePorts,
+        defaults: { timeoutMs: config.probeTimeoutMs, attempts: config.probeAttempts },
         selfIp: (model) => discoverSelfIp(model, config.probeSelfIp),
         // /metrics carries the watched endpoints only; API probes answer their caller, scrapes their own registry.
         onReport: (report, purpose) => {
@@ -85,14 +91,19 @@ async function start(config: Config): Promise<void> {
         },
       })
     : undefined;
-  const doctor = new Doctor(sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry), sharedCollections), {
-    cacheTtlMs: config.cacheTtlSeconds * 1000,
-    cacheMaxEntries: config.cacheMaxEntries,
-    metrics,
-    ...(probes ? { probes } : { probesDisabled: true }),
-    trustedCidrs: config.trustedCidrs,
-    ...(sharedRedis ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000), ...(sharedProbes ? { probes: sharedProbes } : {}) } } : {}),
-  });
+  const doctor = new Doctor(
+    sourceFromConfig(config, registerAwsMetrics(metrics.registry), undefined, registerAwsUnitMetrics(metrics.registry), sharedCollections),
+    {
+      cacheTtlMs: config.cacheTtlSeconds * 1000,
+      cacheMaxEntries: config.cacheMaxEntries,
+      metrics,
+      ...(probes ? { probes } : { probesDisabled: true }),
+      trustedCidrs: config.trustedCidrs,
+      ...(sharedRedis
+        ? { shared: { results: new SharedResultCache(sharedRedis, config.cacheTtlSeconds * 1000), ...(sharedProbes ? { probes: sharedProbes } : {}) } }
+        : {}),
+    },
+  );
   const app = await buildApp({
     doctor,
     config,
@@ -132,7 +143,10 @@ async function start(config: Config): Promise<void> {
     } else if (drainMs > 0) {
       // Kubernetes removes the pod from its Services while it keeps serving: no request meets a closed port.
       draining = true;
-      app.log.info({ signal, drainSeconds: config.shutdownDelaySeconds }, 'stopping: /readyz is 503, still serving while endpoints controllers stop routing here');
+      app.log.info(
+        { signal, drainSeconds: config.shutdownDelaySeconds },
+        'stopping: /readyz is 503, still serving while endpoints controllers stop routing here',
+      );
       await new Promise((resolve) => setTimeout(resolve, drainMs));
     }
     shuttingDown = true;
@@ -141,10 +155,13 @@ async function start(config: Config): Promise<void> {
     app.server.closeIdleConnections();
     // What is still open just before the bound (a stalled upload, a client that never reads)
     // is cut, so that the process always stops with 0 within VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS.
-    const cut = setTimeout(() => {
-      app.log.warn('shutdown bound near: closing the connections still open');
-      app.server.closeAllConnections();
-    }, Math.max(0, config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 5)));
+    const cut = setTimeout(
+      () => {
+        app.log.warn('shutdown bound near: closing the connections still open');
+        app.server.closeAllConnections();
+      },
+      Math.max(0, config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 5)),
+    );
     cut.unref();
     await app.close();
     // The endpoints this replica probed go to the others at their next look.

@@ -26,7 +26,10 @@ describe('loadConfig', () => {
     [{ VPCE_DOCTOR_API_TOKENS_FILE: '/nonexistent/tokens' }, /VPCE_DOCTOR_API_TOKENS_FILE: cannot read \/nonexistent\/tokens/],
     [{ VPCE_DOCTOR_AWS_REGIONS: 'us-east-1,mars-1' }, /VPCE_DOCTOR_AWS_REGIONS: expected comma-separated AWS regions/],
     [{ VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,reader' }, /VPCE_DOCTOR_AWS_ROLE_ARNS: expected comma-separated IAM role ARNs/],
-    [{ VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b' }, /VPCE_DOCTOR_AWS_ROLE_ARNS: one role per account \(account 123456789012 has several/],
+    [
+      { VPCE_DOCTOR_AWS_ROLE_ARNS: 'arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:role/b' },
+      /VPCE_DOCTOR_AWS_ROLE_ARNS: one role per account \(account 123456789012 has several/,
+    ],
     [{ VPCE_DOCTOR_AWS_EXTERNAL_ID: 'x' }, /VPCE_DOCTOR_AWS_EXTERNAL_ID: expected 2 to 1224 characters/],
     [{ VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: 'yes' }, /VPCE_DOCTOR_AWS_INCLUDE_BASE_ACCOUNT: expected true or false, got "yes"/],
     [{ VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: 'a role' }, /VPCE_DOCTOR_AWS_ORGANIZATION_ROLE_NAME: expected an IAM role name/],
@@ -35,7 +38,10 @@ describe('loadConfig', () => {
   ];
   for (const [env, message] of invalid) {
     it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 
@@ -79,7 +85,10 @@ describe('loadConfig', () => {
   }
 
   it('reports every problem at once', () => {
-    assert.throws(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);
+    assert.throws(
+      () => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
+    );
   });
 
   it('reads tokens from the list and from a file, one per line', async () => {
@@ -94,18 +103,23 @@ describe('loadConfig', () => {
     }
   });
 
-  it('takes the replicas\' Redis: a redis:// or rediss:// URL (never echoed), a prefix, a password file', async () => {
+  it("takes the replicas' Redis: a redis:// or rediss:// URL (never echoed), a prefix, a password file", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vpce-doctor-config-'));
     try {
       const file = join(dir, 'password');
       await writeFile(file, 's3cret-redis-password\n');
-      const config = loadConfig({ VPCE_DOCTOR_REDIS_URL: 'rediss://redis.internal:6380/1', VPCE_DOCTOR_REDIS_PASSWORD_FILE: file, VPCE_DOCTOR_REDIS_PREFIX: 'team-a:' });
+      const config = loadConfig({
+        VPCE_DOCTOR_REDIS_URL: 'rediss://redis.internal:6380/1',
+        VPCE_DOCTOR_REDIS_PASSWORD_FILE: file,
+        VPCE_DOCTOR_REDIS_PREFIX: 'team-a:',
+      });
       assert.deepEqual([config.redisUrl, config.redisPassword, config.redisPrefix], ['rediss://redis.internal:6380/1', 's3cret-redis-password', 'team-a:']);
       const defaults = loadConfig({});
       assert.deepEqual([defaults.redisUrl, defaults.redisPassword, defaults.redisPrefix], [undefined, undefined, 'vpce-doctor:']);
       await writeFile(file, '\n');
       assert.throws(
-        () => loadConfig({ VPCE_DOCTOR_REDIS_URL: 'http://user:hunter2@redis:6379', VPCE_DOCTOR_REDIS_PASSWORD_FILE: file, VPCE_DOCTOR_REDIS_PREFIX: 'has space' }),
+        () =>
+          loadConfig({ VPCE_DOCTOR_REDIS_URL: 'http://user:hunter2@redis:6379', VPCE_DOCTOR_REDIS_PASSWORD_FILE: file, VPCE_DOCTOR_REDIS_PREFIX: 'has space' }),
         (error: unknown) => {
           assert.ok(error instanceof ConfigError);
           assert.equal(error.problems.length, 3);
@@ -123,12 +137,32 @@ describe('loadConfig', () => {
 
   // `problem` (with the file's path for <path>) or the tokens read.
   const tokenFiles: [string, string, { problem: string } | { tokens: string[] }][] = [
-    ['an empty file (an empty Secret key)', '', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
-    ['only blank lines', '\n  \n\r\n\t\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
-    ['only comments', '# rotated 2026-11-01\n  # next: file-token-0123456789abcdef\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' }],
-    ['a token with a space on line 3', '# tokens\nfile-token-0123456789abcdef\nfile-token 0123456789abcdef\n', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> line 3 holds a token with whitespace in it' }],
+    [
+      'an empty file (an empty Secret key)',
+      '',
+      { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' },
+    ],
+    [
+      'only blank lines',
+      '\n  \n\r\n\t\n',
+      { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' },
+    ],
+    [
+      'only comments',
+      '# rotated 2026-11-01\n  # next: file-token-0123456789abcdef\n',
+      { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> holds no token (an empty Secret key?): every line is blank or a # comment' },
+    ],
+    [
+      'a token with a space on line 3',
+      '# tokens\nfile-token-0123456789abcdef\nfile-token 0123456789abcdef\n',
+      { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> line 3 holds a token with whitespace in it' },
+    ],
     ['a token with a tab', 'file-token\t0123456789abcdef', { problem: 'VPCE_DOCTOR_API_TOKENS_FILE: <path> line 1 holds a token with whitespace in it' }],
-    ['comments and blank lines around tokens', '# the runbook token\nfile-token-0123456789abcdef\n\n# the CI token\r\nci-token-0123456789abcdef\r\n', { tokens: ['file-token-0123456789abcdef', 'ci-token-0123456789abcdef'] }],
+    [
+      'comments and blank lines around tokens',
+      '# the runbook token\nfile-token-0123456789abcdef\n\n# the CI token\r\nci-token-0123456789abcdef\r\n',
+      { tokens: ['file-token-0123456789abcdef', 'ci-token-0123456789abcdef'] },
+    ],
     ['a UTF-8 BOM and no final newline', '\uFEFFfile-token-0123456789abcdef', { tokens: ['file-token-0123456789abcdef'] }],
   ];
   for (const [what, content, expected] of tokenFiles) {
@@ -187,18 +221,28 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({}).probesEnabled, false);
     assert.equal(loadConfig({ VPCE_DOCTOR_PROBES: 'on' }).probesEnabled, true);
     assert.equal(loadConfig({ VPCE_DOCTOR_PROBES: 'off' }).probesEnabled, false);
-    assert.throws(() => loadConfig({ VPCE_DOCTOR_PROBES: 'yes' }), (error: unknown) => error instanceof ConfigError && error.problems[0] === 'VPCE_DOCTOR_PROBES: expected one of on, off, got "yes"');
+    assert.throws(
+      () => loadConfig({ VPCE_DOCTOR_PROBES: 'yes' }),
+      (error: unknown) => error instanceof ConfigError && error.problems[0] === 'VPCE_DOCTOR_PROBES: expected one of on, off, got "yes"',
+    );
     assert.throws(
       () => loadConfig({ VPCE_DOCTOR_WATCH_ENDPOINTS: 'vpce-068e9dcc184a273ab' }),
-      (error: unknown) => error instanceof ConfigError && error.problems[0] === 'VPCE_DOCTOR_WATCH_ENDPOINTS: the watch list probes, and probes are off (set VPCE_DOCTOR_PROBES=on)',
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems[0] === 'VPCE_DOCTOR_WATCH_ENDPOINTS: the watch list probes, and probes are off (set VPCE_DOCTOR_PROBES=on)',
     );
-    assert.deepEqual(loadConfig({ VPCE_DOCTOR_PROBES: 'on', VPCE_DOCTOR_WATCH_ENDPOINTS: 'vpce-068e9dcc184a273ab' }).watchEndpoints, ['vpce-068e9dcc184a273ab']);
+    assert.deepEqual(loadConfig({ VPCE_DOCTOR_PROBES: 'on', VPCE_DOCTOR_WATCH_ENDPOINTS: 'vpce-068e9dcc184a273ab' }).watchEndpoints, [
+      'vpce-068e9dcc184a273ab',
+    ]);
   });
 
   it('reads the shutdown delay (VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: 0 to 300, default 5)', () => {
     assert.equal(loadConfig({}).shutdownDelaySeconds, 5);
     assert.equal(loadConfig({ VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '0' }).shutdownDelaySeconds, 0);
-    assert.throws(() => loadConfig({ VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '301' }), /VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: expected an integer from 0 to 300, got "301"/);
+    assert.throws(
+      () => loadConfig({ VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '301' }),
+      /VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: expected an integer from 0 to 300, got "301"/,
+    );
   });
 
   it('takes the region from AWS_REGION or AWS_DEFAULT_REGION when VPCE_DOCTOR_AWS_REGION is unset', () => {

@@ -33,7 +33,7 @@ function errorClassesOfSrc(): string[] {
 }
 
 describe('the error kinds (src/error-kinds.ts)', () => {
-  it('hold every error class of src/ (and commander\'s), each once', () => {
+  it("hold every error class of src/ (and commander's), each once", () => {
     const registered = ERROR_KINDS.map((kind) => kind.type.name);
     assert.equal(new Set(registered).size, registered.length, 'no class twice');
     const declared = errorClassesOfSrc();
@@ -71,25 +71,55 @@ describe('the error kinds (src/error-kinds.ts)', () => {
 describe('classifyError: the API problem of each kind', () => {
   const analysis = (code: keyof typeof ANALYSIS_ERROR_PROBLEMS) => new AnalysisError(code, `${code} message`);
   const cases: [string, unknown, ReturnType<typeof classifyError>][] = [
-    ['a ProblemError', new ProblemError('unauthorized', 'no token', [{ name: 'a', reason: 'b' }]), { code: 'unauthorized', detail: 'no token', invalidParams: [{ name: 'a', reason: 'b' }] }],
+    [
+      'a ProblemError',
+      new ProblemError('unauthorized', 'no token', [{ name: 'a', reason: 'b' }]),
+      { code: 'unauthorized', detail: 'no token', invalidParams: [{ name: 'a', reason: 'b' }] },
+    ],
     ['an AnalysisError', analysis('endpoint_not_found'), { code: 'endpoint-not-found', detail: 'endpoint_not_found message', invalidParams: [] }],
-    ['an AnalysisError with a field', new AnalysisError('port_invalid', 'bad port', 'port'), { code: 'invalid-port', detail: 'bad port', invalidParams: [{ name: 'port', reason: 'bad port' }] }],
+    [
+      'an AnalysisError with a field',
+      new AnalysisError('port_invalid', 'bad port', 'port'),
+      { code: 'invalid-port', detail: 'bad port', invalidParams: [{ name: 'port', reason: 'bad port' }] },
+    ],
     [
       'an AnalysisError with several fields',
-      new AnalysisError('change_invalid', 'two changes', 'changes.0', [{ name: 'changes.0', reason: 'r0' }, { name: 'changes.1', reason: 'r1' }]),
-      { code: 'invalid-change', detail: 'two changes', invalidParams: [{ name: 'changes.0', reason: 'r0' }, { name: 'changes.1', reason: 'r1' }] },
+      new AnalysisError('change_invalid', 'two changes', 'changes.0', [
+        { name: 'changes.0', reason: 'r0' },
+        { name: 'changes.1', reason: 'r1' },
+      ]),
+      {
+        code: 'invalid-change',
+        detail: 'two changes',
+        invalidParams: [
+          { name: 'changes.0', reason: 'r0' },
+          { name: 'changes.1', reason: 'r1' },
+        ],
+      },
     ],
     ['a SourceUnavailableError', new SourceUnavailableError('down'), { code: 'source-unavailable', detail: 'down' }],
     ['a ProbesUnavailableError', new ProbesUnavailableError('no prober'), { code: 'probes-unavailable', detail: 'no prober' }],
     ['a ProbesDisabledError', new ProbesDisabledError('off'), { code: 'probes-disabled', detail: 'off' }],
-    ['a ProbeRefusedError', new ProbeRefusedError('not an interface', 'target'), { code: 'probe-target-forbidden', detail: 'not an interface', invalidParams: [{ name: 'target', reason: 'not an interface' }] }],
-    ['a ProbeRateLimitedError', new ProbeRateLimitedError('vpce-0123456789abcdef0', 7), { code: 'too-many-requests', detail: 'vpce-0123456789abcdef0 was probed too often; retry in 7 s', retryAfterSeconds: 7 }],
+    [
+      'a ProbeRefusedError',
+      new ProbeRefusedError('not an interface', 'target'),
+      { code: 'probe-target-forbidden', detail: 'not an interface', invalidParams: [{ name: 'target', reason: 'not an interface' }] },
+    ],
+    [
+      'a ProbeRateLimitedError',
+      new ProbeRateLimitedError('vpce-0123456789abcdef0', 7),
+      { code: 'too-many-requests', detail: 'vpce-0123456789abcdef0 was probed too often; retry in 7 s', retryAfterSeconds: 7 },
+    ],
     ['a UsageError (no detail of a fault)', new UsageError('secret detail'), { code: 'internal-error' }],
     ['a ConfigError', new ConfigError(['X: y']), { code: 'internal-error' }],
     ['an AwsCallError', new AwsCallError('vpcEndpoints', 'denied', { cause: new Error('x') }), { code: 'internal-error' }],
     ['a CollectionDeadlineError', new CollectionDeadlineError(100), { code: 'internal-error' }],
     ['an Error of no kind', new Error('boom'), { code: 'internal-error' }],
-    ['a Fastify code', Object.assign(new Error('bad json'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), { code: 'malformed-body', detail: 'bad json' }],
+    [
+      'a Fastify code',
+      Object.assign(new Error('bad json'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }),
+      { code: 'malformed-body', detail: 'bad json' },
+    ],
   ];
   for (const [what, error, expected] of cases) {
     it(`answers ${what} with ${expected.code}`, () => assert.deepEqual(classifyError(error), expected));
@@ -109,18 +139,32 @@ describe('cliOutcomeOf: the CLI exit and stderr of each kind', () => {
     ['an AnalysisError with one field', new AnalysisError('port_invalid', 'bad port', 'port'), usage('vpce-doctor: bad port')],
     [
       'an AnalysisError with several fields',
-      new AnalysisError('change_invalid', 'two changes', undefined, [{ name: 'changes.0', reason: 'r0' }, { name: 'changes.1', reason: 'r1' }]),
+      new AnalysisError('change_invalid', 'two changes', undefined, [
+        { name: 'changes.0', reason: 'r0' },
+        { name: 'changes.1', reason: 'r1' },
+      ]),
       usage('vpce-doctor: two changes', '  changes.0: r0', '  changes.1: r1'),
     ],
     ['a ChangesFileError with one problem', new ChangesFileError('not JSON', [{ name: 'changes', reason: 'x' }]), usage('vpce-doctor: not JSON')],
-    ['a ChangesFileError with several', new ChangesFileError('bad', [{ name: 'changes.0', reason: 'a' }, { name: 'changes.1', reason: 'b' }]), usage('vpce-doctor: bad', '  changes.0: a', '  changes.1: b')],
+    [
+      'a ChangesFileError with several',
+      new ChangesFileError('bad', [
+        { name: 'changes.0', reason: 'a' },
+        { name: 'changes.1', reason: 'b' },
+      ]),
+      usage('vpce-doctor: bad', '  changes.0: a', '  changes.1: b'),
+    ],
     ['a SourceUnavailableError', new SourceUnavailableError('AWS cannot be loaded: x'), usage('vpce-doctor: AWS cannot be loaded: x')],
     [
       'a SourceUnavailableError of a malformed snapshot',
       new SourceUnavailableError('snapshot cannot be loaded: …', { cause: new SnapshotFormatError('ec2/DescribeSubnets.json', '$', 'not JSON') }),
       usage('vpce-doctor: ec2/DescribeSubnets.json: $: not JSON'),
     ],
-    ['a SourceUnavailableError of an unreadable snapshot', new SourceUnavailableError('…', { cause: new SnapshotReadError('/x cannot be read') }), usage('vpce-doctor: /x cannot be read')],
+    [
+      'a SourceUnavailableError of an unreadable snapshot',
+      new SourceUnavailableError('…', { cause: new SnapshotReadError('/x cannot be read') }),
+      usage('vpce-doctor: /x cannot be read'),
+    ],
     ['a SnapshotWriteError', new SnapshotWriteError('/out is not empty'), usage('vpce-doctor: /out is not empty')],
     ['an AwsCredentialsError', new AwsCredentialsError('no credentials', { cause: undefined }), usage('vpce-doctor: no credentials')],
     ['an EndpointsUnavailableError', new EndpointsUnavailableError('denied'), usage('vpce-doctor: the VPC endpoints cannot be listed: denied')],

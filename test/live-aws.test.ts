@@ -71,13 +71,19 @@ describe('live AWS source (emulated on loopback)', () => {
   it('the CLI lists endpoints with --aws, and an analysis says which permission is missing', async () => {
     const listed = await cli(['endpoints', '--aws', '--json']);
     assert.equal(listed.status, 0, listed.stderr);
-    assert.deepEqual((JSON.parse(listed.stdout) as { id: string }[]).map((endpoint) => endpoint.id), [ENDPOINT]);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { id: string }[]).map((endpoint) => endpoint.id),
+      [ENDPOINT],
+    );
     const analysed = await cli(['analyze', '--aws', '--endpoint', ENDPOINT, '--client-ip', '192.168.1.10', '--json']);
     assert.equal(analysed.status, 0, analysed.stderr);
     const report = JSON.parse(analysed.stdout) as { source: { kind: string }; checks: { id: string; status: string; summary: string }[] };
     assert.equal(report.source.kind, 'aws');
     assert.ok(server.actions().includes('DescribeNetworkAcls'));
-    assert.ok(report.checks.every((check) => !(check.id.includes('nacl') && check.status === 'pass')), 'never a silent pass');
+    assert.ok(
+      report.checks.every((check) => !(check.id.includes('nacl') && check.status === 'pass')),
+      'never a silent pass',
+    );
   });
 
   it('vpce-doctor snapshot --aws --out writes the fetched data, which reads back', async () => {
@@ -88,7 +94,10 @@ describe('live AWS source (emulated on loopback)', () => {
     assert.ok((await readdir(join(out, 'ec2'))).includes('DescribeVpcEndpoints.json'));
     const replayed = await cli(['endpoints', '--snapshot', out, '--json']);
     assert.equal(replayed.status, 0, replayed.stderr);
-    assert.deepEqual((JSON.parse(replayed.stdout) as { id: string }[]).map((endpoint) => endpoint.id), [ENDPOINT]);
+    assert.deepEqual(
+      (JSON.parse(replayed.stdout) as { id: string }[]).map((endpoint) => endpoint.id),
+      [ENDPOINT],
+    );
   });
 
   it('the service serves VPCE_DOCTOR_SOURCE=aws, and exports it on GET /v1/snapshot', async () => {
@@ -103,13 +112,23 @@ describe('live AWS source (emulated on loopback)', () => {
       const base = `http://127.0.0.1:${port}`;
       let ready = 0;
       for (let attempt = 0; attempt < 120 && ready !== 200; attempt++) {
-        ready = await fetch(`${base}/readyz`).then((response) => response.status, () => 0);
+        ready = await fetch(`${base}/readyz`).then(
+          (response) => response.status,
+          () => 0,
+        );
         if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       assert.equal(ready, 200, stderr);
       const endpoints = (await (await fetch(`${base}/v1/endpoints`)).json()) as { items: { id: string }[] };
-      assert.deepEqual(endpoints.items.map((endpoint) => endpoint.id), [ENDPOINT]);
-      const exported = (await (await fetch(`${base}/v1/snapshot`)).json()) as { source: { kind: string }; failures: Record<string, string>; files: Record<string, unknown> };
+      assert.deepEqual(
+        endpoints.items.map((endpoint) => endpoint.id),
+        [ENDPOINT],
+      );
+      const exported = (await (await fetch(`${base}/v1/snapshot`)).json()) as {
+        source: { kind: string };
+        failures: Record<string, string>;
+        files: Record<string, unknown>;
+      };
       assert.equal(exported.source.kind, 'aws');
       assert.ok(exported.files['ec2/DescribeVpcEndpoints.json']);
       assert.match(exported.failures.networkAcls ?? '', /ec2:DescribeNetworkAcls/);

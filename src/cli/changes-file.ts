@@ -43,7 +43,10 @@ interface SchemaError {
 
 /** `/IpRanges/0` of change 3 as `changes.3.IpRanges.0`. */
 function fieldName(prefix: string, instancePath: string, property?: string): string {
-  const path = instancePath.split('/').filter(Boolean).map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const path = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
   return [prefix, ...path, ...(property !== undefined ? [property] : [])].join('.');
 }
 
@@ -60,16 +63,19 @@ function problemsOf(prefix: string, errors: readonly SchemaError[]): { name: str
   for (const error of errors) {
     switch (error.keyword) {
       case 'required':
-        for (const property of (error.params['requiredProperties'] as string[] | undefined) ?? []) add(fieldName(prefix, error.instancePath, property), 'is required');
+        for (const property of (error.params['requiredProperties'] as string[] | undefined) ?? [])
+          add(fieldName(prefix, error.instancePath, property), 'is required');
         break;
       case 'additionalProperties':
-        for (const property of (error.params['additionalProperties'] as string[] | undefined) ?? []) add(fieldName(prefix, error.instancePath, property), 'is not a field of this kind of change');
+        for (const property of (error.params['additionalProperties'] as string[] | undefined) ?? [])
+          add(fieldName(prefix, error.instancePath, property), 'is not a field of this kind of change');
         break;
       case 'boolean':
         // `schema is false`: the additional property, reported above.
         break;
       case 'const':
-        if (!errors.some((other) => other.keyword === 'anyOf' && other.instancePath === error.instancePath)) add(fieldName(prefix, error.instancePath), `must be ${JSON.stringify(error.params['allowedValue'])}`);
+        if (!errors.some((other) => other.keyword === 'anyOf' && other.instancePath === error.instancePath))
+          add(fieldName(prefix, error.instancePath), `must be ${JSON.stringify(error.params['allowedValue'])}`);
         break;
       case 'anyOf': {
         const values = allowed.get(error.instancePath);
@@ -77,7 +83,10 @@ function problemsOf(prefix: string, errors: readonly SchemaError[]): { name: str
         break;
       }
       case 'enum':
-        add(fieldName(prefix, error.instancePath), `must be one of ${((error.params['allowedValues'] as unknown[] | undefined) ?? []).map((value) => JSON.stringify(value)).join(', ')}`);
+        add(
+          fieldName(prefix, error.instancePath),
+          `must be one of ${((error.params['allowedValues'] as unknown[] | undefined) ?? []).map((value) => JSON.stringify(value)).join(', ')}`,
+        );
         break;
       default:
         add(fieldName(prefix, error.instancePath), error.message);

@@ -25,7 +25,6 @@ import { parseCidr } from '../core/net.js';
 
 export { EXIT_BREAKS, EXIT_OK, EXIT_USAGE };
 
-
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -83,7 +82,11 @@ interface SourceOptions {
 const repeatable = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** A live option checked as the service checks its variable, the problem told by the option's name. */
-function checkLive(flag: string, variable: { readonly parse: (text: string) => { readonly value: unknown } | { readonly problem: string } }, value: string): string {
+function checkLive(
+  flag: string,
+  variable: { readonly parse: (text: string) => { readonly value: unknown } | { readonly problem: string } },
+  value: string,
+): string {
   const parsed = variable.parse(value);
   if ('problem' in parsed) throw new UsageError(`${flag}: ${parsed.problem}, got ${JSON.stringify(value)}`);
   return value;
@@ -113,7 +116,11 @@ async function chooseSource(options: SourceOptions, endpointIds?: readonly strin
     ['--organization-role', VARIABLES.awsOrganizationRoleName.name, options.organizationRole],
     ['--include-base-account', VARIABLES.awsIncludeBaseAccount.name, options.includeBaseAccount ? 'true' : undefined],
   ];
-  const env = { ...aws, [VARIABLES.source.name]: 'aws', ...Object.fromEntries(fromOptions.filter(([, , value]) => value !== undefined).map(([, name, value]) => [name, value])) };
+  const env = {
+    ...aws,
+    [VARIABLES.source.name]: 'aws',
+    ...Object.fromEntries(fromOptions.filter(([, , value]) => value !== undefined).map(([, name, value]) => [name, value])),
+  };
   let config;
   try {
     config = loadConfig(env);
@@ -164,7 +171,10 @@ async function withEndpointHint<T>(doctor: Doctor, endpointId: string, answer: (
         ? 'the data holds no interface endpoint'
         : ids.length <= 10
           ? `the data holds: ${ids.join(', ')}`
-          : `the closest ids of the ${ids.length} in the data: ${ids.sort((a, b) => distance(endpointId, a) - distance(endpointId, b)).slice(0, 5).join(', ')} (vpce-doctor endpoints lists them all)`;
+          : `the closest ids of the ${ids.length} in the data: ${ids
+              .sort((a, b) => distance(endpointId, a) - distance(endpointId, b))
+              .slice(0, 5)
+              .join(', ')} (vpce-doctor endpoints lists them all)`;
     throw new UsageError(`${error.message}; ${hint}`);
   }
 }
@@ -239,7 +249,7 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       .option('--aws', 'read the live AWS account instead of a snapshot (docs/iam-policy.json lists the calls)')
       .option('--region <region>', 'AWS region to read, repeatable (default: AWS_REGION); with a fleet snapshot, the unit to look in', repeatable)
       .option('--role-arn <arn>', 'a role to assume to read its account, repeatable (each account is read on its own)', repeatable)
-      .option('--organization-role <name>', "read every active account of the AWS Organization through this role (organizations:ListAccounts)")
+      .option('--organization-role <name>', 'read every active account of the AWS Organization through this role (organizations:ListAccounts)')
       .option('--external-id <id>', "the external id the roles' trust policies ask for")
       .option('--include-base-account', "with --role-arn or --organization-role, read the base credentials' own account too");
   const accountOption = () => new Option('--account-id <id>', "the endpoint's account, when its id is in several units of a fleet");
@@ -276,7 +286,10 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     });
 
   const changesOption = () =>
-    new Option('--changes <file>', 'JSON file of changes (the format of a fix plan\'s changes, see the README): an array, or an object with a "changes" array such as a saved fixPlan; - reads stdin').makeOptionMandatory();
+    new Option(
+      '--changes <file>',
+      'JSON file of changes (the format of a fix plan\'s changes, see the README): an array, or an object with a "changes" array such as a saved fixPlan; - reads stdin',
+    ).makeOptionMandatory();
   withPairOptions(withAwsOptions(program.command('what-if')))
     .description('analyse a client and an endpoint before and after a list of changes: the verdicts, and every check that moves')
     .addOption(changesOption())
@@ -291,7 +304,9 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     });
 
   withAwsOptions(program.command('blast-radius'))
-    .description("every (endpoint, client) pair of the data whose verdict or a check moves under a list of changes; the clients are each endpoint's VPC's network interfaces, and any --client-ip")
+    .description(
+      "every (endpoint, client) pair of the data whose verdict or a check moves under a list of changes; the clients are each endpoint's VPC's network interfaces, and any --client-ip",
+    )
     .addOption(snapshotOption())
     .addOption(changesOption())
     .option('--client-ip <ip>', 'a client IP address to judge besides the network interfaces, repeatable', repeatable)
@@ -302,45 +317,74 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       const port = options.port !== undefined ? parsePort(options.port) : undefined;
       const changes = await readChangesFile(options.changes, io.stdin ?? processStdin);
       const { value: fleet } = await new Doctor(await chooseSource(options)).fleet();
-      const result = blastRadius(fleet, { changes, ...(options.clientIp?.length ? { clientIps: options.clientIp } : {}), ...(port !== undefined ? { port } : {}) });
+      const result = blastRadius(fleet, {
+        changes,
+        ...(options.clientIp?.length ? { clientIps: options.clientIp } : {}),
+        ...(port !== undefined ? { port } : {}),
+      });
       io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderBlastRadius(result, width));
       if (options.failOnBreak && result.breaks > 0) {
-        io.stderr(`vpce-doctor: ${result.breaks} (endpoint, client) pair${result.breaks === 1 ? '' : 's'} of ${result.pairsAnalysed} analysed would break under these changes\n`);
+        io.stderr(
+          `vpce-doctor: ${result.breaks} (endpoint, client) pair${result.breaks === 1 ? '' : 's'} of ${result.pairsAnalysed} analysed would break under these changes\n`,
+        );
         exitCode = EXIT_BREAKS;
       }
     });
 
   withAwsOptions(program.command('who-can-reach'))
-    .description("every source address an interface endpoint's side admits on a port, per interface; the data's workloads grouped by subnet and security groups, each with its verdict and a fix plan proven for the group; and what it admits beyond its VPC")
+    .description(
+      "every source address an interface endpoint's side admits on a port, per interface; the data's workloads grouped by subnet and security groups, each with its verdict and a fix plan proven for the group; and what it admits beyond its VPC",
+    )
     .addOption(snapshotOption())
     .requiredOption('--endpoint <id>', 'interface endpoint id (vpce-…)')
     .addOption(accountOption())
     .option('--port <port>', 'service port (default 443 for AWS services, the listener of a visible customer service)')
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
-    .addOption(new Option('--fix-scope <scope>', "whom each group's fix plan admits (default: client for a group of one interface, subnet otherwise)").choices(FIX_SCOPES))
+    .addOption(
+      new Option('--fix-scope <scope>', "whom each group's fix plan admits (default: client for a group of one interface, subnet otherwise)").choices(
+        FIX_SCOPES,
+      ),
+    )
     .option('--no-plans', 'leave out the fix plans of the groups that do not reach (faster)')
-    .option('--trusted-cidr <cidr>', "a range beyond the endpoint's VPC that may reach it (peered VPC, on-premises), repeatable: anything else admitted outside the VPC is an exposure finding", repeatable)
-    .option('--json', 'print the answer as JSON (the API\'s GET /v1/endpoints/{id}/reachability)')
-    .action(async (options: SourceOptions & { endpoint: string; accountId?: string; port?: string; clientEphemeralPorts?: string; fixScope?: FixScope; plans: boolean; trustedCidr?: string[]; json?: boolean }) => {
-      const trustedCidrs = (options.trustedCidr ?? []).map((text) => {
-        const cidr = parseCidr(text);
-        if (!cidr) throw new UsageError(`--trusted-cidr: "${text}" is not an IPv4 or IPv6 CIDR`);
-        return cidr;
-      });
-      const endpointId = checkEndpointId(options.endpoint);
-      const request = {
-        endpointId,
-        ...unitOf(options),
-        ...(options.port ? { port: parsePort(options.port) } : {}),
-        ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
-        ...(options.fixScope ? { fixScope: options.fixScope } : {}),
-        plans: options.plans,
-        trustedCidrs,
-      };
-      const doctor = new Doctor(await chooseSource(options));
-      const answer = await withEndpointHint(doctor, endpointId, async () => reachability((await doctor.fleet()).value, request));
-      io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, width));
-    });
+    .option(
+      '--trusted-cidr <cidr>',
+      "a range beyond the endpoint's VPC that may reach it (peered VPC, on-premises), repeatable: anything else admitted outside the VPC is an exposure finding",
+      repeatable,
+    )
+    .option('--json', "print the answer as JSON (the API's GET /v1/endpoints/{id}/reachability)")
+    .action(
+      async (
+        options: SourceOptions & {
+          endpoint: string;
+          accountId?: string;
+          port?: string;
+          clientEphemeralPorts?: string;
+          fixScope?: FixScope;
+          plans: boolean;
+          trustedCidr?: string[];
+          json?: boolean;
+        },
+      ) => {
+        const trustedCidrs = (options.trustedCidr ?? []).map((text) => {
+          const cidr = parseCidr(text);
+          if (!cidr) throw new UsageError(`--trusted-cidr: "${text}" is not an IPv4 or IPv6 CIDR`);
+          return cidr;
+        });
+        const endpointId = checkEndpointId(options.endpoint);
+        const request = {
+          endpointId,
+          ...unitOf(options),
+          ...(options.port ? { port: parsePort(options.port) } : {}),
+          ...(options.clientEphemeralPorts ? { clientEphemeralPorts: parseEphemeral(options.clientEphemeralPorts) } : {}),
+          ...(options.fixScope ? { fixScope: options.fixScope } : {}),
+          plans: options.plans,
+          trustedCidrs,
+        };
+        const doctor = new Doctor(await chooseSource(options));
+        const answer = await withEndpointHint(doctor, endpointId, async () => reachability((await doctor.fleet()).value, request));
+        io.stdout(options.json ? `${JSON.stringify(answer, null, 2)}\n` : renderReachability(answer, width));
+      },
+    );
 
   withAwsOptions(program.command('endpoints'))
     .description('list the interface endpoints of a snapshot (every unit of a fleet)')
@@ -356,7 +400,9 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     });
 
   withAwsOptions(program.command('report'))
-    .description('analyse every interface endpoint of the data (or of one account / region) for one client: a verdict per endpoint; or, with --all-workloads, for every workload group')
+    .description(
+      'analyse every interface endpoint of the data (or of one account / region) for one client: a verdict per endpoint; or, with --all-workloads, for every workload group',
+    )
     .addOption(snapshotOption())
     .addOption(accountOption())
     .option('--client-ip <ip>', 'client IP address')
@@ -364,7 +410,10 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
     .option('--client-instance <id>', "client's instance id (i-…)")
     .option('--port <port>', 'service port for every endpoint (default: 443 for AWS services, the listeners for visible customer services)')
     .option('--client-ephemeral-ports <range>', 'FROM-TO, or linux | windows | nat-gateway | nlb (default 1024-65535)')
-    .option('--all-workloads', "instead of one client: every endpoint against every workload group of its VPC (the data's network interfaces by subnet and security groups), read from its source sets")
+    .option(
+      '--all-workloads',
+      "instead of one client: every endpoint against every workload group of its VPC (the data's network interfaces by subnet and security groups), read from its source sets",
+    )
     .option('--json', 'print JSON lines: one object per endpoint (per endpoint and workload group with --all-workloads), streamed')
     .action(async (options: Omit<AnalyzeOptions, 'endpoint'> & { allWorkloads?: boolean }) => {
       if (options.allWorkloads) {

@@ -38,11 +38,19 @@ function planStepsFor(check: Check, plan: FixPlan): number[] {
     plan.changes.forEach((change, index) => {
       if (action.kind === 'authorize-security-group-ingress' || action.kind === 'authorize-security-group-egress') {
         const direction = action.kind === 'authorize-security-group-ingress' ? 'inbound' : 'outbound';
-        if (change.kind !== 'sg-rule' || change.op !== 'add' || change.groupId !== action.securityGroupId || change.direction !== direction || !rangeCovers(change, action.fromPort, action.toPort)) return;
+        if (
+          change.kind !== 'sg-rule' ||
+          change.op !== 'add' ||
+          change.groupId !== action.securityGroupId ||
+          change.direction !== direction ||
+          !rangeCovers(change, action.fromPort, action.toPort)
+        )
+          return;
         // The plan may name another kind of peer (a group for addresses): only like peers are compared.
         const changeCidr = change.cidr ?? change.ipv6Cidr;
         if (changeCidr !== undefined && action.cidr !== undefined && !cidrCovers(changeCidr, action.cidr)) return;
-        if (change.peerGroupId !== undefined && action.referencedSecurityGroupId !== undefined && change.peerGroupId !== action.referencedSecurityGroupId) return;
+        if (change.peerGroupId !== undefined && action.referencedSecurityGroupId !== undefined && change.peerGroupId !== action.referencedSecurityGroupId)
+          return;
         steps.add(index + 1);
       } else if (action.kind === 'create-network-acl-entry') {
         if (
@@ -78,7 +86,16 @@ export interface RenderStyle {
   readonly color?: boolean;
 }
 
-const COLORS: Partial<Record<string, string>> = { FAIL: '31', BLOCKED: '31', WARN: '33', PARTIAL: '33', unknown: '35', UNKNOWN: '35', pass: '32', REACHABLE: '32' };
+const COLORS: Partial<Record<string, string>> = {
+  FAIL: '31',
+  BLOCKED: '31',
+  WARN: '33',
+  PARTIAL: '33',
+  unknown: '35',
+  UNKNOWN: '35',
+  pass: '32',
+  REACHABLE: '32',
+};
 
 /** Colours a status word in the first of wrapped lines (after wrapping, which keeps control characters out of the text). */
 function painted(lines: string[], word: string, style: RenderStyle): string[] {
@@ -105,10 +122,16 @@ export function renderReport(report: Report, styleOrWidth: RenderStyle | number 
   const client = report.client;
   const header = (text: string) => wrapText(text, width, '', ' '.repeat(10));
   const lines = [
-    ...header(`Endpoint  ${report.endpoint.id}  ${report.endpoint.serviceName} (${report.endpoint.serviceOwner} service, ${report.endpoint.state})  ${report.endpoint.vpcId}`),
-    ...header(`Client    ${client.ipAddress}${client.networkInterfaceId ? `  ${client.networkInterfaceId}` : ''}${client.subnetId ? `  ${client.subnetId}` : ''}${client.securityGroupIds.length ? `  ${client.securityGroupIds.join(' ')}` : ''}`),
+    ...header(
+      `Endpoint  ${report.endpoint.id}  ${report.endpoint.serviceName} (${report.endpoint.serviceOwner} service, ${report.endpoint.state})  ${report.endpoint.vpcId}`,
+    ),
+    ...header(
+      `Client    ${client.ipAddress}${client.networkInterfaceId ? `  ${client.networkInterfaceId}` : ''}${client.subnetId ? `  ${client.subnetId}` : ''}${client.securityGroupIds.length ? `  ${client.securityGroupIds.join(' ')}` : ''}`,
+    ),
     ...(client.note ? wrapText(client.note, width, ' '.repeat(10), ' '.repeat(10)) : []),
-    ...header(`Port      ${report.ports.join(', ')}${report.portSource === 'aws-service-default' ? ' (AWS service default)' : ''}; client ephemeral ports ${formatRange(report.clientEphemeralPorts)}`),
+    ...header(
+      `Port      ${report.ports.join(', ')}${report.portSource === 'aws-service-default' ? ' (AWS service default)' : ''}; client ephemeral ports ${formatRange(report.clientEphemeralPorts)}`,
+    ),
     ...painted(wrapText(`Verdict   ${report.verdict.toUpperCase()}: ${report.verdictSummary}`, width, '', ' '.repeat(10)), report.verdict.toUpperCase(), style),
     '',
     'Endpoint network interfaces:',
@@ -117,12 +140,16 @@ export function renderReport(report: Report, styleOrWidth: RenderStyle | number 
     const status = path.status === 'pass' && path.warnedChecks.length > 0 ? 'WARN' : STATUS_LABELS[path.status];
     const failing = [...path.failedChecks, ...path.unknownChecks.map((id) => `${id}?`), ...path.warnedChecks.map((id) => `${id}!`)];
     lines.push(
-      ...painted(wrapText(
-        `${status}  ${path.networkInterfaceId}  ${path.ipAddress ?? '?'}  ${path.availabilityZone ?? '?'}  port ${path.port}${failing.length > 0 ? `  ${failing.join(' ')}` : ''}`,
-        width,
-        '  ',
-        '        ',
-      ), status, style),
+      ...painted(
+        wrapText(
+          `${status}  ${path.networkInterfaceId}  ${path.ipAddress ?? '?'}  ${path.availabilityZone ?? '?'}  port ${path.port}${failing.length > 0 ? `  ${failing.join(' ')}` : ''}`,
+          width,
+          '  ',
+          '        ',
+        ),
+        status,
+        style,
+      ),
     );
   }
   // The same finding on several interfaces is told once, with the interfaces it holds on;
@@ -131,7 +158,13 @@ export function renderReport(report: Report, styleOrWidth: RenderStyle | number 
   const shown = report.checks.filter((check) => style.verbose || (check.status !== 'pass' && check.status !== 'not_applicable'));
   const byCheck = new Map<string, { check: Check; where: string[] }>();
   for (const check of shown) {
-    const key = JSON.stringify([check.id, check.status, check.summary.replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, ''), check.remediation?.summary ?? '', check.evidence.map((item) => item.text)]);
+    const key = JSON.stringify([
+      check.id,
+      check.status,
+      check.summary.replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, ''),
+      check.remediation?.summary ?? '',
+      check.evidence.map((item) => item.text),
+    ]);
     const group = byCheck.get(key);
     if (group) group.where.push(whereOf(check));
     else byCheck.set(key, { check, where: [whereOf(check)] });
@@ -145,13 +178,28 @@ export function renderReport(report: Report, styleOrWidth: RenderStyle | number 
     else groups.set(alike, { check, ids: [check.id], where, fix: check.remediation ? ++fixCount : undefined });
   }
   const hidden = report.checks.length - shown.length;
-  lines.push('', ...wrapText(style.verbose ? 'Checks:' : `Checks that do not pass${hidden > 0 ? ` (${hidden} passing or n/a not shown; --verbose shows every check)` : ''}:`, width, '', '  '));
+  lines.push(
+    '',
+    ...wrapText(
+      style.verbose ? 'Checks:' : `Checks that do not pass${hidden > 0 ? ` (${hidden} passing or n/a not shown; --verbose shows every check)` : ''}:`,
+      width,
+      '',
+      '  ',
+    ),
+  );
   if (groups.size === 0) lines.push('  none');
   for (const { check, ids, where, fix } of groups.values()) {
-    lines.push(...painted(wrapText(`${STATUS_LABELS[check.status]}  ${ids.join(', ')}  on ${where.join(', ')}`, width, '  ', '        '), STATUS_LABELS[check.status], style));
+    lines.push(
+      ...painted(
+        wrapText(`${STATUS_LABELS[check.status]}  ${ids.join(', ')}  on ${where.join(', ')}`, width, '  ', '        '),
+        STATUS_LABELS[check.status],
+        style,
+      ),
+    );
     lines.push(...wrapText(check.summary, width, '        ', '        '));
     for (const item of check.evidence) lines.push(...wrapText(`evidence: ${item.text}`, width, '        ', '          '));
-    if (check.remediation && fix !== undefined) lines.push(...wrapText(`fix [${fix}]: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '        ', '          '));
+    if (check.remediation && fix !== undefined)
+      lines.push(...wrapText(`fix [${fix}]: ${check.remediation.summary}${planReference(check, report.fixPlan)}`, width, '        ', '          '));
   }
   if (report.dataWarnings.length > 0) {
     lines.push('', ...wrapText('Data warnings (the capture is incomplete or was read in another form):', width, '', '  '));
@@ -170,7 +218,14 @@ export function renderEndpoints(endpoints: readonly EndpointSummary[], width = 8
     lines.push(...wrapText(`${endpoint.id}  ${endpoint.state}  ${endpoint.vpcId}${unit}`, width, '', '  '));
     lines.push(...wrapText(`${endpoint.serviceName} (${endpoint.serviceOwner} service)`, width, '  ', '    '));
     for (const eni of endpoint.networkInterfaces) {
-      lines.push(...wrapText(`${eni.networkInterfaceId}  ${eni.availabilityZone ?? '?'}  ${eni.ipAddresses.join(' ') || '?'}  ${eni.subnetId ?? '?'}`, width, '    ', '      '));
+      lines.push(
+        ...wrapText(
+          `${eni.networkInterfaceId}  ${eni.availabilityZone ?? '?'}  ${eni.ipAddresses.join(' ') || '?'}  ${eni.subnetId ?? '?'}`,
+          width,
+          '    ',
+          '      ',
+        ),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -202,10 +257,22 @@ function renderFleetTable(rows: Iterable<FleetTableRow>, fleet: Fleet, width: nu
     lines.push(...wrapText(`${verdictLabel(row.verdict)}  ${row.endpointId}  ${row.accountId ?? '?'}/${row.region ?? '?'}  ${row.what}`, width, '', '  '));
     if (row.error) lines.push(...wrapText(`error: ${row.error}`, width, '  ', '    '));
     else if (row.failing.length + row.unknown.length > 0) {
-      lines.push(...wrapText([row.failing.length > 0 ? `failing: ${row.failing.join(', ')}` : '', row.unknown.length > 0 ? `unknown: ${row.unknown.join(', ')}` : ''].filter(Boolean).join('; '), width, '  ', '    '));
+      lines.push(
+        ...wrapText(
+          [row.failing.length > 0 ? `failing: ${row.failing.join(', ')}` : '', row.unknown.length > 0 ? `unknown: ${row.unknown.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; '),
+          width,
+          '  ',
+          '    ',
+        ),
+      );
     }
   }
-  lines.push(...(lines.length > 0 ? [''] : []), ...wrapText(`${counted}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`, width, '', '  '));
+  lines.push(
+    ...(lines.length > 0 ? [''] : []),
+    ...wrapText(`${counted}: ${[...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'none'}`, width, '', '  '),
+  );
   for (const unit of fleet.units) if (!unit.model) lines.push(...wrapText(`Not read: ${unit.key}: ${unit.failure ?? 'never loaded'}`, width, '', '  '));
   return `${lines.map(printable).join('\n')}\n`;
 }
@@ -224,7 +291,11 @@ export function renderFleetWorkloads(rows: Iterable<FleetWorkloadRow>, fleet: Fl
     for (const row of rows) {
       const group = row.workload;
       const port = row.port !== undefined ? `, port ${row.port}` : '';
-      const what = group ? `${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}] ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'}${port}` : row.error ? 'not judged' : 'no workload in reach';
+      const what = group
+        ? `${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}] ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'}${port}`
+        : row.error
+          ? 'not judged'
+          : 'no workload in reach';
       yield { ...row, what, failing: group?.failing ?? [], unknown: group?.unknown ?? [], ...(row.error ? { error: row.error } : {}) };
     }
   }
@@ -262,7 +333,14 @@ export function renderFixPlan(plan: FixPlan, width = 160): string[] {
   const lines: string[] = [];
   const count = plan.changes.length;
   lines.push(
-    ...wrapText(count === 0 ? `Fix plan (scope ${plan.scope}): no rule to change.` : `Fix plan (scope ${plan.scope}): ${count} change${count === 1 ? '' : 's'}, in this order (--fix-script prints them as a script).`, width, '', '  '),
+    ...wrapText(
+      count === 0
+        ? `Fix plan (scope ${plan.scope}): no rule to change.`
+        : `Fix plan (scope ${plan.scope}): ${count} change${count === 1 ? '' : 's'}, in this order (--fix-script prints them as a script).`,
+      width,
+      '',
+      '  ',
+    ),
   );
   const units = new Set(plan.changes.map((change) => `${change.accountId ?? ''}/${change.region ?? ''}`));
   plan.changes.forEach((change, index) => {
@@ -308,7 +386,9 @@ function statusLabel(status: MovedCheck['before']): string {
 function renderMoved(moved: readonly MovedCheck[], width: number, indent: string): string[] {
   const lines: string[] = [];
   for (const check of moved) {
-    lines.push(...wrapText(`${check.id}  ${checkScope(check)}  ${statusLabel(check.before)} → ${statusLabel(check.after)}`, width, `${indent}- `, `${indent}    `));
+    lines.push(
+      ...wrapText(`${check.id}  ${checkScope(check)}  ${statusLabel(check.before)} → ${statusLabel(check.after)}`, width, `${indent}- `, `${indent}    `),
+    );
     lines.push(...wrapText(check.summaryAfter, width, `${indent}    `));
     for (const evidence of check.evidenceAfter) lines.push(...wrapText(`evidence: ${evidence.text}`, width, `${indent}    `, `${indent}      `));
   }
@@ -318,11 +398,24 @@ function renderMoved(moved: readonly MovedCheck[], width: number, indent: string
 /** A what-if for a person: the changes, the verdict before and after, every check that moves. */
 export function renderWhatIf(result: WhatIfResult, width = 160): string {
   const lines: string[] = [];
-  lines.push(...wrapText(`What-if   ${result.endpointId} from ${result.client}, port ${result.ports.join(', ')}: ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}`, width, ''));
+  lines.push(
+    ...wrapText(
+      `What-if   ${result.endpointId} from ${result.client}, port ${result.ports.join(', ')}: ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}`,
+      width,
+      '',
+    ),
+  );
   result.changes.forEach((change, index) => lines.push(...wrapText(describeChange(change), width, `  ${`${index + 1}.`.padEnd(4)}`)));
   lines.push('');
   const same = result.verdictBefore === result.verdictAfter;
-  lines.push(...wrapText(`Verdict   ${verdictLabel(result.verdictBefore)} → ${verdictLabel(result.verdictAfter)}${same ? ' (unchanged)' : ''}: ${result.verdictSummaryAfter}`, width, '', '          '));
+  lines.push(
+    ...wrapText(
+      `Verdict   ${verdictLabel(result.verdictBefore)} → ${verdictLabel(result.verdictAfter)}${same ? ' (unchanged)' : ''}: ${result.verdictSummaryAfter}`,
+      width,
+      '',
+      '          ',
+    ),
+  );
   lines.push('');
   if (result.moved.length === 0) {
     lines.push('No check moves.');
@@ -332,7 +425,14 @@ export function renderWhatIf(result: WhatIfResult, width = 160): string {
   }
   if (result.verdictAfter !== 'reachable' && result.after.fixPlan.changes.length > 0) {
     const more = result.after.fixPlan.changes.length;
-    lines.push('', ...wrapText(`Still not reachable: the fix plan of the data with these changes has ${more} more change${more === 1 ? '' : 's'} (--json: after.fixPlan).`, width, ''));
+    lines.push(
+      '',
+      ...wrapText(
+        `Still not reachable: the fix plan of the data with these changes has ${more} more change${more === 1 ? '' : 's'} (--json: after.fixPlan).`,
+        width,
+        '',
+      ),
+    );
   }
   return `${lines.map(printable).join('\n')}\n`;
 }
@@ -353,10 +453,19 @@ export function renderBlastRadius(result: BlastRadiusResult, width = 160): strin
   for (const endpoint of result.endpoints) {
     const unit = endpoint.accountId || endpoint.region ? `${endpoint.accountId ?? '?'}/${endpoint.region ?? '?'}, ` : '';
     const breaking = endpoint.pairs.filter((pair) => pair.breaks).length;
-    lines.push('', ...wrapText(`${endpoint.endpointId} (${unit}${endpoint.vpcId}): ${endpoint.pairs.length} pair${endpoint.pairs.length === 1 ? '' : 's'} moved, ${breaking} breaking`, width, ''));
+    lines.push(
+      '',
+      ...wrapText(
+        `${endpoint.endpointId} (${unit}${endpoint.vpcId}): ${endpoint.pairs.length} pair${endpoint.pairs.length === 1 ? '' : 's'} moved, ${breaking} breaking`,
+        width,
+        '',
+      ),
+    );
     for (const pair of endpoint.pairs) {
       const client = [pair.client.ipAddress, pair.client.networkInterfaceId, pair.client.subnetId].filter(Boolean).join(' ');
-      lines.push(...wrapText(`${pair.breaks ? 'BREAKS ' : ''}${client}: ${verdictLabel(pair.verdictBefore)} → ${verdictLabel(pair.verdictAfter)}`, width, '  ', '    '));
+      lines.push(
+        ...wrapText(`${pair.breaks ? 'BREAKS ' : ''}${client}: ${verdictLabel(pair.verdictBefore)} → ${verdictLabel(pair.verdictAfter)}`, width, '  ', '    '),
+      );
       lines.push(...renderMoved(pair.moved, width, '    '));
     }
   }
@@ -371,7 +480,13 @@ export function renderBlastRadius(result: BlastRadiusResult, width = 160): strin
 export function renderReachability(answer: Reachability, width = 160): string {
   const lines: string[] = [];
   const unit = answer.accountId || answer.region ? `${answer.accountId ?? '?'}/${answer.region ?? '?'}, ` : '';
-  lines.push(...wrapText(`Who can reach ${answer.endpointId} (${unit}${answer.vpcId}, ${answer.serviceName}) on tcp ${answer.port}, client ephemeral ports ${answer.clientEphemeralPorts}`, width, ''));
+  lines.push(
+    ...wrapText(
+      `Who can reach ${answer.endpointId} (${unit}${answer.vpcId}, ${answer.serviceName}) on tcp ${answer.port}, client ephemeral ports ${answer.clientEphemeralPorts}`,
+      width,
+      '',
+    ),
+  );
   lines.push('', ...wrapText('Admitted sources, per endpoint interface (an address in none of them is not admitted):', width, '', '  '));
   const seen = new Map<string, string>();
   for (const set of answer.interfaces) {
@@ -384,11 +499,15 @@ export function renderReachability(answer: Reachability, width = 160): string {
     }
     seen.set(key, set.eniId);
     lines.push(...wrapText(`${where}:`, width, '  '));
-    for (const [family, list] of [['IPv4', set.ipv4], ['IPv6', set.ipv6]] as const) {
+    for (const [family, list] of [
+      ['IPv4', set.ipv4],
+      ['IPv6', set.ipv6],
+    ] as const) {
       const reachable = list.filter((item) => item.status === 'reachable').map((item) => item.cidr);
       const warned = list.filter((item) => item.status === 'warn').map((item) => item.cidr);
       lines.push(...wrapText(`${family}: ${reachable.join(' ') || 'none'}`, width, '    ', '      '));
-      if (warned.length > 0) lines.push(...wrapText(`${family} WARN (return traffic allowed on part of the ephemeral ports only): ${warned.join(' ')}`, width, '    ', '      '));
+      if (warned.length > 0)
+        lines.push(...wrapText(`${family} WARN (return traffic allowed on part of the ephemeral ports only): ${warned.join(' ')}`, width, '    ', '      '));
     }
     const reasons = new Map<string, number>();
     for (const item of set.excluded) {
@@ -402,23 +521,59 @@ export function renderReachability(answer: Reachability, width = 160): string {
   }
   lines.push('');
   if (answer.exposure.findings.length === 0) {
-    lines.push(...wrapText(`Exposure: none (${answer.exposure.trustedCidrs.length > 0 ? `nothing admitted outside the VPC and ${answer.exposure.trustedCidrs.join(', ')}` : 'no rule admits 0.0.0.0/0 or ::/0 beyond the VPC; give --trusted-cidr to check the rest'}).`, width, ''));
+    lines.push(
+      ...wrapText(
+        `Exposure: none (${answer.exposure.trustedCidrs.length > 0 ? `nothing admitted outside the VPC and ${answer.exposure.trustedCidrs.join(', ')}` : 'no rule admits 0.0.0.0/0 or ::/0 beyond the VPC; give --trusted-cidr to check the rest'}).`,
+        width,
+        '',
+      ),
+    );
   } else {
     lines.push('Exposure:');
     for (const finding of answer.exposure.findings) {
-      lines.push(...wrapText(`EXPOSED ${finding.summary}: ${finding.cidrCount} CIDR${finding.cidrCount === 1 ? '' : 's'}, ${finding.addressCount} addresses (${finding.cidrs.join(' ')}${finding.cidrCount > finding.cidrs.length ? ' …' : ''})`, width, '  - ', '    '));
+      lines.push(
+        ...wrapText(
+          `EXPOSED ${finding.summary}: ${finding.cidrCount} CIDR${finding.cidrCount === 1 ? '' : 's'}, ${finding.addressCount} addresses (${finding.cidrs.join(' ')}${finding.cidrCount > finding.cidrs.length ? ' …' : ''})`,
+          width,
+          '  - ',
+          '    ',
+        ),
+      );
       for (const rule of finding.rules) lines.push(...wrapText(`rule: ${rule}`, width, '    '));
     }
   }
   const { summary } = answer;
-  lines.push('', ...wrapText(`Workloads: ${summary.workloadGroups} group${summary.workloadGroups === 1 ? '' : 's'} of ${summary.interfaces} network interface${summary.interfaces === 1 ? '' : 's'}: ${summary.reachable} reachable, ${summary.partial} partial, ${summary.blocked} blocked, ${summary.unknown} unknown`, width, ''));
+  lines.push(
+    '',
+    ...wrapText(
+      `Workloads: ${summary.workloadGroups} group${summary.workloadGroups === 1 ? '' : 's'} of ${summary.interfaces} network interface${summary.interfaces === 1 ? '' : 's'}: ${summary.reachable} reachable, ${summary.partial} partial, ${summary.blocked} blocked, ${summary.unknown} unknown`,
+      width,
+      '',
+    ),
+  );
   const order: Record<string, number> = { blocked: 0, partial: 1, unknown: 2, reachable: 3 };
   for (const group of [...answer.workloads].sort((a, b) => order[a.verdict]! - order[b.verdict]!)) {
     const where = group.accountId && group.accountId !== answer.accountId ? ` (${group.accountId}/${group.region ?? '?'})` : '';
-    lines.push(...wrapText(`${verdictLabel(group.verdict)}  ${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}]${where}: ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'} (${group.eniIds.join(' ')})`, width, '  ', '      '));
+    lines.push(
+      ...wrapText(
+        `${verdictLabel(group.verdict)}  ${group.subnetId} [${group.securityGroupIds.join(' ') || 'no group'}]${where}: ${group.eniIds.length} interface${group.eniIds.length === 1 ? '' : 's'} (${group.eniIds.join(' ')})`,
+        width,
+        '  ',
+        '      ',
+      ),
+    );
     if (group.deciding) lines.push(...wrapText(`${group.deciding.checkId} (${group.deciding.eniId}): ${group.deciding.summary}`, width, '      '));
-    if (group.failing.length + group.unknown.length > 0) lines.push(...wrapText(`failing: ${group.failing.join(', ') || '-'}; unknown: ${group.unknown.join(', ') || '-'}`, width, '      '));
-    for (const member of group.members ?? []) lines.push(...wrapText(`${member.eniId} ${member.ipAddress}: ${member.verdict}${member.failing.length > 0 ? ` (${member.failing.join(', ')})` : ''}`, width, '      - ', '        '));
+    if (group.failing.length + group.unknown.length > 0)
+      lines.push(...wrapText(`failing: ${group.failing.join(', ') || '-'}; unknown: ${group.unknown.join(', ') || '-'}`, width, '      '));
+    for (const member of group.members ?? [])
+      lines.push(
+        ...wrapText(
+          `${member.eniId} ${member.ipAddress}: ${member.verdict}${member.failing.length > 0 ? ` (${member.failing.join(', ')})` : ''}`,
+          width,
+          '      - ',
+          '        ',
+        ),
+      );
     if (group.note) lines.push(...wrapText(group.note, width, '      '));
     if (group.fixPlan) {
       const { fixPlan } = group;

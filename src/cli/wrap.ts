@@ -41,7 +41,11 @@ export function wrapText(text: string, width: number, first: string, rest = ' '.
     empty = true;
   };
   // Words, each with the spaces before it.
-  const words = [...printable(text).trim().matchAll(/( *)([^ ]+)/g)].map((match) => ({ gap: match[1]!, word: match[2]! }));
+  const words = [
+    ...printable(text)
+      .trim()
+      .matchAll(/( *)([^ ]+)/g),
+  ].map((match) => ({ gap: match[1]!, word: match[2]! }));
   for (const { gap, word } of words) {
     const separator = empty ? '' : gap;
     if (line.length + separator.length + word.length <= width) {

@@ -28,7 +28,11 @@ export interface AnalysisRequest {
   readonly clientEphemeralPorts?: PortRange;
 }
 
-export function resolvePorts(request: Pick<AnalysisRequest, 'port'>, serviceName: string, provider: ProviderView): { ports: number[]; portSource: Report['portSource'] } {
+export function resolvePorts(
+  request: Pick<AnalysisRequest, 'port'>,
+  serviceName: string,
+  provider: ProviderView,
+): { ports: number[]; portSource: Report['portSource'] } {
   if (request.port !== undefined) {
     if (!isValidPort(request.port)) throw new AnalysisError('port_invalid', `port ${request.port} is not an integer from 1 to 65535`, 'port');
     return { ports: [request.port], portSource: 'request' };
@@ -59,7 +63,10 @@ function providerSummary(provider: ProviderView): Report['provider'] {
 
 /** The endpoint a request names; in a single unit, the reason it is missing says what the data lacks. */
 export function locateRequestedEndpoint(fleet: Fleet, request: Pick<AnalysisRequest, 'endpointId' | 'accountId' | 'region'>): LocatedEndpoint {
-  const hint = { ...(request.accountId !== undefined ? { accountId: request.accountId } : {}), ...(request.region !== undefined ? { region: request.region } : {}) };
+  const hint = {
+    ...(request.accountId !== undefined ? { accountId: request.accountId } : {}),
+    ...(request.region !== undefined ? { region: request.region } : {}),
+  };
   const only = fleet.units.length === 1 ? fleet.units[0]!.model : undefined;
   if (only && !only.endpoints.has(request.endpointId)) {
     const truncated = truncationNote(only, 'vpcEndpoints');
@@ -86,7 +93,11 @@ function inProviderUnit(check: Check, unit: UnitRef): Check {
 
 export function validateEphemeralPorts(range: PortRange): PortRange {
   if (!isValidPort(range.from) || !isValidPort(range.to) || range.from > range.to) {
-    throw new AnalysisError('ephemeral_ports_invalid', `client ephemeral ports ${range.from}-${range.to} are not a range within 1-65535`, 'clientEphemeralPorts');
+    throw new AnalysisError(
+      'ephemeral_ports_invalid',
+      `client ephemeral ports ${range.from}-${range.to} are not a range within 1-65535`,
+      'clientEphemeralPorts',
+    );
   }
   return range;
 }
@@ -193,7 +204,10 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
     clientEphemeralPorts,
     provider: providerSummary(provider),
     paths,
-    checks: [...endpointWideChecks, ...(provider.kind === 'visible' && provider.unit !== located.unit ? pathChecks.map((check) => inProviderUnit(check, provider.unit)) : pathChecks)],
+    checks: [
+      ...endpointWideChecks,
+      ...(provider.kind === 'visible' && provider.unit !== located.unit ? pathChecks.map((check) => inProviderUnit(check, provider.unit)) : pathChecks),
+    ],
     dataWarnings: [...model.dataWarnings],
     source: { kind: model.source.kind, location: model.source.location },
   };

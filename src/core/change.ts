@@ -1,16 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { AnalysisError } from './errors.js';
 import { describeUnit, unitsMatching, type Fleet, type FleetUnit } from './fleet.js';
-import type {
-  LoadBalancer,
-  NetworkAcl,
-  NetworkAclEntry,
-  NetworkInterface,
-  NetworkModel,
-  SecurityGroup,
-  SecurityGroupRule,
-  VpcEndpoint,
-} from './model.js';
+import type { LoadBalancer, NetworkAcl, NetworkAclEntry, NetworkInterface, NetworkModel, SecurityGroup, SecurityGroupRule, VpcEndpoint } from './model.js';
 import { ModelMemo, memoOf, withOwnMemo } from './memo.js';
 import { parseCidr } from './net.js';
 
@@ -74,7 +65,7 @@ export const EndpointSecurityGroupChangeSchema = Type.Object(
     accountId: Type.Optional(AccountId),
     region: Type.Optional(Region),
   },
-  { additionalProperties: false, description: "A security group attached to or detached from an endpoint (and so from every one of its network interfaces)" },
+  { additionalProperties: false, description: 'A security group attached to or detached from an endpoint (and so from every one of its network interfaces)' },
 );
 
 /** The NLB settings a change can set, with the values each takes. */
@@ -98,9 +89,12 @@ export const NlbAttributeChangeSchema = Type.Object(
   { additionalProperties: false, description: 'An NLB setting that the analysis reads' },
 );
 
-export const ChangeSchema = Type.Union([SecurityGroupRuleChangeSchema, NetworkAclEntryChangeSchema, EndpointSecurityGroupChangeSchema, NlbAttributeChangeSchema], {
-  description: 'One change, in the format of the analysis contract §7',
-});
+export const ChangeSchema = Type.Union(
+  [SecurityGroupRuleChangeSchema, NetworkAclEntryChangeSchema, EndpointSecurityGroupChangeSchema, NlbAttributeChangeSchema],
+  {
+    description: 'One change, in the format of the analysis contract §7',
+  },
+);
 
 export type SecurityGroupRuleChange = Static<typeof SecurityGroupRuleChangeSchema>;
 export type NetworkAclEntryChange = Static<typeof NetworkAclEntryChangeSchema>;
@@ -249,16 +243,19 @@ function overlayModel(draft: UnitDraft): NetworkModel {
   // A memo of its own: the overlay's targets resolve against its own interfaces. Only the
   // prefix list answers carry over: the overlay holds the same lists, and an answer reads nothing else.
   const memo = new ModelMemo(memoOf(model).prefixListAnswers);
-  return withOwnMemo({
-    ...model,
-    securityGroups: overlay(model.securityGroups, draft.securityGroups),
-    networkAcls: overlay(model.networkAcls, draft.networkAcls),
-    networkAclBySubnet: overlay(model.networkAclBySubnet, aclBySubnet),
-    endpoints: overlay(model.endpoints, draft.endpoints),
-    networkInterfaces: overlay(model.networkInterfaces, interfaces),
-    interfaceByIp: overlay(model.interfaceByIp, byIp),
-    loadBalancers: overlay(model.loadBalancers, draft.loadBalancers),
-  }, memo);
+  return withOwnMemo(
+    {
+      ...model,
+      securityGroups: overlay(model.securityGroups, draft.securityGroups),
+      networkAcls: overlay(model.networkAcls, draft.networkAcls),
+      networkAclBySubnet: overlay(model.networkAclBySubnet, aclBySubnet),
+      endpoints: overlay(model.endpoints, draft.endpoints),
+      networkInterfaces: overlay(model.networkInterfaces, interfaces),
+      interfaceByIp: overlay(model.interfaceByIp, byIp),
+      loadBalancers: overlay(model.loadBalancers, draft.loadBalancers),
+    },
+    memo,
+  );
 }
 
 /** The fleet with some units' models replaced; the indexes stay valid, as changes add no endpoint or service. */
@@ -328,11 +325,17 @@ class ChangeApplier {
 
   /** The one unit holding the resource, or a reason naming the field. */
   private locate(change: Change, resource: Resource, id: string, fieldName: string, fail: (name: string, reason: string) => void): UnitDraft | undefined {
-    const hint = { ...(change.accountId !== undefined ? { accountId: change.accountId } : {}), ...(change.region !== undefined ? { region: change.region } : {}) };
+    const hint = {
+      ...(change.accountId !== undefined ? { accountId: change.accountId } : {}),
+      ...(change.region !== undefined ? { region: change.region } : {}),
+    };
     const units = unitsMatching(this.fleet, hint).filter((unit): unit is FleetUnit & { model: NetworkModel } => unit.model !== undefined);
     const holding = units.filter((unit) => modelHas(unit.model, resource, id));
     if (holding.length > 1) {
-      fail(fieldName, `${RESOURCE_LABELS[resource]} ${id} is in ${holding.length} units (${holding.map((unit) => unit.key).join(', ')}): name one with accountId and region`);
+      fail(
+        fieldName,
+        `${RESOURCE_LABELS[resource]} ${id} is in ${holding.length} units (${holding.map((unit) => unit.key).join(', ')}): name one with accountId and region`,
+      );
       return undefined;
     }
     const unit = holding[0];
@@ -353,7 +356,11 @@ class ChangeApplier {
     const protocol = securityGroupProtocol(change.protocol);
     if (protocol === undefined) return fail('protocol', `"${change.protocol}" is not tcp, udp, icmp, icmpv6, -1 or a protocol number`);
     const peers = (['cidr', 'ipv6Cidr', 'prefixListId', 'peerGroupId'] as const).filter((name) => change[name] !== undefined);
-    if (peers.length !== 1) return fail(peers[1] ?? 'cidr', `give exactly one of cidr, ipv6Cidr, prefixListId, peerGroupId (found ${peers.length === 0 ? 'none' : peers.join(', ')})`);
+    if (peers.length !== 1)
+      return fail(
+        peers[1] ?? 'cidr',
+        `give exactly one of cidr, ipv6Cidr, prefixListId, peerGroupId (found ${peers.length === 0 ? 'none' : peers.join(', ')})`,
+      );
     let peer: SecurityGroupRule['peer'];
     if (change.cidr !== undefined || change.ipv6Cidr !== undefined) {
       const name = change.cidr !== undefined ? 'cidr' : 'ipv6Cidr';
@@ -391,7 +398,11 @@ class ChangeApplier {
   }
 
   /** The port range of a rule or entry: undefined for every port, null when invalid. */
-  private ports(change: { fromPort?: number; toPort?: number }, protocolNumber: string, fail: (name: string, reason: string) => void): { from: number; to: number } | undefined | null {
+  private ports(
+    change: { fromPort?: number; toPort?: number },
+    protocolNumber: string,
+    fail: (name: string, reason: string) => void,
+  ): { from: number; to: number } | undefined | null {
     if (!hasPorts(protocolNumber)) return undefined;
     if (change.fromPort === undefined || change.toPort === undefined) {
       fail(change.fromPort === undefined ? 'fromPort' : 'toPort', 'is required for tcp and udp');
@@ -417,7 +428,11 @@ class ChangeApplier {
       draft.networkAcls.set(acl.id, { ...acl, [direction]: entries.filter((_, index) => index !== existing) });
       return;
     }
-    if (change.op === 'add' && existing >= 0) return fail('ruleNumber', `rule number ${change.ruleNumber} is taken in ${label} (AWS answers NetworkAclEntryAlreadyExists): choose a free one, or replace it`);
+    if (change.op === 'add' && existing >= 0)
+      return fail(
+        'ruleNumber',
+        `rule number ${change.ruleNumber} is taken in ${label} (AWS answers NetworkAclEntryAlreadyExists): choose a free one, or replace it`,
+      );
     if (change.op === 'replace' && existing < 0) return fail('ruleNumber', `${label} has no rule ${change.ruleNumber} to replace`);
     if (change.protocol === undefined) return fail('protocol', `is required to ${change.op} an entry`);
     const protocol = naclProtocolNumber(change.protocol);
@@ -429,7 +444,14 @@ class ChangeApplier {
     if (!cidr || cidr.family !== (name === 'cidr' ? 4 : 6)) return fail(name, `"${change[name]}" is not an ${name === 'cidr' ? 'IPv4' : 'IPv6'} CIDR`);
     const portRange = this.ports(change, protocol, fail);
     if (portRange === null) return;
-    const entry: NetworkAclEntry = { ruleNumber: change.ruleNumber, egress: change.egress, action: change.action, protocol, cidr, ...(portRange ? { portRange } : {}) };
+    const entry: NetworkAclEntry = {
+      ruleNumber: change.ruleNumber,
+      egress: change.egress,
+      action: change.action,
+      protocol,
+      cidr,
+      ...(portRange ? { portRange } : {}),
+    };
     const kept = entries.filter((_, index) => index !== existing);
     draft.networkAcls.set(acl.id, { ...acl, [direction]: [...kept, entry].sort((a, b) => a.ruleNumber - b.ruleNumber) });
   }

@@ -87,7 +87,9 @@ function spec<const Name extends CollectionName, const Extra extends Options>(
   call: string,
   topLevelKey: string,
   options: Extra,
-): CollectionSpec & { readonly name: Name } & (Extra['perResource'] extends object ? { readonly keyedBy: string; readonly resource: string } : { readonly keyedBy?: undefined }) &
+): CollectionSpec & { readonly name: Name } & (Extra['perResource'] extends object
+    ? { readonly keyedBy: string; readonly resource: string }
+    : { readonly keyedBy?: undefined }) &
   (Extra['notLive'] extends string ? { readonly notLive: string } : { readonly notLive?: undefined }) {
   const { perResource, required = false, label, pagination, purpose, notLive } = options;
   const command = call.replace(/[A-Z]/g, (letter, offset: number) => `${offset === 0 ? '' : '-'}${letter.toLowerCase()}`);
@@ -156,7 +158,11 @@ const TABLE = Object.freeze([
     perResource: { keyedBy: 'lb-name', resource: 'load balancer' },
     purpose: "the NLB's ports and target groups",
   }),
-  spec('targetGroups', 'elbv2', 'DescribeTargetGroups', 'TargetGroups', { label: 'target groups', pagination: ELBV2_PAGES, purpose: 'the target type and port' }),
+  spec('targetGroups', 'elbv2', 'DescribeTargetGroups', 'TargetGroups', {
+    label: 'target groups',
+    pagination: ELBV2_PAGES,
+    purpose: 'the target type and port',
+  }),
   spec('targetHealth', 'elbv2', 'DescribeTargetHealth', 'TargetHealthDescriptions', {
     label: 'target health',
     perResource: { keyedBy: 'target-group-name', resource: 'target group' },
@@ -182,7 +188,9 @@ export const COLLECTIONS: Readonly<Record<CollectionName, CollectionSpec>> = Obj
 );
 
 /** The response fields that say a response is one page of several: `NextToken`, `NextMarker`. */
-export const PAGE_TOKENS: readonly string[] = Object.freeze([...new Set(COLLECTION_LIST.flatMap((entry) => (entry.pagination ? [entry.pagination.outputToken] : [])))]);
+export const PAGE_TOKENS: readonly string[] = Object.freeze([
+  ...new Set(COLLECTION_LIST.flatMap((entry) => (entry.pagination ? [entry.pagination.outputToken] : []))),
+]);
 
 /** The AWS CLI command line that prints a response: `aws ec2 describe-subnets`. */
 export function commandLine(entry: CollectionSpec): string {

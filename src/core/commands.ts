@@ -53,25 +53,67 @@ export function changeCommandWords(change: Change): string[] {
   switch (change.kind) {
     case 'sg-rule': {
       const verb = change.op === 'add' ? 'authorize' : 'revoke';
-      return ['ec2', `${verb}-security-group-${change.direction === 'inbound' ? 'ingress' : 'egress'}`, '--group-id', change.groupId, '--ip-permissions', ipPermissions(change)];
+      return [
+        'ec2',
+        `${verb}-security-group-${change.direction === 'inbound' ? 'ingress' : 'egress'}`,
+        '--group-id',
+        change.groupId,
+        '--ip-permissions',
+        ipPermissions(change),
+      ];
     }
     case 'nacl-entry': {
       const target = ['--network-acl-id', change.networkAclId, change.egress ? '--egress' : '--ingress', '--rule-number', String(change.ruleNumber)];
       if (change.op === 'remove') return ['ec2', 'delete-network-acl-entry', ...target];
       const protocol = change.protocol ?? '-1';
-      const ports = change.fromPort !== undefined && change.toPort !== undefined && (protocol === '6' || protocol === '17' || protocol === 'tcp' || protocol === 'udp') ? ['--port-range', `From=${change.fromPort},To=${change.toPort}`] : [];
+      const ports =
+        change.fromPort !== undefined && change.toPort !== undefined && (protocol === '6' || protocol === '17' || protocol === 'tcp' || protocol === 'udp')
+          ? ['--port-range', `From=${change.fromPort},To=${change.toPort}`]
+          : [];
       const icmp = protocol === '1' || protocol === 'icmp' || protocol === '58' || protocol === 'icmpv6' ? ['--icmp-type-code', 'Type=-1,Code=-1'] : [];
       const block = change.cidr !== undefined ? ['--cidr-block', change.cidr] : ['--ipv6-cidr-block', change.ipv6Cidr ?? ''];
-      return ['ec2', `${change.op === 'add' ? 'create' : 'replace'}-network-acl-entry`, ...target, '--protocol', NACL_PROTOCOL_NAMES[protocol] ?? protocol, ...ports, ...icmp, ...block, '--rule-action', change.action ?? 'allow'];
+      return [
+        'ec2',
+        `${change.op === 'add' ? 'create' : 'replace'}-network-acl-entry`,
+        ...target,
+        '--protocol',
+        NACL_PROTOCOL_NAMES[protocol] ?? protocol,
+        ...ports,
+        ...icmp,
+        ...block,
+        '--rule-action',
+        change.action ?? 'allow',
+      ];
     }
     case 'endpoint-sg':
-      return ['ec2', 'modify-vpc-endpoint', '--vpc-endpoint-id', change.endpointId, change.op === 'attach' ? '--add-security-group-ids' : '--remove-security-group-ids', change.groupId];
+      return [
+        'ec2',
+        'modify-vpc-endpoint',
+        '--vpc-endpoint-id',
+        change.endpointId,
+        change.op === 'attach' ? '--add-security-group-ids' : '--remove-security-group-ids',
+        change.groupId,
+      ];
     case 'nlb-attribute':
       if (change.key === 'load_balancing.cross_zone.enabled') {
-        return ['elbv2', 'modify-load-balancer-attributes', '--load-balancer-arn', change.loadBalancerArn, '--attributes', `Key=${change.key},Value=${change.value}`];
+        return [
+          'elbv2',
+          'modify-load-balancer-attributes',
+          '--load-balancer-arn',
+          change.loadBalancerArn,
+          '--attributes',
+          `Key=${change.key},Value=${change.value}`,
+        ];
       }
       // The enforcement is set with the groups themselves; the script names them (see planScript).
-      return ['elbv2', 'set-security-groups', '--load-balancer-arn', change.loadBalancerArn, '--enforce-security-group-inbound-rules-on-private-link-traffic', change.value];
+      return [
+        'elbv2',
+        'set-security-groups',
+        '--load-balancer-arn',
+        change.loadBalancerArn,
+        '--enforce-security-group-inbound-rules-on-private-link-traffic',
+        change.value,
+      ];
   }
 }
 
@@ -86,7 +128,12 @@ export function describeChange(change: Change): string {
   switch (change.kind) {
     case 'sg-rule': {
       const peer = change.cidr ?? change.ipv6Cidr ?? change.prefixListId ?? change.peerGroupId;
-      const ports = change.fromPort === undefined || change.protocol === '-1' ? '' : change.fromPort === change.toPort ? ` ${change.fromPort}` : ` ${change.fromPort}-${change.toPort}`;
+      const ports =
+        change.fromPort === undefined || change.protocol === '-1'
+          ? ''
+          : change.fromPort === change.toPort
+            ? ` ${change.fromPort}`
+            : ` ${change.fromPort}-${change.toPort}`;
       return `${change.op} ${change.direction} rule to ${change.groupId}: ${change.protocol === '-1' ? 'all traffic' : change.protocol}${ports} ${change.direction === 'inbound' ? 'from' : 'to'} ${peer}`;
     }
     case 'nacl-entry': {
@@ -153,7 +200,9 @@ export function planScript(input: ScriptInput): string {
       variable = `aws_${account ?? 'options'}${region ? `_${region.replace(/[^a-zA-Z0-9]/g, '_')}` : ''}`;
       const role = input.roles?.get(key);
       lines.push('');
-      lines.push(`# ${commentText(`${account ? `Account ${account}` : 'The account of the data'}${role ? ` (${role})` : ''}, ${region ? `region ${region}` : "the AWS CLI's configured region"}.`)}`);
+      lines.push(
+        `# ${commentText(`${account ? `Account ${account}` : 'The account of the data'}${role ? ` (${role})` : ''}, ${region ? `region ${region}` : "the AWS CLI's configured region"}.`)}`,
+      );
       lines.push(`${variable}=(${region ? `--region ${shellQuote(region)}` : ''})`);
       if (account) {
         const profile = `VPCE_DOCTOR_PROFILE_${account}`;

@@ -25,7 +25,9 @@ export const EndpointIdentityFields = {
 export const FleetReportRowSchema = Type.Object(
   {
     ...EndpointIdentityFields,
-    verdict: Type.Union([VerdictSchema, Type.Literal('error')], { description: '`error` when the analysis could not start (a port that must be given, say): see `error`' }),
+    verdict: Type.Union([VerdictSchema, Type.Literal('error')], {
+      description: '`error` when the analysis could not start (a port that must be given, say): see `error`',
+    }),
     verdictSummary: Type.String(),
     ports: Type.Array(Type.Integer()),
     failing: Type.Array(CheckIdSchema, { description: 'Checks that fail on at least one path' }),

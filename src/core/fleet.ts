@@ -112,7 +112,10 @@ export function locateEndpoint(fleet: Fleet, endpointId: string, hint: UnitRef =
   if (unit?.model) return { unit, model: unit.model, endpoint: unit.model.endpoints.get(endpointId)! };
   const scope = hint.accountId !== undefined || hint.region !== undefined ? ` of ${describeUnit(hint)}` : '';
   const notLoaded = unitsMatching(fleet, hint).filter((item) => !item.model);
-  const why = notLoaded.length > 0 ? `; ${notLoaded.length} unit(s) have no data: ${notLoaded.map((item) => `${item.key} (${item.failure ?? 'never loaded'})`).join(', ')}` : '';
+  const why =
+    notLoaded.length > 0
+      ? `; ${notLoaded.length} unit(s) have no data: ${notLoaded.map((item) => `${item.key} (${item.failure ?? 'never loaded'})`).join(', ')}`
+      : '';
   throw new AnalysisError('endpoint_not_found', `endpoint ${endpointId} is not in the captured data${scope}${why}`, 'endpointId');
 }
 

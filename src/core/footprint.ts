@@ -20,7 +20,11 @@ export const NOTHING_TOUCHED: TouchedResources = {
 };
 
 /** Whether a change touches the endpoint's side: the endpoint, its (interfaces') groups, its subnets' NACLs. */
-export function endpointSideTouched(unit: FleetUnit & { readonly model: NetworkModel }, endpoint: VpcEndpoint, touched: ReadonlyMap<string, TouchedResources>): boolean {
+export function endpointSideTouched(
+  unit: FleetUnit & { readonly model: NetworkModel },
+  endpoint: VpcEndpoint,
+  touched: ReadonlyMap<string, TouchedResources>,
+): boolean {
   const here = touched.get(unit.key) ?? NOTHING_TOUCHED;
   if (here.endpoints.has(endpoint.id)) return true;
   if (endpoint.securityGroupIds.some((id) => here.securityGroups.has(id))) return true;

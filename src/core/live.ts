@@ -25,9 +25,7 @@ export type ProbeObservation = Static<typeof ProbeObservationSchema>;
 /** Why a connect ends as it does, for a person deciding where to look next. */
 export const LIKELY_CAUSES: Readonly<Record<ProbeObservation['outcome'], readonly string[]>> = {
   open: [],
-  refused: [
-    'the endpoint answered but nothing accepts the connection on this port: the NLB has no listener on it, or the service behind it is down',
-  ],
+  refused: ['the endpoint answered but nothing accepts the connection on this port: the NLB has no listener on it, or the service behind it is down'],
   timeout: [
     'a security group or NACL drops the packets (if the static checks pass: one changed since the data was loaded — refresh)',
     "route tables: the prober's subnet has no route to the endpoint subnet (peering, transit gateway, VPN)",

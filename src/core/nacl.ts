@@ -26,11 +26,7 @@ function entryMatchesTcp(entry: NetworkAclEntry): boolean {
  * by the first entry that matches it, so the result is the exact partition of the range
  * into allowed and denied runs, each with the entry that decided it.
  */
-export function evaluateNaclEntries(
-  entries: readonly NetworkAclEntry[],
-  address: IpAddress,
-  ports: PortRange,
-): NaclRangeEvaluation {
+export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address: IpAddress, ports: PortRange): NaclRangeEvaluation {
   let undecided: PortRange[] = [ports];
   const segments: NaclSegment[] = [];
   for (const entry of entries) {

@@ -96,7 +96,12 @@ function parseDottedQuadCidr(text: string): Ipv4Cidr | undefined {
   if (prefixLength > 32) return undefined;
   const value = ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
   const base = maskIpv4(value, prefixLength);
-  return { family: 4, text: base === value && (match[5]!.length === 1 || match[5]![0] !== '0') ? text : `${formatIpv4(base)}/${prefixLength}`, base, prefixLength };
+  return {
+    family: 4,
+    text: base === value && (match[5]!.length === 1 || match[5]![0] !== '0') ? text : `${formatIpv4(base)}/${prefixLength}`,
+    base,
+    prefixLength,
+  };
 }
 
 /** Parses `a.b.c.d/n` or `x::/n`; host bits are cleared, as AWS does. */

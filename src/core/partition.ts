@@ -120,7 +120,11 @@ function indexAt<T>(partition: Partition<T>, value: bigint): number {
 }
 
 /** Whether any piece of the partitions, walked together within `range`, passes the test (which reads the values of `current`). */
-export function anyWithin<T>(partitions: readonly Partition<T>[], range: { readonly start: bigint; readonly end: bigint }, test: (values: readonly T[]) => boolean): boolean {
+export function anyWithin<T>(
+  partitions: readonly Partition<T>[],
+  range: { readonly start: bigint; readonly end: bigint },
+  test: (values: readonly T[]) => boolean,
+): boolean {
   const count = partitions.length;
   const positions = partitions.map((partition) => indexAt(partition, range.start));
   const values: T[] = new Array<T>(count);

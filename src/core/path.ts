@@ -1,14 +1,6 @@
 import { COLLECTIONS } from './collections.js';
 import { AnalysisError } from './errors.js';
-import {
-  whyMissing,
-  type CollectionName,
-  type NetworkAcl,
-  type NetworkInterface,
-  type NetworkModel,
-  type Subnet,
-  type VpcEndpoint,
-} from './model.js';
+import { whyMissing, type CollectionName, type NetworkAcl, type NetworkInterface, type NetworkModel, type Subnet, type VpcEndpoint } from './model.js';
 import { cidrContains, parseIp, type IpAddress } from './net.js';
 import type { ClientLocation } from './report.js';
 
@@ -100,7 +92,11 @@ function interfaceOfInstance(model: NetworkModel, instanceId: string): NetworkIn
     attached.length > 0
       ? `the captured data shows ${attached.map((eni) => `${eni.id} (device index ${eni.deviceIndex ?? 'not given'})`).join(', ')}, but not its primary interface (device index 0): capture DescribeInstances, or give the client's ENI or IP`
       : 'has no network interface in the captured data';
-  throw new AnalysisError('client_not_found', `instance ${instanceId} ${attached.length > 0 ? 'is known, but ' : ''}${why}${truncated ? `; ${truncated}` : ''}`, 'client.instanceId');
+  throw new AnalysisError(
+    'client_not_found',
+    `instance ${instanceId} ${attached.length > 0 ? 'is known, but ' : ''}${why}${truncated ? `; ${truncated}` : ''}`,
+    'client.instanceId',
+  );
 }
 
 /**
@@ -153,7 +149,12 @@ export function resolveClient(model: NetworkModel, spec: ClientSpec): ResolvedCl
   }
   const truncatedSubnets = truncationNote(model, 'subnets');
   if (truncatedSubnets) {
-    return { address: ip, location: 'unknown', securityGroupIds: undefined, note: `in no captured subnet, but ${truncatedSubnets}: the client cannot be placed` };
+    return {
+      address: ip,
+      location: 'unknown',
+      securityGroupIds: undefined,
+      note: `in no captured subnet, but ${truncatedSubnets}: the client cannot be placed`,
+    };
   }
   return {
     address: ip,

@@ -6,7 +6,17 @@ import { freeRuleNumberBefore } from './nacl.js';
 import { cidrContains, hostCidr, mergeCidrs, parseCidr, parseIp, type IpAddress } from './net.js';
 import { formatRange } from './ports.js';
 import type { ResolvedClient } from './path.js';
-import { PROVIDER_CHECK_IDS, type Check, type CheckId, type FixPlan, type FixScope, type Remediation, type Report, type UnfixableItem, type Verdict } from './report.js';
+import {
+  PROVIDER_CHECK_IDS,
+  type Check,
+  type CheckId,
+  type FixPlan,
+  type FixScope,
+  type Remediation,
+  type Report,
+  type UnfixableItem,
+  type Verdict,
+} from './report.js';
 
 /**
  * The fix plan (contract §6): the failing checks' fixes made into changes that apply as
@@ -162,7 +172,7 @@ class Planner {
           ...onPath,
         });
         planned = true;
-      } else if (action.kind === 'modify-load-balancer-attributes' && (action.key === 'load_balancing.cross_zone.enabled')) {
+      } else if (action.kind === 'modify-load-balancer-attributes' && action.key === 'load_balancing.cross_zone.enabled') {
         this.pushChange({ op: 'set', kind: 'nlb-attribute', loadBalancerArn: action.loadBalancerArn, key: action.key, value: action.value, ...unitRef(unit) });
         planned = true;
       }
@@ -202,10 +212,12 @@ class Planner {
     const model = this.input.located.model;
     const subnetId = client.subnet?.id ?? client.networkInterface?.subnetId;
     const vpcId = client.subnet?.vpcId ?? client.networkInterface?.vpcId;
-    const subnetIds = scope === 'subnet' ? (subnetId ? [subnetId] : []) : (vpcId ? (model.vpcs.get(vpcId)?.subnetIds ?? []) : []);
+    const subnetIds = scope === 'subnet' ? (subnetId ? [subnetId] : []) : vpcId ? (model.vpcs.get(vpcId)?.subnetIds ?? []) : [];
     const cidrs = subnetIds.length > 0 ? familyCidrs(model, subnetIds, client.address.family) : undefined;
     if (!cidrs) {
-      this.notes.add(`the client ${client.address.text} is in no captured subnet${scope === 'vpc' ? ' or VPC' : ''}, so its rules admit its own address (scope client), not its ${scope}`);
+      this.notes.add(
+        `the client ${client.address.text} is in no captured subnet${scope === 'vpc' ? ' or VPC' : ''}, so its rules admit its own address (scope client), not its ${scope}`,
+      );
       return host;
     }
     if (scope === 'vpc') this.notes.add(`scope vpc admits every captured subnet of ${vpcId} (merged); the data does not hold the VPC's own CIDR blocks`);
@@ -239,7 +251,8 @@ class Planner {
         addTo(clientSideSg, `${need.unit.key}|${need.groupId}|${need.direction}|${need.fromPort}|${need.toPort}`, need);
         continue;
       }
-      const peers: SecurityGroupNeed['peer'][] = CLIENT_PEER_CHECKS.has(need.checkId) && 'cidr' in need.peer ? this.clientPeerCidrs().map((cidr) => ({ cidr })) : [need.peer];
+      const peers: SecurityGroupNeed['peer'][] =
+        CLIENT_PEER_CHECKS.has(need.checkId) && 'cidr' in need.peer ? this.clientPeerCidrs().map((cidr) => ({ cidr })) : [need.peer];
       for (const peer of peers) this.pushSecurityGroupRule(need, peer, need.description);
     }
     for (const needs of clientSideSg.values()) {
@@ -359,7 +372,9 @@ class Planner {
       const taken = existing.map((entry) => entry.ruleNumber);
       const allocated: number[] = [];
       const direction = first.egress ? 'outbound' : 'inbound';
-      const sorted = [...group].sort((a, b) => a.before - b.before || a.need.fromPort - b.need.fromPort || a.alternatives[0]!.join().localeCompare(b.alternatives[0]!.join()));
+      const sorted = [...group].sort(
+        (a, b) => a.before - b.before || a.need.fromPort - b.need.fromPort || a.alternatives[0]!.join().localeCompare(b.alternatives[0]!.join()),
+      );
       for (const item of sorted) {
         const { need, before } = item;
         let placed: { cidr: string; ruleNumber: number }[] | undefined;
@@ -377,7 +392,9 @@ class Planner {
           if (missing.length === 0 || last) {
             placed = tentative;
             if (index > 0 && missing.length === 0) {
-              this.notes.add(`${acl.id} ${direction} has no room before rule ${before} for ${item.alternatives[0]!.join(', ')}: the plan admits ${cidrs.join(', ')} instead`);
+              this.notes.add(
+                `${acl.id} ${direction} has no room before rule ${before} for ${item.alternatives[0]!.join(', ')}: the plan admits ${cidrs.join(', ')} instead`,
+              );
             }
             break;
           }

@@ -168,9 +168,15 @@ function buildModelIndex(model: NetworkModel): ModelIndex {
   }
   for (const members of groupMembers.values()) for (const family of FAMILIES) members[family] = normalizeRanges(members[family]);
   const subnetsPlaceable = model.captured.has('subnets') && !model.truncated.has('subnets');
-  const first = { 4: model.captured.has('subnets') ? firstSubnetRanges(model, 4) : new Map<string, AddressRange[]>(), 6: model.captured.has('subnets') ? firstSubnetRanges(model, 6) : new Map<string, AddressRange[]>() };
+  const first = {
+    4: model.captured.has('subnets') ? firstSubnetRanges(model, 4) : new Map<string, AddressRange[]>(),
+    6: model.captured.has('subnets') ? firstSubnetRanges(model, 6) : new Map<string, AddressRange[]>(),
+  };
   const groupsUnknown = {} as Record<IpFamily, AddressRange[]>;
-  const exceptions = { 4: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>(), 6: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>() };
+  const exceptions = {
+    4: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>(),
+    6: new Map<string, { removed: AddressRange[]; added: AddressRange[] }>(),
+  };
   for (const family of FAMILIES) {
     const addresses = normalizeRanges(interfaceAddresses[family].map(({ value }) => ({ start: value, end: value })));
     const inSubnets = normalizeRanges([...first[family].values()].flat());
@@ -178,7 +184,9 @@ function buildModelIndex(model: NetworkModel): ModelIndex {
     // An interface's address is placed in the interface's own subnet, whichever subnet's CIDR holds it.
     const ownerOf = new Map<bigint, string>();
     for (const [subnetId, list] of first[family]) for (const range of list) ownerOf.set(range.start, subnetId);
-    const owners = [...first[family]].flatMap(([subnetId, list]) => list.map((range) => ({ range, subnetId }))).sort((a, b) => compareBig(a.range.start, b.range.start));
+    const owners = [...first[family]]
+      .flatMap(([subnetId, list]) => list.map((range) => ({ range, subnetId })))
+      .sort((a, b) => compareBig(a.range.start, b.range.start));
     const ownerAt = (value: bigint): string | undefined => {
       let low = 0;
       let high = owners.length - 1;
@@ -311,7 +319,10 @@ export class ReachEngine {
               continue;
             }
             for (const cidr of list.entries) if (cidr.family === family) allowed.push(cidrRange(cidr));
-            if (list.entriesTruncated) reasons.push(`the captured entries of prefix list ${peer.prefixListId} are one page of several (NextToken): an address not on it may be on another`);
+            if (list.entriesTruncated)
+              reasons.push(
+                `the captured entries of prefix list ${peer.prefixListId} are one page of several (NextToken): an address not on it may be on another`,
+              );
           } else referenced.add(peer.groupId);
         }
       }
@@ -331,7 +342,10 @@ export class ReachEngine {
       if (!model.captured.has('securityGroups')) return uniformPartition(family, this.answer('unknown', whyMissing(model, 'securityGroups')));
       const { allowed, reasons, referenced } = this.ruleUnion(model, groups, 'ingress', port, family);
       const index = this.index(model);
-      let partition: Segment<CheckAnswer>[] = uniformPartition(family, this.answer('fail', `no SG rule: none of ${groups.join(', ')} allows tcp ${port} from it`));
+      let partition: Segment<CheckAnswer>[] = uniformPartition(
+        family,
+        this.answer('fail', `no SG rule: none of ${groups.join(', ')} allows tcp ${port} from it`),
+      );
       if (reasons.length > 0) partition = uniformPartition(family, this.answer('unknown', reasons.join('; ')));
       if (referenced.size === 0) return overlay(partition, allowed, constant(this.answer('pass', '')));
       const why = `rules reference ${[...referenced].join(', ')}, and no network interface of the data carries these addresses, so their groups are not known`;
@@ -346,7 +360,14 @@ export class ReachEngine {
   }
 
   /** A NACL's first-match answer for every address of a family, judged by the point check on one address of each piece. */
-  private networkAcl(model: NetworkModel, acl: NetworkAcl, egress: boolean, ports: PortRange, isReturnRange: boolean, family: IpFamily): Partition<CheckAnswer> {
+  private networkAcl(
+    model: NetworkModel,
+    acl: NetworkAcl,
+    egress: boolean,
+    ports: PortRange,
+    isReturnRange: boolean,
+    family: IpFamily,
+  ): Partition<CheckAnswer> {
     const key = `acl|${this.modelId(model)}|${acl.id}|${egress}|${formatRange(ports)}|${isReturnRange}|${family}`;
     return this.memo(this.partitions, key, () => {
       const entries = egress ? acl.egress : acl.ingress;
@@ -447,7 +468,9 @@ export class ReachEngine {
 
   /** Whether the endpoint side admits any address of the ranges on an interface (the answer walked only there). */
   admitsAny(reach: InterfaceReach, family: IpFamily, ranges: readonly AddressRange[]): boolean {
-    return ranges.some((range) => anyWithin(reach.parts[family], range, (values) => values.every((value) => value.status !== 'fail' && value.status !== 'unknown')));
+    return ranges.some((range) =>
+      anyWithin(reach.parts[family], range, (values) => values.every((value) => value.status !== 'fail' && value.status !== 'unknown')),
+    );
   }
 
   /**
@@ -455,7 +478,13 @@ export class ReachEngine {
    * for every endpoint interface at once, as partitions over the interface's address: one
    * per client shape (its groups and subnet, or where it lies), read per path by lookup.
    */
-  clientSide(model: NetworkModel, client: ResolvedClient, port: number, ephemeral: PortRange, family: IpFamily): (path: EndpointPath) => readonly [CheckAnswer, CheckAnswer, CheckAnswer] {
+  clientSide(
+    model: NetworkModel,
+    client: ResolvedClient,
+    port: number,
+    ephemeral: PortRange,
+    family: IpFamily,
+  ): (path: EndpointPath) => readonly [CheckAnswer, CheckAnswer, CheckAnswer] {
     const eni = client.networkInterface;
     const subnetRef = client.subnet ? client.subnet.id : eni?.subnetId;
     let shape = this.shapes.get(client);
@@ -473,7 +502,10 @@ export class ReachEngine {
         const unknown = this.answer('unknown', `the client cannot be placed: ${client.note ?? ''}`);
         return () => [unknown, unknown, unknown] as const;
       }
-      const interfaceMissing = this.answer('unknown', model.captured.has('networkInterfaces') ? 'the endpoint interface is not in the captured data' : whyMissing(model, 'networkInterfaces'));
+      const interfaceMissing = this.answer(
+        'unknown',
+        model.captured.has('networkInterfaces') ? 'the endpoint interface is not in the captured data' : whyMissing(model, 'networkInterfaces'),
+      );
       const familyMissing = this.answer('fail', familyMissingText(family));
       // Its groups outbound: addresses its rules admit, or the endpoint's groups they reference.
       let groupsOutbound: { partition: Partition<CheckAnswer>; referenced: ReadonlySet<string> } | CheckAnswer;
@@ -482,7 +514,10 @@ export class ReachEngine {
       else if (!model.captured.has('securityGroups')) groupsOutbound = this.answer('unknown', whyMissing(model, 'securityGroups'));
       else {
         const { allowed, reasons, referenced } = this.ruleUnion(model, eni.securityGroupIds, 'egress', port, family);
-        const base = reasons.length > 0 ? this.answer('unknown', reasons.join('; ')) : this.answer('fail', `no SG rule: none of ${eni.securityGroupIds.join(', ')} allows tcp ${port} to it`);
+        const base =
+          reasons.length > 0
+            ? this.answer('unknown', reasons.join('; '))
+            : this.answer('fail', `no SG rule: none of ${eni.securityGroupIds.join(', ')} allows tcp ${port} to it`);
         groupsOutbound = { partition: overlay(uniformPartition(family, base), allowed, constant(this.answer('pass', ''))), referenced };
       }
       const acl = subnetRef ? networkAclOfSubnet(model, subnetRef) : undefined;
@@ -530,7 +565,12 @@ export class ReachEngine {
   workloadVpcs(): readonly WorkloadVpc[] {
     this.vpcList ??= this.fleet.units.flatMap((unit) =>
       unit.model
-        ? [...this.clientInterfaces(unit.model)].map(([vpcId, enis]) => ({ unit, vpcId, enis, ranges: { 4: this.vpcRanges(unit.model!, vpcId, 4), 6: this.vpcRanges(unit.model!, vpcId, 6) } }))
+        ? [...this.clientInterfaces(unit.model)].map(([vpcId, enis]) => ({
+            unit,
+            vpcId,
+            enis,
+            ranges: { 4: this.vpcRanges(unit.model!, vpcId, 4), 6: this.vpcRanges(unit.model!, vpcId, 6) },
+          }))
         : [],
     );
     return this.vpcList;

@@ -31,7 +31,12 @@ import { PathTally, verdictOf } from './verdict.js';
  */
 
 const AdmittedCidrSchema = Type.Object(
-  { cidr: Type.String(), status: Type.Union([Type.Literal('reachable'), Type.Literal('warn')], { description: '`warn`: the return traffic is allowed on part of the client ephemeral ports only' }) },
+  {
+    cidr: Type.String(),
+    status: Type.Union([Type.Literal('reachable'), Type.Literal('warn')], {
+      description: '`warn`: the return traffic is allowed on part of the client ephemeral ports only',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -79,7 +84,10 @@ export const WorkloadGroupSchema = Type.Object(
     failing: Type.Array(CheckIdSchema, { description: 'Checks that fail for at least one member on at least one path' }),
     unknown: Type.Array(CheckIdSchema),
     deciding: Type.Optional(
-      Type.Object({ checkId: CheckIdSchema, summary: Type.String(), eniId: Type.String() }, { additionalProperties: false, description: 'The first failing (else unknown) check of the worst member' }),
+      Type.Object(
+        { checkId: CheckIdSchema, summary: Type.String(), eniId: Type.String() },
+        { additionalProperties: false, description: 'The first failing (else unknown) check of the worst member' },
+      ),
     ),
     members: Type.Optional(Type.Array(MemberSchema, { description: 'Each member, when their verdicts differ' })),
     note: Type.Optional(Type.String()),
@@ -102,7 +110,8 @@ export type WorkloadGroup = Static<typeof WorkloadGroupSchema>;
 export const ExposureFindingSchema = Type.Object(
   {
     kind: Type.Union([Type.Literal('any-address'), Type.Literal('outside-trusted')], {
-      description: '`any-address`: a rule admits 0.0.0.0/0 or ::/0 and addresses outside the VPC get through; `outside-trusted`: admitted addresses outside the VPC and VPCE_DOCTOR_TRUSTED_CIDRS',
+      description:
+        '`any-address`: a rule admits 0.0.0.0/0 or ::/0 and addresses outside the VPC get through; `outside-trusted`: admitted addresses outside the VPC and VPCE_DOCTOR_TRUSTED_CIDRS',
     }),
     family: Type.Union([Type.Literal(4), Type.Literal(6)]),
     summary: Type.String(),
@@ -133,7 +142,14 @@ export const ReachabilitySchema = Type.Object(
       { additionalProperties: false },
     ),
     summary: Type.Object(
-      { workloadGroups: Type.Integer(), interfaces: Type.Integer(), reachable: Type.Integer(), partial: Type.Integer(), blocked: Type.Integer(), unknown: Type.Integer() },
+      {
+        workloadGroups: Type.Integer(),
+        interfaces: Type.Integer(),
+        reachable: Type.Integer(),
+        partial: Type.Integer(),
+        blocked: Type.Integer(),
+        unknown: Type.Integer(),
+      },
       { additionalProperties: false, description: 'Workload groups per verdict, and the network interfaces they hold' },
     ),
   },
@@ -172,7 +188,6 @@ const SHARED_PROVIDER_CHECKS = [...PROVIDER_PATH_CHECKS].filter(([id]) => id !==
 function workloadAddress(eni: NetworkInterface): IpAddress {
   return eni.privateIps[0] ?? eni.ipv6Addresses[0]!;
 }
-
 
 /** A check's id, status and what it found: all a workload's verdict reads. */
 interface Judged {
@@ -236,7 +251,12 @@ export class WorkloadJudge {
       const paths = this.engine.pathsOf(this.located.model, this.located.endpoint, family);
       const endpointWide = [checkEndpointState(context), ...(endpointWideProviderChecks(context, this.port) ?? [])].map(judged);
       const provider = new Map<string, Judged[]>();
-      if (this.provider.kind === 'visible') for (const path of paths) provider.set(path.networkInterfaceId, SHARED_PROVIDER_CHECKS.map(([, check]) => judged(check(context, path, this.port))));
+      if (this.provider.kind === 'visible')
+        for (const path of paths)
+          provider.set(
+            path.networkInterfaceId,
+            SHARED_PROVIDER_CHECKS.map(([, check]) => judged(check(context, path, this.port))),
+          );
       shared = { paths, endpointWide, provider };
       this.perFamily.set(family, shared);
     }
@@ -248,7 +268,14 @@ export class WorkloadJudge {
     const address = workloadAddress(eni);
     const spec: ClientSpec & { ip: string } = unit === this.located.unit ? { eniId: eni.id, ip: address.text } : { ip: address.text };
     const client = this.engine.resolve(model, spec);
-    const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts: this.clientEphemeralPorts, provider: this.provider, providerPaths: new Map() };
+    const context: AnalysisContext = {
+      model,
+      endpoint,
+      client,
+      clientEphemeralPorts: this.clientEphemeralPorts,
+      provider: this.provider,
+      providerPaths: new Map(),
+    };
     const family = client.address.family;
     const value = this.engine.addressValue(client);
     const shared = this.shared(family, context);
@@ -329,24 +356,37 @@ function groupOf(members: readonly MemberVerdict[], vpcId: string): WorkloadGrou
   if (first.unit.accountId) group.accountId = first.unit.accountId;
   if (first.unit.region) group.region = first.unit.region;
   if (worst.deciding) group.deciding = { checkId: worst.deciding.checkId, summary: worst.deciding.summary, eniId: worst.eni.id };
-  if (differ) group.members = members.map((member) => ({ eniId: member.eni.id, ipAddress: member.address.text, verdict: member.verdict, failing: [...member.failing], unknown: [...member.unknown] }));
+  if (differ)
+    group.members = members.map((member) => ({
+      eniId: member.eni.id,
+      ipAddress: member.address.text,
+      verdict: member.verdict,
+      failing: [...member.failing],
+      unknown: [...member.unknown],
+    }));
   return group;
 }
 
 /** The union of a family's admitted addresses over every interface. */
 function admittedUnion(reaches: readonly InterfaceReach[], family: IpFamily): AddressRange[] {
   const ranges: AddressRange[] = [];
-  for (const reach of reaches) for (const segment of reach.byFamily[family]) if ('admitted' in segment.value.label) ranges.push({ start: segment.start, end: segment.end });
+  for (const reach of reaches)
+    for (const segment of reach.byFamily[family]) if ('admitted' in segment.value.label) ranges.push({ start: segment.start, end: segment.end });
   return normalizeRanges(ranges);
 }
-
 
 function countAddresses(ranges: readonly AddressRange[]): bigint {
   return ranges.reduce((sum, range) => sum + (range.end - range.start + 1n), 0n);
 }
 
 /** What the endpoint admits beyond its VPC: from any address, or from outside the trusted ranges. */
-export function exposureFindings(engine: ReachEngine, located: LocatedEndpoint, reaches: readonly InterfaceReach[], port: number, trustedCidrs: readonly Cidr[] | undefined): ExposureFinding[] {
+export function exposureFindings(
+  engine: ReachEngine,
+  located: LocatedEndpoint,
+  reaches: readonly InterfaceReach[],
+  port: number,
+  trustedCidrs: readonly Cidr[] | undefined,
+): ExposureFinding[] {
   const { model, endpoint } = located;
   const findings: ExposureFinding[] = [];
   const groupIds = new Set(reaches.flatMap((reach) => reach.path.securityGroupIds));
@@ -358,7 +398,8 @@ export function exposureFindings(engine: ReachEngine, located: LocatedEndpoint, 
     for (const groupId of groupIds) {
       for (const rule of model.securityGroups.get(groupId)?.ingress ?? []) {
         if (!ruleAllowsTcpPort(rule, port)) continue;
-        const cidrs = rule.peer.kind === 'cidr' ? [rule.peer.cidr] : rule.peer.kind === 'prefix-list' ? (model.prefixLists.get(rule.peer.prefixListId)?.entries ?? []) : [];
+        const cidrs =
+          rule.peer.kind === 'cidr' ? [rule.peer.cidr] : rule.peer.kind === 'prefix-list' ? (model.prefixLists.get(rule.peer.prefixListId)?.entries ?? []) : [];
         if (cidrs.some((cidr) => cidr.family === family && cidr.prefixLength === 0)) anyAddressRules.push(securityGroupRuleEvidence(rule).text);
       }
     }
@@ -383,7 +424,8 @@ export function exposureFindings(engine: ReachEngine, located: LocatedEndpoint, 
           for (const rule of model.securityGroups.get(groupId)?.ingress ?? []) {
             if (!ruleAllowsTcpPort(rule, port) || rule.peer.kind === 'security-group') continue;
             const cidrs = rule.peer.kind === 'cidr' ? [rule.peer.cidr] : (model.prefixLists.get(rule.peer.prefixListId)?.entries ?? []);
-            if (cidrs.some((cidr) => cidr.family === family && intersectRanges([cidrRange(cidr)], untrusted).length > 0)) rules.push(securityGroupRuleEvidence(rule).text);
+            if (cidrs.some((cidr) => cidr.family === family && intersectRanges([cidrRange(cidr)], untrusted).length > 0))
+              rules.push(securityGroupRuleEvidence(rule).text);
           }
         }
         findings.push({
@@ -400,12 +442,17 @@ export function exposureFindings(engine: ReachEngine, located: LocatedEndpoint, 
 }
 
 /** The workload interfaces of an endpoint: its VPC's, and in a fleet those of any VPC whose ranges it admits. */
-function workloadCandidates(engine: ReachEngine, located: LocatedEndpoint, reaches: readonly InterfaceReach[]): { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] {
+function workloadCandidates(
+  engine: ReachEngine,
+  located: LocatedEndpoint,
+  reaches: readonly InterfaceReach[],
+): { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] {
   const own: { unit: FleetUnit; vpcId: string; enis: NetworkInterface[] }[] = [];
   const others: typeof own = [];
   for (const vpc of engine.workloadVpcs()) {
     if (vpc.unit === located.unit && vpc.vpcId === located.endpoint.vpcId) own.push(vpc);
-    else if (([4, 6] as const).some((family) => vpc.ranges[family].length > 0 && reaches.some((reach) => engine.admitsAny(reach, family, vpc.ranges[family])))) others.push(vpc);
+    else if (([4, 6] as const).some((family) => vpc.ranges[family].length > 0 && reaches.some((reach) => engine.admitsAny(reach, family, vpc.ranges[family]))))
+      others.push(vpc);
   }
   return [...own, ...others];
 }
@@ -507,7 +554,11 @@ export function reachability(data: NetworkModel | Fleet, request: ReachabilityRe
     const foreign = members[0]!.unit !== located.unit;
     return {
       ...group,
-      ...(foreign ? { note: `in ${members[0]!.unit.key}: judged by address, as the endpoint's data sees it; its own groups and NACL are not in the endpoint's account and region` } : {}),
+      ...(foreign
+        ? {
+            note: `in ${members[0]!.unit.key}: judged by address, as the endpoint's data sees it; its own groups and NACL are not in the endpoint's account and region`,
+          }
+        : {}),
       ...(fixPlan ? { fixPlan } : {}),
     };
   });
@@ -590,7 +641,8 @@ export const FleetWorkloadRowSchema = Type.Object(
     port: Type.Optional(Type.Integer()),
     workload: Type.Optional(Type.Omit(WorkloadGroupSchema, ['fixPlan'])),
     verdict: Type.Union([VerdictSchema, Type.Literal('no-workload'), Type.Literal('error')], {
-      description: "The workload group's verdict; `no-workload` when no interface of the data is in its VPC or a VPC it admits; `error` when the endpoint could not be judged (see `error`)",
+      description:
+        "The workload group's verdict; `no-workload` when no interface of the data is in its VPC or a VPC it admits; `error` when the endpoint could not be judged (see `error`)",
     }),
     error: Type.Optional(Type.String()),
   },
@@ -626,7 +678,9 @@ export function* fleetWorkloadRows(
     for (const port of ports) {
       let groups: { vpcId: string; members: MemberVerdict[] }[];
       try {
-        groups = workloadGroups(prepare(engine, { ...target, port, ...(options.clientEphemeralPorts ? { clientEphemeralPorts: options.clientEphemeralPorts } : {}) }));
+        groups = workloadGroups(
+          prepare(engine, { ...target, port, ...(options.clientEphemeralPorts ? { clientEphemeralPorts: options.clientEphemeralPorts } : {}) }),
+        );
       } catch (error) {
         if (!(error instanceof AnalysisError)) throw error;
         yield { ...base, port, verdict: 'error', error: error.message };

@@ -24,11 +24,19 @@ export const FindingSchema = Type.Object(
 );
 export type Finding = Static<typeof FindingSchema>;
 
-function judge(staticStatus: Finding['staticStatus'], failed: readonly string[], observation: ProbeObservation): Pick<Finding, 'agrees' | 'summary' | 'likelyCauses'> {
+function judge(
+  staticStatus: Finding['staticStatus'],
+  failed: readonly string[],
+  observation: ProbeObservation,
+): Pick<Finding, 'agrees' | 'summary' | 'likelyCauses'> {
   const live = observation.outcome;
   if (staticStatus === 'pass' && live === 'open') return { agrees: true, summary: 'the rules allow it and it connects', likelyCauses: [] };
   if (staticStatus === 'fail' && live !== 'open') {
-    return { agrees: true, summary: `the rules block it (${failed.join(', ')}) and the connect ${live === 'refused' ? 'is refused' : 'fails'}`, likelyCauses: [] };
+    return {
+      agrees: true,
+      summary: `the rules block it (${failed.join(', ')}) and the connect ${live === 'refused' ? 'is refused' : 'fails'}`,
+      likelyCauses: [],
+    };
   }
   if (staticStatus === 'fail' && live === 'open') {
     return {
@@ -41,7 +49,11 @@ function judge(staticStatus: Finding['staticStatus'], failed: readonly string[],
     };
   }
   if (staticStatus === 'unknown') {
-    return { agrees: live === 'open', summary: `the rules could not be fully judged; the connect ${live === 'open' ? 'succeeds' : `ends ${live}`}`, likelyCauses: [...LIKELY_CAUSES[live]] };
+    return {
+      agrees: live === 'open',
+      summary: `the rules could not be fully judged; the connect ${live === 'open' ? 'succeeds' : `ends ${live}`}`,
+      likelyCauses: [...LIKELY_CAUSES[live]],
+    };
   }
   return { agrees: false, summary: `the rules allow it, but the connect ends ${live}`, likelyCauses: [...LIKELY_CAUSES[live]] };
 }

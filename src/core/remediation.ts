@@ -61,18 +61,18 @@ export function networkAclAllowAction(change: NetworkAclAllowToAdd): Remediation
   const range = change.ports;
   const cidrFlag = change.cidr.includes(':') ? '--ipv6-cidr-block' : '--cidr-block';
   return {
-      kind: 'create-network-acl-entry',
-      networkAclId: change.acl.id,
-      egress: change.egress,
-      ruleNumber,
-      protocol: '6',
-      portRange: range,
-      cidrBlock: change.cidr,
-      ruleAction: 'allow',
-      beforeRuleNumber: change.firstDenyingRuleNumber,
-      cli:
-        `aws ec2 create-network-acl-entry --network-acl-id ${change.acl.id} ${change.egress ? '--egress' : '--ingress'}` +
-        ` --rule-number ${ruleNumber} --protocol tcp --port-range From=${range.from},To=${range.to}` +
-        ` ${cidrFlag} ${change.cidr} --rule-action allow`,
+    kind: 'create-network-acl-entry',
+    networkAclId: change.acl.id,
+    egress: change.egress,
+    ruleNumber,
+    protocol: '6',
+    portRange: range,
+    cidrBlock: change.cidr,
+    ruleAction: 'allow',
+    beforeRuleNumber: change.firstDenyingRuleNumber,
+    cli:
+      `aws ec2 create-network-acl-entry --network-acl-id ${change.acl.id} ${change.egress ? '--egress' : '--ingress'}` +
+      ` --rule-number ${ruleNumber} --protocol tcp --port-range From=${range.from},To=${range.to}` +
+      ` ${cidrFlag} ${change.cidr} --rule-action allow`,
   };
 }

@@ -47,7 +47,9 @@ export const PortRangeSchema = Type.Object(
 export const ScopeSchema = Type.Object(
   {
     endpointId: Type.String(),
-    accountId: Type.Optional(Type.String({ description: "Set on provider checks whose data is another account's (the cross-account join): where the fix is made" })),
+    accountId: Type.Optional(
+      Type.String({ description: "Set on provider checks whose data is another account's (the cross-account join): where the fix is made" }),
+    ),
     region: Type.Optional(Type.String()),
     networkInterfaceId: Type.Optional(Type.String()),
     ipAddress: Type.Optional(Type.String({ description: 'The endpoint network interface address on this path' })),
@@ -103,11 +105,7 @@ export const ResourceEvidenceSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EvidenceSchema = Type.Union([
-  SecurityGroupRuleEvidenceSchema,
-  NetworkAclEntryEvidenceSchema,
-  ResourceEvidenceSchema,
-]);
+export const EvidenceSchema = Type.Union([SecurityGroupRuleEvidenceSchema, NetworkAclEntryEvidenceSchema, ResourceEvidenceSchema]);
 export type Evidence = Static<typeof EvidenceSchema>;
 export type SecurityGroupRuleEvidence = Static<typeof SecurityGroupRuleEvidenceSchema>;
 export type NetworkAclEntryEvidence = Static<typeof NetworkAclEntryEvidenceSchema>;
@@ -176,10 +174,7 @@ export const ModifyLoadBalancerAttributesActionSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ManualActionSchema = Type.Object(
-  { kind: Type.Literal('manual'), text: Type.String() },
-  { additionalProperties: false },
-);
+export const ManualActionSchema = Type.Object({ kind: Type.Literal('manual'), text: Type.String() }, { additionalProperties: false });
 
 export const RemediationActionSchema = Type.Union([
   SecurityGroupRuleActionSchema,
@@ -191,10 +186,7 @@ export const RemediationActionSchema = Type.Union([
 ]);
 export type RemediationAction = Static<typeof RemediationActionSchema>;
 
-export const RemediationSchema = Type.Object(
-  { summary: Type.String(), actions: Type.Array(RemediationActionSchema) },
-  { additionalProperties: false },
-);
+export const RemediationSchema = Type.Object({ summary: Type.String(), actions: Type.Array(RemediationActionSchema) }, { additionalProperties: false });
 export type Remediation = Static<typeof RemediationSchema>;
 
 export const CheckSchema = Type.Object(
@@ -256,7 +248,8 @@ export type DataWarning = Static<typeof DataWarningSchema>;
 
 export const FIX_SCOPES = ['client', 'subnet', 'vpc'] as const;
 export const FixScopeSchema = Type.Enum(FIX_SCOPES, {
-  description: "Whom a rule that admits the other side names: `client` its address (/32, /128), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's",
+  description:
+    "Whom a rule that admits the other side names: `client` its address (/32, /128), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's",
 });
 export type FixScope = (typeof FIX_SCOPES)[number];
 
@@ -289,12 +282,7 @@ export const FixPlanSchema = Type.Object(
 );
 export type FixPlan = Static<typeof FixPlanSchema>;
 
-export const ClientLocationSchema = Type.Union([
-  Type.Literal('network-interface'),
-  Type.Literal('subnet'),
-  Type.Literal('outside'),
-  Type.Literal('unknown'),
-]);
+export const ClientLocationSchema = Type.Union([Type.Literal('network-interface'), Type.Literal('subnet'), Type.Literal('outside'), Type.Literal('unknown')]);
 export type ClientLocation = Static<typeof ClientLocationSchema>;
 
 export const ReportSchema = Type.Object(
@@ -351,10 +339,7 @@ export const ReportSchema = Type.Object(
     dataWarnings: Type.Array(DataWarningSchema, {
       description: 'Where the data was incomplete or read in another form than the layout: the file and what was wrong with it',
     }),
-    source: Type.Object(
-      { kind: Type.Union([Type.Literal('snapshot'), Type.Literal('aws')]), location: Type.String() },
-      { additionalProperties: false },
-    ),
+    source: Type.Object({ kind: Type.Union([Type.Literal('snapshot'), Type.Literal('aws')]), location: Type.String() }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 );

@@ -68,7 +68,10 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
       }
       if (prefixListContains(model, list, list.entries, peer.address)) return { matches: true };
       if (list.entriesTruncated) {
-        return { matches: 'unknown', reason: `the captured entries of prefix list ${rule.peer.prefixListId} are one page of several (NextToken): ${peer.address.text} may be on another` };
+        return {
+          matches: 'unknown',
+          reason: `the captured entries of prefix list ${rule.peer.prefixListId} are one page of several (NextToken): ${peer.address.text} may be on another`,
+        };
       }
       return { matches: false };
     }

@@ -51,7 +51,13 @@ export class PathTally {
   }
 
   path(path: PathOutcome['path']): Path {
-    return { ...path, status: this.status, failedChecks: [...(this.failed ?? [])], unknownChecks: [...(this.unknown ?? [])], warnedChecks: [...(this.warned ?? [])] };
+    return {
+      ...path,
+      status: this.status,
+      failedChecks: [...(this.failed ?? [])],
+      unknownChecks: [...(this.unknown ?? [])],
+      warnedChecks: [...(this.warned ?? [])],
+    };
   }
 }
 
@@ -94,7 +100,10 @@ export function decideVerdict(paths: readonly Path[], endpointChecks: readonly C
       return { verdict, summary: `nothing fails, but ${[...new Set(paths.flatMap((path) => path.unknownChecks))].join(', ')} could not be judged` };
     case 'reachable': {
       const warned = [...new Set(paths.flatMap((path) => path.warnedChecks))];
-      return { verdict, summary: warned.length > 0 ? `no check fails; warnings: ${warned.join(', ')}` : 'every check passes on every endpoint network interface' };
+      return {
+        verdict,
+        summary: warned.length > 0 ? `no check fails; warnings: ${warned.join(', ')}` : 'every check passes on every endpoint network interface',
+      };
     }
   }
 }

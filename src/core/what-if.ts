@@ -8,7 +8,18 @@ import { asFleet, type Fleet, type FleetUnit } from './fleet.js';
 import type { NetworkInterface, NetworkModel } from './model.js';
 import { parseIp } from './net.js';
 import { subnetContaining } from './path.js';
-import { CheckIdSchema, CheckStatusSchema, PROVIDER_CHECK_IDS, EvidenceSchema, ReportSchema, ScopeSchema, VerdictSchema, type Check, type Report, type Verdict } from './report.js';
+import {
+  CheckIdSchema,
+  CheckStatusSchema,
+  PROVIDER_CHECK_IDS,
+  EvidenceSchema,
+  ReportSchema,
+  ScopeSchema,
+  VerdictSchema,
+  type Check,
+  type Report,
+  type Verdict,
+} from './report.js';
 
 /**
  * What-if and blast radius (contract §7): the analysis before and after a list of changes,
@@ -59,10 +70,18 @@ export function movedChecks(before: Pick<Report, 'checks'>, after: Pick<Report, 
     seen.add(key);
     const old = earlier.get(key);
     if (old?.status === check.status) continue;
-    moved.push({ id: check.id, scope: check.scope, before: old?.status ?? 'absent', after: check.status, summaryAfter: check.summary, evidenceAfter: check.evidence });
+    moved.push({
+      id: check.id,
+      scope: check.scope,
+      before: old?.status ?? 'absent',
+      after: check.status,
+      summaryAfter: check.summary,
+      evidenceAfter: check.evidence,
+    });
   }
   for (const [key, old] of earlier) {
-    if (!seen.has(key)) moved.push({ id: old.id, scope: old.scope, before: old.status, after: 'absent', summaryAfter: 'the check no longer applies', evidenceAfter: [] });
+    if (!seen.has(key))
+      moved.push({ id: old.id, scope: old.scope, before: old.status, after: 'absent', summaryAfter: 'the check no longer applies', evidenceAfter: [] });
   }
   return moved;
 }
@@ -127,10 +146,9 @@ export const BlastRadiusResultSchema = Type.Object(
       ),
       { description: 'Endpoints with a pair that moves, worst first: a pair that stops working before anything else' },
     ),
-    skipped: Type.Array(
-      Type.Object({ endpointId: Type.String(), client: Type.String(), reason: Type.String() }, { additionalProperties: false }),
-      { description: 'Pairs that could not be analysed (a port that must be given, say)' },
-    ),
+    skipped: Type.Array(Type.Object({ endpointId: Type.String(), client: Type.String(), reason: Type.String() }, { additionalProperties: false }), {
+      description: 'Pairs that could not be analysed (a port that must be given, say)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -149,7 +167,6 @@ const VERDICT_RANK: Readonly<Record<Verdict, number>> = { reachable: 3, partial:
 function drop(pair: Pick<BlastPair, 'verdictBefore' | 'verdictAfter'>): number {
   return VERDICT_RANK[pair.verdictBefore] - VERDICT_RANK[pair.verdictAfter];
 }
-
 
 const PROVIDER_CHECKS: ReadonlySet<string> = new Set(PROVIDER_CHECK_IDS);
 
@@ -207,13 +224,25 @@ export function blastRadius(data: NetworkModel | Fleet, request: BlastRadiusRequ
       for (const eni of clientsByVpc.get(endpoint.vpcId) ?? []) {
         const address = eni.privateIps[0] ?? eni.ipv6Addresses[0]!;
         seenIps.add(address.text);
-        clients.push({ spec: { eniId: eni.id }, ipAddress: address.text, eni, subnetId: eni.subnetId, touched: clientTouched(model, here, eni.subnetId, eni.securityGroupIds) });
+        clients.push({
+          spec: { eniId: eni.id },
+          ipAddress: address.text,
+          eni,
+          subnetId: eni.subnetId,
+          touched: clientTouched(model, here, eni.subnetId, eni.securityGroupIds),
+        });
       }
       for (const address of extraIps) {
         if (seenIps.has(address.text)) continue;
         const eni = model.interfaceByIp.get(address.text);
         const subnetId = eni?.subnetId ?? subnetContaining(model, address)?.id;
-        clients.push({ spec: { ip: address.text }, ipAddress: address.text, ...(eni ? { eni } : {}), ...(subnetId ? { subnetId } : {}), touched: clientTouched(model, here, subnetId, eni?.securityGroupIds ?? []) });
+        clients.push({
+          spec: { ip: address.text },
+          ipAddress: address.text,
+          ...(eni ? { eni } : {}),
+          ...(subnetId ? { subnetId } : {}),
+          touched: clientTouched(model, here, subnetId, eni?.securityGroupIds ?? []),
+        });
       }
       const requestFor = (candidate: Candidate): AnalysisRequest => ({
         endpointId: endpoint.id,

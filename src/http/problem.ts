@@ -94,7 +94,10 @@ export function classifyError(error: unknown): ClassifiedError {
   if (fastifyError.statusCode === 429) return { code: 'too-many-requests', detail: fastifyError.message };
   if (fastifyError.statusCode === 401) return { code: 'unauthorized' };
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return { code: fastifyError.statusCode === 415 ? 'unsupported-media-type' : fastifyError.statusCode === 413 ? 'body-too-large' : 'malformed-body', detail: fastifyError.message };
+    return {
+      code: fastifyError.statusCode === 415 ? 'unsupported-media-type' : fastifyError.statusCode === 413 ? 'body-too-large' : 'malformed-body',
+      detail: fastifyError.message,
+    };
   }
   return { code: 'internal-error' };
 }

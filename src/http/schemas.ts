@@ -12,7 +12,13 @@ export { EndpointSummarySchema };
 export const ENDPOINT_ID_PATTERN = '^vpce-[0-9a-f]{8,17}$';
 
 export const EndpointIdParams = Type.Object(
-  { id: Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'Interface endpoint id, vpce- followed by 8 to 17 hexadecimal digits', examples: ['vpce-068e9dcc184a273ab'] }) },
+  {
+    id: Type.String({
+      pattern: ENDPOINT_ID_PATTERN,
+      description: 'Interface endpoint id, vpce- followed by 8 to 17 hexadecimal digits',
+      examples: ['vpce-068e9dcc184a273ab'],
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -24,7 +30,9 @@ export const ProblemSchema = Type.Object(
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
     'invalid-params': Type.Optional(
-      Type.Array(Type.Object({ name: Type.String({ description: 'The offending field, e.g. body.client.ip' }), reason: Type.String() }, { additionalProperties: false })),
+      Type.Array(
+        Type.Object({ name: Type.String({ description: 'The offending field, e.g. body.client.ip' }), reason: Type.String() }, { additionalProperties: false }),
+      ),
     ),
   },
   { description: 'RFC 9457 problem details', additionalProperties: false },
@@ -40,7 +48,12 @@ const ClientSchema = Type.Object(
   { additionalProperties: false, minProperties: 1, description: 'At least one of ip, eniId, instanceId' },
 );
 
-const PortSchema = Type.Integer({ minimum: 1, maximum: 65535, description: 'Service port; default 443 for AWS services, the listener ports for visible customer services', examples: [443] });
+const PortSchema = Type.Integer({
+  minimum: 1,
+  maximum: 65535,
+  description: 'Service port; default 443 for AWS services, the listener ports for visible customer services',
+  examples: [443],
+});
 const EphemeralSchema = Type.String({
   maxLength: 16,
   // No example: "Try it out" pre-fills examples, and another range would ask another question than curl's.
@@ -50,7 +63,9 @@ const EphemeralSchema = Type.String({
 /** The endpoint's unit in a fleet: needed only when its id is in several accounts or regions. */
 export const UnitFields = {
   accountId: Type.Optional(Type.String({ pattern: '^\\d{12}$', description: "The endpoint's account, when the id is in several units of the data" })),
-  region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: "The endpoint's region, when the id is in several units of the data" })),
+  region: Type.Optional(
+    Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: "The endpoint's region, when the id is in several units of the data" }),
+  ),
 };
 
 const FixScopeField = Type.Enum(FIX_SCOPES, {
@@ -58,7 +73,7 @@ const FixScopeField = Type.Enum(FIX_SCOPES, {
     "Whom the fix plan's rules admit: `client` the client's address (/32 or /128, the default), `subnet` the client's (or the endpoint's) subnet CIDRs, `vpc` its VPC's captured subnets. Part of the cache key: each scope is its own analysis.",
 });
 
-const ProbeFlag = Type.Boolean({ description: "Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)" });
+const ProbeFlag = Type.Boolean({ description: 'Also TCP-connect from this service to each interface (adds probe.tcp checks; never cached)' });
 
 export const AnalysisBody = Type.Object(
   {
@@ -125,12 +140,17 @@ export const ReachabilityQuery = Type.Object(
 
 export const RefreshQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })) }, { additionalProperties: false });
 
-export const EndpointQuery = Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })), ...UnitFields }, { additionalProperties: false });
+export const EndpointQuery = Type.Object(
+  { refresh: Type.Optional(Type.Boolean({ description: 'Bypass the cache' })), ...UnitFields },
+  { additionalProperties: false },
+);
 
 export const CacheInfoSchema = Type.Object(
   {
     status: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('refresh')]),
-    stale: Type.Boolean({ description: 'True when a reload failed, or is under way (replicas waiting for a shared collection), and an older result is served' }),
+    stale: Type.Boolean({
+      description: 'True when a reload failed, or is under way (replicas waiting for a shared collection), and an older result is served',
+    }),
     ageSeconds: Type.Integer({ minimum: 0, description: 'Seconds since the data behind this answer was loaded' }),
     shared: Type.Optional(
       Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('unavailable')], {
@@ -142,7 +162,10 @@ export const CacheInfoSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const AnalysisResponse = Type.Object({ ...ReportSchema.properties, cache: CacheInfoSchema }, { additionalProperties: false, description: "The core's report, unchanged, and how fresh it is" });
+export const AnalysisResponse = Type.Object(
+  { ...ReportSchema.properties, cache: CacheInfoSchema },
+  { additionalProperties: false, description: "The core's report, unchanged, and how fresh it is" },
+);
 
 export function batchBody(maxItems: number) {
   return Type.Object(
@@ -167,7 +190,12 @@ export function batchBody(maxItems: number) {
       'x-examples': {
         twoClients: {
           summary: 'One endpoint, two clients',
-          value: { items: [{ endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '10.0.1.25' }, port: 443 }, { endpointId: 'vpce-068e9dcc184a273ab', client: { instanceId: 'i-0862f03190fbae3bc' } }] },
+          value: {
+            items: [
+              { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '10.0.1.25' }, port: 443 },
+              { endpointId: 'vpce-068e9dcc184a273ab', client: { instanceId: 'i-0862f03190fbae3bc' } },
+            ],
+          },
         },
       },
     },
@@ -227,14 +255,19 @@ export const UnitStatusSchema = Type.Object(
     accountId: Type.Optional(Type.String()),
     region: Type.Optional(Type.String()),
     roleArn: Type.Optional(Type.String({ description: 'The role the unit is read through (live); absent for the base credentials and snapshots' })),
-    state: Type.Enum(UNIT_STATES, { description: 'loaded; stale (the last collection failed, older data is served); failed (never loaded); never (not tried yet)' }),
+    state: Type.Enum(UNIT_STATES, {
+      description: 'loaded; stale (the last collection failed, older data is served); failed (never loaded); never (not tried yet)',
+    }),
     loadedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the data served was collected or read' })),
     dataAgeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     lastError: Type.Optional(Type.String({ description: 'Why the last collection failed: the error or the missing permission' })),
     failures: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Collections that could not be read in the data served, and why' })),
     callsMade: Type.Optional(Type.Integer({ minimum: 0, description: 'AWS calls of the last collection (live only)' })),
     dataGeneration: Type.Optional(
-      Type.Integer({ minimum: 1, description: "Replicas sharing a Redis: the unit's collection count across them; replicas showing the same number serve the same data" }),
+      Type.Integer({
+        minimum: 1,
+        description: "Replicas sharing a Redis: the unit's collection count across them; replicas showing the same number serve the same data",
+      }),
     ),
     endpoints: Type.Integer({ minimum: 0 }),
     services: Type.Integer({ minimum: 0, description: 'Endpoint service configurations (provider side)' }),
@@ -265,7 +298,9 @@ export const FleetReportQuery = Type.Object(
 
 export const FleetReportResponse = Type.Object(
   {
-    items: Type.Array(Type.Union([FleetReportRowSchema, FleetWorkloadRowSchema]), { description: 'One row per endpoint; with allWorkloads, one per (endpoint, workload group)' }),
+    items: Type.Array(Type.Union([FleetReportRowSchema, FleetWorkloadRowSchema]), {
+      description: 'One row per endpoint; with allWorkloads, one per (endpoint, workload group)',
+    }),
     nextToken: Type.Optional(Type.String({ description: 'The next page: the same query with this token' })),
     total: Type.Integer({ minimum: 0, description: 'Endpoints the report covers, on every page' }),
     unitsNotLoaded: Type.Array(Type.Object({ key: Type.String(), reason: Type.String() }, { additionalProperties: false }), {
@@ -286,7 +321,12 @@ export const CLIENT_IPS_MAX_ITEMS = 50;
  * The core's change union, validated by its `kind`: a change of the wrong shape is told what
  * its own kind lacks, not what each of the four kinds would need.
  */
-const ChangeByKind = Type.Unsafe<Change>({ type: 'object', oneOf: ChangeSchema.anyOf, discriminator: { propertyName: 'kind' }, description: (ChangeSchema as { description?: string }).description } as unknown as TSchema);
+const ChangeByKind = Type.Unsafe<Change>({
+  type: 'object',
+  oneOf: ChangeSchema.anyOf,
+  discriminator: { propertyName: 'kind' },
+  description: (ChangeSchema as { description?: string }).description,
+} as unknown as TSchema);
 
 const ChangesField = Type.Array(ChangeByKind, {
   maxItems: CHANGES_MAX_ITEMS,
@@ -378,7 +418,18 @@ export const BlastRadiusBody = Type.Object(
       widenWithClientIps: {
         summary: "Admit the app servers' subnet on 443, with one more client address to judge",
         value: {
-          changes: [{ op: 'add', kind: 'sg-rule', groupId: EXAMPLE.endpointGroupId, direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.1.0/24' }],
+          changes: [
+            {
+              op: 'add',
+              kind: 'sg-rule',
+              groupId: EXAMPLE.endpointGroupId,
+              direction: 'inbound',
+              protocol: 'tcp',
+              fromPort: 443,
+              toPort: 443,
+              cidr: '10.0.1.0/24',
+            },
+          ],
           clientIps: ['10.0.1.26'],
         },
       },

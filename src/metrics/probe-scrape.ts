@@ -15,14 +15,18 @@ const FAILURE_REASONS = PROBE_OUTCOMES.filter((outcome) => outcome !== 'open');
 
 export function probeScrapeRegistry(report: ProbeReport, durationSeconds: number): Registry {
   const registry = new Registry();
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const open = report.results.filter((result) => result.outcome === 'open').length;
   gauge('probe_success', 'Whether the probe succeeded: 1 when every probed interface of the endpoint accepted the TCP connection').set(
     report.results.length > 0 && open === report.results.length ? 1 : 0,
   );
   gauge('probe_duration_seconds', 'How long the probe took, in seconds').set(durationSeconds);
   const success = gauge('vpce_doctor_probe_tcp_success', '1 when the TCP connect to the endpoint interface succeeded, else 0', ['eni', 'az']);
-  const latency = gauge('vpce_doctor_probe_tcp_duration_seconds', 'How long the TCP connect to the endpoint interface took, to success or failure', ['eni', 'az']);
+  const latency = gauge('vpce_doctor_probe_tcp_duration_seconds', 'How long the TCP connect to the endpoint interface took, to success or failure', [
+    'eni',
+    'az',
+  ]);
   const failure = gauge(
     'vpce_doctor_probe_tcp_failure',
     'Why the TCP connect to the endpoint interface failed: 1 for the reason (refused, timeout, unreachable, error), 0 for the others; all 0 when it succeeded',

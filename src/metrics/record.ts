@@ -19,7 +19,10 @@ export function recordProbeReport(metrics: Metrics, report: ProbeReport): void {
     if (result.outcome === 'open') metrics.probeConnectDuration.observe(labels, result.latencyMs / 1000);
   }
   for (const finding of report.reconciliation.findings) {
-    metrics.staticLiveDisagreement.set({ endpoint: report.endpointId, az: finding.availabilityZone ?? 'unknown', port: String(finding.port) }, finding.agrees ? 0 : 1);
+    metrics.staticLiveDisagreement.set(
+      { endpoint: report.endpointId, az: finding.availabilityZone ?? 'unknown', port: String(finding.port) },
+      finding.agrees ? 0 : 1,
+    );
   }
 }
 

@@ -108,7 +108,12 @@ export function createMetrics(options: {
       labelNames: ['cache'],
       registers: [registry],
     }),
-    modelLoadsTotal: new Counter({ name: 'vpce_doctor_model_loads_total', help: 'Model loads from the source, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    modelLoadsTotal: new Counter({
+      name: 'vpce_doctor_model_loads_total',
+      help: 'Model loads from the source, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     unhandledRejectionsTotal: new Counter({
       name: 'vpce_doctor_unhandled_rejections_total',
       help: 'Promise rejections nothing handled: logged and counted, never fatal (each is a bug to report)',
@@ -124,7 +129,12 @@ export function createMetrics(options: {
       },
     }),
     // Probe labels name endpoints and AZs of the data, a set bounded by the account's endpoints.
-    probeSuccess: new Gauge({ name: 'vpce_doctor_probe_success', help: '1 when the last TCP connect to the endpoint interface succeeded, else 0', labelNames: ['endpoint', 'az', 'port'], registers: [registry] }),
+    probeSuccess: new Gauge({
+      name: 'vpce_doctor_probe_success',
+      help: '1 when the last TCP connect to the endpoint interface succeeded, else 0',
+      labelNames: ['endpoint', 'az', 'port'],
+      registers: [registry],
+    }),
     probeConnectDuration: new Histogram({
       name: 'vpce_doctor_probe_connect_duration_seconds',
       help: 'TCP connect time to endpoint interfaces',
@@ -132,8 +142,18 @@ export function createMetrics(options: {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    probesTotal: new Counter({ name: 'vpce_doctor_probes_total', help: 'TCP probes by outcome', labelNames: ['endpoint', 'az', 'port', 'outcome'], registers: [registry] }),
-    probeLastTimestamp: new Gauge({ name: 'vpce_doctor_probe_last_timestamp_seconds', help: 'When the endpoint interface was last probed (unix time)', labelNames: ['endpoint', 'az', 'port'], registers: [registry] }),
+    probesTotal: new Counter({
+      name: 'vpce_doctor_probes_total',
+      help: 'TCP probes by outcome',
+      labelNames: ['endpoint', 'az', 'port', 'outcome'],
+      registers: [registry],
+    }),
+    probeLastTimestamp: new Gauge({
+      name: 'vpce_doctor_probe_last_timestamp_seconds',
+      help: 'When the endpoint interface was last probed (unix time)',
+      labelNames: ['endpoint', 'az', 'port'],
+      registers: [registry],
+    }),
     staticLiveDisagreement: new Gauge({
       name: 'vpce_doctor_static_live_disagreement',
       help: "1 when the static verdict for this service's own address and its probe disagree",

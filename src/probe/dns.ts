@@ -21,7 +21,11 @@ function zoneOf(name: string, zones: readonly string[]): string | undefined {
   return zones.find((zone) => first.endsWith(`-${zone}`));
 }
 
-export async function checkEndpointDns(names: readonly string[], interfaces: readonly InterfaceAddress[], resolve: Resolver = systemResolver): Promise<DnsNameCheck[]> {
+export async function checkEndpointDns(
+  names: readonly string[],
+  interfaces: readonly InterfaceAddress[],
+  resolve: Resolver = systemResolver,
+): Promise<DnsNameCheck[]> {
   const zones = [...new Set(interfaces.flatMap((eni) => (eni.availabilityZone ? [eni.availabilityZone] : [])))];
   const ipv4 = interfaces.filter((eni) => !eni.address.includes(':'));
   return Promise.all(
@@ -32,7 +36,14 @@ export async function checkEndpointDns(names: readonly string[], interfaces: rea
         const answers = (await resolve(name)).sort();
         return { name, kind: zone ? 'zonal' : 'regional', expected, answers, matches: answers.join() === expected.join() };
       } catch (error) {
-        return { name, kind: zone ? 'zonal' : 'regional', expected, answers: [], matches: false, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+        return {
+          name,
+          kind: zone ? 'zonal' : 'regional',
+          expected,
+          answers: [],
+          matches: false,
+          error: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+        };
       }
     }),
   );

@@ -47,7 +47,12 @@ export function isForbiddenAddress(text: string): boolean {
     const ipv6 = parsed as ipaddr.IPv6;
     if (ipv6.toNormalizedString() === METADATA_IPV6.toNormalizedString()) return true;
     // 64:ff9b::a9fe:a9fe and ::a9fe:a9fe reach 169.254.169.254 through translation.
-    const translated = ipv6.range() === 'rfc6052' || ipv6.toByteArray().slice(0, 12).every((byte) => byte === 0);
+    const translated =
+      ipv6.range() === 'rfc6052' ||
+      ipv6
+        .toByteArray()
+        .slice(0, 12)
+        .every((byte) => byte === 0);
     if (translated && NEVER_DIALLED.has(embeddedIpv4(ipv6).range())) return true;
   }
   return false;
@@ -84,7 +89,10 @@ export function selectProbeTargets(
 ): ProbeTarget[] {
   for (const port of ports) {
     if (!allowedPorts.has(port)) {
-      throw new ProbeRefusedError(`port ${port} is neither a service port of this endpoint nor in the probe allow-list (${[...allowedPorts].join(', ')})`, 'body.port');
+      throw new ProbeRefusedError(
+        `port ${port} is neither a service port of this endpoint nor in the probe allow-list (${[...allowedPorts].join(', ')})`,
+        'body.port',
+      );
     }
   }
   let chosen = discovered;
@@ -93,7 +101,10 @@ export function selectProbeTargets(
       const match = discovered.find((target) => target.networkInterfaceId === text || target.address === text);
       if (!match) {
         const canonical = parseIp(text)?.text;
-        const why = canonical && discovered.some((target) => target.address === canonical) ? `is not written as the interface's address ${canonical}` : "is not a network interface of this endpoint";
+        const why =
+          canonical && discovered.some((target) => target.address === canonical)
+            ? `is not written as the interface's address ${canonical}`
+            : 'is not a network interface of this endpoint';
         throw new ProbeRefusedError(`target "${text}" ${why}: only the endpoint's own interfaces are probed`, `body.targets.${index}`);
       }
       return match;

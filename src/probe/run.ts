@@ -100,8 +100,10 @@ export class Prober {
 
   /** Probes every target of one endpoint; rate-limited per endpoint round. */
   async probeEndpoint(endpointId: string, targets: readonly ProbeTarget[], settings: ProbeSettings): Promise<ProbeResult[]> {
-    if (!Number.isInteger(settings.timeoutMs) || settings.timeoutMs < 1 || settings.timeoutMs > PROBE_TIMEOUT_MAX_MS) throw new ProbeRefusedError(`timeout ${settings.timeoutMs} ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`, 'body.timeoutMs');
-    if (!Number.isInteger(settings.attempts) || settings.attempts < 1 || settings.attempts > PROBE_ATTEMPTS_MAX) throw new ProbeRefusedError(`attempts ${settings.attempts} is outside 1-${PROBE_ATTEMPTS_MAX}`, 'body.attempts');
+    if (!Number.isInteger(settings.timeoutMs) || settings.timeoutMs < 1 || settings.timeoutMs > PROBE_TIMEOUT_MAX_MS)
+      throw new ProbeRefusedError(`timeout ${settings.timeoutMs} ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`, 'body.timeoutMs');
+    if (!Number.isInteger(settings.attempts) || settings.attempts < 1 || settings.attempts > PROBE_ATTEMPTS_MAX)
+      throw new ProbeRefusedError(`attempts ${settings.attempts} is outside 1-${PROBE_ATTEMPTS_MAX}`, 'body.attempts');
     this.takeRound(endpointId);
     const perEndpoint = this.endpointLimit(endpointId);
     return Promise.all(

@@ -85,7 +85,8 @@ export class ProbeService {
     const servicePorts = this.servicePorts(data, endpointId, request);
     const allowed = new Set([...servicePorts, ...this.options.allowedPorts]);
     const ports = request.port !== undefined ? [request.port] : servicePorts.length > 0 ? servicePorts : [...this.options.allowedPorts];
-    if (ports.length === 0) throw new ProbeRefusedError(`the service ports of ${endpointId} are not known and no probe ports are configured: give the port`, 'body.port');
+    if (ports.length === 0)
+      throw new ProbeRefusedError(`the service ports of ${endpointId} are not known and no probe ports are configured: give the port`, 'body.port');
     const targets = selectProbeTargets(endpointInterfaceTargets(model, endpoint), request.targets, ports, allowed);
     const attempts = request.attempts ?? this.options.defaults.attempts;
     const timeoutMs = request.timeoutMs ?? this.options.defaults.timeoutMs;
@@ -142,7 +143,8 @@ export class ProbeService {
   ): ProbeReport['reconciliation'] {
     const { endpointId } = where;
     const clientIp = this.options.selfIp(model);
-    if (!clientIp) return { findings: [], note: "this service's own address is not known: set VPCE_DOCTOR_PROBE_SELF_IP, or run it on a network interface in the data" };
+    if (!clientIp)
+      return { findings: [], note: "this service's own address is not known: set VPCE_DOCTOR_PROBE_SELF_IP, or run it on a network interface in the data" };
     const findings: Finding[] = [];
     let staticVerdict: Verdict | undefined;
     try {
@@ -155,7 +157,12 @@ export class ProbeService {
           port,
         });
         staticVerdict = staticVerdict === undefined || staticVerdict === report.verdict ? report.verdict : 'partial';
-        findings.push(...reconcile(report, results.filter((result) => result.port === port)));
+        findings.push(
+          ...reconcile(
+            report,
+            results.filter((result) => result.port === port),
+          ),
+        );
       }
     } catch (error) {
       return { clientIp, findings: [], note: `the static analysis for ${clientIp} could not run: ${(error as Error).message}` };

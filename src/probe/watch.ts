@@ -9,7 +9,9 @@ import { SYSTEM_CLOCK, type Clock, type ClockTimer } from '../cache/clock.js';
  */
 
 /** A round's decision: probe now, or leave it (another replica probes it) and look again later. */
-export type WatchTurn = { readonly probe: true; readonly mode: 'holder' | 'alone' } | {
+export type WatchTurn =
+  | { readonly probe: true; readonly mode: 'holder' | 'alone' }
+  | {
       readonly probe: false;
       readonly nextInMs: number;
       /** True: another replica probes it; false: this one does, once the interval since the last probe has passed. */
@@ -58,28 +60,31 @@ export class WatchList {
 
   private schedule(endpointId: string, first: boolean, generation: number, waitMs?: number): void {
     if (!this.running || generation !== this.generation) return;
-    const timer = this.clock.setTimeout(async () => {
-      if (this.inFlight.has(endpointId)) {
-        this.schedule(endpointId, false, generation);
-        return;
-      }
-      this.inFlight.add(endpointId);
-      let nextWaitMs: number | undefined;
-      try {
-        const turn = this.options.coordinator ? await this.options.coordinator.turn(endpointId) : undefined;
-        if (turn && !turn.probe) {
-          nextWaitMs = turn.nextInMs;
-          if (turn.elsewhere) this.options.onLeft?.(endpointId);
-        } else {
-          await this.options.probe(endpointId);
+    const timer = this.clock.setTimeout(
+      async () => {
+        if (this.inFlight.has(endpointId)) {
+          this.schedule(endpointId, false, generation);
+          return;
         }
-      } catch (error) {
-        this.options.onError?.(endpointId, error);
-      } finally {
-        this.inFlight.delete(endpointId);
-      }
-      this.schedule(endpointId, false, generation, nextWaitMs);
-    }, this.delay(first, waitMs));
+        this.inFlight.add(endpointId);
+        let nextWaitMs: number | undefined;
+        try {
+          const turn = this.options.coordinator ? await this.options.coordinator.turn(endpointId) : undefined;
+          if (turn && !turn.probe) {
+            nextWaitMs = turn.nextInMs;
+            if (turn.elsewhere) this.options.onLeft?.(endpointId);
+          } else {
+            await this.options.probe(endpointId);
+          }
+        } catch (error) {
+          this.options.onError?.(endpointId, error);
+        } finally {
+          this.inFlight.delete(endpointId);
+        }
+        this.schedule(endpointId, false, generation, nextWaitMs);
+      },
+      this.delay(first, waitMs),
+    );
     timer.unref?.();
     this.timers.set(endpointId, timer);
   }

@@ -77,7 +77,11 @@ export function decodeUnitData(unitKey: string, value: unknown): SharedUnitData 
   if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) return undefined;
   if (!Number.isSafeInteger(collectedAt) || !Number.isSafeInteger(generation) || (generation as number) < 1) return undefined;
   if (callsMade !== undefined && !Number.isSafeInteger(callsMade)) return undefined;
-  if (!Array.isArray(failures) || !failures.every((item) => Array.isArray(item) && item.length === 2 && COLLECTIONS.has(item[0]) && typeof item[1] === 'string')) return undefined;
+  if (
+    !Array.isArray(failures) ||
+    !failures.every((item) => Array.isArray(item) && item.length === 2 && COLLECTIONS.has(item[0]) && typeof item[1] === 'string')
+  )
+    return undefined;
   return {
     responses: responses as AwsResponsesJson,
     failures: failures as [CollectionName, string][],
@@ -106,7 +110,11 @@ export class SharedCollections {
   }
 
   private keys(unitKey: string) {
-    return { data: this.redis.key('unit', unitKey, 'data'), lease: this.redis.key('unit', unitKey, 'lease'), generation: this.redis.key('unit', unitKey, 'generation') };
+    return {
+      data: this.redis.key('unit', unitKey, 'data'),
+      lease: this.redis.key('unit', unitKey, 'lease'),
+      generation: this.redis.key('unit', unitKey, 'generation'),
+    };
   }
 
   /** The unit's data in Redis, when there is some this version wrote; undefined when absent, foreign or Redis fails. */
@@ -154,7 +162,10 @@ export class SharedCollections {
       await this.redis.attempt((client) => client.eval(RELEASE, 1, keys.lease, token));
       return { via: 'shared', data: already };
     }
-    const renew = setInterval(() => void this.redis.attempt((client) => client.eval(RENEW, 1, keys.lease, token, String(this.leaseMs))), Math.max(50, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => void this.redis.attempt((client) => client.eval(RENEW, 1, keys.lease, token, String(this.leaseMs))),
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     renew.unref();
     try {
       const collected = await collectHere();

@@ -65,7 +65,9 @@ export class SharedProbes implements WatchCoordinator {
 
   /** This round of a watched endpoint: probe it (holding its lease, or alone when Redis fails), or leave it to its holder. */
   async turn(endpointId: string): Promise<WatchTurn> {
-    const claimed = await this.redis.attempt((client) => client.eval(CLAIM, 1, this.leaseKey(endpointId), this.replicaId, String(this.leaseMs)) as Promise<number>);
+    const claimed = await this.redis.attempt(
+      (client) => client.eval(CLAIM, 1, this.leaseKey(endpointId), this.replicaId, String(this.leaseMs)) as Promise<number>,
+    );
     if (!claimed.ok) {
       this.held.delete(endpointId);
       return { probe: true, mode: 'alone' };
@@ -88,7 +90,9 @@ export class SharedProbes implements WatchCoordinator {
   /** Keeps the leases held alive; one that another replica took (after a pause longer than its life) is let go. */
   private async renew(): Promise<void> {
     for (const endpointId of [...this.held]) {
-      const renewed = await this.redis.attempt((client) => client.eval(RENEW, 1, this.leaseKey(endpointId), this.replicaId, String(this.leaseMs)) as Promise<number>);
+      const renewed = await this.redis.attempt(
+        (client) => client.eval(RENEW, 1, this.leaseKey(endpointId), this.replicaId, String(this.leaseMs)) as Promise<number>,
+      );
       if (renewed.ok && renewed.value === 0) this.held.delete(endpointId);
     }
   }

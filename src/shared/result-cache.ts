@@ -9,7 +9,8 @@ import type { SharedRedis } from './redis.js';
  * is ignored (and overwritten by the next answer computed), never trusted.
  */
 
-export type SharedLookup<V> = { readonly found: 'hit'; readonly value: V } | { readonly found: 'miss' } | { readonly found: 'unavailable'; readonly reason: string };
+export type SharedLookup<V> =
+  { readonly found: 'hit'; readonly value: V } | { readonly found: 'miss' } | { readonly found: 'unavailable'; readonly reason: string };
 
 export interface SharedResultKind<V> {
   /** A short name for the key (`analysis`, `reachability`). */

@@ -17,10 +17,13 @@ describe('SingleFlightCache', () => {
   it('loads a key once however many callers ask at the same time', async () => {
     let loads = 0;
     const gate = deferred<string>();
-    const cache = new SingleFlightCache<string, string>(async () => {
-      loads++;
-      return gate.promise;
-    }, { ttlMs: 60_000, max: 10 });
+    const cache = new SingleFlightCache<string, string>(
+      async () => {
+        loads++;
+        return gate.promise;
+      },
+      { ttlMs: 60_000, max: 10 },
+    );
     const pending = Array.from({ length: 100 }, () => cache.get('k'));
     gate.resolve('v');
     const results = await Promise.all(pending);
@@ -75,10 +78,13 @@ describe('SingleFlightCache', () => {
 
   it('serves the previous value marked stale when a reload fails, and rejects when nothing is cached', async () => {
     let fail = false;
-    const cache = new SingleFlightCache<string, string>(async () => {
-      if (fail) throw new Error('source down');
-      return 'good';
-    }, { ttlMs: 60_000, max: 10 });
+    const cache = new SingleFlightCache<string, string>(
+      async () => {
+        if (fail) throw new Error('source down');
+        return 'good';
+      },
+      { ttlMs: 60_000, max: 10 },
+    );
     await cache.get('k');
     fail = true;
     const served = await cache.get('k', { refresh: true });

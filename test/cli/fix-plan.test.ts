@@ -74,7 +74,10 @@ describe('analyze: the fix plan in the table', () => {
     assert.equal(occurrences(stdout, '--rule-number 110 '), 1);
     const plan = planSection(stdout);
     const steps = [...plan.matchAll(/^ {2}(\d+)\. /gm)].map((match) => Number(match[1]));
-    assert.deepEqual(steps, report.fixPlan.changes.map((_, index) => index + 1));
+    assert.deepEqual(
+      steps,
+      report.fixPlan.changes.map((_, index) => index + 1),
+    );
     assert.match(plan, /^Proven: with these changes the analysis gives reachable\.$/m);
     // The plan is the end of the table.
     assert.ok(stdout.trimEnd().endsWith('Proven: with these changes the analysis gives reachable.'), stdout.slice(-300));
@@ -90,7 +93,10 @@ describe('analyze: the fix plan in the table', () => {
     assert.equal(occurrences(stdout, report.fixPlan.commands[0]!), 1);
     assert.equal(occurrences(stdout, 'authorize-security-group-ingress'), 1);
     // The same finding on the three interfaces is told once, naming them, with its fix pointing at the plan.
-    assert.match(stdout, /^ {2}FAIL {2}endpoint\.sg\.inbound {2}on eni-08bedbaacbcc614db \(us-east-1a\), eni-058841add05d7799f\s+\(us-east-1b\), eni-0a7a1c049a0b406e0 \(us-east-1c\)$/m);
+    assert.match(
+      stdout,
+      /^ {2}FAIL {2}endpoint\.sg\.inbound {2}on eni-08bedbaacbcc614db \(us-east-1a\), eni-058841add05d7799f\s+\(us-east-1b\), eni-0a7a1c049a0b406e0 \(us-east-1c\)$/m,
+    );
     const references = [...stdout.matchAll(/^ {8}fix \[(\d+)\]: .*\(plan step 1\)$/gm)];
     assert.equal(references.length, 1, stdout);
     assert.match(planSection(stdout), /^ {2}1\. {2}add inbound rule to sg-0d3885bab18906d3d: tcp 443 from 10\.0\.1\.25\/32$/m);

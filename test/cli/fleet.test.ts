@@ -18,7 +18,10 @@ describe('vpce-doctor CLI over a fleet', () => {
     assert.match(table.stdout, /^BLOCKED {2}vpce-0c5df4b356e4e567d {2}111122223333\/us-east-1\b[^\n]*\n(?: {2}\S[^\n]*\n)*? {2}failing: target\.sg\.inbound$/m);
     assert.match(table.stdout, /Endpoints: 1 blocked/);
     const json = await runCli(['report', '--snapshot', FLEET, '--client-ip', '10.0.1.25', '--json']);
-    const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { endpointId: string; verdict: string; providerAccountId: string });
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { endpointId: string; verdict: string; providerAccountId: string });
     assert.deepEqual(
       rows.map((row) => [row.endpointId, row.verdict, row.providerAccountId]),
       [[ENDPOINT, 'blocked', '444455556666']],
@@ -44,7 +47,20 @@ describe('vpce-doctor CLI over a fleet', () => {
       const ambiguous = await runCli(['analyze', '--snapshot', dir, '--endpoint', ENDPOINT, '--client-ip', '10.0.1.25', '--port', '443']);
       assert.equal(ambiguous.code, 2);
       assert.match(ambiguous.stderr, /in 2 units: 111122223333\/us-east-1, 999988887777\/us-east-1/);
-      const named = await runCli(['analyze', '--snapshot', dir, '--endpoint', ENDPOINT, '--client-ip', '10.0.1.25', '--port', '443', '--account-id', '999988887777', '--json']);
+      const named = await runCli([
+        'analyze',
+        '--snapshot',
+        dir,
+        '--endpoint',
+        ENDPOINT,
+        '--client-ip',
+        '10.0.1.25',
+        '--port',
+        '443',
+        '--account-id',
+        '999988887777',
+        '--json',
+      ]);
       assert.equal(named.code, 0, named.stderr);
       assert.equal((JSON.parse(named.stdout) as { endpoint: { accountId: string } }).endpoint.accountId, '999988887777');
     } finally {

@@ -41,9 +41,23 @@ const live = ['--aws', '--region', REGION, '--role-arn', role(CONSUMER), '--role
 
 describe('the CLI over two accounts, live', () => {
   it("analyze: both sides of the procedure, the provider's fault named in the provider's account", async () => {
-    const result = await runCli(['analyze', ...live, '--endpoint', 'vpce-0c5df4b356e4e567d', '--client-instance', 'i-0862f03190fbae3bc', '--port', '443', '--json']);
+    const result = await runCli([
+      'analyze',
+      ...live,
+      '--endpoint',
+      'vpce-0c5df4b356e4e567d',
+      '--client-instance',
+      'i-0862f03190fbae3bc',
+      '--port',
+      '443',
+      '--json',
+    ]);
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { verdict: string; provider: { accountId?: string; visibility: string }; checks: { id: string; status: string; scope: { accountId?: string } }[] };
+    const report = JSON.parse(result.stdout) as {
+      verdict: string;
+      provider: { accountId?: string; visibility: string };
+      checks: { id: string; status: string; scope: { accountId?: string } }[];
+    };
     assert.equal(report.verdict, 'blocked');
     assert.equal(report.provider.visibility, 'visible');
     assert.equal(report.provider.accountId, PROVIDER);
@@ -61,7 +75,10 @@ describe('the CLI over two accounts, live', () => {
       assert.deepEqual((await readdir(dir)).sort(), [CONSUMER, PROVIDER]);
       const offline = await runCli(['report', '--snapshot', dir, '--client-ip', '10.0.1.25', '--json']);
       assert.equal(offline.code, 0, offline.stderr);
-      const rows = offline.stdout.trim().split('\n').map((line) => JSON.parse(line) as { endpointId: string; verdict: string; failing: string[] });
+      const rows = offline.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { endpointId: string; verdict: string; failing: string[] });
       assert.deepEqual(
         rows.map((row) => [row.endpointId, row.verdict, row.failing]),
         [['vpce-0c5df4b356e4e567d', 'blocked', ['target.sg.inbound']]],

@@ -31,18 +31,41 @@ describe('vpce-doctor CLI', () => {
     const { code, stdout } = await runCli(['endpoints', '--snapshot', EXAMPLE, '--json']);
     assert.equal(code, 0);
     const endpoints = JSON.parse(stdout) as { id: string; networkInterfaces: unknown[] }[];
-    assert.deepEqual(endpoints.map((endpoint) => endpoint.id), [ENDPOINT]);
+    assert.deepEqual(
+      endpoints.map((endpoint) => endpoint.id),
+      [ENDPOINT],
+    );
     assert.ok(endpoints[0]!.networkInterfaces.length >= 2);
   });
 
   const usageErrors: [string, string[], RegExp][] = [
-    ['an endpoint id not in the snapshot', ['analyze', '--endpoint', 'vpce-00000000000000000', '--client-ip', '10.0.1.10'], /endpoint vpce-00000000000000000 is not in the captured data/],
+    [
+      'an endpoint id not in the snapshot',
+      ['analyze', '--endpoint', 'vpce-00000000000000000', '--client-ip', '10.0.1.10'],
+      /endpoint vpce-00000000000000000 is not in the captured data/,
+    ],
     ['no client', ['analyze', '--endpoint', ENDPOINT], /give the client: --client-ip, --client-eni or --client-instance/],
-    ['a port out of range', ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1.10', '--port', '70000'], /--port: "70000" is not a port from 1 to 65535/],
-    ['a malformed ephemeral range', ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1.10', '--client-ephemeral-ports', '60000-1024'], /--client-ephemeral-ports: "60000-1024"/],
+    [
+      'a port out of range',
+      ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1.10', '--port', '70000'],
+      /--port: "70000" is not a port from 1 to 65535/,
+    ],
+    [
+      'a malformed ephemeral range',
+      ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1.10', '--client-ephemeral-ports', '60000-1024'],
+      /--client-ephemeral-ports: "60000-1024"/,
+    ],
     ['an IP that is not one', ['analyze', '--endpoint', ENDPOINT, '--client-ip', '10.0.1'], /client IP "10.0.1" is not an IPv4 or IPv6 address/],
-    ['an instance not in the snapshot', ['analyze', '--endpoint', ENDPOINT, '--client-instance', 'i-00000000000000000'], /instance i-00000000000000000 has no network interface/],
-    ['a snapshot directory that does not exist', ['endpoints', '--snapshot', '/nonexistent/snapshot'], /^vpce-doctor: snapshot directory \/nonexistent\/snapshot: no such directory$/m],
+    [
+      'an instance not in the snapshot',
+      ['analyze', '--endpoint', ENDPOINT, '--client-instance', 'i-00000000000000000'],
+      /instance i-00000000000000000 has no network interface/,
+    ],
+    [
+      'a snapshot directory that does not exist',
+      ['endpoints', '--snapshot', '/nonexistent/snapshot'],
+      /^vpce-doctor: snapshot directory \/nonexistent\/snapshot: no such directory$/m,
+    ],
     ['an unknown command', ['diagnose'], /unknown command 'diagnose'/],
     ['a missing required option', ['analyze', '--client-ip', '10.0.1.10'], /required option '--endpoint <id>' not specified/],
   ];
@@ -87,6 +110,9 @@ describe('the readable report', () => {
     const { stdout } = await runCli(['analyze', '--snapshot', dir, '--endpoint', scenario.endpointId, '--client-eni', scenario.client.eniId, '--port', '443']);
     const listed = [...stdout.matchAll(/^ {8}fix \[(\d+)\]: /gm)].map((match) => Number(match[1]));
     assert.ok(listed.length >= 1, stdout);
-    assert.deepEqual(listed, listed.map((_, index) => index + 1));
+    assert.deepEqual(
+      listed,
+      listed.map((_, index) => index + 1),
+    );
   });
 });

@@ -16,7 +16,12 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 async function cli(argv: readonly string[], options: { columns?: number; color?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), columns: options.columns ?? 80, color: options.color ?? false });
+  const code = await main(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    columns: options.columns ?? 80,
+    color: options.color ?? false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -43,8 +48,25 @@ async function scenarios(): Promise<Example[]> {
     } catch {
       continue;
     }
-    const client = scenario.client.ip ? ['--client-ip', scenario.client.ip] : scenario.client.eniId ? ['--client-eni', scenario.client.eniId] : ['--client-instance', scenario.client.instanceId!];
-    found.push({ name, dir: join(EXAMPLES, name), scenario, args: ['analyze', '--snapshot', join(EXAMPLES, name), '--endpoint', scenario.endpointId, ...client, ...(scenario.port ? ['--port', String(scenario.port)] : [])] });
+    const client = scenario.client.ip
+      ? ['--client-ip', scenario.client.ip]
+      : scenario.client.eniId
+        ? ['--client-eni', scenario.client.eniId]
+        : ['--client-instance', scenario.client.instanceId!];
+    found.push({
+      name,
+      dir: join(EXAMPLES, name),
+      scenario,
+      args: [
+        'analyze',
+        '--snapshot',
+        join(EXAMPLES, name),
+        '--endpoint',
+        scenario.endpointId,
+        ...client,
+        ...(scenario.port ? ['--port', String(scenario.port)] : []),
+      ],
+    });
   }
   return found;
 }
@@ -113,7 +135,10 @@ describe('the CLI in a terminal', () => {
       const plan = join(root, 'plan.json');
       await writeFile(plan, JSON.stringify((JSON.parse((await cli([...args, '--json'])).stdout) as { fixPlan: unknown }).fixPlan));
       for (const columns of [60, 80, 100]) {
-        for (const command of [['what-if', ...args.slice(1), '--changes', plan], ['blast-radius', '--snapshot', dir, '--changes', plan]]) {
+        for (const command of [
+          ['what-if', ...args.slice(1), '--changes', plan],
+          ['blast-radius', '--snapshot', dir, '--changes', plan],
+        ]) {
           const { code, stdout, stderr } = await cli(command, { columns });
           assert.equal(code, 0, stderr);
           assert.deepEqual(tooWide(stdout, columns), [], `${command[0]} at ${columns}`);
@@ -128,7 +153,10 @@ describe('the CLI in a terminal', () => {
   it('finds a broken id: the check above is not blind', () => {
     const known = new Set(['vpce-svc-0e61021529b366ea2', 'sg-0d3885bab18906d3d']);
     assert.deepEqual(brokenIds('com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b366ea2 sg-0d3885bab18906d3d', known), []);
-    assert.deepEqual(brokenIds('com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b3\n66ea2', known), ['vpce-svc-0e61021529b3', 'com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b3 ⏎']);
+    assert.deepEqual(brokenIds('com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b3\n66ea2', known), [
+      'vpce-svc-0e61021529b3',
+      'com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b3 ⏎',
+    ]);
     // Broken in a shell command: a continuation after part of it.
     assert.deepEqual(brokenIds("--group-id sg-0d3885bab'\\\n'18906d3d", known), ['sg-0d3885bab']);
     assert.deepEqual(brokenIds('no rule of sg-\n0d3885bab18906d3d', known), ['no rule of sg- ⏎']);
@@ -156,12 +184,18 @@ describe('the CLI in a terminal', () => {
     const lines = stdout.split('\n');
     assert.ok(lines.length < 40, `${lines.length} lines`);
     assert.match(stdout, /^Verdict {3}BLOCKED: /m);
-    assert.equal(lines.filter((line) => /^ {2}FAIL {2}eni-\S+ {2}10\.0\.\d+\.\d+ {2}us-east-1[abc] {2}port 443 {2}endpoint\.sg\.inbound$/.test(line)).length, 3);
+    assert.equal(
+      lines.filter((line) => /^ {2}FAIL {2}eni-\S+ {2}10\.0\.\d+\.\d+ {2}us-east-1[abc] {2}port 443 {2}endpoint\.sg\.inbound$/.test(line)).length,
+      3,
+    );
     assert.doesNotMatch(stdout, /^ {2}(pass|n\/a) {2}/m);
     assert.match(stdout, /evidence: sg-0d3885bab18906d3d inbound: tcp 80 from 10\.0\.0\.0\/16/);
     const verbose = (await cli([...args, '--verbose'], { columns: 100 })).stdout;
     assert.match(verbose, /^ {2}pass {2}client\.sg\.outbound {2}on /m);
-    assert.match(verbose, /^ {2}n\/a {2}service\.listener, nlb\.sg\.inbound, [^\n]*\n(?: {8}[^\n]*\n)*? {8}[^\n]*target\.health {2}on vpce-04d16890aa090a0c4$/m);
+    assert.match(
+      verbose,
+      /^ {2}n\/a {2}service\.listener, nlb\.sg\.inbound, [^\n]*\n(?: {8}[^\n]*\n)*? {8}[^\n]*target\.health {2}on vpce-04d16890aa090a0c4$/m,
+    );
   });
 
   it('colours only when asked (a terminal without NO_COLOR), and never off a terminal', async () => {
@@ -169,10 +203,17 @@ describe('the CLI in a terminal', () => {
     assert.ok((await cli(args, { color: true })).stdout.includes(`${ESC}[31mFAIL${ESC}[0m`));
     assert.ok(!(await cli(args)).stdout.includes(ESC));
     // The process itself: stdout is a pipe here, and NO_COLOR is set besides.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1' } });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1' },
+    });
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!run.stdout.includes(ESC));
-    assert.ok(run.stdout.split('\n').every((line) => line.length <= 80), 'off a terminal: 80 columns');
+    assert.ok(
+      run.stdout.split('\n').every((line) => line.length <= 80),
+      'off a terminal: 80 columns',
+    );
   });
 
   it("takes its width and colours from stdout: a terminal's width, 80 off one; colour only on a terminal without NO_COLOR", () => {
@@ -193,19 +234,23 @@ describe('the CLI in a terminal', () => {
     for (const flag of ['--aws', '--region', '--role-arn', '--organization-role', '--external-id', '--verbose']) assert.ok(help.includes(flag), flag);
     // A server setting that is wrong is not the CLI's concern; with --aws it goes on to read AWS
     // (here a closed loopback port, so it fails on that, not on PORT).
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'endpoints', '--aws', '--region', 'us-east-1', '--external-id', 'ticket-1234'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: {
-        PATH: process.env['PATH'],
-        PORT: 'not-a-port',
-        VPCE_DOCTOR_RATE_LIMIT_MAX: '-5',
-        VPCE_DOCTOR_API_TOKENS: 'short',
-        ...awsFakeVariables('http://127.0.0.1:9'),
-        VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/run.ts', 'endpoints', '--aws', '--region', 'us-east-1', '--external-id', 'ticket-1234'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          PATH: process.env['PATH'],
+          PORT: 'not-a-port',
+          VPCE_DOCTOR_RATE_LIMIT_MAX: '-5',
+          VPCE_DOCTOR_API_TOKENS: 'short',
+          ...awsFakeVariables('http://127.0.0.1:9'),
+          VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
+        },
       },
-    });
+    );
     assert.doesNotMatch(run.stderr, /PORT|RATE_LIMIT|API_TOKENS|invalid configuration/, run.stderr);
     assert.equal(run.status, 2, `${run.stdout}\n${run.stderr}`);
     // And on a snapshot: the answer, as without them.
@@ -213,7 +258,14 @@ describe('the CLI in a terminal', () => {
     const snapshot = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { PATH: process.env['PATH'], PORT: 'not-a-port', HOST: '', VPCE_DOCTOR_SOURCE: 'nowhere', VPCE_DOCTOR_CACHE_TTL_SECONDS: '0', VPCE_DOCTOR_API_TOKENS: 'short' },
+      env: {
+        PATH: process.env['PATH'],
+        PORT: 'not-a-port',
+        HOST: '',
+        VPCE_DOCTOR_SOURCE: 'nowhere',
+        VPCE_DOCTOR_CACHE_TTL_SECONDS: '0',
+        VPCE_DOCTOR_API_TOKENS: 'short',
+      },
     });
     assert.equal(snapshot.status, 0, snapshot.stderr);
     assert.match(snapshot.stdout, /^Verdict {3}BLOCKED: /m);
@@ -233,7 +285,10 @@ describe('the CLI in a terminal', () => {
       [['--region', 'us-east-1', '--role-arn', 'bogus'], /^vpce-doctor: --role-arn: expected an IAM role ARN/m],
       [['--region', 'us-east-1', '--external-id', 'x'], /^vpce-doctor: --external-id: expected 2 to 1224 characters/m],
       [['--region', 'us-east-1', '--organization-role', 'a/b'], /^vpce-doctor: --organization-role: expected an IAM role name/m],
-      [['--region', 'us-east-1', '--role-arn', 'arn:aws:iam::111122223333:role/a', '--role-arn', 'arn:aws:iam::111122223333:role/b'], /^vpce-doctor: --role-arn: one role per account/m],
+      [
+        ['--region', 'us-east-1', '--role-arn', 'arn:aws:iam::111122223333:role/a', '--role-arn', 'arn:aws:iam::111122223333:role/b'],
+        /^vpce-doctor: --role-arn: one role per account/m,
+      ],
       [[], /^vpce-doctor: --aws needs a region: give --region \(or set AWS_REGION\)$/m],
     ];
     for (const [flags, message] of cases) {
@@ -249,7 +304,15 @@ describe('the CLI in a terminal', () => {
     const malformed = await cli(['analyze', '--snapshot', join(EXAMPLES, 'healthy-aws-service'), '--endpoint', 'vpce-xyz', '--client-ip', '10.0.1.25']);
     assert.equal(malformed.code, 2);
     assert.match(malformed.stderr, /--endpoint: "vpce-xyz" is malformed: an interface endpoint id is vpce- followed by 8 to 17 hexadecimal digits/);
-    const unknown = await cli(['analyze', '--snapshot', join(EXAMPLES, 'healthy-aws-service'), '--endpoint', 'vpce-068e9dcc184a273ac', '--client-ip', '10.0.1.25']);
+    const unknown = await cli([
+      'analyze',
+      '--snapshot',
+      join(EXAMPLES, 'healthy-aws-service'),
+      '--endpoint',
+      'vpce-068e9dcc184a273ac',
+      '--client-ip',
+      '10.0.1.25',
+    ]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /is not in the captured data; the data holds: vpce-068e9dcc184a273ab$/m);
     // who-can-reach and what-if alike.
@@ -268,8 +331,19 @@ describe('the CLI in a terminal', () => {
 
     const root = await mkdtemp(join(tmpdir(), 'vpce-doctor-cli-'));
     try {
-      const generated = await generateLargeSnapshot(join(root, 'many'), { endpoints: 14, securityGroups: 40, rulesPerGroup: 4, naclEntries: 4, prefixLists: 1, prefixListEntries: 4, clients: 4, providerServices: 0 });
-      const ids = (JSON.parse((await cli(['endpoints', '--snapshot', join(root, 'many'), '--json'])).stdout) as { id: string }[]).map((endpoint) => endpoint.id).sort();
+      const generated = await generateLargeSnapshot(join(root, 'many'), {
+        endpoints: 14,
+        securityGroups: 40,
+        rulesPerGroup: 4,
+        naclEntries: 4,
+        prefixLists: 1,
+        prefixListEntries: 4,
+        clients: 4,
+        providerServices: 0,
+      });
+      const ids = (JSON.parse((await cli(['endpoints', '--snapshot', join(root, 'many'), '--json'])).stdout) as { id: string }[])
+        .map((endpoint) => endpoint.id)
+        .sort();
       assert.ok(ids.length > 10, `${ids.length} endpoints (${JSON.stringify(generated).slice(0, 80)})`);
       const near = `${ids[3]!.slice(0, -1)}${ids[3]!.endsWith('0') ? '1' : '0'}`;
       const many = await cli(['analyze', '--snapshot', join(root, 'many'), '--endpoint', near, '--client-ip', '10.0.1.25']);

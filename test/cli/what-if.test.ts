@@ -112,10 +112,7 @@ describe('what-if', () => {
     assert.equal(result.verdictAfter, 'reachable');
     assert.equal(result.moved.length, 3);
     for (const check of result.moved) assert.deepEqual([check.id, check.before, check.after], ['endpoint.sg.inbound', 'fail', 'pass']);
-    assert.deepEqual(
-      result.moved.map((check) => check.scope.networkInterfaceId).sort(),
-      result.after.paths.map((path) => path.networkInterfaceId).sort(),
-    );
+    assert.deepEqual(result.moved.map((check) => check.scope.networkInterfaceId).sort(), result.after.paths.map((path) => path.networkInterfaceId).sort());
   });
 
   it('says when the verdict does not move, and how much is still needed', async () => {
@@ -143,15 +140,46 @@ describe('what-if', () => {
     ],
     [
       'a group that is not in the data',
-      [{ op: 'add', kind: 'sg-rule', groupId: 'sg-00000000000000000', direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.1.25/32' }],
+      [
+        {
+          op: 'add',
+          kind: 'sg-rule',
+          groupId: 'sg-00000000000000000',
+          direction: 'inbound',
+          protocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidr: '10.0.1.25/32',
+        },
+      ],
       [/changes\.0\.groupId: .*sg-00000000000000000/],
       false,
     ],
     [
       'two changes that do not apply, each named on its own line',
       [
-        { op: 'add', kind: 'sg-rule', groupId: 'sg-00000000000000000', direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.1.25/32' },
-        { op: 'add', kind: 'nacl-entry', networkAclId: 'acl-011c42b5a4bce238a', egress: false, ruleNumber: 100, protocol: '6', fromPort: 1024, toPort: 65535, cidr: '10.0.0.0/16', action: 'allow' },
+        {
+          op: 'add',
+          kind: 'sg-rule',
+          groupId: 'sg-00000000000000000',
+          direction: 'inbound',
+          protocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidr: '10.0.1.25/32',
+        },
+        {
+          op: 'add',
+          kind: 'nacl-entry',
+          networkAclId: 'acl-011c42b5a4bce238a',
+          egress: false,
+          ruleNumber: 100,
+          protocol: '6',
+          fromPort: 1024,
+          toPort: 65535,
+          cidr: '10.0.0.0/16',
+          action: 'allow',
+        },
       ],
       [/^ {2}changes\.0\.groupId: /m, /^ {2}changes\.1\.ruleNumber: .*100/m],
       false,
@@ -206,7 +234,17 @@ describe('what-if', () => {
     const { code, stdout } = await run(['what-if', '--help']);
     assert.equal(code, 0);
     const help = stdout.replace(/\s+/g, ' ');
-    for (const option of ['--snapshot <dir>', '--aws', '--endpoint <id>', '--client-ip <ip>', '--client-eni <id>', '--client-instance <id>', '--port <port>', '--changes <file>', '--json']) {
+    for (const option of [
+      '--snapshot <dir>',
+      '--aws',
+      '--endpoint <id>',
+      '--client-ip <ip>',
+      '--client-eni <id>',
+      '--client-instance <id>',
+      '--port <port>',
+      '--changes <file>',
+      '--json',
+    ]) {
       assert.ok(help.includes(option), option);
     }
     assert.match(help, /--changes <file> JSON file of changes/);
@@ -224,7 +262,10 @@ describe('blast-radius', () => {
     assert.equal(result.breaks, 1);
     assert.equal(result.pairsMoved, 1);
     assert.deepEqual(
-      result.endpoints.map((endpoint) => [endpoint.endpointId, endpoint.pairs.map((pair) => [pair.client.networkInterfaceId, pair.verdictBefore, pair.verdictAfter, pair.breaks])]),
+      result.endpoints.map((endpoint) => [
+        endpoint.endpointId,
+        endpoint.pairs.map((pair) => [pair.client.networkInterfaceId, pair.verdictBefore, pair.verdictAfter, pair.breaks]),
+      ]),
       [[HEALTHY.endpoint, [[HEALTHY.clientEni, 'reachable', 'blocked', true]]]],
     );
 
@@ -283,7 +324,13 @@ describe('blast-radius', () => {
     const ip = await run([...blastArgs(file), '--client-ip', '10.0.1']);
     assert.equal(ip.code, 2);
     assert.match(ip.stderr, /"10\.0\.1" is not an IPv4 or IPv6 address/);
-    const elsewhere = await run(['blast-radius', '--snapshot', NACL.snapshot, '--changes', await fileWith('foreign.json', [{ ...REMOVE_CLIENT_RULE, groupId: 'sg-00000000000000000' }])]);
+    const elsewhere = await run([
+      'blast-radius',
+      '--snapshot',
+      NACL.snapshot,
+      '--changes',
+      await fileWith('foreign.json', [{ ...REMOVE_CLIENT_RULE, groupId: 'sg-00000000000000000' }]),
+    ]);
     assert.equal(elsewhere.code, 2);
     assert.equal(elsewhere.stdout, '');
     assert.match(elsewhere.stderr, /changes\.0\.groupId/);
@@ -293,7 +340,8 @@ describe('blast-radius', () => {
     const { code, stdout } = await run(['blast-radius', '--help']);
     assert.equal(code, 0);
     const help = stdout.replace(/\s+/g, ' ');
-    for (const option of ['--snapshot <dir>', '--aws', '--changes <file>', '--client-ip <ip>', '--port <port>', '--json', '--fail-on-break']) assert.ok(help.includes(option), option);
+    for (const option of ['--snapshot <dir>', '--aws', '--changes <file>', '--client-ip <ip>', '--port <port>', '--json', '--fail-on-break'])
+      assert.ok(help.includes(option), option);
     assert.match(help, /--fail-on-break exit 1 when a pair that was reachable or partial gets worse/);
   });
 });

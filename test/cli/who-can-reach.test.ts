@@ -27,7 +27,17 @@ describe('vpce-doctor who-can-reach', () => {
   });
 
   it('--json prints the API answer; --trusted-cidr and --no-plans reach the core', async () => {
-    const { code, stdout } = await runCli(['who-can-reach', '--snapshot', SG_MISSING, '--endpoint', SG_MISSING_ENDPOINT, '--json', '--no-plans', '--trusted-cidr', '10.0.0.0/8']);
+    const { code, stdout } = await runCli([
+      'who-can-reach',
+      '--snapshot',
+      SG_MISSING,
+      '--endpoint',
+      SG_MISSING_ENDPOINT,
+      '--json',
+      '--no-plans',
+      '--trusted-cidr',
+      '10.0.0.0/8',
+    ]);
     assert.equal(code, 0);
     const answer: unknown = JSON.parse(stdout);
     assert.ok(Value.Check(ReachabilitySchema, answer));
@@ -49,7 +59,10 @@ describe('vpce-doctor report --all-workloads', () => {
   it('gives a row per endpoint and workload group without a client, as JSON lines or a table', async () => {
     const json = await runCli(['report', '--snapshot', FLEET, '--all-workloads', '--json']);
     assert.equal(json.code, 0, json.stderr);
-    const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
     assert.ok(rows.length >= 1);
     for (const row of rows) assert.ok(Value.Check(FleetWorkloadRowSchema, row), JSON.stringify(row));
     const table = await runCli(['report', '--snapshot', FLEET, '--all-workloads']);

@@ -214,7 +214,10 @@ describe('IPv6', () => {
   });
 
   it('matches client SG egress Ipv6Ranges against the endpoint ENI IPv6 address', () => {
-    const docs = setEgress(baseline({ ipv6: true }), IDS.clientSg, [tcpPermission(443, 443, { ipv6: [B.ipv6Cidr] }), allTrafficPermission({ cidrs: ['0.0.0.0/0'] })]);
+    const docs = setEgress(baseline({ ipv6: true }), IDS.clientSg, [
+      tcpPermission(443, 443, { ipv6: [B.ipv6Cidr] }),
+      allTrafficPermission({ cidrs: ['0.0.0.0/0'] }),
+    ]);
     assert.deepEqual(statusesOf(analyzeDocs(docs, { client: { ip: IDS.clientIpv6 } }), 'client.sg.outbound'), ['fail', 'pass', 'fail']);
   });
 
@@ -228,14 +231,20 @@ describe('IPv6', () => {
 
   it('matches NACL Ipv6CidrBlock entries against IPv6 traffic only', () => {
     // Only IPv4 entries allow: IPv6 traffic falls through to the ::/0 deny (32768).
-    const v4Entries = setNaclDirection(baseline({ ipv6: true }), A.nacl, false, [naclEntry({ rule: 100, egress: false, ports: 443, cidr: '0.0.0.0/0' }), ...defaultDenies(false, true)]);
+    const v4Entries = setNaclDirection(baseline({ ipv6: true }), A.nacl, false, [
+      naclEntry({ rule: 100, egress: false, ports: 443, cidr: '0.0.0.0/0' }),
+      ...defaultDenies(false, true),
+    ]);
     const denied = checkOf(analyzeDocs(v4Entries, { client: { ip: IDS.clientIpv6 } }), 'endpoint.nacl.inbound', A.eni);
     assert.equal(denied.status, 'fail');
     assert.ok(denied.evidence.some((item) => item.kind === 'network-acl-entry' && item.ruleNumber === 32768 && item.cidrBlock === '::/0'));
     assert.equal(checkOf(analyzeDocs(v4Entries, { client: { ip: IDS.clientIp } }), 'endpoint.nacl.inbound', A.eni).status, 'pass');
 
     // Only IPv6 entries allow: IPv4 traffic is denied by 32767.
-    const v6Entries = setNaclDirection(baseline({ ipv6: true }), A.nacl, false, [naclEntry({ rule: 100, egress: false, ports: 443, cidr: '::/0' }), ...defaultDenies(false, true)]);
+    const v6Entries = setNaclDirection(baseline({ ipv6: true }), A.nacl, false, [
+      naclEntry({ rule: 100, egress: false, ports: 443, cidr: '::/0' }),
+      ...defaultDenies(false, true),
+    ]);
     assert.equal(checkOf(analyzeDocs(v6Entries, { client: { ip: IDS.clientIpv6 } }), 'endpoint.nacl.inbound', A.eni).status, 'pass');
     const v4Denied = checkOf(analyzeDocs(v6Entries, { client: { ip: IDS.clientIp } }), 'endpoint.nacl.inbound', A.eni);
     assert.equal(v4Denied.status, 'fail');
@@ -266,19 +275,16 @@ describe('IPv6', () => {
     assert.equal(report.verdict, 'blocked');
   });
 
-  it(
-    'does not call an IPv4-only endpoint reachable from an IPv6 client outside the VPC',
-    () => {
-      const docs = setIngress(baseline(), IDS.endpointSg, [tcpPermission(443, 443, { ipv6: ['::/0'] })]);
-      for (const path of ENDPOINT_PATHS) {
-        setNaclDirection(docs, path.nacl, false, [naclEntry({ rule: 100, egress: false, protocol: '-1', cidr: '::/0' }), ...defaultDenies(false, true)]);
-        setNaclDirection(docs, path.nacl, true, [naclEntry({ rule: 100, egress: true, protocol: '-1', cidr: '::/0' }), ...defaultDenies(true, true)]);
-      }
-      const report = analyzeDocs(docs, { client: { ip: '2001:db8::1' } });
-      assert.equal(report.verdict, 'blocked', report.verdictSummary);
-      assert.match(checkOf(report, 'endpoint.sg.inbound', A.eni).summary, /has no IPv6 address/);
-    },
-  );
+  it('does not call an IPv4-only endpoint reachable from an IPv6 client outside the VPC', () => {
+    const docs = setIngress(baseline(), IDS.endpointSg, [tcpPermission(443, 443, { ipv6: ['::/0'] })]);
+    for (const path of ENDPOINT_PATHS) {
+      setNaclDirection(docs, path.nacl, false, [naclEntry({ rule: 100, egress: false, protocol: '-1', cidr: '::/0' }), ...defaultDenies(false, true)]);
+      setNaclDirection(docs, path.nacl, true, [naclEntry({ rule: 100, egress: true, protocol: '-1', cidr: '::/0' }), ...defaultDenies(true, true)]);
+    }
+    const report = analyzeDocs(docs, { client: { ip: '2001:db8::1' } });
+    assert.equal(report.verdict, 'blocked', report.verdictSummary);
+    assert.match(checkOf(report, 'endpoint.sg.inbound', A.eni).summary, /has no IPv6 address/);
+  });
 });
 
 describe('the report shape', () => {
@@ -287,14 +293,28 @@ describe('the report shape', () => {
     ['failing SGs with remediations', () => analyzeDocs(setEgress(setIngress(baseline(), IDS.endpointSg, []), IDS.clientSg, []))],
     [
       'a warning and a NACL remediation',
-      () => analyzeDocs(setNaclDirection(baseline(), A.nacl, true, [naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }), ...defaultDenies(true)])),
+      () =>
+        analyzeDocs(
+          setNaclDirection(baseline(), A.nacl, true, [
+            naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }),
+            ...defaultDenies(true),
+          ]),
+        ),
     ],
     ['a partial verdict', () => analyzeDocs(setNaclDirection(baseline(), B.nacl, false, defaultDenies(false)))],
     ['a client outside every subnet', () => analyzeDocs(baseline(), { client: { ip: '192.168.50.10' } })],
     ['a client IP on no ENI', () => analyzeDocs(baseline(), { client: { ip: '10.0.1.200' } })],
     ['a same-subnet client', () => analyzeDocs(moveClient(baseline(), A.subnet, '10.0.10.25'))],
     ['missing NACLs and SGs', () => analyzeDocs(without(baseline(), 'DescribeNetworkAcls', 'DescribeSecurityGroups'))],
-    ['an uncaptured prefix list', () => analyzeDocs(setIngress(addPrefixList(baseline(), 'pl-0a1b2c3d4e5f6a7b8', 'x', undefined), IDS.endpointSg, [tcpPermission(443, 443, { prefixLists: ['pl-0a1b2c3d4e5f6a7b8'] })]))],
+    [
+      'an uncaptured prefix list',
+      () =>
+        analyzeDocs(
+          setIngress(addPrefixList(baseline(), 'pl-0a1b2c3d4e5f6a7b8', 'x', undefined), IDS.endpointSg, [
+            tcpPermission(443, 443, { prefixLists: ['pl-0a1b2c3d4e5f6a7b8'] }),
+          ]),
+        ),
+    ],
     ['a gateway endpoint', () => analyzeDocs(addGatewayEndpoint(baseline()), { endpointId: IDS.gatewayEndpoint })],
     [
       'a pendingAcceptance customer endpoint',

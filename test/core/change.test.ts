@@ -69,7 +69,19 @@ function firstEntry(aclId: string, egress: boolean): { aclId: string; ruleNumber
 
 const naclEntry = (extra: Partial<Extract<Change, { kind: 'nacl-entry' }>> = {}): Change => {
   const aclId = [...model.networkAcls.keys()][0]!;
-  return { op: 'add', kind: 'nacl-entry', networkAclId: aclId, egress: false, ruleNumber: 42, protocol: '6', fromPort: 443, toPort: 443, cidr: '10.0.1.25/32', action: 'allow', ...extra };
+  return {
+    op: 'add',
+    kind: 'nacl-entry',
+    networkAclId: aclId,
+    egress: false,
+    ruleNumber: 42,
+    protocol: '6',
+    fromPort: 443,
+    toPort: 443,
+    cidr: '10.0.1.25/32',
+    action: 'allow',
+    ...extra,
+  };
 };
 
 /** The one problem found, by field name; the reason must match. */
@@ -89,13 +101,21 @@ describe('validateChanges names the change and the field', () => {
 
   it('a security group, NACL, endpoint or load balancer that is not in the data', () => {
     assertOnly(validateChanges(fleet, [sgRule({ groupId: 'sg-0000000000000000a' })]), 'changes.0.groupId', /sg-0000000000000000a is not in the data/);
-    assertOnly(validateChanges(fleet, [naclEntry({ networkAclId: 'acl-0000000000000000a' })]), 'changes.0.networkAclId', /acl-0000000000000000a is not in the data/);
+    assertOnly(
+      validateChanges(fleet, [naclEntry({ networkAclId: 'acl-0000000000000000a' })]),
+      'changes.0.networkAclId',
+      /acl-0000000000000000a is not in the data/,
+    );
     assertOnly(
       validateChanges(fleet, [{ op: 'attach', kind: 'endpoint-sg', endpointId: 'vpce-0000000000000000a', groupId: ENDPOINT_SG }]),
       'changes.0.endpointId',
       /vpce-0000000000000000a is not in the data/,
     );
-    assertOnly(validateChanges(fleet, [{ op: 'attach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: 'sg-0000000000000000b' }]), 'changes.0.groupId', /sg-0000000000000000b/);
+    assertOnly(
+      validateChanges(fleet, [{ op: 'attach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: 'sg-0000000000000000b' }]),
+      'changes.0.groupId',
+      /sg-0000000000000000b/,
+    );
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nope/0123456789abcdef';
     assertOnly(
       validateChanges(fleet, [{ op: 'set', kind: 'nlb-attribute', loadBalancerArn: arn, key: 'load_balancing.cross_zone.enabled', value: 'true' }]),
@@ -117,7 +137,11 @@ describe('validateChanges names the change and the field', () => {
   it('a NACL rule number taken in the data or earlier in the list, in that direction only', () => {
     const aclId = [...model.networkAcls.keys()][0]!;
     const taken = firstEntry(aclId, false);
-    assertOnly(validateChanges(fleet, [naclEntry({ networkAclId: aclId, ruleNumber: taken.ruleNumber })]), 'changes.0.ruleNumber', new RegExp(`rule number ${taken.ruleNumber} is taken`));
+    assertOnly(
+      validateChanges(fleet, [naclEntry({ networkAclId: aclId, ruleNumber: taken.ruleNumber })]),
+      'changes.0.ruleNumber',
+      new RegExp(`rule number ${taken.ruleNumber} is taken`),
+    );
     assertOnly(validateChanges(fleet, [naclEntry(), naclEntry({ cidr: '10.0.1.26/32' })]), 'changes.1.ruleNumber', /rule number 42 is taken/);
     assert.deepEqual(validateChanges(fleet, [naclEntry(), naclEntry({ egress: true })]), []);
     // Replacing a taken number is how to change it.
@@ -126,10 +150,21 @@ describe('validateChanges names the change and the field', () => {
 
   it('removing what is not there', () => {
     assertOnly(validateChanges(fleet, [sgRule({ op: 'remove' })]), 'changes.0.groupId', /has no such inbound rule to remove/);
-    assertOnly(validateChanges(fleet, [{ op: 'remove', kind: 'nacl-entry', networkAclId: [...model.networkAcls.keys()][0]!, egress: false, ruleNumber: 4242 }]), 'changes.0.ruleNumber', /no rule 4242 to remove/);
-    assertOnly(validateChanges(fleet, [{ op: 'detach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: OTHER_SG }]), 'changes.0.groupId', /is not attached/);
+    assertOnly(
+      validateChanges(fleet, [{ op: 'remove', kind: 'nacl-entry', networkAclId: [...model.networkAcls.keys()][0]!, egress: false, ruleNumber: 4242 }]),
+      'changes.0.ruleNumber',
+      /no rule 4242 to remove/,
+    );
+    assertOnly(
+      validateChanges(fleet, [{ op: 'detach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: OTHER_SG }]),
+      'changes.0.groupId',
+      /is not attached/,
+    );
     // Added, then removed in one list: each sees the one before.
-    assert.deepEqual(validateChanges(fleet, [sgRule(), sgRule({ op: 'remove' }), sgRule({ op: 'remove' })]).map((problem) => problem.name), ['changes.2.groupId']);
+    assert.deepEqual(
+      validateChanges(fleet, [sgRule(), sgRule({ op: 'remove' }), sgRule({ op: 'remove' })]).map((problem) => problem.name),
+      ['changes.2.groupId'],
+    );
   });
 
   it('a CIDR that is not one, or of the other family', () => {
@@ -142,7 +177,13 @@ describe('validateChanges names the change and the field', () => {
   });
 
   it('every broken change, each by its own index, the valid ones between them untouched', () => {
-    const problems = validateChanges(fleet, [sgRule(), naclEntry(), sgRule({ groupId: 'sg-0000000000000000a' }), sgRule({ cidr: 'x' }), naclEntry({ ruleNumber: 42 })]);
+    const problems = validateChanges(fleet, [
+      sgRule(),
+      naclEntry(),
+      sgRule({ groupId: 'sg-0000000000000000a' }),
+      sgRule({ cidr: 'x' }),
+      naclEntry({ ruleNumber: 42 }),
+    ]);
     assert.deepEqual(
       problems.map((problem) => problem.name),
       ['changes.2.groupId', 'changes.3.cidr', 'changes.4.ruleNumber'],
@@ -176,7 +217,8 @@ describe('validateChanges names the change and the field', () => {
     // Applied with an account, only that unit changes.
     const applied = applyChanges(twoUnits, [{ ...sgRule({ groupId: FLEET_ENDPOINT_SG }), accountId: FLEET_COPY }]);
     assert.deepEqual([...applied.touched.keys()], [`${FLEET_COPY}/us-east-1`]);
-    const rulesIn = (data: Fleet, account: string) => data.units.find((unit) => unit.accountId === account)!.model!.securityGroups.get(FLEET_ENDPOINT_SG)!.ingress.length;
+    const rulesIn = (data: Fleet, account: string) =>
+      data.units.find((unit) => unit.accountId === account)!.model!.securityGroups.get(FLEET_ENDPOINT_SG)!.ingress.length;
     assert.equal(rulesIn(applied.fleet, FLEET_COPY), rulesIn(twoUnits, FLEET_COPY) + 1);
     assert.equal(rulesIn(applied.fleet, FLEET_CONSUMER), rulesIn(twoUnits, FLEET_CONSUMER));
   });
@@ -200,7 +242,8 @@ function dump(data: Fleet): string {
         loadBalancers: m.loadBalancers,
       };
     }),
-    (_key, value: unknown) => (value instanceof Map ? [...value.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))) : value instanceof Set ? [...value].sort() : value),
+    (_key, value: unknown) =>
+      value instanceof Map ? [...value.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))) : value instanceof Set ? [...value].sort() : value,
   );
 }
 
@@ -232,11 +275,28 @@ describe('the overlay never mutates the data', () => {
       const other = [...m.securityGroups.keys()].find((id) => !endpoint.securityGroupIds.includes(id))!;
       changes.push(sgRule({ groupId: group, ...where }));
       changes.push({ ...naclEntry({ networkAclId: acl.id, ruleNumber: 1, action: 'deny', cidr: '0.0.0.0/0' }), ...where });
-      changes.push({ op: 'replace', kind: 'nacl-entry', networkAclId: acl.id, egress: true, ruleNumber: acl.egress[0]!.ruleNumber, protocol: '-1', cidr: '0.0.0.0/0', action: 'deny', ...where });
+      changes.push({
+        op: 'replace',
+        kind: 'nacl-entry',
+        networkAclId: acl.id,
+        egress: true,
+        ruleNumber: acl.egress[0]!.ruleNumber,
+        protocol: '-1',
+        cidr: '0.0.0.0/0',
+        action: 'deny',
+        ...where,
+      });
       changes.push({ op: 'attach', kind: 'endpoint-sg', endpointId: endpoint.id, groupId: other, ...where });
       changes.push({ op: 'detach', kind: 'endpoint-sg', endpointId: endpoint.id, groupId: group, ...where });
       for (const lb of m.loadBalancers.values()) {
-        changes.push({ op: 'set', kind: 'nlb-attribute', loadBalancerArn: lb.arn, key: 'load_balancing.cross_zone.enabled', value: String(!lb.crossZoneEnabled), ...where });
+        changes.push({
+          op: 'set',
+          kind: 'nlb-attribute',
+          loadBalancerArn: lb.arn,
+          key: 'load_balancing.cross_zone.enabled',
+          value: String(!lb.crossZoneEnabled),
+          ...where,
+        });
       }
       const applied = applyChanges(data, changes);
       assert.notEqual(dump(applied.fleet), before, 'the overlay shows the changes');
@@ -263,7 +323,10 @@ describe('the overlay never mutates the data', () => {
       [sgRule({ cidr: clientCidr }), naclEntry({ networkAclId: [...model.networkAcls.keys()][1]!, ruleNumber: 1, action: 'deny', cidr: '0.0.0.0/0' })],
       [sgRule({ cidr: clientCidr }), sgRule({ op: 'remove', cidr: clientCidr })],
       [sgRule({ protocol: '-1', fromPort: undefined, toPort: undefined, cidr: '0.0.0.0/0' })],
-      [{ op: 'detach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: ENDPOINT_SG }, { op: 'attach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: OTHER_SG }],
+      [
+        { op: 'detach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: ENDPOINT_SG },
+        { op: 'attach', kind: 'endpoint-sg', endpointId: ENDPOINT, groupId: OTHER_SG },
+      ],
     ];
     const before = dump(fleet);
     const expectedAnalysis = analyze(fleet, request);

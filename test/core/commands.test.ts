@@ -58,15 +58,58 @@ const CLEAN_ENV = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C.UTF
 
 /** What bash reads back from the quoted words: `bash -c 'printf "%s\0" "$@"' _ WORD…`, run by bash. */
 function bashWords(words: readonly string[]): string[] {
-  const output = execFileSync('bash', ['-c', `bash -c 'printf "%s\\0" "$@"' _ ${words.map(shellQuote).join(' ')}`], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync('bash', ['-c', `bash -c 'printf "%s\\0" "$@"' _ ${words.map(shellQuote).join(' ')}`], {
+    env: CLEAN_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const fields = output.toString('utf8').split('\0');
   assert.equal(fields.pop(), '', 'each word ends with a NUL');
   return fields;
 }
 
-const SHELL_CHARACTERS = ["'", '"', '$', '`', '\\', '\n', '\r', '\t', ' ', '!', '*', '?', '[', ']', '{', '}', '(', ')', ';', '&', '|', '<', '>', '#', '~', '=', '%', ',', 'é', '😀', '\u2028', '-', 'a', 'Z', '0'];
+const SHELL_CHARACTERS = [
+  "'",
+  '"',
+  '$',
+  '`',
+  '\\',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '!',
+  '*',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ')',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  '#',
+  '~',
+  '=',
+  '%',
+  ',',
+  'é',
+  '😀',
+  '\u2028',
+  '-',
+  'a',
+  'Z',
+  '0',
+];
 const word = fc
-  .oneof(fc.string({ unit: fc.constantFrom(...SHELL_CHARACTERS), maxLength: 24 }), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }))
+  .oneof(
+    fc.string({ unit: fc.constantFrom(...SHELL_CHARACTERS), maxLength: 24 }),
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+  )
   // argv cannot hold NUL, and a lone surrogate is not text bash could be handed.
   .filter((text) => !text.includes('\0') && Buffer.from(text, 'utf8').toString('utf8') === text);
 
@@ -131,9 +174,13 @@ async function hostileGroups(dir: string, text: string): Promise<void> {
     for (const group of document.SecurityGroups) {
       group['GroupName'] = `${text} ${String(group['GroupName'])}`;
       group['Description'] = text;
-      group['Tags'] = [{ Key: 'Name', Value: text }, { Key: text, Value: text }];
+      group['Tags'] = [
+        { Key: 'Name', Value: text },
+        { Key: text, Value: text },
+      ];
       for (const permission of [...(group['IpPermissions'] as Json[]), ...(group['IpPermissionsEgress'] as Json[])]) {
-        for (const list of ['IpRanges', 'Ipv6Ranges', 'PrefixListIds', 'UserIdGroupPairs']) for (const item of (permission[list] as Json[] | undefined) ?? []) item['Description'] = text;
+        for (const list of ['IpRanges', 'Ipv6Ranges', 'PrefixListIds', 'UserIdGroupPairs'])
+          for (const item of (permission[list] as Json[] | undefined) ?? []) item['Description'] = text;
       }
     }
     await writeFile(file, JSON.stringify(document, null, 2));
@@ -157,7 +204,7 @@ function hostile(marker: string): string {
   return `it's "x" $(touch ${marker}) \`touch ${marker}-bt\` \${HOME} \\ ; & | <y> #no\nsecond line $'\\x41' '`;
 }
 /** The same for names that cannot hold a `/` (file names): creates files in the working directory. */
-const HOSTILE_NAME = "nlb'$(touch pwned-lb)\"`touch pwned-lb2`\nx";
+const HOSTILE_NAME = 'nlb\'$(touch pwned-lb)"`touch pwned-lb2`\nx';
 
 interface Invocation {
   readonly args: string[];
@@ -167,7 +214,7 @@ function readLog(buffer: Buffer): Invocation[] {
   const fields = buffer.toString('utf8').split('\0');
   assert.equal(fields.pop(), '', 'the log ends with a NUL');
   const invocations: Invocation[] = [];
-  for (let index = 0; index < fields.length; ) {
+  for (let index = 0; index < fields.length;) {
     const count = Number(fields[index]);
     invocations.push({ args: fields.slice(index + 1, index + 1 + count) });
     index += 1 + count;
@@ -203,7 +250,8 @@ function assertMeansTheChange(args: readonly string[], change: Change): void {
       assert.equal(permission!['FromPort'], change.fromPort);
       assert.equal(permission!['ToPort'], change.toPort);
       const peers = JSON.stringify(permission);
-      for (const peer of [change.cidr, change.ipv6Cidr, change.prefixListId, change.peerGroupId]) if (peer !== undefined) assert.ok(peers.includes(JSON.stringify(peer)), peers);
+      for (const peer of [change.cidr, change.ipv6Cidr, change.prefixListId, change.peerGroupId])
+        if (peer !== undefined) assert.ok(peers.includes(JSON.stringify(peer)), peers);
       return;
     }
     case 'nacl-entry':
@@ -367,7 +415,8 @@ describe('fix plan scripts and commands from hostile names, descriptions, tags a
           [[...changeCommandWords(change), ...(change.region !== undefined ? ['--region', change.region] : [])]],
         );
       }
-      for (const suffix of ['', '-bt', '-id', '-id2', '-vpce', '-vpce2', '-sg', '-sg2', '-acl', '-acl2']) assert.equal(await exists(`${marker}${suffix}`), false, `${marker}${suffix} was created`);
+      for (const suffix of ['', '-bt', '-id', '-id2', '-vpce', '-vpce2', '-sg', '-sg2', '-acl', '-acl2'])
+        assert.equal(await exists(`${marker}${suffix}`), false, `${marker}${suffix} was created`);
     });
   }
 

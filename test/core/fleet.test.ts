@@ -110,7 +110,10 @@ describe('fleet snapshots (contract §5)', () => {
     assert.equal(provider.model, undefined);
     assert.match(provider.failure ?? '', /DescribeSubnets\.json/);
     const report = analyze(fleet, { endpointId: ENDPOINT, client: CLIENT, port: 443 });
-    assert.match(report.provider.note ?? '', /belongs to account 444455556666, whose data could not be read \(444455556666\/us-east-1: .*DescribeSubnets\.json/);
+    assert.match(
+      report.provider.note ?? '',
+      /belongs to account 444455556666, whose data could not be read \(444455556666\/us-east-1: .*DescribeSubnets\.json/,
+    );
     assert.deepEqual(statuses(report, 'endpoint.sg.inbound'), ['pass', 'pass']);
   });
 
@@ -121,7 +124,10 @@ describe('fleet snapshots (contract §5)', () => {
     assert.throws(
       () => analyze(fleet, { endpointId: ENDPOINT, client: CLIENT, port: 443 }),
       (error: unknown) =>
-        error instanceof AnalysisError && error.code === 'ambiguous_id' && error.message.includes(`${CONSUMER}/us-east-1`) && error.message.includes('999988887777/us-east-1'),
+        error instanceof AnalysisError &&
+        error.code === 'ambiguous_id' &&
+        error.message.includes(`${CONSUMER}/us-east-1`) &&
+        error.message.includes('999988887777/us-east-1'),
     );
     const report = analyze(fleet, { endpointId: ENDPOINT, accountId: '999988887777', client: CLIENT, port: 443 });
     assert.equal(report.endpoint.accountId, '999988887777');

@@ -113,7 +113,10 @@ describe('incomplete captures (contract §2b)', () => {
       assert.deepEqual(statuses(denying, 'nlb.sg.inbound'), ['unknown', 'unknown']);
       assert.match(checksOf(denying, 'nlb.sg.inbound')[0]!.summary, /EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic/);
       assert.equal(denying.verdict, 'unknown');
-      assert.deepEqual(statuses(run(documents({ enforcement: 'on', nlbSgIngress: [tcp(443, 443, cidrs('10.99.0.0/16'))] })), 'nlb.sg.inbound'), ['fail', 'fail']);
+      assert.deepEqual(statuses(run(documents({ enforcement: 'on', nlbSgIngress: [tcp(443, 443, cidrs('10.99.0.0/16'))] })), 'nlb.sg.inbound'), [
+        'fail',
+        'fail',
+      ]);
     });
   });
 
@@ -124,7 +127,9 @@ describe('incomplete captures (contract §2b)', () => {
       group['TargetType'] = 'ip';
       docs.DescribeTargetHealth = {
         [IDS.tgName]: {
-          TargetHealthDescriptions: [{ Target: { Id: '172.31.40.10', Port: 8443, AvailabilityZone: 'all' }, HealthCheckPort: '8443', TargetHealth: { State: 'healthy' } }],
+          TargetHealthDescriptions: [
+            { Target: { Id: '172.31.40.10', Port: 8443, AvailabilityZone: 'all' }, HealthCheckPort: '8443', TargetHealth: { State: 'healthy' } },
+          ],
         },
       };
       const report = run(docs);
@@ -199,7 +204,10 @@ describe('incomplete captures (contract §2b)', () => {
       docs.DescribeSubnets = { Subnets: records(docs.DescribeSubnets!.Subnets).filter((subnet) => !nodeSubnets.includes(String(subnet['SubnetId']))) };
       const report = run(docs);
       const parts = checksOf(report, 'target.nacl.inbound');
-      assert.ok(parts.every((check) => check.status !== 'pass' && check.status !== 'fail'), JSON.stringify(parts.map((check) => check.summary)));
+      assert.ok(
+        parts.every((check) => check.status !== 'pass' && check.status !== 'fail'),
+        JSON.stringify(parts.map((check) => check.summary)),
+      );
     });
   });
 

@@ -26,7 +26,11 @@ const CLOSED_SG = 'sg-0c105ed0c105ed0c1';
 /** The provider fixture with its targets' interfaces in a group that admits nothing. */
 function closedTargetsDocuments(): AwsDocuments {
   const documents = providerDocuments();
-  const interfaces = documents.DescribeNetworkInterfaces!.NetworkInterfaces as { NetworkInterfaceId: string; Groups: unknown[]; Attachment?: { InstanceId?: string } }[];
+  const interfaces = documents.DescribeNetworkInterfaces!.NetworkInterfaces as {
+    NetworkInterfaceId: string;
+    Groups: unknown[];
+    Attachment?: { InstanceId?: string };
+  }[];
   let moved = 0;
   for (const eni of interfaces) {
     if (eni.Attachment?.InstanceId && (IDS.targets as readonly string[]).includes(eni.Attachment.InstanceId)) {
@@ -37,7 +41,13 @@ function closedTargetsDocuments(): AwsDocuments {
   assert.equal(moved, IDS.targets.length, 'every target interface moved to the closed group');
   const groups = documents.DescribeSecurityGroups!.SecurityGroups as { VpcId: string; GroupId: string }[];
   const providerVpc = groups.find((group) => group.GroupId === IDS.targetSg)!.VpcId;
-  groups.push({ ...groups.find((group) => group.GroupId === IDS.targetSg)!, GroupId: CLOSED_SG, GroupName: 'closed', VpcId: providerVpc, IpPermissions: [] } as never);
+  groups.push({
+    ...groups.find((group) => group.GroupId === IDS.targetSg)!,
+    GroupId: CLOSED_SG,
+    GroupName: 'closed',
+    VpcId: providerVpc,
+    IpPermissions: [],
+  } as never);
   return documents;
 }
 
@@ -87,7 +97,10 @@ describe('core memos are scoped to their model', () => {
     assert.deepEqual(groupsOf(open), [IDS.targetSg, IDS.targetSg]);
   });
 
-  for (const order of [['open', 'closed'], ['closed', 'open']] as const) {
+  for (const order of [
+    ['open', 'closed'],
+    ['closed', 'open'],
+  ] as const) {
     it(`judges two models sharing a target group each on its own targets (${order.join(' first, then ')})`, () => {
       const models = twoModels();
       const reports = Object.fromEntries(order.map((name) => [name, analyze(models[name], request)])) as Record<'open' | 'closed', Report>;
@@ -137,17 +150,41 @@ describe('core memos are scoped to their model', () => {
     const group: SecurityGroup = {
       id: 'sg-0aaaaaaaaaaaaaaa1',
       name: 'partners-in',
-      ingress: [{ groupId: 'sg-0aaaaaaaaaaaaaaa1', direction: 'ingress', protocol: 'tcp', portRange: { from: 443, to: 443 }, peer: { kind: 'prefix-list', prefixListId: list.id } }],
+      ingress: [
+        {
+          groupId: 'sg-0aaaaaaaaaaaaaaa1',
+          direction: 'ingress',
+          protocol: 'tcp',
+          portRange: { from: 443, to: 443 },
+          peer: { kind: 'prefix-list', prefixListId: list.id },
+        },
+      ],
       egress: [],
     };
     const model = () =>
-      createNetworkModel({ source: { kind: 'snapshot', location: 'test' }, captured: new Set(['securityGroups', 'prefixLists', 'prefixListEntries']), prefixLists: [list], securityGroups: [group] });
+      createNetworkModel({
+        source: { kind: 'snapshot', location: 'test' },
+        captured: new Set(['securityGroups', 'prefixLists', 'prefixListEntries']),
+        prefixLists: [list],
+        securityGroups: [group],
+      });
     const [a, b] = [model(), model()];
     assert.equal(a.prefixLists.get(list.id), b.prefixLists.get(list.id), 'the very same PrefixList object');
-    const query = (ip: string) => ({ groupIds: [group.id], direction: 'ingress' as const, port: 443, peer: { address: parseIp(ip)!, groupIds: new Set<string>() } });
+    const query = (ip: string) => ({
+      groupIds: [group.id],
+      direction: 'ingress' as const,
+      port: 443,
+      peer: { address: parseIp(ip)!, groupIds: new Set<string>() },
+    });
     assert.equal(evaluateSecurityGroups(a, query('10.8.1.1')).outcome, 'allow');
     assert.equal(evaluateSecurityGroups(a, query('10.9.1.1')).outcome, 'deny');
-    assert.deepEqual([...(a.memo!.prefixListAnswers.get(list) ?? [])], [['10.8.1.1', true], ['10.9.1.1', false]]);
+    assert.deepEqual(
+      [...(a.memo!.prefixListAnswers.get(list) ?? [])],
+      [
+        ['10.8.1.1', true],
+        ['10.9.1.1', false],
+      ],
+    );
     assert.equal(b.memo!.prefixListAnswers.has(list), false, 'what was learnt on one model stays with it');
     assert.equal(evaluateSecurityGroups(b, query('10.9.1.1')).outcome, 'deny');
     assert.deepEqual([...(b.memo!.prefixListAnswers.get(list) ?? [])], [['10.9.1.1', false]]);

@@ -61,13 +61,19 @@ function readExample(name: string): Case {
     if (!exists) continue;
     if (file.folder) {
       const byName: Json = {};
-      for (const entry of readdirSync(path).filter((item) => item.endsWith('.json'))) byName[entry.slice(0, -5)] = JSON.parse(readFileSync(join(path, entry), 'utf8'));
+      for (const entry of readdirSync(path).filter((item) => item.endsWith('.json')))
+        byName[entry.slice(0, -5)] = JSON.parse(readFileSync(join(path, entry), 'utf8'));
       documents[key] = byName;
     } else {
       documents[key] = JSON.parse(readFileSync(path, 'utf8'));
     }
   }
-  const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { endpointId: string; client: AnalysisRequest['client']; port?: number; clientEphemeralPorts?: string };
+  const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as {
+    endpointId: string;
+    client: AnalysisRequest['client'];
+    port?: number;
+    clientEphemeralPorts?: string;
+  };
   return {
     name,
     documents,
@@ -81,7 +87,11 @@ function readExample(name: string): Case {
 }
 
 function providerCase(name: string, knobs: ProviderKnobs): Case {
-  return { name: `provider fixture ${name}`, documents: providerDocuments(knobs) as Documents, request: { endpointId: IDS.endpoint, client: { ip: IDS.clientIp }, port: 443 } };
+  return {
+    name: `provider fixture ${name}`,
+    documents: providerDocuments(knobs) as Documents,
+    request: { endpointId: IDS.endpoint, client: { ip: IDS.clientIp }, port: 443 },
+  };
 }
 
 const CASES: readonly Case[] = [
@@ -143,7 +153,9 @@ function removals(source: Case): Removal[] {
       },
     });
   }
-  const carried = new Set(listOf(documents.DescribeNetworkInterfaces, 'NetworkInterfaces').flatMap((eni) => listOf(eni, 'Groups').map((group) => group['GroupId'])));
+  const carried = new Set(
+    listOf(documents.DescribeNetworkInterfaces, 'NetworkInterfaces').flatMap((eni) => listOf(eni, 'Groups').map((group) => group['GroupId'])),
+  );
   for (const group of listOf(documents.DescribeSecurityGroups, 'SecurityGroups')) {
     const id = group['GroupId'];
     if (!carried.has(id)) continue;
@@ -178,7 +190,8 @@ function removals(source: Case): Removal[] {
       label: `the client's interface ${String(clientEni['NetworkInterfaceId'])}`,
       apply: (docs) => {
         const holder = docs.DescribeNetworkInterfaces as Json | undefined;
-        if (holder) holder['NetworkInterfaces'] = listOf(holder, 'NetworkInterfaces').filter((item) => item['NetworkInterfaceId'] !== clientEni['NetworkInterfaceId']);
+        if (holder)
+          holder['NetworkInterfaces'] = listOf(holder, 'NetworkInterfaces').filter((item) => item['NetworkInterfaceId'] !== clientEni['NetworkInterfaceId']);
       },
     });
   }
@@ -241,9 +254,11 @@ describe('missing data never improves an answer', () => {
     const withRemovalLists = CASES.map((source) => ({ source, options: removals(source) }));
     fc.assert(
       fc.property(
-        fc.nat({ max: withRemovalLists.length - 1 }).chain((index) =>
-          fc.tuple(fc.constant(index), fc.uniqueArray(fc.nat({ max: withRemovalLists[index]!.options.length - 1 }), { minLength: 2, maxLength: 4 })),
-        ),
+        fc
+          .nat({ max: withRemovalLists.length - 1 })
+          .chain((index) =>
+            fc.tuple(fc.constant(index), fc.uniqueArray(fc.nat({ max: withRemovalLists[index]!.options.length - 1 }), { minLength: 2, maxLength: 4 })),
+          ),
         ([index, picks]) => {
           const { source, options } = withRemovalLists[index]!;
           const chosen = picks.map((pick) => options[pick]!);

@@ -98,9 +98,7 @@ describe('evaluateNaclEntries against a port-by-port brute force', () => {
         const modelEntries = toModelEntries(list);
         const evaluation = evaluateNaclEntries(modelEntries, parseIp(peer)!, query);
         fc.pre(evaluation.denied.length > 0);
-        const firstDenyingRuleNumber = Math.min(
-          ...evaluation.segments.filter((s) => s.action === 'deny').map((s) => s.entry?.ruleNumber ?? 32767),
-        );
+        const firstDenyingRuleNumber = Math.min(...evaluation.segments.filter((s) => s.action === 'deny').map((s) => s.entry?.ruleNumber ?? 32767));
         const acl: NetworkAcl = { id: 'acl-0123456789abcdef0', vpcId: 'vpc-1', isDefault: false, subnetIds: [], ingress: modelEntries, egress: [] };
         const span = { from: evaluation.denied[0]!.from, to: evaluation.denied[evaluation.denied.length - 1]!.to };
         const action = networkAclAllowAction({ acl, egress: false, ports: span, cidr: `${peer}/32`, firstDenyingRuleNumber });
@@ -112,7 +110,13 @@ describe('evaluateNaclEntries against a port-by-port brute force', () => {
         if (action.kind !== 'create-network-acl-entry') throw new Error(`unexpected action ${action.kind}`);
         assert.ok(action.ruleNumber < firstDenyingRuleNumber && action.ruleNumber >= 1);
         assert.ok(!list.some((e) => e.ruleNumber === action.ruleNumber), 'rule number is free');
-        const added: ReferenceNaclEntry = { ruleNumber: action.ruleNumber, action: 'allow', protocol: '6', cidr: action.cidrBlock, portRange: action.portRange };
+        const added: ReferenceNaclEntry = {
+          ruleNumber: action.ruleNumber,
+          action: 'allow',
+          protocol: '6',
+          cidr: action.cidrBlock,
+          portRange: action.portRange,
+        };
         const fixed = [...list, added];
         for (const port of portsOf([query])) assert.equal(referenceNaclAction(fixed, peer, port), 'allow', `port ${port}`);
       }),

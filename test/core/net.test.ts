@@ -41,7 +41,9 @@ describe('parseCidr', () => {
   });
 
   it('reads dotted-quad CIDRs exactly as ipaddr.js does, leading zeros refused', () => {
-    const spelled = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([value, padded]) => (padded ? String(value).padStart(3, '0') : String(value)));
+    const spelled = fc
+      .tuple(fc.integer({ min: 0, max: 255 }), fc.boolean())
+      .map(([value, padded]) => (padded ? String(value).padStart(3, '0') : String(value)));
     fc.assert(
       fc.property(fc.tuple(spelled, spelled, spelled, spelled), fc.integer({ min: 0, max: 40 }), (parts, length) => {
         const text = `${parts.join('.')}/${length}`;

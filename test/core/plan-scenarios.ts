@@ -98,7 +98,16 @@ function naclEntries(cidrs: readonly string[], portChoices: readonly (readonly [
     .uniqueArray(RULE_NUMBERS, { maxLength: 6 })
     .chain((numbers) => fc.tuple(...numbers.map(entry)))
     .map((specs) => [
-      ...specs.map((spec) => naclEntry({ rule: spec.rule, egress: spec.egress, action: spec.action, protocol: spec.protocol, ports: [spec.ports[0], spec.ports[1]], cidr: spec.cidr })),
+      ...specs.map((spec) =>
+        naclEntry({
+          rule: spec.rule,
+          egress: spec.egress,
+          action: spec.action,
+          protocol: spec.protocol,
+          ports: [spec.ports[0], spec.ports[1]],
+          cidr: spec.cidr,
+        }),
+      ),
       ...defaultDenies(false, ipv6),
       ...defaultDenies(true, ipv6),
     ]);
@@ -113,7 +122,18 @@ const SCOPE: fc.Arbitrary<FixScope> = fc.constantFrom('client', 'subnet', 'vpc')
 
 // ----------------------------------------------------------------------------- the consumer VPC
 
-const CONSUMER_V4 = ['0.0.0.0/0', '10.0.0.0/16', '10.0.0.0/8', '10.0.1.0/24', '10.0.1.25/32', '10.0.10.0/24', '10.0.11.0/24', '10.0.10.0/23', '10.0.10.45/32', '192.168.0.0/16'];
+const CONSUMER_V4 = [
+  '0.0.0.0/0',
+  '10.0.0.0/16',
+  '10.0.0.0/8',
+  '10.0.1.0/24',
+  '10.0.1.25/32',
+  '10.0.10.0/24',
+  '10.0.11.0/24',
+  '10.0.10.0/23',
+  '10.0.10.45/32',
+  '192.168.0.0/16',
+];
 const CONSUMER_V6 = ['::/0', B.vpcIpv6Cidr, CLIENT_SUBNET_IPV6_CIDR, `${B.clientIpv6}/128`, ENDPOINT_PATHS[0].ipv6Cidr, `${ENDPOINT_PATHS[1].ipv6}/128`];
 const CONSUMER_PORTS: readonly (readonly [number, number])[] = [
   [443, 443],
@@ -139,13 +159,13 @@ type ClientChoice = 'eni' | 'instance' | 'ipv4' | 'ipv6' | 'ip-without-eni' | 'm
 export const consumerScenario: fc.Arbitrary<Scenario> = fc.boolean().chain((ipv6) =>
   fc
     .record({
-      client: fc.constantFrom<ClientChoice>(...(ipv6 ? (['eni', 'ipv6', 'ipv6', 'ipv4'] as const) : (['eni', 'instance', 'ipv4', 'ip-without-eni', 'moved-into-endpoint-subnet'] as const))),
+      client: fc.constantFrom<ClientChoice>(
+        ...(ipv6 ? (['eni', 'ipv6', 'ipv6', 'ipv4'] as const) : (['eni', 'instance', 'ipv4', 'ip-without-eni', 'moved-into-endpoint-subnet'] as const)),
+      ),
       clientEgress: fc.option(permissions(consumerPeer(ipv6), CONSUMER_PORTS), { nil: undefined, freq: 2 }),
       endpointIngress: fc.option(permissions(consumerPeer(ipv6), CONSUMER_PORTS), { nil: undefined, freq: 2 }),
       clientNacl: sometimes(naclEntries([...CONSUMER_V4, ...(ipv6 ? CONSUMER_V6 : [])], CONSUMER_PORTS, ipv6)),
-      endpointNacls: fc.tuple(
-        ...ENDPOINT_PATHS.map(() => sometimes(naclEntries([...CONSUMER_V4, ...(ipv6 ? CONSUMER_V6 : [])], CONSUMER_PORTS, ipv6))),
-      ),
+      endpointNacls: fc.tuple(...ENDPOINT_PATHS.map(() => sometimes(naclEntries([...CONSUMER_V4, ...(ipv6 ? CONSUMER_V6 : [])], CONSUMER_PORTS, ipv6)))),
       prefixListsCaptured: fc.boolean(),
       fixScope: SCOPE,
     })
@@ -196,7 +216,18 @@ export const consumerScenario: fc.Arbitrary<Scenario> = fc.boolean().chain((ipv6
 // ----------------------------------------------------------------------------- consumer and provider
 
 const PROVIDER_ACCOUNT = '111122223333';
-const PROVIDER_V4 = ['0.0.0.0/0', '10.0.0.0/16', '10.0.1.0/24', '10.0.1.25/32', '10.20.0.0/16', '10.20.1.0/24', '10.20.2.0/24', '10.20.1.50/32', '10.20.11.0/24', '192.168.0.0/16'];
+const PROVIDER_V4 = [
+  '0.0.0.0/0',
+  '10.0.0.0/16',
+  '10.0.1.0/24',
+  '10.0.1.25/32',
+  '10.20.0.0/16',
+  '10.20.1.0/24',
+  '10.20.2.0/24',
+  '10.20.1.50/32',
+  '10.20.11.0/24',
+  '192.168.0.0/16',
+];
 const PROVIDER_PORTS: readonly (readonly [number, number])[] = [
   [443, 443],
   [8443, 8443],
@@ -238,7 +269,9 @@ export const providerScenario: fc.Arbitrary<Scenario> = fc
       targetPort: knobs.targetPort,
     }) as unknown as Documents;
     if (knobs.consumerNacl) {
-      const acl = documents['DescribeNetworkAcls'].NetworkAcls.find((candidate: { NetworkAclId: string }) => candidate.NetworkAclId === 'acl-0c0c0c0c0c0c0c0c0');
+      const acl = documents['DescribeNetworkAcls'].NetworkAcls.find(
+        (candidate: { NetworkAclId: string }) => candidate.NetworkAclId === 'acl-0c0c0c0c0c0c0c0c0',
+      );
       acl.Entries = knobs.consumerNacl;
     }
     if (knobs.clientEgress) {

@@ -88,7 +88,8 @@ export async function writeUnitDocuments(dir: string, documents: Documents): Pro
   for (const [key, path] of Object.entries(FOLDERS)) {
     if (documents[key] === undefined) continue;
     await mkdir(join(dir, path), { recursive: true });
-    for (const [name, document] of Object.entries(documents[key] as Record<string, Json>)) await writeFile(join(dir, path, `${name}.json`), JSON.stringify(document, null, 2));
+    for (const [name, document] of Object.entries(documents[key] as Record<string, Json>))
+      await writeFile(join(dir, path, `${name}.json`), JSON.stringify(document, null, 2));
   }
 }
 
@@ -171,7 +172,9 @@ function samePeer(item: Json, key: string, value: string): boolean {
 
 function unitHolding(units: readonly DocumentsUnit[], change: Change, index: number, holds: (documents: Documents) => boolean, what: string): DocumentsUnit {
   const named = units.filter(
-    (unit) => (change.accountId === undefined || unit.accountId === undefined || unit.accountId === change.accountId) && (change.region === undefined || unit.region === undefined || unit.region === change.region),
+    (unit) =>
+      (change.accountId === undefined || unit.accountId === undefined || unit.accountId === change.accountId) &&
+      (change.region === undefined || unit.region === undefined || unit.region === change.region),
   );
   const holding = named.filter((unit) => holds(unit.documents));
   if (holding.length !== 1) throw new AwsRefusal(index, holding.length === 0 ? 'NotFound' : 'Ambiguous', `${what} is in ${holding.length} units`);
@@ -186,7 +189,9 @@ function applySecurityGroupRule(units: readonly DocumentsUnit[], change: SgChang
   group[listName] ??= [];
   const permissions: Json[] = group[listName];
   const peer = peerOf(change);
-  const holder = permissions.find((permission) => samePorts(permission, change) && (permission[peer.list] ?? []).some((item: Json) => samePeer(item, peer.key, peer.value)));
+  const holder = permissions.find(
+    (permission) => samePorts(permission, change) && (permission[peer.list] ?? []).some((item: Json) => samePeer(item, peer.key, peer.value)),
+  );
   if (change.op === 'add') {
     if (holder) throw new AwsRefusal(index, 'InvalidPermission.Duplicate', `${change.groupId} already has this ${change.direction} rule`);
     const item: Json = { [peer.key]: peer.value, ...(change.description !== undefined ? { Description: change.description } : {}) };
@@ -244,7 +249,8 @@ function applyNetworkAclEntry(units: readonly DocumentsUnit[], change: Extract<C
 }
 
 function applyEndpointGroup(units: readonly DocumentsUnit[], change: Extract<Change, { kind: 'endpoint-sg' }>, index: number): void {
-  const find = (documents: Documents) => (documents['DescribeVpcEndpoints']?.VpcEndpoints ?? []).find((endpoint: Json) => endpoint.VpcEndpointId === change.endpointId);
+  const find = (documents: Documents) =>
+    (documents['DescribeVpcEndpoints']?.VpcEndpoints ?? []).find((endpoint: Json) => endpoint.VpcEndpointId === change.endpointId);
   const unit = unitHolding(units, change, index, (documents) => find(documents) !== undefined, `endpoint ${change.endpointId}`);
   const endpoint = find(unit.documents);
   const group = (unit.documents['DescribeSecurityGroups']?.SecurityGroups ?? []).find((candidate: Json) => candidate.GroupId === change.groupId);
@@ -253,7 +259,10 @@ function applyEndpointGroup(units: readonly DocumentsUnit[], change: Extract<Cha
   if (change.op === 'attach' && attached) throw new AwsRefusal(index, 'InvalidParameter', `${change.groupId} is already attached`);
   if (change.op === 'detach' && !attached) throw new AwsRefusal(index, 'InvalidParameter', `${change.groupId} is not attached`);
   const edit = (holder: Json) => {
-    holder.Groups = change.op === 'attach' ? [...(holder.Groups ?? []), { GroupId: change.groupId, GroupName: group?.GroupName ?? change.groupId }] : holder.Groups.filter((candidate: Json) => candidate.GroupId !== change.groupId);
+    holder.Groups =
+      change.op === 'attach'
+        ? [...(holder.Groups ?? []), { GroupId: change.groupId, GroupName: group?.GroupName ?? change.groupId }]
+        : holder.Groups.filter((candidate: Json) => candidate.GroupId !== change.groupId);
   };
   edit(endpoint);
   // Every network interface of the endpoint carries the endpoint's groups.
@@ -263,7 +272,8 @@ function applyEndpointGroup(units: readonly DocumentsUnit[], change: Extract<Cha
 }
 
 function applyNlbAttribute(units: readonly DocumentsUnit[], change: Extract<Change, { kind: 'nlb-attribute' }>, index: number): void {
-  const find = (documents: Documents) => (documents['DescribeLoadBalancers']?.LoadBalancers ?? []).find((lb: Json) => lb.LoadBalancerArn === change.loadBalancerArn);
+  const find = (documents: Documents) =>
+    (documents['DescribeLoadBalancers']?.LoadBalancers ?? []).find((lb: Json) => lb.LoadBalancerArn === change.loadBalancerArn);
   const unit = unitHolding(units, change, index, (documents) => find(documents) !== undefined, `load balancer ${change.loadBalancerArn}`);
   const lb = find(unit.documents);
   if (change.key === 'enforce_security_group_inbound_rules_on_private_link_traffic') {
@@ -408,7 +418,10 @@ export function naclOrderProblems(
   const problems: string[] = [];
   // A deny that the plan says nothing can precede (no free number) binds no entry.
   const declaredUnfixable = (checkId: string, aclId: string, ruleNumber: number) =>
-    unfixable.some((item) => item.checkId === checkId && `${item.summary} ${item.action}`.includes(aclId) && `${item.summary} ${item.action}`.includes(`below ${ruleNumber}`));
+    unfixable.some(
+      (item) =>
+        item.checkId === checkId && `${item.summary} ${item.action}`.includes(aclId) && `${item.summary} ${item.action}`.includes(`below ${ruleNumber}`),
+    );
   const entriesOf = (change: Change & { networkAclId: string }): Json[] => {
     for (const unit of units) {
       if (change.accountId !== undefined && unit.accountId !== undefined && unit.accountId !== change.accountId) continue;
@@ -417,7 +430,9 @@ export function naclOrderProblems(
     }
     return [];
   };
-  const allows = changes.flatMap((change, index) => (change.kind === 'nacl-entry' && change.op !== 'remove' && change.action === 'allow' ? [{ change, index }] : []));
+  const allows = changes.flatMap((change, index) =>
+    change.kind === 'nacl-entry' && change.op !== 'remove' && change.action === 'allow' ? [{ change, index }] : [],
+  );
   const key = (change: { networkAclId: string; egress: boolean }) => `${change.networkAclId} ${change.egress ? 'outbound' : 'inbound'}`;
   const touched = new Set(allows.map(({ change }) => key(change)));
   const motivated = new Set<string>();
@@ -431,9 +446,14 @@ export function naclOrderProblems(
       const entries = entriesOf(here[0]!.change);
       for (const peer of checkPeers(report, check)) {
         for (const decided of item.decidedPorts) {
-          for (const port of boundaryPorts([...entries, ...here.map(({ change }) => ({ PortRange: { From: change.fromPort ?? 0, To: change.toPort ?? 65535 } }))], decided)) {
+          for (const port of boundaryPorts(
+            [...entries, ...here.map(({ change }) => ({ PortRange: { From: change.fromPort ?? 0, To: change.toPort ?? 65535 } }))],
+            decided,
+          )) {
             if (firstMatch(entries, item.egress, peer, port)?.RuleNumber !== item.ruleNumber) continue;
-            const admitting = here.filter(({ change }) => cidrContains(change.cidr ?? change.ipv6Cidr!, peer) && (change.fromPort ?? 0) <= port && port <= (change.toPort ?? 65535));
+            const admitting = here.filter(
+              ({ change }) => cidrContains(change.cidr ?? change.ipv6Cidr!, peer) && (change.fromPort ?? 0) <= port && port <= (change.toPort ?? 65535),
+            );
             if (admitting.length === 0) continue;
             motivated.add(key(item));
             const first = admitting.reduce((best, candidate) => (candidate.change.ruleNumber < best.change.ruleNumber ? candidate : best));
@@ -454,7 +474,9 @@ export function naclOrderProblems(
 /** Checks still not passing after the plan that no unfixable item names. */
 export function uncoveredChecks(after: Pick<Report, 'checks'>, plan: Pick<FixPlan, 'unfixable'>): Check[] {
   const named = new Set(plan.unfixable.map((item) => item.checkId));
-  return after.checks.filter((check) => (check.status === 'fail' || check.status === 'warn' || check.status === 'unknown') && check.id !== 'probe.tcp' && !named.has(check.id));
+  return after.checks.filter(
+    (check) => (check.status === 'fail' || check.status === 'warn' || check.status === 'unknown') && check.id !== 'probe.tcp' && !named.has(check.id),
+  );
 }
 
 /** The plan-level invariants that need no data: counts, uniqueness, verified. */

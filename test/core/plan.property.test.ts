@@ -41,8 +41,18 @@ function checkScenario(scenario: Scenario, tally: Tally): void {
 }
 
 const RANDOM_CASES = [
-  { name: 'consumer VPC (dual-stack or not): SG rules, prefix lists, group references, NACL carve-outs', scenarios: consumerScenario, numRuns: 1500, fixedShare: 10 },
-  { name: 'consumer and visible provider: NLB groups and enforcement, target groups and NACLs, cross-zone, health', scenarios: providerScenario, numRuns: 1200, fixedShare: 20 },
+  {
+    name: 'consumer VPC (dual-stack or not): SG rules, prefix lists, group references, NACL carve-outs',
+    scenarios: consumerScenario,
+    numRuns: 1500,
+    fixedShare: 10,
+  },
+  {
+    name: 'consumer and visible provider: NLB groups and enforcement, target groups and NACLs, cross-zone, health',
+    scenarios: providerScenario,
+    numRuns: 1200,
+    fixedShare: 20,
+  },
 ] as const;
 
 describe('fix plans of random scenarios, applied to the AWS documents and analysed again', () => {

@@ -122,8 +122,11 @@ describe('fix plans of the bundled examples, applied to the AWS JSON and analyse
     assert.ok(entry && entry.kind === 'nacl-entry');
     assert.deepEqual(naclOrderProblems(report, [entry], units), []);
     assert.ok(naclOrderProblems(report, [{ ...entry, ruleNumber: 32767 }], units).length > 0);
-    const acl = units[0]!.documents['DescribeNetworkAcls'].NetworkAcls.find((candidate: { NetworkAclId: string }) => candidate.NetworkAclId === entry.networkAclId);
-    const taken = acl.Entries.find((candidate: { Egress: boolean; RuleNumber: number }) => candidate.Egress === entry.egress && candidate.RuleNumber < 32767).RuleNumber as number;
+    const acl = units[0]!.documents['DescribeNetworkAcls'].NetworkAcls.find(
+      (candidate: { NetworkAclId: string }) => candidate.NetworkAclId === entry.networkAclId,
+    );
+    const taken = acl.Entries.find((candidate: { Egress: boolean; RuleNumber: number }) => candidate.Egress === entry.egress && candidate.RuleNumber < 32767)
+      .RuleNumber as number;
     assert.equal(planCollisions(units, [{ ...entry, ruleNumber: taken }]).length, 1);
   });
 });
@@ -158,8 +161,15 @@ describe('fix plan defects found by the random scenarios', () => {
   it('scope vpc: no rule the group already has (10.0.10.0/23 is one of the merged subnets; AWS refuses it as a duplicate)', () => {
     const documents = baseline();
     securityGroupOf(documents, IDS.endpointSg).IpPermissions = [tcpPermission(443, 443, { cidrs: ['10.0.10.0/23'] })];
-    const { plan, units } = planAndApply(documents as unknown as Documents, { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'vpc' }, consumerUnit);
-    assert.deepEqual(plan.notes.filter((note) => /could not be applied/.test(note)), []);
+    const { plan, units } = planAndApply(
+      documents as unknown as Documents,
+      { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'vpc' },
+      consumerUnit,
+    );
+    assert.deepEqual(
+      plan.notes.filter((note) => /could not be applied/.test(note)),
+      [],
+    );
     assert.doesNotThrow(() => applyToDocuments(units, plan.changes));
     assert.equal(plan.verdictAfter, 'reachable');
   });
@@ -168,7 +178,12 @@ describe('fix plan defects found by the random scenarios', () => {
     // Cross-zone on: one target NACL check judges both NLB nodes; rule 1 denies 10.20.2.50 and nothing can precede it.
     const documents = providerDocuments({
       crossZone: 'true',
-      targetNaclEntries: [naclEntry({ rule: 1, egress: false, action: 'deny', ports: 8443, cidr: '10.20.2.0/24' }), ...defaultDenies(false), naclEntry({ rule: 100, egress: true, protocol: '-1' }), ...defaultDenies(true)],
+      targetNaclEntries: [
+        naclEntry({ rule: 1, egress: false, action: 'deny', ports: 8443, cidr: '10.20.2.0/24' }),
+        ...defaultDenies(false),
+        naclEntry({ rule: 100, egress: true, protocol: '-1' }),
+        ...defaultDenies(true),
+      ],
     });
     const request: AnalysisRequest = { endpointId: P.endpoint, client: { ip: P.clientIp }, port: 443 };
     const { plan, units } = planAndApply(documents as unknown as Documents, request, providerUnit);
@@ -185,7 +200,12 @@ describe('fix plan defects found by the random scenarios', () => {
   it('a target NACL check failing for one NLB node and partly denying another: the plan fixes both, or names what it leaves', () => {
     const documents = providerDocuments({
       crossZone: 'true',
-      targetNaclEntries: [naclEntry({ rule: 100, egress: false, protocol: '-1' }), ...defaultDenies(false), naclEntry({ rule: 100, egress: true, ports: [1024, 32767], cidr: '10.20.2.0/24' }), ...defaultDenies(true)],
+      targetNaclEntries: [
+        naclEntry({ rule: 100, egress: false, protocol: '-1' }),
+        ...defaultDenies(false),
+        naclEntry({ rule: 100, egress: true, ports: [1024, 32767], cidr: '10.20.2.0/24' }),
+        ...defaultDenies(true),
+      ],
     });
     const request: AnalysisRequest = { endpointId: P.endpoint, client: { ip: P.clientIp }, port: 443 };
     const { plan, units } = planAndApply(documents as unknown as Documents, request, providerUnit);
@@ -199,13 +219,21 @@ describe('fix plan defects found by the random scenarios', () => {
 
   it("scope vpc: the one free number below a deny goes to an entry that admits the endpoint's interfaces, not the client's own subnet", () => {
     const documents = scarceClientNacl();
-    const { report, plan, units } = planAndApply(documents as unknown as Documents, { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'vpc' }, consumerUnit);
+    const { report, plan, units } = planAndApply(
+      documents as unknown as Documents,
+      { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'vpc' },
+      consumerUnit,
+    );
     assert.deepEqual(naclOrderProblems(report, plan.changes, units, plan.unfixable), []);
   });
 
   it('scope client: one /32 per endpoint interface when the subnet-wide entries do not fit below the deny', () => {
     const documents = scarceClientNacl();
-    const { plan } = planAndApply(documents as unknown as Documents, { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'client' }, consumerUnit);
+    const { plan } = planAndApply(
+      documents as unknown as Documents,
+      { endpointId: IDS.endpoint, client: { eniId: IDS.clientEni }, fixScope: 'client' },
+      consumerUnit,
+    );
     // Rules 10, 9 and 8 are free: three host entries fit where two subnet-wide ones do not.
     assert.equal(plan.verdictAfter, 'reachable', JSON.stringify({ changes: plan.changes, unfixable: plan.unfixable }));
   });

@@ -19,7 +19,10 @@ describe('port ranges', () => {
       fc.property(fc.array(range, { maxLength: 5 }), range, (ranges, cut) => {
         const disjoint = mergeRanges(ranges);
         const expected = [...portsOf(disjoint)].filter((port) => port < cut.from || port > cut.to);
-        assert.deepEqual([...portsOf(subtractRange(disjoint, cut))].sort((a, b) => a - b), expected.sort((a, b) => a - b));
+        assert.deepEqual(
+          [...portsOf(subtractRange(disjoint, cut))].sort((a, b) => a - b),
+          expected.sort((a, b) => a - b),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -46,6 +49,12 @@ describe('port ranges', () => {
   });
 
   it('formats runs as AWS people write them', () => {
-    assert.equal(formatRanges([{ from: 443, to: 443 }, { from: 1024, to: 32767 }]), '443, 1024-32767');
+    assert.equal(
+      formatRanges([
+        { from: 443, to: 443 },
+        { from: 1024, to: 32767 },
+      ]),
+      '443, 1024-32767',
+    );
   });
 });

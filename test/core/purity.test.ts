@@ -88,13 +88,20 @@ function moduleLevelState(name: string, text: string): string[] {
     if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
     // `[...new Set(list)]` copies the collection out and drops it: nothing is kept.
     const spreadOut = ts.isSpreadElement(node.parent) || (ts.isParenthesizedExpression(node.parent) && ts.isSpreadElement(node.parent.parent));
-    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && COLLECTIONS.has(node.expression.text) && !spreadOut && !isReadonlyTable(declaration, node)) {
+    if (
+      ts.isNewExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      COLLECTIONS.has(node.expression.text) &&
+      !spreadOut &&
+      !isReadonlyTable(declaration, node)
+    ) {
       offences.push(`${where(node)} ${label} = new ${node.expression.text}`);
     }
     ts.forEachChild(node, (child) => findCollections(child, declaration, label));
   };
   const visitList = (list: ts.VariableDeclarationList) => {
-    const mutable = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const | ts.NodeFlags.Using)) === 0 ? 'var' : list.flags & ts.NodeFlags.Let ? 'let' : undefined;
+    const mutable =
+      (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const | ts.NodeFlags.Using)) === 0 ? 'var' : list.flags & ts.NodeFlags.Let ? 'let' : undefined;
     for (const declaration of list.declarations) {
       const label = declaration.name.getText(source);
       if (mutable) offences.push(`${where(declaration)} ${mutable} ${label}`);
@@ -104,10 +111,15 @@ function moduleLevelState(name: string, text: string): string[] {
   /** Top-level statements, and the blocks and loops at top level (they run once, at load). */
   const visitStatement = (statement: ts.Node) => {
     if (ts.isVariableStatement(statement)) visitList(statement.declarationList);
-    else if ((ts.isForStatement(statement) || ts.isForOfStatement(statement) || ts.isForInStatement(statement)) && statement.initializer && ts.isVariableDeclarationList(statement.initializer)) {
+    else if (
+      (ts.isForStatement(statement) || ts.isForOfStatement(statement) || ts.isForInStatement(statement)) &&
+      statement.initializer &&
+      ts.isVariableDeclarationList(statement.initializer)
+    ) {
       visitList(statement.initializer);
     }
-    if (ts.isBlock(statement) || ts.isIfStatement(statement) || ts.isIterationStatement(statement, false) || ts.isTryStatement(statement)) ts.forEachChild(statement, visitStatement);
+    if (ts.isBlock(statement) || ts.isIfStatement(statement) || ts.isIterationStatement(statement, false) || ts.isTryStatement(statement))
+      ts.forEachChild(statement, visitStatement);
   };
   source.statements.forEach(visitStatement);
   return offences;

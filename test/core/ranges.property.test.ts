@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseCidr } from '../../src/core/net.js';
-import { cidrRange, intersectRanges, normalizeRanges, rangesToCidrs, rangeToCidrs, subtractRanges, wholeFamily, type AddressRange } from '../../src/core/ranges.js';
+import {
+  cidrRange,
+  intersectRanges,
+  normalizeRanges,
+  rangesToCidrs,
+  rangeToCidrs,
+  subtractRanges,
+  wholeFamily,
+  type AddressRange,
+} from '../../src/core/ranges.js';
 
 /**
  * Brute force: addresses of a small window (256 or 512 of them, IPv4 at 10.0.0.0 and IPv6
@@ -73,8 +82,23 @@ describe('address ranges', () => {
   }
 
   it('joins touching ranges, so that a set has one spelling', () => {
-    assert.deepEqual(normalizeRanges([{ start: 6n, end: 9n }, { start: 0n, end: 5n }]), [{ start: 0n, end: 9n }]);
-    assert.deepEqual(normalizeRanges([{ start: 0n, end: 5n }, { start: 7n, end: 9n }]), [{ start: 0n, end: 5n }, { start: 7n, end: 9n }]);
+    assert.deepEqual(
+      normalizeRanges([
+        { start: 6n, end: 9n },
+        { start: 0n, end: 5n },
+      ]),
+      [{ start: 0n, end: 9n }],
+    );
+    assert.deepEqual(
+      normalizeRanges([
+        { start: 0n, end: 5n },
+        { start: 7n, end: 9n },
+      ]),
+      [
+        { start: 0n, end: 5n },
+        { start: 7n, end: 9n },
+      ],
+    );
   });
 
   it('names the whole family and single hosts canonically', () => {

@@ -69,13 +69,21 @@ for (const name of EXAMPLE_NAMES) {
       const request = await exampleRequest(name);
       if (model.endpoints.get(request.endpointId)?.type.toLowerCase() !== 'interface') return;
       const port = request.port ?? 443;
-      const sets = sourceSets(fleet, { endpointId: request.endpointId, port, ...(request.clientEphemeralPorts ? { clientEphemeralPorts: request.clientEphemeralPorts } : {}) });
-      const interfaceAddresses = [...model.networkInterfaces.values()].flatMap((eni) => [...eni.privateIps, ...eni.ipv6Addresses].map((address) => address.text));
+      const sets = sourceSets(fleet, {
+        endpointId: request.endpointId,
+        port,
+        ...(request.clientEphemeralPorts ? { clientEphemeralPorts: request.clientEphemeralPorts } : {}),
+      });
+      const interfaceAddresses = [...model.networkInterfaces.values()].flatMap((eni) =>
+        [...eni.privateIps, ...eni.ipv6Addresses].map((address) => address.text),
+      );
       const subnetCidrs = [...model.subnets.values()].flatMap((subnet) => subnet.cidrs.filter((cidr) => cidr.family === 4));
       const publicIps = new Set(model.interfaceByPublicIp.keys());
       const addresses = fc.oneof(
         fc.constantFrom(...interfaceAddresses),
-        fc.constantFrom(...subnetCidrs).chain((cidr) => fc.integer({ min: 0, max: 2 ** (32 - cidr.prefixLength) - 1 }).map((offset) => formatV4(cidr.base + offset))),
+        fc
+          .constantFrom(...subnetCidrs)
+          .chain((cidr) => fc.integer({ min: 0, max: 2 ** (32 - cidr.prefixLength) - 1 }).map((offset) => formatV4(cidr.base + offset))),
         fc.ipV4(),
         fc.ipV6().filter((text) => parseIp(text)?.family === 6),
       );
@@ -106,7 +114,9 @@ describe('who can reach: random consumer snapshots', () => {
         const model = modelFromAws(scenario.documents as AwsDocuments);
         const fleet = singleUnitFleet(model);
         const { endpointId } = scenario.request;
-        const interfaceAddresses = [...model.networkInterfaces.values()].flatMap((eni) => [...eni.privateIps, ...eni.ipv6Addresses].map((address) => address.text));
+        const interfaceAddresses = [...model.networkInterfaces.values()].flatMap((eni) =>
+          [...eni.privateIps, ...eni.ipv6Addresses].map((address) => address.text),
+        );
         const sets = sourceSets(fleet, { endpointId, port: 443 });
         for (const text of [...texts, ...interfaceAddresses, ...scenario.addresses]) {
           if (model.interfaceByPublicIp.has(text)) continue;

@@ -19,14 +19,26 @@ describe('who can reach: one endpoint', () => {
     const warned = answer.interfaces.find((set) => set.eniId === REACH.warnedEni)!;
     assert.deepEqual(
       warned.excluded.filter((item) => item.cidr.includes('.')),
-      [{ cidr: REACH.carvedOut, by: { checkId: 'endpoint.nacl.inbound', status: 'fail', evidence: `${REACH.warnedAcl} inbound rule 90: deny tcp 443 from ${REACH.carvedOut} (decides 443)` } }],
+      [
+        {
+          cidr: REACH.carvedOut,
+          by: {
+            checkId: 'endpoint.nacl.inbound',
+            status: 'fail',
+            evidence: `${REACH.warnedAcl} inbound rule 90: deny tcp 443 from ${REACH.carvedOut} (decides 443)`,
+          },
+        },
+      ],
     );
     assert.deepEqual(
       warned.ipv4.filter((item) => item.cidr.startsWith('10.0.1.')),
       [{ cidr: '10.0.1.0/25', status: 'warn' }],
     );
     // Inside the interface's own subnet no NACL is crossed: no warning there.
-    assert.deepEqual(warned.ipv4.find((item) => item.cidr === '10.0.10.0/24'), { cidr: '10.0.10.0/24', status: 'reachable' });
+    assert.deepEqual(
+      warned.ipv4.find((item) => item.cidr === '10.0.10.0/24'),
+      { cidr: '10.0.10.0/24', status: 'reachable' },
+    );
     const other = answer.interfaces.find((set) => set.eniId !== REACH.warnedEni)!;
     assert.deepEqual(other.ipv4, [{ cidr: '10.0.0.0/16', status: 'reachable' }]);
   });
@@ -62,7 +74,10 @@ describe('who can reach: one endpoint', () => {
       const changed = applyChanges(singleUnitFleet(model), plan.plan.changes).fleet;
       for (const eniId of group.eniIds) assert.equal(judge(changed, { endpointId: REACH.endpointId, client: { eniId } }).report.verdict, 'reachable', eniId);
     }
-    assert.equal(reachability(reachModel(), { endpointId: REACH.endpointId, plans: false }).workloads.some((group) => group.fixPlan), false);
+    assert.equal(
+      reachability(reachModel(), { endpointId: REACH.endpointId, plans: false }).workloads.some((group) => group.fixPlan),
+      false,
+    );
   });
 
   it('finds the exposure: 0.0.0.0/0 admitted, and with trusted ranges what lies outside them', () => {
@@ -71,8 +86,15 @@ describe('who can reach: one endpoint', () => {
       answer.exposure.findings.map((finding) => [finding.kind, finding.family, finding.rules]),
       [['any-address', 4, [`${IDS.endpointSg} inbound: tcp 443 from 0.0.0.0/0`]]],
     );
-    const trusted = reachability(reachModel(), { endpointId: REACH.endpointId, plans: false, trustedCidrs: [parseCidr('0.0.0.0/1')!, parseCidr('128.0.0.0/1')!] });
-    assert.deepEqual(trusted.exposure.findings.map((finding) => finding.kind), ['any-address']);
+    const trusted = reachability(reachModel(), {
+      endpointId: REACH.endpointId,
+      plans: false,
+      trustedCidrs: [parseCidr('0.0.0.0/1')!, parseCidr('128.0.0.0/1')!],
+    });
+    assert.deepEqual(
+      trusted.exposure.findings.map((finding) => finding.kind),
+      ['any-address'],
+    );
     const narrow = reachability(reachModel(), { endpointId: REACH.endpointId, plans: false, trustedCidrs: [parseCidr('192.168.0.0/16')!] });
     const outside = narrow.exposure.findings.find((finding) => finding.kind === 'outside-trusted')!;
     assert.equal(outside.cidrs.includes('192.168.0.0/16'), false);
@@ -80,9 +102,15 @@ describe('who can reach: one endpoint', () => {
   });
 
   it('gives one exposure series per endpoint and service port: exposed here, quiet for an endpoint that admits only its VPC', async () => {
-    assert.deepEqual(fleetExposure(reachModel()).map((row) => [row.endpointId, row.port, row.exposed]), [[REACH.endpointId, 443, true]]);
+    assert.deepEqual(
+      fleetExposure(reachModel()).map((row) => [row.endpointId, row.port, row.exposed]),
+      [[REACH.endpointId, 443, true]],
+    );
     const healthy = await readSnapshot(exampleDir('healthy-aws-service'));
-    assert.deepEqual(fleetExposure(healthy).map((row) => [row.port, row.exposed, row.findings]), [[443, false, []]]);
+    assert.deepEqual(
+      fleetExposure(healthy).map((row) => [row.port, row.exposed, row.findings]),
+      [[443, false, []]],
+    );
   });
 
   it('refuses a port it cannot choose, naming the field', () => {
@@ -104,7 +132,9 @@ describe('the fleet report with every workload', () => {
 
 describe('who can reach: workloads of other accounts', () => {
   it('judges the interfaces of a VPC in another unit whose ranges the endpoint admits by address, as a point analysis of that address does', () => {
-    const other = JSON.parse(JSON.stringify(reachDocuments()).replaceAll('10.0.', '172.31.').replaceAll(REACH.endpointId, 'vpce-0123456789abcdef9')) as AwsDocuments;
+    const other = JSON.parse(
+      JSON.stringify(reachDocuments()).replaceAll('10.0.', '172.31.').replaceAll(REACH.endpointId, 'vpce-0123456789abcdef9'),
+    ) as AwsDocuments;
     const fleet = createFleet([
       { accountId: '123456789012', region: 'us-east-1', model: reachModel() },
       { accountId: '210987654321', region: 'us-east-1', model: modelFromAws(other) },

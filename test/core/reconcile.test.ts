@@ -24,7 +24,13 @@ function observation(path: (typeof ENDPOINT_PATHS)[number], outcome: Outcome, ex
     availabilityZoneId: path.azId,
     outcome,
     latencyMs: outcome === 'timeout' ? 2000 : 1.7,
-    ...(outcome === 'refused' ? { errno: 'ECONNREFUSED' } : outcome === 'unreachable' ? { errno: 'EHOSTUNREACH' } : outcome === 'error' ? { errno: 'EMFILE' } : {}),
+    ...(outcome === 'refused'
+      ? { errno: 'ECONNREFUSED' }
+      : outcome === 'unreachable'
+        ? { errno: 'EHOSTUNREACH' }
+        : outcome === 'error'
+          ? { errno: 'EMFILE' }
+          : {}),
     attempts: 1,
     probedAt: '2024-06-01T12:00:00.000Z',
     ...extra,
@@ -81,9 +87,18 @@ describe('reconcile', () => {
     assert.equal(finding.liveOutcome, 'timeout');
     assert.equal(finding.availabilityZone, B.az);
     assert.equal(finding.summary, 'the rules allow it, but the connect ends timeout');
-    assert.ok(finding.likelyCauses.some((cause) => /route tables/.test(cause)), finding.likelyCauses.join(' | '));
-    assert.ok(finding.likelyCauses.some((cause) => /provider side/.test(cause)), finding.likelyCauses.join(' | '));
-    assert.ok(finding.likelyCauses.some((cause) => /healthy target/.test(cause)), finding.likelyCauses.join(' | '));
+    assert.ok(
+      finding.likelyCauses.some((cause) => /route tables/.test(cause)),
+      finding.likelyCauses.join(' | '),
+    );
+    assert.ok(
+      finding.likelyCauses.some((cause) => /provider side/.test(cause)),
+      finding.likelyCauses.join(' | '),
+    );
+    assert.ok(
+      finding.likelyCauses.some((cause) => /healthy target/.test(cause)),
+      finding.likelyCauses.join(' | '),
+    );
     assert.deepEqual(finding.likelyCauses, [...LIKELY_CAUSES.timeout]);
   });
 
@@ -113,7 +128,10 @@ describe('reconcile', () => {
     assert.equal(finding.staticStatus, 'fail');
     assert.deepEqual(finding.staticFailedChecks, ['endpoint.sg.inbound']);
     assert.equal(finding.summary, 'the rules say blocked (endpoint.sg.inbound), but the connect succeeds');
-    assert.ok(finding.likelyCauses.some((cause) => /refresh/.test(cause)), finding.likelyCauses.join(' | '));
+    assert.ok(
+      finding.likelyCauses.some((cause) => /refresh/.test(cause)),
+      finding.likelyCauses.join(' | '),
+    );
   });
 
   it('static fail + timeout: agrees, naming the failed checks', () => {
@@ -196,7 +214,11 @@ describe('probe.tcp through analyze(model, request, observations)', () => {
   });
 
   it('passes for open, with the connect as evidence', () => {
-    const report = analyze(toModel(baseline()), request, ENDPOINT_PATHS.map((path) => observation(path, 'open')));
+    const report = analyze(
+      toModel(baseline()),
+      request,
+      ENDPOINT_PATHS.map((path) => observation(path, 'open')),
+    );
     const check = checkOf(report, 'probe.tcp', A.eni);
     assert.equal(check.status, 'pass');
     assert.equal(check.summary, `a TCP connect from this service to ${A.ip}:443 succeeded in 1.7 ms`);
@@ -258,7 +280,11 @@ describe('probe.tcp through analyze(model, request, observations)', () => {
   });
 
   it('sits beside failing static checks without hiding them', () => {
-    const report = analyze(toModel(setIngress(baseline(), IDS.endpointSg, [])), request, ENDPOINT_PATHS.map((path) => observation(path, 'open')));
+    const report = analyze(
+      toModel(setIngress(baseline(), IDS.endpointSg, [])),
+      request,
+      ENDPOINT_PATHS.map((path) => observation(path, 'open')),
+    );
     assert.equal(checkOf(report, 'probe.tcp', A.eni).status, 'pass');
     assert.equal(checkOf(report, 'endpoint.sg.inbound', A.eni).status, 'fail');
     assert.equal(report.verdict, 'blocked');

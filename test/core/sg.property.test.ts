@@ -28,7 +28,9 @@ interface RawRule {
 }
 
 const rawPeer: fc.Arbitrary<RawPeer> = fc.oneof(
-  fc.constantFrom('0.0.0.0/0', '10.0.0.0/16', '10.0.0.0/24', '10.0.1.32/28', '192.168.0.0/16', '::/0', '2600:1f18::/64').map((cidr) => ({ kind: 'cidr' as const, cidr })),
+  fc
+    .constantFrom('0.0.0.0/0', '10.0.0.0/16', '10.0.0.0/24', '10.0.1.32/28', '192.168.0.0/16', '::/0', '2600:1f18::/64')
+    .map((cidr) => ({ kind: 'cidr' as const, cidr })),
   fc.constantFrom(...PREFIX_LIST_IDS).map((id) => ({ kind: 'prefix-list' as const, id })),
   fc.constantFrom(...GROUPS).map((id) => ({ kind: 'security-group' as const, id })),
 );
@@ -111,7 +113,12 @@ describe('evaluateSecurityGroups against a brute force', () => {
             const raw: RawRule = {
               protocol: rule.protocol,
               ...(rule.portRange ? { portRange: rule.portRange } : {}),
-              peer: rule.peer.kind === 'cidr' ? { kind: 'cidr', cidr: rule.peer.cidr.text } : rule.peer.kind === 'prefix-list' ? { kind: 'prefix-list', id: rule.peer.prefixListId } : { kind: 'security-group', id: rule.peer.groupId },
+              peer:
+                rule.peer.kind === 'cidr'
+                  ? { kind: 'cidr', cidr: rule.peer.cidr.text }
+                  : rule.peer.kind === 'prefix-list'
+                    ? { kind: 'prefix-list', id: rule.peer.prefixListId }
+                    : { kind: 'security-group', id: rule.peer.groupId },
             };
             assert.equal(referenceVerdict([raw], port, peer, groupSet), 'allow', 'the cited rule allows on its own');
           }
@@ -122,14 +129,30 @@ describe('evaluateSecurityGroups against a brute force', () => {
   });
 
   it('is unknown when the groups themselves were not captured, or one group is missing and no other allows', () => {
-    const base = { source: { kind: 'snapshot' as const, location: 't' }, endpoints: [], networkInterfaces: [], subnets: [], networkAcls: [], prefixLists: [], instances: [] };
+    const base = {
+      source: { kind: 'snapshot' as const, location: 't' },
+      endpoints: [],
+      networkInterfaces: [],
+      subnets: [],
+      networkAcls: [],
+      prefixLists: [],
+      instances: [],
+    };
     const peer = { address: parseIp('10.0.0.17')!, groupIds: new Set<string>() };
     const notCaptured = createNetworkModel({ ...base, captured: new Set(), securityGroups: [] });
     assert.equal(evaluateSecurityGroups(notCaptured, { groupIds: [GROUPS[0]!], direction: 'ingress', port: 443, peer }).outcome, 'unknown');
     const allowing: SecurityGroup = {
       id: GROUPS[1]!,
       name: 'allowing',
-      ingress: [{ groupId: GROUPS[1]!, direction: 'ingress', protocol: 'tcp', portRange: { from: 443, to: 443 }, peer: { kind: 'cidr', cidr: parseCidr('10.0.0.0/16')! } }],
+      ingress: [
+        {
+          groupId: GROUPS[1]!,
+          direction: 'ingress',
+          protocol: 'tcp',
+          portRange: { from: 443, to: 443 },
+          peer: { kind: 'cidr', cidr: parseCidr('10.0.0.0/16')! },
+        },
+      ],
       egress: [],
     };
     const partlyCaptured = createNetworkModel({ ...base, captured: new Set(['securityGroups']), securityGroups: [allowing] });

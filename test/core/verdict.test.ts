@@ -36,11 +36,16 @@ function path(eni: (typeof ENDPOINT_PATHS)[number], checks: Check[], endpointChe
   });
 }
 
-const passing = (eni: (typeof ENDPOINT_PATHS)[number]) => path(eni, [check('endpoint.sg.inbound', 'pass', eni.eni), check('client.sg.outbound', 'pass', eni.eni)]);
+const passing = (eni: (typeof ENDPOINT_PATHS)[number]) =>
+  path(eni, [check('endpoint.sg.inbound', 'pass', eni.eni), check('client.sg.outbound', 'pass', eni.eni)]);
 
 describe('judgePath', () => {
   it('fails a path with any failing check, listing the failed ids once each', () => {
-    const judged = path(A, [check('endpoint.sg.inbound', 'fail', A.eni), check('client.nacl.inbound', 'unknown', A.eni), check('endpoint.sg.inbound', 'fail', A.eni)]);
+    const judged = path(A, [
+      check('endpoint.sg.inbound', 'fail', A.eni),
+      check('client.nacl.inbound', 'unknown', A.eni),
+      check('endpoint.sg.inbound', 'fail', A.eni),
+    ]);
     assert.equal(judged.status, 'fail');
     assert.deepEqual(judged.failedChecks, ['endpoint.sg.inbound']);
     assert.deepEqual(judged.unknownChecks, ['client.nacl.inbound']);
@@ -83,7 +88,10 @@ describe('decideVerdict', () => {
   });
 
   it('is blocked when every path fails, even if some also have unknown checks', () => {
-    const paths = [path(A, [check('endpoint.sg.inbound', 'fail', A.eni)]), path(B, [check('client.sg.outbound', 'fail', B.eni), check('endpoint.sg.inbound', 'unknown', B.eni)])];
+    const paths = [
+      path(A, [check('endpoint.sg.inbound', 'fail', A.eni)]),
+      path(B, [check('client.sg.outbound', 'fail', B.eni), check('endpoint.sg.inbound', 'unknown', B.eni)]),
+    ];
     assert.equal(decideVerdict(paths, []).verdict, 'blocked');
   });
 
@@ -160,7 +168,10 @@ describe('the verdict through analyze', () => {
   });
 
   it('is reachable with warnings listed', () => {
-    const docs = setNaclDirection(baseline(), A.nacl, true, [naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }), ...defaultDenies(true)]);
+    const docs = setNaclDirection(baseline(), A.nacl, true, [
+      naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }),
+      ...defaultDenies(true),
+    ]);
     const report = analyzeDocs(docs);
     assert.equal(report.verdict, 'reachable');
     assert.match(report.verdictSummary, /endpoint\.nacl\.outbound/);

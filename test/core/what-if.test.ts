@@ -44,7 +44,16 @@ function inversePairs(fleet: Fleet, request: AnalysisRequest, seed = 0): { label
   const groups = [...model.securityGroups.keys()];
   const groupId = endpoint.securityGroupIds.find((id) => model.securityGroups.has(id)) ?? groups[seed % Math.max(groups.length, 1)];
   if (groupId) {
-    const rule = { kind: 'sg-rule' as const, groupId, direction: seed % 2 === 0 ? ('inbound' as const) : ('outbound' as const), protocol: 'tcp', fromPort: 443, toPort: 443 + (seed % 3), cidr: TEST_NET, ...unit };
+    const rule = {
+      kind: 'sg-rule' as const,
+      groupId,
+      direction: seed % 2 === 0 ? ('inbound' as const) : ('outbound' as const),
+      protocol: 'tcp',
+      fromPort: 443,
+      toPort: 443 + (seed % 3),
+      cidr: TEST_NET,
+      ...unit,
+    };
     pairs.push({ label: `sg-rule on ${groupId}`, change: { op: 'add', ...rule, description: 'what-if' }, inverse: { op: 'remove', ...rule } });
   }
   const acl = endpoint.subnetIds.map((subnetId) => model.networkAclBySubnet.get(subnetId)).find((candidate) => candidate !== undefined);
@@ -67,7 +76,14 @@ function inversePairs(fleet: Fleet, request: AnalysisRequest, seed = 0): { label
     for (const lb of candidate.model?.loadBalancers.values() ?? []) {
       if (lb.crossZoneEnabled === undefined) continue;
       const where = { ...(candidate.accountId ? { accountId: candidate.accountId } : {}), ...(candidate.region ? { region: candidate.region } : {}) };
-      const set = (value: boolean): Change => ({ op: 'set', kind: 'nlb-attribute', loadBalancerArn: lb.arn, key: 'load_balancing.cross_zone.enabled', value: String(value), ...where });
+      const set = (value: boolean): Change => ({
+        op: 'set',
+        kind: 'nlb-attribute',
+        loadBalancerArn: lb.arn,
+        key: 'load_balancing.cross_zone.enabled',
+        value: String(value),
+        ...where,
+      });
       pairs.push({ label: `cross-zone of ${lb.name}`, change: set(!lb.crossZoneEnabled), inverse: set(lb.crossZoneEnabled) });
     }
   }

@@ -153,7 +153,14 @@ function parseDockerignore(text: string): IgnoreRule[] {
       assert.ok(!/[[\]\\]/.test(pattern), `.dockerignore: character classes and escapes are not replayed (${line})`);
       const source = pattern
         .split('/')
-        .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .map((part) =>
+          part === '**'
+            ? '.*'
+            : part
+                .replace(/[.+^${}()|]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
         .join('/')
         .replace(/\.\*\//g, '(?:.*/)?');
       return { regex: new RegExp(`^${source}$`), exclude };
@@ -274,7 +281,11 @@ function replayRun(instruction: Instruction, stage: StageResult, skipped: string
     const started = performance.now();
     const result = spawnSync(program!, args, { cwd, env: runEnv(stage.env), encoding: 'utf8', timeout: 240_000 });
     timings[command] = Math.round(performance.now() - started);
-    assert.equal(result.status, 0, `line ${instruction.line}: ${command} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`);
+    assert.equal(
+      result.status,
+      0,
+      `line ${instruction.line}: ${command} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
 }
 
@@ -394,7 +405,10 @@ describe('Dockerfile: what the image must be', () => {
       const match = /^node:(\d+)\.(\d+)\.(\d+)-(?:(?:bookworm|bullseye|trixie)-slim|slim|alpine(?:\d+\.\d+)?)(?:@sha256:[0-9a-f]{64})?$/.exec(stage.image);
       assert.ok(match, `stage ${stage.name}: ${stage.image} is not node:<major.minor.patch>-slim or -alpine`);
       assert.equal(match[1], major, `stage ${stage.name}: Node ${major}, as .nvmrc says`);
-      assert.ok(Number(match[1]) > Number(minimum[1]) || Number(match[2]) >= Number(minimum[2]), `stage ${stage.name}: Node ${match[1]}.${match[2]} is older than engines.node ${engines}`);
+      assert.ok(
+        Number(match[1]) > Number(minimum[1]) || Number(match[2]) >= Number(minimum[2]),
+        `stage ${stage.name}: Node ${match[1]}.${match[2]} is older than engines.node ${engines}`,
+      );
     }
     assert.ok(new Set(stages.map((stage) => stage.image)).size === 1, 'build and runtime on the same base: dist/ is compiled for the Node that runs it');
   });
@@ -411,7 +425,11 @@ describe('Dockerfile: what the image must be', () => {
   });
 
   it('copies package files, dist/, bin/ and examples/ (the embedded default snapshot) into the runtime stage', () => {
-    const copied = only(final, 'COPY').flatMap((copy) => flagsAndWords(copy.args).words.slice(0, -1).map((source) => posix.basename(source)));
+    const copied = only(final, 'COPY').flatMap((copy) =>
+      flagsAndWords(copy.args)
+        .words.slice(0, -1)
+        .map((source) => posix.basename(source)),
+    );
     for (const needed of ['package.json', 'package-lock.json', 'dist', 'bin', 'examples']) assert.ok(copied.includes(needed), `${needed} is copied`);
     const workdir = last(final, 'WORKDIR')?.args;
     assert.equal(workdir, '/app');
@@ -426,7 +444,10 @@ describe('Dockerfile: what the image must be', () => {
     const env = Object.fromEntries(only(final, 'ENV').flatMap((instruction) => envPairs(instruction.args, instruction.line)));
     assert.equal(env.NODE_ENV, 'production');
     assert.equal(env.HOME, '/tmp', 'HOME is the only writable place, /tmp');
-    assert.deepEqual(only(final, 'EXPOSE').map((expose) => expose.args), ['8080']);
+    assert.deepEqual(
+      only(final, 'EXPOSE').map((expose) => expose.args),
+      ['8080'],
+    );
     assert.equal(env.PORT ?? '8080', '8080', 'the service listens where EXPOSE says');
     assert.equal(last(final, 'STOPSIGNAL')?.args, 'SIGTERM');
     const cmd = last(final, 'CMD')!;
@@ -448,15 +469,32 @@ describe('Dockerfile: what the image must be', () => {
 
   it('keeps the build context to an allow-list: no node_modules, dist, .git, env files or snapshots of real accounts', () => {
     const rules = parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
-    for (const path of ['node_modules/x/index.js', 'dist/server.js', '.git/config', '.env', 'snap/ec2/DescribeSubnets.json', 'test/config.test.ts', 'helm/vpce-doctor/values.yaml', 'Dockerfile']) {
+    for (const path of [
+      'node_modules/x/index.js',
+      'dist/server.js',
+      '.git/config',
+      '.env',
+      'snap/ec2/DescribeSubnets.json',
+      'test/config.test.ts',
+      'helm/vpce-doctor/values.yaml',
+      'Dockerfile',
+    ]) {
       assert.ok(ignored(rules, path), `${path} stays out of the build context`);
     }
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/server.ts', 'bin/vpce-doctor.js', 'examples/healthy-aws-service/ec2/DescribeVpcEndpoints.json']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src/server.ts',
+      'bin/vpce-doctor.js',
+      'examples/healthy-aws-service/ec2/DescribeVpcEndpoints.json',
+    ]) {
       assert.ok(!ignored(rules, path), `${path} is in the build context`);
     }
   });
 
-  it('passes dockerfile-utils (the Dockerfile language server\'s validator): no error, no warning', () => {
+  it("passes dockerfile-utils (the Dockerfile language server's validator): no error, no warning", () => {
     const diagnostics = validate(dockerfileText).map((diagnostic) => `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`);
     assert.deepEqual(diagnostics, []);
   });

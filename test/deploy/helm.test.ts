@@ -434,7 +434,8 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(schema);
 
 function deepMerge(base: unknown, override: unknown): unknown {
-  if (override === null || typeof override !== 'object' || Array.isArray(override) || base === null || typeof base !== 'object' || Array.isArray(base)) return structuredClone(override);
+  if (override === null || typeof override !== 'object' || Array.isArray(override) || base === null || typeof base !== 'object' || Array.isArray(base))
+    return structuredClone(override);
   const merged: Record<string, unknown> = structuredClone(base as Record<string, unknown>);
   for (const [key, value] of Object.entries(override)) merged[key] = key in merged ? deepMerge(merged[key], value) : structuredClone(value);
   return merged;
@@ -562,14 +563,37 @@ const ALL_ON: Values = {
   priorityClassName: 'monitoring',
   nodeSelector: { 'kubernetes.io/os': 'linux' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'tools', effect: 'NoSchedule' }],
-  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1a'] }] }] } } },
-  topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'vpce-doctor' } } }],
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1a'] }] }],
+      },
+    },
+  },
+  topologySpreadConstraints: [
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'vpce-doctor' } },
+    },
+  ],
   extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=192' }],
   extraVolumes: [{ name: 'snapshots', configMap: { name: 'prod-snapshot' } }],
   extraVolumeMounts: [{ name: 'snapshots', mountPath: '/snapshots/prod', readOnly: true }],
   serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
-  probeScrape: { enabled: true, labels: { release: 'kube-prometheus-stack' }, targets: ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5'], port: 443, tokenSecret: { name: 'vpce-doctor-scrape-token', key: 'token' } },
-  prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' }, additionalRules: [{ alert: 'VpceDoctorCustom', expr: 'vector(1) == 0', for: '5m' }] },
+  probeScrape: {
+    enabled: true,
+    labels: { release: 'kube-prometheus-stack' },
+    targets: ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5'],
+    port: 443,
+    tokenSecret: { name: 'vpce-doctor-scrape-token', key: 'token' },
+  },
+  prometheusRule: {
+    enabled: true,
+    labels: { release: 'kube-prometheus-stack' },
+    additionalRules: [{ alert: 'VpceDoctorCustom', expr: 'vector(1) == 0', for: '5m' }],
+  },
   networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
   podDisruptionBudget: { enabled: true },
   autoscaling: { enabled: true },
@@ -616,13 +640,17 @@ describe('the renderer keeps to Go template semantics', () => {
   });
 
   it('prints helm numbers as Go prints float64 (1e+06), and int as it is', () => {
-    assert.equal(render('{{ .Values.n }} {{ .Values.n | int }} {{ .Values.m }} {{ .Values.m | quote }} {{ .Values.m | int | quote }}', { n: 65536, m: 1_000_000 }), '65536 65536 1e+06 "1e+06" "1000000"');
+    assert.equal(
+      render('{{ .Values.n }} {{ .Values.n | int }} {{ .Values.m }} {{ .Values.m | quote }} {{ .Values.m | int | quote }}', { n: 65536, m: 1_000_000 }),
+      '65536 65536 1e+06 "1e+06" "1000000"',
+    );
     assert.equal(formatFloat(10_485_760), '1.048576e+07');
     assert.equal(formatFloat(0.1), '0.1');
   });
 
   it('nindent, toYaml, default, if/else if/else, include, raw strings', () => {
-    const source = '{{- define "n" }}{{ default "d" .Values.name }}{{ end -}}\nk:\n  {{- toYaml .Values.map | nindent 2 }}\n{{ if .Values.no }}1{{ else if .Values.name }}2{{ else }}3{{ end }} {{ include "n" . }} {{ `{{ $labels.x }}` }}';
+    const source =
+      '{{- define "n" }}{{ default "d" .Values.name }}{{ end -}}\nk:\n  {{- toYaml .Values.map | nindent 2 }}\n{{ if .Values.no }}1{{ else if .Values.name }}2{{ else }}3{{ end }} {{ include "n" . }} {{ `{{ $labels.x }}` }}';
     assert.equal(render(source, { map: { b: 1, a: [1] }, no: false, name: '' }), 'k:\n  a:\n    - 1\n  b: 1\n3 d {{ $labels.x }}');
   });
 
@@ -681,12 +709,19 @@ describe('values.yaml and values.schema.json', () => {
     assert.ok(validate(valuesWith({ global: { imageRegistry: 'x' } })), 'a parent chart may pass global');
   });
 
-  it('config mirrors src/config.ts: one key per variable, with the service\'s own ranges', () => {
+  it("config mirrors src/config.ts: one key per variable, with the service's own ranges", () => {
     const config = defaultValues.config as Record<string, unknown>;
-    const configSchema = (schema.properties as Record<string, { properties: Record<string, { minimum?: number; maximum?: number; type?: string }> }>).config!.properties;
+    const configSchema = (schema.properties as Record<string, { properties: Record<string, { minimum?: number; maximum?: number; type?: string }> }>).config!
+      .properties;
     // PORT is the container's (8080, fixed); the tokens come only from auth.existingSecret, as a file; Redis has its own `redis` block.
-    const mapped = Object.keys(VARIABLES).filter((key) => !['port', 'apiTokens', 'apiTokensFile', 'redisUrl', 'redisPasswordFile', 'redisPrefix'].includes(key));
-    assert.deepEqual(Object.keys(config).sort(), mapped.sort(), 'values.yaml config has exactly the variables of src/config.ts (new variable? add it to values, schema and _helpers.tpl configData)');
+    const mapped = Object.keys(VARIABLES).filter(
+      (key) => !['port', 'apiTokens', 'apiTokensFile', 'redisUrl', 'redisPasswordFile', 'redisPrefix'].includes(key),
+    );
+    assert.deepEqual(
+      Object.keys(config).sort(),
+      mapped.sort(),
+      'values.yaml config has exactly the variables of src/config.ts (new variable? add it to values, schema and _helpers.tpl configData)',
+    );
     for (const key of mapped) {
       const rule = configSchema[key];
       assert.ok(rule, `schema for config.${key}`);
@@ -721,7 +756,10 @@ describe('values.yaml and values.schema.json', () => {
 });
 
 describe('the rendered manifests', () => {
-  const rendered = Object.fromEntries(Object.entries(VARIANTS).map(([name, override]) => [name, renderChart(valuesWith(override))])) as Record<string, Rendered>;
+  const rendered = Object.fromEntries(Object.entries(VARIANTS).map(([name, override]) => [name, renderChart(valuesWith(override))])) as Record<
+    string,
+    Rendered
+  >;
   const defaults = rendered.defaults!;
   const allOn = rendered['all optional features on']!;
 
@@ -730,21 +768,18 @@ describe('the rendered manifests', () => {
   });
 
   it('with every optional feature on: ServiceMonitor, PrometheusRule, NetworkPolicy, PodDisruptionBudget and HPA too, on current API versions', () => {
-    assert.deepEqual(
-      Object.fromEntries(allOn.manifests.map((manifest) => [manifest.kind, manifest.apiVersion])),
-      {
-        ConfigMap: 'v1',
-        Deployment: 'apps/v1',
-        HorizontalPodAutoscaler: 'autoscaling/v2',
-        NetworkPolicy: 'networking.k8s.io/v1',
-        PodDisruptionBudget: 'policy/v1',
-        PrometheusRule: 'monitoring.coreos.com/v1',
-        Probe: 'monitoring.coreos.com/v1',
-        Service: 'v1',
-        ServiceAccount: 'v1',
-        ServiceMonitor: 'monitoring.coreos.com/v1',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(allOn.manifests.map((manifest) => [manifest.kind, manifest.apiVersion])), {
+      ConfigMap: 'v1',
+      Deployment: 'apps/v1',
+      HorizontalPodAutoscaler: 'autoscaling/v2',
+      NetworkPolicy: 'networking.k8s.io/v1',
+      PodDisruptionBudget: 'policy/v1',
+      PrometheusRule: 'monitoring.coreos.com/v1',
+      Probe: 'monitoring.coreos.com/v1',
+      Service: 'v1',
+      ServiceAccount: 'v1',
+      ServiceMonitor: 'monitoring.coreos.com/v1',
+    });
   });
 
   it('names every object as the release, labels it, and never renders a Secret', () => {
@@ -771,7 +806,10 @@ describe('the rendered manifests', () => {
       assert.deepEqual(container.startupProbe.httpGet, { path: '/healthz', port: 'http' });
       assert.deepEqual(container.livenessProbe.httpGet, { path: '/healthz', port: 'http' });
       assert.deepEqual(container.readinessProbe.httpGet, { path: '/readyz', port: 'http' });
-      assert.ok(container.resources.requests?.cpu && container.resources.requests.memory && container.resources.limits?.memory, `${name}: requests and a memory limit`);
+      assert.ok(
+        container.resources.requests?.cpu && container.resources.requests.memory && container.resources.limits?.memory,
+        `${name}: requests and a memory limit`,
+      );
       assert.equal(container.securityContext.runAsNonRoot, true);
       assert.equal(container.securityContext.readOnlyRootFilesystem, true);
       assert.equal(container.securityContext.allowPrivilegeEscalation, false);
@@ -782,8 +820,15 @@ describe('the rendered manifests', () => {
       assert.equal(pod.spec.automountServiceAccountToken, false, 'no Kubernetes API token in the pod');
       const tmp = pod.spec.volumes.find((volume) => volume.name === 'tmp');
       assert.ok(tmp?.emptyDir?.sizeLimit, 'an emptyDir with a size limit');
-      assert.ok(container.volumeMounts.some((mount) => mount.name === 'tmp' && mount.mountPath === '/tmp'), '/tmp is the writable place');
-      assert.ok(pod.spec.terminationGracePeriodSeconds * 1000 > Number(valuesWith(VARIANTS[name]!).config && (valuesWith(VARIANTS[name]!).config as { shutdownTimeoutMs: number }).shutdownTimeoutMs), 'the grace period outlasts the shutdown timeout');
+      assert.ok(
+        container.volumeMounts.some((mount) => mount.name === 'tmp' && mount.mountPath === '/tmp'),
+        '/tmp is the writable place',
+      );
+      assert.ok(
+        pod.spec.terminationGracePeriodSeconds * 1000 >
+          Number(valuesWith(VARIANTS[name]!).config && (valuesWith(VARIANTS[name]!).config as { shutdownTimeoutMs: number }).shutdownTimeoutMs),
+        'the grace period outlasts the shutdown timeout',
+      );
     }
     const defaultsPod = podOf(defaults);
     assert.equal(defaultsPod.spec.securityContext.runAsUser, 1000, "the image's numeric user");
@@ -793,7 +838,7 @@ describe('the rendered manifests', () => {
     assert.equal((one(allOn, 'Deployment').spec as { replicas?: number }).replicas, undefined, 'the HPA owns replicas');
   });
 
-  it('the Service and every selector pick the Deployment\'s pods', () => {
+  it("the Service and every selector pick the Deployment's pods", () => {
     for (const result of Object.values(rendered)) {
       const podLabels = podOf(result).metadata.labels;
       const matches = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
@@ -863,7 +908,14 @@ describe('the rendered manifests', () => {
       assert.equal(config.awsRoleArn, 'arn:aws:iam::210987654321:role/vpce-doctor-reader');
       assert.equal(config.awsCollectionDeadlineMs, 120_000);
       const defaultData = one(defaults, 'ConfigMap').data as Record<string, string>;
-      for (const unset of ['VPCE_DOCTOR_SNAPSHOT_DIR', 'VPCE_DOCTOR_PROBE_SELF_IP', 'VPCE_DOCTOR_WATCH_ENDPOINTS', 'VPCE_DOCTOR_API_TOKENS_FILE', 'VPCE_DOCTOR_AWS_REGION', 'VPCE_DOCTOR_AWS_ROLE_ARN']) {
+      for (const unset of [
+        'VPCE_DOCTOR_SNAPSHOT_DIR',
+        'VPCE_DOCTOR_PROBE_SELF_IP',
+        'VPCE_DOCTOR_WATCH_ENDPOINTS',
+        'VPCE_DOCTOR_API_TOKENS_FILE',
+        'VPCE_DOCTOR_AWS_REGION',
+        'VPCE_DOCTOR_AWS_ROLE_ARN',
+      ]) {
         assert.ok(!(unset in defaultData), `${unset} is left to the service's default`);
       }
     } finally {
@@ -880,7 +932,11 @@ describe('the rendered manifests', () => {
     const data = one(allOn, 'ConfigMap').data as Record<string, string>;
     const mount = pod.spec.containers[0]!.volumeMounts.find((candidate) => candidate.name === 'redis-password');
     assert.equal(data.VPCE_DOCTOR_REDIS_PASSWORD_FILE, `${mount!.mountPath}/password`);
-    assert.equal(podOf(defaults).spec.volumes.some((candidate) => candidate.name === 'redis-password'), false, 'nothing mounted without Redis');
+    assert.equal(
+      podOf(defaults).spec.volumes.some((candidate) => candidate.name === 'redis-password'),
+      false,
+      'nothing mounted without Redis',
+    );
     assert.equal((one(defaults, 'ConfigMap').data as Record<string, string>).VPCE_DOCTOR_REDIS_URL, undefined);
   });
 
@@ -896,17 +952,25 @@ describe('the rendered manifests', () => {
     assert.equal(data.VPCE_DOCTOR_API_TOKENS_FILE, `${mount!.mountPath}/${volume.secret.items[0]!.path}`);
     assert.equal(volume.secret.items[0]!.key, 'tokens');
     assert.equal(podOf(defaults).spec.volumes.filter((candidate) => candidate.secret).length, 0, 'no secret mounted by default');
-    assert.notEqual(podOf(allOn).metadata.annotations['checksum/config'], podOf(defaults).metadata.annotations['checksum/config'], 'a config change rolls the pods');
+    assert.notEqual(
+      podOf(allOn).metadata.annotations['checksum/config'],
+      podOf(defaults).metadata.annotations['checksum/config'],
+      'a config change rolls the pods',
+    );
   });
 
-  it('the ServiceMonitor scrapes /metrics and keeps the metrics\' own endpoint label', () => {
+  it("the ServiceMonitor scrapes /metrics and keeps the metrics' own endpoint label", () => {
     const endpoints = (one(allOn, 'ServiceMonitor').spec as { endpoints: Record<string, unknown>[] }).endpoints;
     assert.deepEqual(endpoints, [{ port: 'http', path: '/metrics', interval: '30s', scrapeTimeout: '10s', honorLabels: true }]);
     assert.equal(one(allOn, 'ServiceMonitor').metadata.labels?.release, 'kube-prometheus-stack');
   });
 
   it('the PrometheusRule alerts on the watch list, the probe scrapes, AWS API errors and throttling, and model age, over real metric names; never on the analyses callers ask for', async () => {
-    const rules = (one(allOn, 'PrometheusRule').spec as { groups: { rules: { alert: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups.flatMap((group) => group.rules);
+    const rules = (
+      one(allOn, 'PrometheusRule').spec as {
+        groups: { rules: { alert: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
+      }
+    ).groups.flatMap((group) => group.rules);
     assert.deepEqual(
       rules.map((rule) => rule.alert),
       [
@@ -935,14 +999,23 @@ describe('the rendered manifests', () => {
       assert.equal(rule.expr.split('(').length, rule.expr.split(')').length, `${rule.alert}: balanced parentheses`);
       assert.equal(rule.expr.split('{').length, rule.expr.split('}').length, `${rule.alert}: balanced braces`);
       if (rule.alert === 'VpceDoctorCustom') continue;
-      assert.doesNotMatch(rule.expr, /vpce_doctor_(analyses_total|check_results_total|analysis_duration)/, `${rule.alert}: an analysis a caller asked for is an answer, not an alert`);
-      if (rule.alert === 'VpceDoctorScrapeProbeFailing') assert.match(rule.expr, /^probe_success\{job="vd-vpce-doctor-probe"\} == 0$/, 'the Probe resource\'s job');
+      assert.doesNotMatch(
+        rule.expr,
+        /vpce_doctor_(analyses_total|check_results_total|analysis_duration)/,
+        `${rule.alert}: an analysis a caller asked for is an answer, not an alert`,
+      );
+      if (rule.alert === 'VpceDoctorScrapeProbeFailing')
+        assert.match(rule.expr, /^probe_success\{job="vd-vpce-doctor-probe"\} == 0$/, "the Probe resource's job");
       else assert.match(rule.expr, /namespace="network-tools", job="vd-vpce-doctor"/, `${rule.alert} is scoped to this release`);
       assert.ok(rule.labels?.severity, `${rule.alert} has a severity`);
       assert.ok(rule.annotations?.summary && rule.annotations.description, `${rule.alert} says what and why`);
     }
     const byName = Object.fromEntries(rules.map((rule) => [rule.alert, rule]));
-    assert.match(byName.VpceDoctorProbeFailing!.expr, /^vpce_doctor_probe_success\{.*endpoint=~"vpce-068e9dcc184a273ab\|vpce-0a70eec47b76251c5"\} == 0$/, 'only watched endpoints (an ad-hoc probe\'s result is not kept fresh)');
+    assert.match(
+      byName.VpceDoctorProbeFailing!.expr,
+      /^vpce_doctor_probe_success\{.*endpoint=~"vpce-068e9dcc184a273ab\|vpce-0a70eec47b76251c5"\} == 0$/,
+      "only watched endpoints (an ad-hoc probe's result is not kept fresh)",
+    );
     assert.match(byName.VpceDoctorAwsApiThrottled!.expr, /outcome="throttled"/);
     assert.match(byName.VpceDoctorAwsApiErrors!.expr, /outcome="error"/);
     assert.match(byName.VpceDoctorAwsApiDenied!.expr, /outcome="denied"/);
@@ -987,13 +1060,23 @@ describe('the rendered manifests', () => {
     assert.deepEqual(spec.params, { port: ['443'] });
     assert.deepEqual(spec.targets.staticConfig.static, ['vpce-068e9dcc184a273ab', 'vpce-0a70eec47b76251c5']);
     assert.deepEqual(spec.authorization, { type: 'Bearer', credentials: { name: 'vpce-doctor-scrape-token', key: 'token' } });
-    assert.equal(defaults.manifests.some((manifest) => manifest.kind === 'Probe'), false, 'off by default');
+    assert.equal(
+      defaults.manifests.some((manifest) => manifest.kind === 'Probe'),
+      false,
+      'off by default',
+    );
   });
 
   it('turns probes on, and refuses probing values with probes off', () => {
     assert.equal((one(defaults, 'ConfigMap').data as Record<string, string>)['VPCE_DOCTOR_PROBES'], 'on');
-    assert.throws(() => renderChart(valuesWith({ config: { probes: 'off', watchEndpoints: ['vpce-068e9dcc184a273ab'] } })), /config.watchEndpoints probes its endpoints: set config.probes to "on"/);
-    assert.throws(() => renderChart(valuesWith({ config: { probes: 'off' }, probeScrape: { enabled: true, targets: ['vpce-068e9dcc184a273ab'] } })), /probeScrape calls GET \/probe/);
+    assert.throws(
+      () => renderChart(valuesWith({ config: { probes: 'off', watchEndpoints: ['vpce-068e9dcc184a273ab'] } })),
+      /config.watchEndpoints probes its endpoints: set config.probes to "on"/,
+    );
+    assert.throws(
+      () => renderChart(valuesWith({ config: { probes: 'off' }, probeScrape: { enabled: true, targets: ['vpce-068e9dcc184a273ab'] } })),
+      /probeScrape calls GET \/probe/,
+    );
     const off = renderChart(valuesWith({ config: { probes: 'off' } }));
     assert.equal((one(off, 'ConfigMap').data as Record<string, string>)['VPCE_DOCTOR_PROBES'], 'off');
   });
@@ -1014,7 +1097,11 @@ describe('the rendered manifests', () => {
   });
 
   it('the NetworkPolicy admits the API port and lets out DNS and HTTPS', () => {
-    const spec = one(allOn, 'NetworkPolicy').spec as { policyTypes: string[]; ingress: { ports: { port: string }[]; from?: unknown[] }[]; egress: { ports: { port: number; protocol: string }[] }[] };
+    const spec = one(allOn, 'NetworkPolicy').spec as {
+      policyTypes: string[];
+      ingress: { ports: { port: string }[]; from?: unknown[] }[];
+      egress: { ports: { port: number; protocol: string }[] }[];
+    };
     assert.deepEqual(spec.policyTypes, ['Ingress', 'Egress']);
     assert.equal(spec.ingress[0]!.ports[0]!.port, 'http');
     assert.equal(spec.ingress[0]!.from?.length, 1);
@@ -1024,7 +1111,10 @@ describe('the rendered manifests', () => {
 
   it('the PodDisruptionBudget and the HPA', () => {
     assert.deepEqual((one(allOn, 'PodDisruptionBudget').spec as { maxUnavailable?: number }).maxUnavailable, 1);
-    const byMinimum = one(rendered['no service account of its own, pdb by minAvailable, live source without a role']!, 'PodDisruptionBudget').spec as { minAvailable?: string; maxUnavailable?: number };
+    const byMinimum = one(rendered['no service account of its own, pdb by minAvailable, live source without a role']!, 'PodDisruptionBudget').spec as {
+      minAvailable?: string;
+      maxUnavailable?: number;
+    };
     assert.deepEqual([byMinimum.minAvailable, byMinimum.maxUnavailable], ['50%', undefined]);
     const hpa = one(allOn, 'HorizontalPodAutoscaler').spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number };
     assert.deepEqual(hpa.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: one(allOn, 'Deployment').metadata.name });
@@ -1035,13 +1125,28 @@ describe('the rendered manifests', () => {
     const shared = rendered['replicas sharing Redis']!;
     const deployment = one(shared, 'Deployment').spec as { replicas?: number };
     assert.equal(deployment.replicas, 2);
-    const spread = podOf(shared).spec as unknown as { topologySpreadConstraints: { topologyKey: string; maxSkew: number; labelSelector: { matchLabels: Record<string, string> } }[] };
-    assert.deepEqual(spread.topologySpreadConstraints.map((constraint) => constraint.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    for (const constraint of spread.topologySpreadConstraints) assert.deepEqual(constraint.labelSelector.matchLabels, (one(shared, 'Deployment').spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
-    assert.deepEqual(one(shared, 'PodDisruptionBudget').spec, { minAvailable: 1, selector: (one(shared, 'Deployment').spec as { selector: unknown }).selector });
+    const spread = podOf(shared).spec as unknown as {
+      topologySpreadConstraints: { topologyKey: string; maxSkew: number; labelSelector: { matchLabels: Record<string, string> } }[];
+    };
+    assert.deepEqual(
+      spread.topologySpreadConstraints.map((constraint) => constraint.topologyKey),
+      ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'],
+    );
+    for (const constraint of spread.topologySpreadConstraints)
+      assert.deepEqual(
+        constraint.labelSelector.matchLabels,
+        (one(shared, 'Deployment').spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
+      );
+    assert.deepEqual(one(shared, 'PodDisruptionBudget').spec, {
+      minAvailable: 1,
+      selector: (one(shared, 'Deployment').spec as { selector: unknown }).selector,
+    });
     // Without Redis: one replica, no spread of its own, no budget.
     assert.equal((podOf(defaults).spec as unknown as { topologySpreadConstraints?: unknown }).topologySpreadConstraints, undefined);
-    assert.equal(defaults.manifests.some((manifest) => manifest.kind === 'PodDisruptionBudget'), false);
+    assert.equal(
+      defaults.manifests.some((manifest) => manifest.kind === 'PodDisruptionBudget'),
+      false,
+    );
     const pinned = renderChart(valuesWith({ redis: { url: 'redis://redis:6379' }, replicaCount: 5 }));
     assert.equal((one(pinned, 'Deployment').spec as { replicas?: number }).replicas, 5);
   });
@@ -1055,6 +1160,9 @@ describe('the rendered manifests', () => {
     assert.match(allOn.notes, /get secret vpce-doctor-tokens -o jsonpath='\{\.data\.tokens\}'/);
     assert.match(allOn.notes, /Authorization: Bearer \$TOKEN/);
     assert.doesNotMatch(allOn.notes, /auth is off|watchEndpoints is empty/);
-    assert.match(rendered['no service account of its own, pdb by minAvailable, live source without a role']!.notes, /WARNING: config.source is "aws" but serviceAccount.roleArn is empty/);
+    assert.match(
+      rendered['no service account of its own, pdb by minAvailable, live source without a role']!.notes,
+      /WARNING: config.source is "aws" but serviceAccount.roleArn is empty/,
+    );
   });
 });

@@ -22,9 +22,29 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The intrinsic functions' short forms, each as its long form (`!Ref X` -> `{Ref: X}`, `!If [...]` -> `{"Fn::If": [...]}`). */
 function intrinsicTags(): Tags {
-  const names = ['Base64', 'Cidr', 'FindInMap', 'GetAtt', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform', 'And', 'Equals', 'If', 'Not', 'Or', 'Condition', 'Ref'];
+  const names = [
+    'Base64',
+    'Cidr',
+    'FindInMap',
+    'GetAtt',
+    'GetAZs',
+    'ImportValue',
+    'Join',
+    'Select',
+    'Split',
+    'Sub',
+    'Transform',
+    'And',
+    'Equals',
+    'If',
+    'Not',
+    'Or',
+    'Condition',
+    'Ref',
+  ];
   const key = (name: string) => (name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`);
-  const plain = (value: unknown): unknown => (value !== null && typeof value === 'object' && 'toJSON' in value ? (value as { toJSON(): unknown }).toJSON() : value);
+  const plain = (value: unknown): unknown =>
+    value !== null && typeof value === 'object' && 'toJSON' in value ? (value as { toJSON(): unknown }).toJSON() : value;
   const tags: Tags = [];
   for (const name of names) {
     tags.push({
@@ -62,7 +82,16 @@ function references(value: unknown, found = { refs: new Set<string>(), condition
   return found;
 }
 
-const PSEUDO_PARAMETERS = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix', 'AWS::NotificationARNs']);
+const PSEUDO_PARAMETERS = new Set([
+  'AWS::AccountId',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+  'AWS::NotificationARNs',
+]);
 
 function role() {
   const roles = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::IAM::Role');
@@ -70,7 +99,10 @@ function role() {
   return roles[0]!.Properties as {
     RoleName: Json;
     AssumeRolePolicyDocument: { Version: string; Statement: Array<{ Effect: string; Principal: { AWS: Json }; Action: string; Condition: Json }> };
-    Policies: Array<{ PolicyName: string; PolicyDocument: { Version: string; Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string }> } }>;
+    Policies: Array<{
+      PolicyName: string;
+      PolicyDocument: { Version: string; Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string }> };
+    }>;
   };
 }
 
@@ -102,7 +134,9 @@ describe('docs/member-role.cfn.yaml', () => {
     assert.equal(statement!.Effect, 'Allow');
     assert.equal(statement!.Action, 'sts:AssumeRole');
     assert.deepEqual(statement!.Principal, { AWS: { Ref: 'TrustedRoleArn' } });
-    assert.deepEqual(statement!.Condition, { 'Fn::If': ['HasExternalId', { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } }, { Ref: 'AWS::NoValue' }] });
+    assert.deepEqual(statement!.Condition, {
+      'Fn::If': ['HasExternalId', { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } }, { Ref: 'AWS::NoValue' }],
+    });
     assert.deepEqual(template.Conditions.HasExternalId, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ExternalId' }, ''] }] });
 
     const trusted = new RegExp(template.Parameters.TrustedRoleArn!.AllowedPattern!);

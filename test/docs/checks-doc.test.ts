@@ -70,14 +70,19 @@ describe('docs/checks.md', () => {
   it('gives the live probe an entry of every status it can take and its fix', () => {
     const text = documented.get('probe.tcp') ?? '';
     for (const status of ['pass', 'fail', 'unknown'] as const) assert.match(text, new RegExp(`\`${status}\``), `probe.tcp: what \`${status}\` means`);
-    for (const outcome of ['open', 'refused', 'timeout', 'unreachable', 'error']) assert.match(text, new RegExp(`\`${outcome}\``), `probe.tcp: the outcome \`${outcome}\``);
+    for (const outcome of ['open', 'refused', 'timeout', 'unreachable', 'error'])
+      assert.match(text, new RegExp(`\`${outcome}\``), `probe.tcp: the outcome \`${outcome}\``);
     assert.match(text, /^Fix:/m);
   });
 
   it('names no check id that does not exist, in a heading or in the text', () => {
     const known = new Set<string>(CHECK_IDS);
     const headings = [...documented.keys()].filter((heading) => /^[a-z]+(?:\.[a-z_]+)+$/.test(heading));
-    assert.deepEqual(headings.filter((heading) => !known.has(heading)), [], 'sections for ids that do not exist');
+    assert.deepEqual(
+      headings.filter((heading) => !known.has(heading)),
+      [],
+      'sections for ids that do not exist',
+    );
     const named = [...DOC.matchAll(ID_LIKE)].map((match) => match[0]);
     assert.ok(named.length > CHECK_IDS.length, 'the scan finds the ids the page names');
     assert.deepEqual([...new Set(named.filter((id) => !known.has(id)))], [], 'ids named in docs/checks.md that are not check ids');

@@ -57,7 +57,8 @@ describe('bundled examples', () => {
         const checks = report.checks.filter((check) => check.id === checkId);
         assert.ok(checks.length > 0, `${checkId} is reported`);
         if (typeof expected === 'string') {
-          for (const check of checks) assert.equal(check.status, expected, `${checkId} on ${check.scope.networkInterfaceId ?? 'the endpoint'}: ${check.summary}`);
+          for (const check of checks)
+            assert.equal(check.status, expected, `${checkId} on ${check.scope.networkInterfaceId ?? 'the endpoint'}: ${check.summary}`);
         } else {
           for (const [eniId, status] of Object.entries(expected)) {
             const onEni = checks.filter((check) => check.scope.networkInterfaceId === eniId);

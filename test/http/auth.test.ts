@@ -53,7 +53,14 @@ describe('bearer-token auth', () => {
     });
     const metrics = createMetrics({ modelLoadedAt: () => undefined, defaultMetrics: false });
     const doctor = new Doctor(snapshotSource(HEALTHY.dir), { cacheTtlMs: 60_000, cacheMaxEntries: 10, metrics });
-    const logger = pino({ level: 'info', redact: { paths: LOG_REDACTIONS, censor: '[redacted]' }, serializers: { req: (req: { headers: unknown; method: string; url: string }) => ({ method: req.method, url: req.url, headers: req.headers }) } }, sink);
+    const logger = pino(
+      {
+        level: 'info',
+        redact: { paths: LOG_REDACTIONS, censor: '[redacted]' },
+        serializers: { req: (req: { headers: unknown; method: string; url: string }) => ({ method: req.method, url: req.url, headers: req.headers }) },
+      },
+      sink,
+    );
     const app = await buildApp({ doctor, metrics, config: { ...TEST_CONFIG, apiTokens: [TOKEN] }, loggerInstance: logger });
     try {
       const response = await app.inject({ method: 'GET', url: ANALYSIS, headers: { authorization: `Bearer ${TOKEN}`, 'x-request-id': 'runbook-42' } });

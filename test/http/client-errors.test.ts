@@ -98,7 +98,14 @@ describe('errors raised while the request is parsed', () => {
   it('answers an HTTP/1.1 request without Host with 400 problem+json, whatever the route', async () => {
     assertProblem(await raw(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'), 400, 'malformed-request');
     assertProblem(await raw(port, 'GET /no/such/route HTTP/1.1\r\nConnection: close\r\n\r\n'), 400, 'malformed-request');
-    assertProblem(await raw(port, `POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`), 400, 'malformed-request');
+    assertProblem(
+      await raw(
+        port,
+        `POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      ),
+      400,
+      'malformed-request',
+    );
     // HTTP/1.0 has no Host requirement.
     assert.equal((await raw(port, 'GET /healthz HTTP/1.0\r\n\r\n')).status, 200);
   });

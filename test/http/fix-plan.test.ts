@@ -15,7 +15,13 @@ interface PlanChange {
 }
 interface Report {
   readonly verdict: string;
-  readonly fixPlan: { readonly scope: string; readonly changes: PlanChange[]; readonly script: string; readonly verified: boolean; readonly verdictAfter: string };
+  readonly fixPlan: {
+    readonly scope: string;
+    readonly changes: PlanChange[];
+    readonly script: string;
+    readonly verified: boolean;
+    readonly verdictAfter: string;
+  };
   readonly cache: { readonly status: string };
 }
 
@@ -85,22 +91,37 @@ describe('fixScope', () => {
 
   it('is taken per item of POST /v1/analyses', async () => {
     const item = { endpointId: SG_MISSING.endpointId, client: { ip: SG_MISSING.clientIp }, port: 443 };
-    const response = await app.inject({ method: 'POST', url: '/v1/analyses', payload: { items: [{ ...item, fixScope: 'subnet' }, { ...item, fixScope: 'client' }, item] } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/analyses',
+      payload: { items: [{ ...item, fixScope: 'subnet' }, { ...item, fixScope: 'client' }, item] },
+    });
     assert.equal(response.statusCode, 200);
     const { results } = response.json() as { results: { status: number; analysis: Report }[] };
-    assert.deepEqual(results.map((result) => result.analysis.fixPlan.scope), ['subnet', 'client', 'client']);
+    assert.deepEqual(
+      results.map((result) => result.analysis.fixPlan.scope),
+      ['subnet', 'client', 'client'],
+    );
     assert.deepEqual(cidrsOf(results[0]!.analysis), [`sg-rule ${SG_MISSING.groupId} 10.0.1.0/24`]);
     assert.deepEqual(cidrsOf(results[1]!.analysis), [`sg-rule ${SG_MISSING.groupId} 10.0.1.25/32`]);
   });
 
   it('refuses a scope that is not client, subnet or vpc, naming the field', async () => {
-    const fromBody = await app.inject({ method: 'POST', url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`, payload: { client: { ip: SG_MISSING.clientIp }, fixScope: 'account' } });
+    const fromBody = await app.inject({
+      method: 'POST',
+      url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`,
+      payload: { client: { ip: SG_MISSING.clientIp }, fixScope: 'account' },
+    });
     assert.equal(fromBody.statusCode, 400);
     assert.equal((fromBody.json() as { 'invalid-params': { name: string }[] })['invalid-params'][0]!.name, 'body.fixScope');
     const fromQuery = await app.inject({ method: 'GET', url: analysisUrl('&fixScope=everyone') });
     assert.equal(fromQuery.statusCode, 400);
     assert.equal((fromQuery.json() as { 'invalid-params': { name: string }[] })['invalid-params'][0]!.name, 'query.fixScope');
-    const fromBatch = await app.inject({ method: 'POST', url: '/v1/analyses', payload: { items: [{ endpointId: SG_MISSING.endpointId, client: { ip: SG_MISSING.clientIp }, fixScope: 'x' }] } });
+    const fromBatch = await app.inject({
+      method: 'POST',
+      url: '/v1/analyses',
+      payload: { items: [{ endpointId: SG_MISSING.endpointId, client: { ip: SG_MISSING.clientIp }, fixScope: 'x' }] },
+    });
     assert.equal(fromBatch.statusCode, 400);
     assert.equal((fromBatch.json() as { 'invalid-params': { name: string }[] })['invalid-params'][0]!.name, 'body.items.0.fixScope');
   });

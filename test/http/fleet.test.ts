@@ -26,7 +26,12 @@ describe('fleet routes', () => {
     const body = response.json();
     assert.ok(Value.Check(UnitsResponse, body), JSON.stringify([...Value.Errors(UnitsResponse, body)].slice(0, 3)));
     assert.deepEqual(
-      body.units.map((unit: { key: string; state: string; endpoints: number; loadBalancers: number }) => [unit.key, unit.state, unit.endpoints, unit.loadBalancers]),
+      body.units.map((unit: { key: string; state: string; endpoints: number; loadBalancers: number }) => [
+        unit.key,
+        unit.state,
+        unit.endpoints,
+        unit.loadBalancers,
+      ]),
       [
         ['111122223333/us-east-1', 'loaded', 1, 0],
         ['444455556666/us-east-1', 'loaded', 0, 1],

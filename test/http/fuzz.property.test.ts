@@ -144,7 +144,9 @@ const idSegment = fc.oneof(
   ),
   fc.stringMatching(/^vpce-[0-9a-f]{8,17}$/),
   fc.stringMatching(/^[A-Za-z0-9._~-]{1,200}$/),
-  unicode(12).map(encodeURIComponent).filter((segment) => segment.length <= 200),
+  unicode(12)
+    .map(encodeURIComponent)
+    .filter((segment) => segment.length <= 200),
   fc.constantFrom(...EMOJI).map(encodeURIComponent),
   fc.constantFrom(...EMOJI),
 );
@@ -152,14 +154,42 @@ const idSegment = fc.oneof(
 /** Any path segment: the routes' own, tricks, unicode; well-formed escapes, at most 200 characters. */
 const segment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('v1', 'endpoints', 'analyses', 'analysis', 'healthz', 'readyz', ID) },
-  fc.constantFrom('', '.', '..', '%2e', '%2e%2e', '%2E%2E', '.%2e', '%2f', '%2F', '%5c', '%00', '%20', ';', '~', 'V1', 'ENDPOINTS', 'openapi.json', 'docs', 'metrics'),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '%2e',
+    '%2e%2e',
+    '%2E%2E',
+    '.%2e',
+    '%2f',
+    '%2F',
+    '%5c',
+    '%00',
+    '%20',
+    ';',
+    '~',
+    'V1',
+    'ENDPOINTS',
+    'openapi.json',
+    'docs',
+    'metrics',
+  ),
   idSegment,
   fc.stringMatching(/^[a-z0-9-]{1,200}$/),
 );
 
 const junkPath = fc.array(segment, { maxLength: 8 }).map((segments) => `/${segments.join('/')}`);
 
-const ROUTE_TEMPLATES = ['/v1/endpoints', '/v1/endpoints/{id}', '/v1/endpoints/{id}/analyses', '/v1/endpoints/{id}/analysis', '/v1/analyses', '/healthz', '/readyz'];
+const ROUTE_TEMPLATES = [
+  '/v1/endpoints',
+  '/v1/endpoints/{id}',
+  '/v1/endpoints/{id}/analyses',
+  '/v1/endpoints/{id}/analysis',
+  '/v1/analyses',
+  '/healthz',
+  '/readyz',
+];
 
 const routePath = fc
   .record({
@@ -220,7 +250,28 @@ const ipLike = fc.oneof(
 );
 
 const portLike = fc.oneof(
-  fc.constantFrom('0', '65536', '-1', '1.5', '443', '0443', '0x1bb', '1e3', '443abc', ' 443', '', 'NaN', 'Infinity', '-0', '99999999999999999999', 'true', 'null', '[]', '{}', '٤٤٣'),
+  fc.constantFrom(
+    '0',
+    '65536',
+    '-1',
+    '1.5',
+    '443',
+    '0443',
+    '0x1bb',
+    '1e3',
+    '443abc',
+    ' 443',
+    '',
+    'NaN',
+    'Infinity',
+    '-0',
+    '99999999999999999999',
+    'true',
+    'null',
+    '[]',
+    '{}',
+    '٤٤٣',
+  ),
   fc.integer({ min: -70_000, max: 140_000 }).map(String),
   fc.double().map(String),
 );
@@ -280,16 +331,14 @@ const queryKey = fc.oneof(
 );
 
 /** `?k=v&…`: repeated keys, keys without values, values encoded or raw. */
-const queryString = fc
-  .array(fc.tuple(queryKey, fc.option(queryValue, { nil: undefined }), fc.boolean()), { maxLength: 6 })
-  .map((pairs) => {
-    if (pairs.length === 0) return '';
-    const parts = pairs.map(([key, value, raw]) => {
-      const encode = (text: string) => (raw ? text.replaceAll('%', '%25').replaceAll('#', '%23') : encodeURIComponent(text));
-      return value === undefined ? encode(key) : `${encode(key)}=${encode(value)}`;
-    });
-    return `?${parts.join('&')}`;
+const queryString = fc.array(fc.tuple(queryKey, fc.option(queryValue, { nil: undefined }), fc.boolean()), { maxLength: 6 }).map((pairs) => {
+  if (pairs.length === 0) return '';
+  const parts = pairs.map(([key, value, raw]) => {
+    const encode = (text: string) => (raw ? text.replaceAll('%', '%25').replaceAll('#', '%23') : encodeURIComponent(text));
+    return value === undefined ? encode(key) : `${encode(key)}=${encode(value)}`;
   });
+  return `?${parts.join('&')}`;
+});
 
 const CONTENT_TYPES = [
   'application/json',
@@ -317,7 +366,29 @@ const jsonContentType = fc.constantFrom('application/json', 'application/json; c
 
 /** JSON values of every type for fields that want something specific. */
 const wrongJson: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(0, 65536, -1, 1.5, 1e3, 1e308, -0, Number.MAX_SAFE_INTEGER + 2, '443', '', true, false, null, [], [443], ['10.0.1.25'], {}, { ip: '10.0.1.25' }, 'linux', '1-2', [[['x']]]),
+  fc.constantFrom(
+    0,
+    65536,
+    -1,
+    1.5,
+    1e3,
+    1e308,
+    -0,
+    Number.MAX_SAFE_INTEGER + 2,
+    '443',
+    '',
+    true,
+    false,
+    null,
+    [],
+    [443],
+    ['10.0.1.25'],
+    {},
+    { ip: '10.0.1.25' },
+    'linux',
+    '1-2',
+    [[['x']]],
+  ),
   fc.jsonValue({ maxDepth: 3 }),
   ipLike,
   portLike,
@@ -394,7 +465,11 @@ const batchJson: fc.Arbitrary<unknown> = fc.oneof(
 
 /** JSON nested `depth` deep in one spot of an otherwise plausible body. */
 const deepJson = fc
-  .record({ depth: fc.integer({ min: 100, max: 20_000 }), kind: fc.constantFrom('array', 'object'), at: fc.constantFrom('root', 'client', 'ip', 'port', 'items') })
+  .record({
+    depth: fc.integer({ min: 100, max: 20_000 }),
+    kind: fc.constantFrom('array', 'object'),
+    at: fc.constantFrom('root', 'client', 'ip', 'port', 'items'),
+  })
   .map(({ depth, kind, at }) => {
     const open = kind === 'array' ? '[' : '{"a":';
     const close = kind === 'array' ? ']' : '}';
@@ -461,23 +536,22 @@ const payload: fc.Arbitrary<string | Buffer> = fc.oneof(
 const method = fc.constantFrom<Method>('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS');
 
 // Valid inputs: each of these must be a 200.
-const validIp = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(CLIENT_IP, `::ffff:${CLIENT_IP}`, '10.0.1.26', '192.168.1.1', '2001:db8::1') }, fc.ipV4(), fc.ipV6());
+const validIp = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(CLIENT_IP, `::ffff:${CLIENT_IP}`, '10.0.1.26', '192.168.1.1', '2001:db8::1') },
+  fc.ipV4(),
+  fc.ipV6(),
+);
 const validPort = fc.integer({ min: 1, max: 65535 });
 const validEphemeral = fc.oneof(
   fc.constantFrom('linux', 'windows', 'nat-gateway', 'nlb', 'LINUX', '1024-65535', '32768-60999'),
-  fc
-    .tuple(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 }))
-    .map(([a, b]) => (a === b ? `${a}` : `${Math.min(a, b)}-${Math.max(a, b)}`)),
+  fc.tuple(fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 1, max: 65535 })).map(([a, b]) => (a === b ? `${a}` : `${Math.min(a, b)}-${Math.max(a, b)}`)),
 );
 const validClient: fc.Arbitrary<{ ip?: string; instanceId?: string }> = fc.oneof(
   { weight: 3, arbitrary: validIp.map((ip) => ({ ip })) },
   fc.constant({ instanceId: INSTANCE_ID }),
   fc.constant({ ip: CLIENT_IP, instanceId: INSTANCE_ID }),
 );
-const validAnalysis = fc.record(
-  { client: validClient, port: validPort, clientEphemeralPorts: validEphemeral },
-  { requiredKeys: ['client'] },
-);
+const validAnalysis = fc.record({ client: validClient, port: validPort, clientEphemeralPorts: validEphemeral }, { requiredKeys: ['client'] });
 
 interface ValidCase {
   readonly request: FuzzRequest;
@@ -520,7 +594,12 @@ const validCase: fc.Arbitrary<ValidCase> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.array(validAnalysis, { minLength: 1, maxLength: 5 }).map((items) => ({
-      request: { method: 'POST' as const, url: '/v1/analyses', contentType: 'application/json', payload: JSON.stringify({ items: items.map((item) => ({ endpointId: ID, ...item })) }) },
+      request: {
+        method: 'POST' as const,
+        url: '/v1/analyses',
+        contentType: 'application/json',
+        payload: JSON.stringify({ items: items.map((item) => ({ endpointId: ID, ...item })) }),
+      },
       check: (body: unknown) => {
         const { results } = body as { results: { index: number; status: number; analysis?: unknown }[] };
         assert.equal(results.length, items.length);
@@ -538,7 +617,10 @@ const validCase: fc.Arbitrary<ValidCase> = fc.oneof(
       { requiredKeys: [] },
     )
     .map((query) => ({
-      request: { method: 'GET' as const, url: `/v1/endpoints?${new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)])).toString()}` },
+      request: {
+        method: 'GET' as const,
+        url: `/v1/endpoints?${new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)])).toString()}`,
+      },
       check: (body: unknown) => assert.ok(Array.isArray((body as { items?: unknown }).items)),
     })),
   fc.constantFrom<ValidCase>(
@@ -604,7 +686,13 @@ describe('fuzz: random and malformed requests never get a 5xx, and every 4xx is 
     await check(
       300,
       fc
-        .record({ path: fc.oneof(fc.constant('/v1/endpoints'), idSegment.map((id) => `/v1/endpoints/${id}`)), query: queryString })
+        .record({
+          path: fc.oneof(
+            fc.constant('/v1/endpoints'),
+            idSegment.map((id) => `/v1/endpoints/${id}`),
+          ),
+          query: queryString,
+        })
         .map(({ path, query }) => ({ method: 'GET' as const, url: `${path}${query}` })),
     );
   });
@@ -613,7 +701,12 @@ describe('fuzz: random and malformed requests never get a 5xx, and every 4xx is 
     await check(
       900,
       fc
-        .record({ id: idSegment, query: fc.oneof(fc.constant(''), queryString), contentType: fc.oneof({ weight: 3, arbitrary: jsonContentType }, contentType), payload })
+        .record({
+          id: idSegment,
+          query: fc.oneof(fc.constant(''), queryString),
+          contentType: fc.oneof({ weight: 3, arbitrary: jsonContentType }, contentType),
+          payload,
+        })
         .map(({ id, query, contentType, payload }) => ({ method: 'POST' as const, url: `/v1/endpoints/${id}/analyses${query}`, contentType, payload })),
     );
   });
@@ -622,7 +715,10 @@ describe('fuzz: random and malformed requests never get a 5xx, and every 4xx is 
     await check(
       400,
       fc
-        .record({ contentType: fc.oneof({ weight: 3, arbitrary: jsonContentType }, contentType), payload: fc.oneof({ weight: 3, arbitrary: batchJson.map((value) => JSON.stringify(value)) }, payload) })
+        .record({
+          contentType: fc.oneof({ weight: 3, arbitrary: jsonContentType }, contentType),
+          payload: fc.oneof({ weight: 3, arbitrary: batchJson.map((value) => JSON.stringify(value)) }, payload),
+        })
         .map(({ contentType, payload }) => ({ method: 'POST' as const, url: '/v1/analyses', contentType, payload })),
     );
   });
@@ -665,7 +761,11 @@ describe('fuzz: random and malformed requests never get a 5xx, and every 4xx is 
         fc.record({
           route: fc.constantFrom(...BODY_ROUTES),
           contentType: jsonContentType,
-          size: fc.oneof(fc.integer({ min: 0, max: 4 * SMALL_LIMIT }), fc.integer({ min: SMALL_LIMIT - 8, max: SMALL_LIMIT + 8 }), fc.integer({ min: 4 * SMALL_LIMIT, max: 200_000 })),
+          size: fc.oneof(
+            fc.integer({ min: 0, max: 4 * SMALL_LIMIT }),
+            fc.integer({ min: SMALL_LIMIT - 8, max: SMALL_LIMIT + 8 }),
+            fc.integer({ min: 4 * SMALL_LIMIT, max: 200_000 }),
+          ),
           filler: fc.constantFrom('a', 'é', '😀', '"'),
           junk: fc.boolean(),
           streamed: fc.boolean(),
@@ -694,14 +794,21 @@ describe('fuzz: random and malformed requests never get a 5xx, and every 4xx is 
       100,
       fc
         .record({ method, path: anyPath, contentType, size: fc.integer({ min: SMALL_LIMIT + 1, max: 20 * SMALL_LIMIT }), streamed: fc.boolean() })
-        .map(({ method, path, contentType, size, streamed }) => ({ method, url: path, contentType, payload: `{"client":{"ip":"${'x'.repeat(size)}"}}`, streamed })),
+        .map(({ method, path, contentType, size, streamed }) => ({
+          method,
+          url: path,
+          contentType,
+          payload: `{"client":{"ip":"${'x'.repeat(size)}"}}`,
+          streamed,
+        })),
       () => small,
     );
   });
 
   it('fired thousands of requests, and the random ones met every kind of answer', () => {
     assert.ok(runs >= 3000, `only ${runs} requests were fired`);
-    for (const status of [200, 400, 404, 413, 415]) assert.ok(statuses.has(status), `no random request got a ${status}: saw ${[...statuses].sort().join(', ')}`);
+    for (const status of [200, 400, 404, 413, 415])
+      assert.ok(statuses.has(status), `no random request got a ${status}: saw ${[...statuses].sort().join(', ')}`);
   });
 });
 
@@ -728,18 +835,17 @@ describe('fuzz: malformed percent-encoding and over-long path parameters', () =>
       .map(({ length, suffix, char }) => `/v1/endpoints/vpce-${char.repeat(length)}${suffix}`),
   );
 
-  it(
-    'still answer problem+json',
-    { timeout: TEST_TIMEOUT },
-    async () => {
-      // fc.check, not fc.assert: the counterexample can be kilobytes of path; report it clipped.
-      const details = await fc.check(
-        fc.asyncProperty(method, badPath, async (method, url) => {
-          await fire(app, { method, url });
-        }),
-        { numRuns: 200, endOnFailure: true },
+  it('still answer problem+json', { timeout: TEST_TIMEOUT }, async () => {
+    // fc.check, not fc.assert: the counterexample can be kilobytes of path; report it clipped.
+    const details = await fc.check(
+      fc.asyncProperty(method, badPath, async (method, url) => {
+        await fire(app, { method, url });
+      }),
+      { numRuns: 200, endOnFailure: true },
+    );
+    if (details.failed)
+      assert.fail(
+        `seed ${details.seed}: ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 600)}`,
       );
-      if (details.failed) assert.fail(`seed ${details.seed}: ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 600)}`);
-    },
-  );
+  });
 });

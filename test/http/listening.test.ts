@@ -45,10 +45,16 @@ describe('the API over a real connection (supertest)', () => {
   });
 
   it('asks for the token with 401, WWW-Authenticate and problem+json; /metrics and the page stay open', async () => {
-    const refused = await request(base).get('/v1/endpoints').expect(401).expect('www-authenticate', /^Bearer realm="vpce-doctor"/);
+    const refused = await request(base)
+      .get('/v1/endpoints')
+      .expect(401)
+      .expect('www-authenticate', /^Bearer realm="vpce-doctor"/);
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
     assert.equal(JSON.parse(refused.text).type, 'urn:vpce-doctor:problem:unauthorized');
-    await request(base).get('/metrics').expect(200).expect('content-type', /^text\/plain/);
+    await request(base)
+      .get('/metrics')
+      .expect(200)
+      .expect('content-type', /^text\/plain/);
     await request(base).get('/probe').query({ endpoint: HEALTHY.endpointId }).expect(401);
   });
 
@@ -61,7 +67,12 @@ describe('the API over a real connection (supertest)', () => {
       .send(JSON.stringify({ client: { ip: HEALTHY.clientIp }, pad: 'x'.repeat(4096) }))
       .expect(413);
     assert.equal(JSON.parse(tooLarge.text).type, 'urn:vpce-doctor:problem:body-too-large');
-    const notJson = await request(base).post(url).set('authorization', `Bearer ${TOKEN}`).set('content-type', 'text/plain').send('client=10.0.1.25').expect(415);
+    const notJson = await request(base)
+      .post(url)
+      .set('authorization', `Bearer ${TOKEN}`)
+      .set('content-type', 'text/plain')
+      .send('client=10.0.1.25')
+      .expect(415);
     assert.equal(JSON.parse(notJson.text).type, 'urn:vpce-doctor:problem:unsupported-media-type');
   });
 

@@ -26,9 +26,14 @@ interface Operation {
   readonly security?: readonly unknown[];
 }
 
-const document = JSON.parse(await readFile(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+const document = JSON.parse(await readFile(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'];
-const operations = Object.entries(document.paths).flatMap(([path, item]) => METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method]! })));
+const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+  METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method]! })),
+);
 
 /** What the UI pre-fills: a parameter's example (its own, or its schema's first). */
 function prefilled(parameter: Parameter): unknown {
@@ -68,7 +73,11 @@ describe('the OpenAPI document on the bundled example', () => {
         assert.ok(!JSON.stringify(first).includes('"probe":true'), `${operation.operationId}: an example never probes`);
         payload = first;
       }
-      const response = await app.inject({ method: method.toUpperCase() as 'GET', url: `${url}${query.size > 0 ? `?${query}` : ''}`, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      const response = await app.inject({
+        method: method.toUpperCase() as 'GET',
+        url: `${url}${query.size > 0 ? `?${query}` : ''}`,
+        ...(payload !== undefined ? { payload: payload as object } : {}),
+      });
       const expected = NOT_2XX[operation.operationId];
       const where = `${operation.operationId}: ${method.toUpperCase()} ${url}?${query} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
       if (expected) {
@@ -105,6 +114,6 @@ describe('the OpenAPI document on the bundled example', () => {
       assert.deepEqual(operation.security, path.startsWith('/v1/') || path === '/probe' ? [{ bearerAuth: [] }, {}] : [], `${operation.operationId}: security`);
     }
     assert.ok(errors > 100, `${errors} error responses`);
-    assert.equal(((document as unknown as { security?: unknown }).security), undefined, 'no document-wide security');
+    assert.equal((document as unknown as { security?: unknown }).security, undefined, 'no document-wide security');
   });
 });

@@ -76,7 +76,9 @@ describe('GET /probe (multi-target exporter)', () => {
     assert.equal(success.length, 3, 'one series per interface');
     assert.deepEqual(success.map(([, value]) => value).sort(), [0, 0, 1]);
     for (const [name] of success) assert.match(name, /^vpce_doctor_probe_tcp_success\{eni="eni-[0-9a-f]+",az="us-east-1[a-z]"\}$/);
-    const failing = [...series].filter(([name, value]) => name.startsWith('vpce_doctor_probe_tcp_failure{') && value === 1).map(([name]) => /reason="(\w+)"/.exec(name)![1]);
+    const failing = [...series]
+      .filter(([name, value]) => name.startsWith('vpce_doctor_probe_tcp_failure{') && value === 1)
+      .map(([name]) => /reason="(\w+)"/.exec(name)![1]);
     assert.deepEqual(failing.sort(), ['refused', 'timeout']);
     // The example's endpoint group admits 443 only: the rules say blocked on the listener's port.
     assert.equal(series.get('vpce_doctor_probe_static_verdict{verdict="blocked"}'), 1);
@@ -104,7 +106,11 @@ describe('GET /probe (multi-target exporter)', () => {
 
   it('ends the connects within the scrape timeout Prometheus sends, less 0.5 s', async () => {
     const fixture = await loopbackSnapshot();
-    const { app: slow } = await buildTestApp({ snapshotDir: fixture.dir, connector: loopbackOnly, probe: { allowedPorts: [port], defaults: { timeoutMs: 10_000, attempts: 1 } } });
+    const { app: slow } = await buildTestApp({
+      snapshotDir: fixture.dir,
+      connector: loopbackOnly,
+      probe: { allowedPorts: [port], defaults: { timeoutMs: 10_000, attempts: 1 } },
+    });
     try {
       const response = await slow.inject({ method: 'GET', url: probeUrl(`port=${port}`), headers: { 'x-prometheus-scrape-timeout-seconds': '1.2' } });
       assert.equal(response.statusCode, 200, response.body);
@@ -148,7 +154,7 @@ describe('GET /probe (multi-target exporter)', () => {
     });
   }
 
-  it("takes the endpoint as `target`, the name a Prometheus Operator Probe sends", async () => {
+  it('takes the endpoint as `target`, the name a Prometheus Operator Probe sends', async () => {
     const response = await app.inject({ method: 'GET', url: `/probe?target=${HEALTHY.endpointId}&port=${port}` });
     assert.equal(response.statusCode, 200, response.body);
     assert.match(response.body, /^probe_success 0$/m);
@@ -185,7 +191,12 @@ describe('GET /probe (multi-target exporter)', () => {
   it('takes a bearer token when auth is on', async () => {
     const fixture = await loopbackSnapshot();
     const token = 'scrape-token-0123456789';
-    const { app: guarded } = await buildTestApp({ snapshotDir: fixture.dir, connector: loopbackOnly, config: { apiTokens: [token] }, probe: { allowedPorts: [port] } });
+    const { app: guarded } = await buildTestApp({
+      snapshotDir: fixture.dir,
+      connector: loopbackOnly,
+      config: { apiTokens: [token] },
+      probe: { allowedPorts: [port] },
+    });
     try {
       assert.equal((await guarded.inject({ method: 'GET', url: probeUrl(`port=${port}`) })).statusCode, 401);
       const ok = await guarded.inject({ method: 'GET', url: probeUrl(`port=${port}`), headers: { authorization: `Bearer ${token}` } });
@@ -206,4 +217,3 @@ describe('promtool itself', () => {
     assert.match(check.output, /non-counter metrics should not have "_total" suffix/);
   });
 });
-

@@ -52,7 +52,10 @@ describe('POST /v1/endpoints/{id}/probes', () => {
   it('reports open, refused and timeout per interface, and the overall result', async () => {
     const response = await app.inject({ method: 'POST', url: probesUrl, payload: { port } });
     assert.equal(response.statusCode, 200, response.body);
-    const report = response.json() as { overall: string; results: { address: string; outcome: string; latencyMs: number; attempts: number; availabilityZone: string; errno?: string }[] };
+    const report = response.json() as {
+      overall: string;
+      results: { address: string; outcome: string; latencyMs: number; attempts: number; availabilityZone: string; errno?: string }[];
+    };
     const byAddress = Object.fromEntries(report.results.map((result) => [result.address, result]));
     assert.equal(byAddress['127.0.0.2']?.outcome, 'open');
     assert.equal(byAddress['127.0.0.3']?.outcome, 'refused');
@@ -79,17 +82,29 @@ describe('POST /v1/endpoints/{id}/probes', () => {
   it('probes only the interfaces asked for, by id or exact address', async () => {
     const response = await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } });
     assert.equal(response.statusCode, 200);
-    assert.deepEqual((response.json() as { results: { address: string }[] }).results.map((result) => result.address), ['127.0.0.2']);
+    assert.deepEqual(
+      (response.json() as { results: { address: string }[] }).results.map((result) => result.address),
+      ['127.0.0.2'],
+    );
   });
 
   it('dials an interface named many times (by id and by address) once in the round', async () => {
-    const first = (await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } })).json() as { results: { networkInterfaceId: string }[] };
+    const first = (await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } })).json() as {
+      results: { networkInterfaceId: string }[];
+    };
     const eniId = first.results[0]!.networkInterfaceId;
     const before = dialled.length;
-    const response = await app.inject({ method: 'POST', url: probesUrl, payload: { port, targets: [...Array.from({ length: 14 }, () => '127.0.0.2'), eniId, eniId] } });
+    const response = await app.inject({
+      method: 'POST',
+      url: probesUrl,
+      payload: { port, targets: [...Array.from({ length: 14 }, () => '127.0.0.2'), eniId, eniId] },
+    });
     assert.equal(response.statusCode, 200, response.body);
     assert.deepEqual(dialled.slice(before), [`127.0.0.2:${port}`], 'one connect, not sixteen');
-    assert.deepEqual((response.json() as { results: { address: string }[] }).results.map((result) => result.address), ['127.0.0.2']);
+    assert.deepEqual(
+      (response.json() as { results: { address: string }[] }).results.map((result) => result.address),
+      ['127.0.0.2'],
+    );
   });
 
   const refusals: [string, object, number][] = [
@@ -120,7 +135,11 @@ describe('POST /v1/endpoints/{id}/probes', () => {
 
   it('rate-limits probe rounds per endpoint with 429 and Retry-After', async () => {
     const fixture = await loopbackSnapshot();
-    const { app: limited } = await buildTestApp({ snapshotDir: fixture.dir, connector: loopbackOnly, probe: { allowedPorts: [port], roundsPerMinute: 1, defaults: { timeoutMs: 100, attempts: 1 } } });
+    const { app: limited } = await buildTestApp({
+      snapshotDir: fixture.dir,
+      connector: loopbackOnly,
+      probe: { allowedPorts: [port], roundsPerMinute: 1, defaults: { timeoutMs: 100, attempts: 1 } },
+    });
     try {
       assert.equal((await limited.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } })).statusCode, 200);
       const second = await limited.inject({ method: 'POST', url: probesUrl, payload: { port, targets: ['127.0.0.2'] } });
@@ -150,9 +169,15 @@ describe('probes elsewhere in the API', () => {
   });
 
   it('adds probe.tcp checks to an analysis when asked, and only then', async () => {
-    const plain = (await app.inject({ method: 'POST', url: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, payload: { client: { ip: HEALTHY.clientIp }, port } })).json() as { checks: { id: string }[] };
+    const plain = (
+      await app.inject({ method: 'POST', url: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, payload: { client: { ip: HEALTHY.clientIp }, port } })
+    ).json() as { checks: { id: string }[] };
     assert.ok(!plain.checks.some((check) => check.id === 'probe.tcp'));
-    const probed = await app.inject({ method: 'POST', url: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, payload: { client: { ip: HEALTHY.clientIp }, port, probe: true } });
+    const probed = await app.inject({
+      method: 'POST',
+      url: `/v1/endpoints/${HEALTHY.endpointId}/analyses`,
+      payload: { client: { ip: HEALTHY.clientIp }, port, probe: true },
+    });
     assert.equal(probed.statusCode, 200, probed.body);
     const statuses = (probed.json() as { checks: { id: string; status: string; scope: { ipAddress: string } }[] }).checks
       .filter((check) => check.id === 'probe.tcp')

@@ -46,8 +46,14 @@ describe('GET /v1/endpoints/{id}/reachability', () => {
     assert.equal(otherRange.headers['cache-status'], 'vpce-doctor; fwd=miss');
     const narrowed = otherRange.json();
     // With the return range the NACL allows, nothing warns; without plans, no group carries one.
-    assert.equal(narrowed.interfaces[0].ipv4.some((item: { status: string }) => item.status === 'warn'), false);
-    assert.equal(narrowed.workloads.some((group: { fixPlan?: unknown }) => group.fixPlan), false);
+    assert.equal(
+      narrowed.interfaces[0].ipv4.some((item: { status: string }) => item.status === 'warn'),
+      false,
+    );
+    assert.equal(
+      narrowed.workloads.some((group: { fixPlan?: unknown }) => group.fixPlan),
+      false,
+    );
   });
 
   it('exports vpce_doctor_endpoint_exposed per endpoint and service port', async () => {

@@ -29,7 +29,10 @@ describe('GET /v1/endpoints', () => {
     const response = await app.inject({ method: 'GET', url: '/v1/endpoints' });
     assert.equal(response.statusCode, 200);
     const body = response.json() as { items: { id: string; networkInterfaces: { ipAddresses: string[]; availabilityZone: string }[] }[] };
-    assert.deepEqual(body.items.map((item) => item.id), [HEALTHY.endpointId]);
+    assert.deepEqual(
+      body.items.map((item) => item.id),
+      [HEALTHY.endpointId],
+    );
     assert.ok(body.items[0]!.networkInterfaces.every((eni) => eni.ipAddresses.length > 0 && eni.availabilityZone));
   });
 
@@ -81,7 +84,12 @@ describe('analyses', () => {
   it('POST returns the core report unchanged, plus how fresh it is', async () => {
     const response = await app.inject({ method: 'POST', url, payload: { client: { instanceId: HEALTHY.instanceId } } });
     assert.equal(response.statusCode, 200);
-    const body = response.json() as { verdict: string; reportVersion: number; checks: unknown[]; cache: { status: string; ageSeconds: number; stale: boolean } };
+    const body = response.json() as {
+      verdict: string;
+      reportVersion: number;
+      checks: unknown[];
+      cache: { status: string; ageSeconds: number; stale: boolean };
+    };
     assert.equal(body.verdict, 'reachable');
     assert.equal(body.reportVersion, 1);
     assert.ok(body.checks.length > 0);
@@ -91,7 +99,10 @@ describe('analyses', () => {
   });
 
   it('GET .../analysis works for curl, from the query string', async () => {
-    const response = await app.inject({ method: 'GET', url: `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&port=443&clientEphemeralPorts=linux` });
+    const response = await app.inject({
+      method: 'GET',
+      url: `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&port=443&clientEphemeralPorts=linux`,
+    });
     assert.equal(response.statusCode, 200);
     assert.deepEqual((response.json() as { clientEphemeralPorts: unknown }).clientEphemeralPorts, { from: 32768, to: 60999 });
   });
@@ -111,7 +122,13 @@ describe('analyses', () => {
     ['an IP that is a name', { client: { ip: 'localhost' } }, 400, 'invalid-ip', 'body.client.ip'],
     ['a port of 0', { client: { ip: HEALTHY.clientIp }, port: 0 }, 400, 'invalid-port', 'body.port'],
     ['a port over 65535', { client: { ip: HEALTHY.clientIp }, port: 65536 }, 400, 'invalid-port', 'body.port'],
-    ['a malformed ephemeral range', { client: { ip: HEALTHY.clientIp }, clientEphemeralPorts: '60000-1024' }, 400, 'invalid-ephemeral-ports', 'body.clientEphemeralPorts'],
+    [
+      'a malformed ephemeral range',
+      { client: { ip: HEALTHY.clientIp }, clientEphemeralPorts: '60000-1024' },
+      400,
+      'invalid-ephemeral-ports',
+      'body.clientEphemeralPorts',
+    ],
     ['no client', { client: {} }, 400, 'invalid-client', 'body.client'],
     ['an unknown field', { client: { ip: HEALTHY.clientIp }, colour: 'red' }, 400, 'validation-failed', 'body.colour'],
     ['an ENI not in the data', { client: { eniId: 'eni-0000000000000000f' } }, 404, 'client-not-found', 'client.eniId'],
@@ -119,7 +136,10 @@ describe('analyses', () => {
   for (const [what, payload, status, code, field] of invalid) {
     it(`answers ${status} ${code} naming ${field} for ${what}`, async () => {
       const body = await problem(await app.inject({ method: 'POST', url, payload: payload as object }), status, code);
-      assert.ok(body['invalid-params']?.some((param) => param.name === field), JSON.stringify(body));
+      assert.ok(
+        body['invalid-params']?.some((param) => param.name === field),
+        JSON.stringify(body),
+      );
     });
   }
 
@@ -127,19 +147,31 @@ describe('analyses', () => {
     const { app: pending } = await buildTestApp({ snapshotDir: `${EXAMPLES}endpoint-pending-acceptance` });
     try {
       const endpoints = (await pending.inject({ method: 'GET', url: '/v1/endpoints' })).json() as { items: { id: string }[] };
-      await problem(await pending.inject({ method: 'POST', url: `/v1/endpoints/${endpoints.items[0]!.id}/analyses`, payload: { client: { ip: '10.0.1.25' } } }), 422, 'port-required');
+      await problem(
+        await pending.inject({ method: 'POST', url: `/v1/endpoints/${endpoints.items[0]!.id}/analyses`, payload: { client: { ip: '10.0.1.25' } } }),
+        422,
+        'port-required',
+      );
     } finally {
       await pending.close();
     }
   });
 
   it('answers 404 for an unknown endpoint on analysis', async () => {
-    await problem(await app.inject({ method: 'POST', url: '/v1/endpoints/vpce-0000000000000000f/analyses', payload: { client: { ip: HEALTHY.clientIp } } }), 404, 'endpoint-not-found');
+    await problem(
+      await app.inject({ method: 'POST', url: '/v1/endpoints/vpce-0000000000000000f/analyses', payload: { client: { ip: HEALTHY.clientIp } } }),
+      404,
+      'endpoint-not-found',
+    );
   });
 
   it('answers 400 malformed-body for bad JSON, 415 for another media type, 413 for a body over the limit', async () => {
     await problem(await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"client": ' }), 400, 'malformed-body');
-    await problem(await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'client=10.0.1.25' }), 415, 'unsupported-media-type');
+    await problem(
+      await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'client=10.0.1.25' }),
+      415,
+      'unsupported-media-type',
+    );
     await problem(await app.inject({ method: 'POST', url, payload: { client: { ip: HEALTHY.clientIp }, pad: 'x'.repeat(20_000) } }), 413, 'body-too-large');
   });
 
@@ -181,7 +213,10 @@ describe('POST /v1/analyses', () => {
     });
     assert.equal(response.statusCode, 200);
     const { results } = response.json() as { results: { index: number; status: number; analysis?: { verdict: string }; problem?: { type: string } }[] };
-    assert.deepEqual(results.map((result) => result.status), [200, 404, 400]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      [200, 404, 400],
+    );
     assert.equal(results[0]!.analysis!.verdict, 'reachable');
     assert.equal(results[1]!.problem!.type, 'urn:vpce-doctor:problem:endpoint-not-found');
     assert.equal(results[2]!.problem!.type, 'urn:vpce-doctor:problem:invalid-ip');
@@ -301,7 +336,10 @@ describe('the analysis response', () => {
   it('matches the documented schema exactly, though it is sent pre-serialized', async () => {
     const { Value } = await import('typebox/value');
     const { AnalysisResponse } = await import('../../src/http/schemas.js');
-    for (const url of [`/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`]) {
+    for (const url of [
+      `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`,
+      `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`,
+    ]) {
       const body = (await app.inject({ method: 'GET', url })).json();
       assert.ok(Value.Check(AnalysisResponse, body), JSON.stringify([...Value.Errors(AnalysisResponse, body)].slice(0, 3)));
     }

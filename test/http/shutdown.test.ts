@@ -106,7 +106,10 @@ function inFlight(port: number, options: { method: 'GET' | 'POST'; path: string;
     request.flushHeaders();
     // Half the body after the 100; the rest only when the test says so: until then the
     // request is certainly in flight.
-    void accepted.then(() => request.write(body.subarray(0, Math.floor(body.length / 2))), () => undefined);
+    void accepted.then(
+      () => request.write(body.subarray(0, Math.floor(body.length / 2))),
+      () => undefined,
+    );
     return { accepted, answer, done: () => done, finish: () => request.end(body.subarray(Math.floor(body.length / 2))) };
   }
   request.end();
@@ -141,7 +144,11 @@ describe('the server process', () => {
       // 4 POSTs held mid-body (in flight whatever the timing), then 20 GETs that each reload
       // the snapshot (refresh=true); the signal follows as soon as the server has them all.
       const posts = Array.from({ length: 4 }, () =>
-        inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses?refresh=true`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }) }),
+        inFlight(port, {
+          method: 'POST',
+          path: `/v1/endpoints/${HEALTHY.endpointId}/analyses?refresh=true`,
+          body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }),
+        }),
       );
       await within(Promise.all(posts.map((request) => request.accepted)), 60_000, 'the server accepting the 4 POSTs');
       const analysisPath = `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}&refresh=true`;
@@ -178,68 +185,77 @@ describe('the server process', () => {
     }
   });
 
-  it('with keep-alive clients: Connection: close on every answer after SIGTERM, idle connections closed, a late request answered 503 problem+json, exit 0', { timeout: TEST_TIMEOUT }, async (t) => {
-    const port = await freePort();
-    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'warn', VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-    // The in-flight request's own keep-alive agent: it must not take one of the idle connections above.
-    const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const sockets: net.Socket[] = [];
-    try {
-      await waitUntilReady(server, port);
-      // A request whose headers are still arriving at the signal: its connection is busy, not
-      // idle, so it stays open, and the request completes after the signal.
-      const late = await rawConnection(port);
-      sockets.push(late.socket);
-      late.socket.write(`GET /v1/endpoints HTTP/1.1\r\nHost: ${HOST}\r\n`);
-      // Keep-alive connections of an agent, idle once answered (each round trip also lets the server read the late request's first bytes).
-      const warmSockets: net.Socket[] = [];
-      const warm = await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          const request = http.request({ host: HOST, port, path: '/healthz', agent });
-          request.once('socket', (socket: net.Socket) => warmSockets.push(socket));
-          const answer = answerOf(request);
-          request.end();
-          return answer;
-        }),
-      );
-      assert.ok(warm.every((answer) => answer.status === 200 && answer.headers.connection === 'keep-alive'));
-      const warmClosed = Promise.all([...new Set(warmSockets)].map((socket) => (socket.destroyed ? Promise.resolve() : once(socket, 'close'))));
-      const idle = await idleKeepAliveConnection(port);
-      sockets.push(idle.socket);
-      // A request in flight at the signal on a keep-alive connection of the agent, answered after it.
-      const post = inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }), agent: postAgent });
-      await within(post.accepted, 60_000, 'the server accepting the POST');
+  it(
+    'with keep-alive clients: Connection: close on every answer after SIGTERM, idle connections closed, a late request answered 503 problem+json, exit 0',
+    { timeout: TEST_TIMEOUT },
+    async (t) => {
+      const port = await freePort();
+      const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'warn', VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+      // The in-flight request's own keep-alive agent: it must not take one of the idle connections above.
+      const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const sockets: net.Socket[] = [];
+      try {
+        await waitUntilReady(server, port);
+        // A request whose headers are still arriving at the signal: its connection is busy, not
+        // idle, so it stays open, and the request completes after the signal.
+        const late = await rawConnection(port);
+        sockets.push(late.socket);
+        late.socket.write(`GET /v1/endpoints HTTP/1.1\r\nHost: ${HOST}\r\n`);
+        // Keep-alive connections of an agent, idle once answered (each round trip also lets the server read the late request's first bytes).
+        const warmSockets: net.Socket[] = [];
+        const warm = await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            const request = http.request({ host: HOST, port, path: '/healthz', agent });
+            request.once('socket', (socket: net.Socket) => warmSockets.push(socket));
+            const answer = answerOf(request);
+            request.end();
+            return answer;
+          }),
+        );
+        assert.ok(warm.every((answer) => answer.status === 200 && answer.headers.connection === 'keep-alive'));
+        const warmClosed = Promise.all([...new Set(warmSockets)].map((socket) => (socket.destroyed ? Promise.resolve() : once(socket, 'close'))));
+        const idle = await idleKeepAliveConnection(port);
+        sockets.push(idle.socket);
+        // A request in flight at the signal on a keep-alive connection of the agent, answered after it.
+        const post = inFlight(port, {
+          method: 'POST',
+          path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`,
+          body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }),
+          agent: postAgent,
+        });
+        await within(post.accepted, 60_000, 'the server accepting the POST');
 
-      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
-      await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
-      await within(warmClosed, 30_000, "the server closing the agent's idle keep-alive connections");
+        assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+        await within(idle.closed, 30_000, 'the server closing its idle keep-alive connection after SIGTERM');
+        await within(warmClosed, 30_000, "the server closing the agent's idle keep-alive connections");
 
-      late.socket.write('Connection: keep-alive\r\n\r\n');
-      await within(late.closed, 30_000, 'the server answering the late request and closing its connection');
-      const lateAnswer = parseRawResponse(late.received());
-      assert.equal(lateAnswer.status, 503, late.received());
-      assert.match(lateAnswer.headers['content-type'] ?? '', /^application\/problem\+json/);
-      assert.equal(lateAnswer.headers.connection, 'close');
-      assert.equal((JSON.parse(lateAnswer.body) as { type: string }).type, 'urn:vpce-doctor:problem:shutting-down');
+        late.socket.write('Connection: keep-alive\r\n\r\n');
+        await within(late.closed, 30_000, 'the server answering the late request and closing its connection');
+        const lateAnswer = parseRawResponse(late.received());
+        assert.equal(lateAnswer.status, 503, late.received());
+        assert.match(lateAnswer.headers['content-type'] ?? '', /^application\/problem\+json/);
+        assert.equal(lateAnswer.headers.connection, 'close');
+        assert.equal((JSON.parse(lateAnswer.body) as { type: string }).type, 'urn:vpce-doctor:problem:shutting-down');
 
-      post.finish();
-      const answer = await within(post.answer, 30_000, 'the in-flight POST finishing');
-      assert.equal(answer.status, 200, answer.body.slice(0, 300));
-      assert.equal(answer.headers.connection, 'close', 'an answer during shutdown ends its keep-alive connection');
+        post.finish();
+        const answer = await within(post.answer, 30_000, 'the in-flight POST finishing');
+        assert.equal(answer.status, 200, answer.body.slice(0, 300));
+        assert.equal(answer.headers.connection, 'close', 'an answer during shutdown ends its keep-alive connection');
 
-      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
-      assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
-      // Every connection ended on its own: none was left for the bound to cut.
-      assert.doesNotMatch(server.output(), /shutdown bound near/, server.output());
-      t.diagnostic(`exited 0 with ${warm.length} idle keep-alive connections, one in-flight keep-alive request and one late request`);
-    } finally {
-      agent.destroy();
-      postAgent.destroy();
-      for (const socket of sockets) socket.destroy();
-      stopServer(server);
-    }
-  });
+        const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after SIGTERM');
+        assert.deepEqual(exit, { code: 0, signal: null }, `the process did not exit 0 after SIGTERM\n${server.output()}`);
+        // Every connection ended on its own: none was left for the bound to cut.
+        assert.doesNotMatch(server.output(), /shutdown bound near/, server.output());
+        t.diagnostic(`exited 0 with ${warm.length} idle keep-alive connections, one in-flight keep-alive request and one late request`);
+      } finally {
+        agent.destroy();
+        postAgent.destroy();
+        for (const socket of sockets) socket.destroy();
+        stopServer(server);
+      }
+    },
+  );
 
   it('with a stalled upload: the connection is cut at the shutdown bound, in-flight requests finish, exit 0', { timeout: TEST_TIMEOUT }, async (t) => {
     const port = await freePort();
@@ -260,8 +276,14 @@ describe('the server process', () => {
       // 10 bytes of a declared 100, and the socket left open.
       const stalled = await rawConnection(port);
       sockets.push(stalled.socket);
-      stalled.socket.write(`POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client":`);
-      const post = inFlight(port, { method: 'POST', path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`, body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }) });
+      stalled.socket.write(
+        `POST /v1/endpoints/${HEALTHY.endpointId}/analyses HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"client":`,
+      );
+      const post = inFlight(port, {
+        method: 'POST',
+        path: `/v1/endpoints/${HEALTHY.endpointId}/analyses`,
+        body: JSON.stringify({ client: { ip: HEALTHY.clientIp }, port: 443 }),
+      });
       await within(post.accepted, 60_000, 'the server accepting the POST');
 
       assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
@@ -287,7 +309,9 @@ describe('the server process', () => {
     // too: a scan lists them first, and whole listings follow when they do not answer.
     const region = new FakeAwsRegion(await regionFromSnapshot(HEALTHY.dir));
     const answer = queryAnswerFrom(region);
-    const aws = await startQueryServer((request) => (request.action === 'DescribeSubnets' || request.action === 'DescribeSecurityGroups' ? 'never' : answer(request)));
+    const aws = await startQueryServer((request) =>
+      request.action === 'DescribeSubnets' || request.action === 'DescribeSecurityGroups' ? 'never' : answer(request),
+    );
     const port = await freePort();
     const server = startServer({
       PORT: String(port),
@@ -338,30 +362,40 @@ describe('the server process', () => {
     }
   });
 
-  it('drains first on SIGTERM: /readyz 503 at once, requests still served for VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS, then exit 0', { timeout: TEST_TIMEOUT }, async () => {
-    const port = await freePort();
-    const delaySeconds = 2;
-    const server = startServer({ PORT: String(port), HOST, LOG_LEVEL: 'info', VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: String(delaySeconds), VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
-    try {
-      await waitUntilReady(server, port);
-      const signalledAt = Date.now();
-      assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
-      // /readyz turns 503 while the listener keeps serving: poll until it does.
-      let readyz = await get(port, '/readyz');
-      while (readyz.status === 200) readyz = await get(port, '/readyz');
-      assert.equal(readyz.status, 503, readyz.body);
-      assert.match(readyz.body, /shutting down/);
-      // Still draining: an analysis on a new connection is answered, not refused.
-      const answer = await get(port, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`);
-      assert.equal(answer.status, 200, answer.body.slice(0, 300));
-      const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after the drain');
-      assert.deepEqual(exit, { code: 0, signal: null }, server.output());
-      assert.ok(Date.now() - signalledAt >= delaySeconds * 1000, `exited ${Date.now() - signalledAt} ms after SIGTERM, before the drain ended`);
-      assert.match(server.output(), /"drainSeconds":2/);
-    } finally {
-      stopServer(server);
-    }
-  });
+  it(
+    'drains first on SIGTERM: /readyz 503 at once, requests still served for VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS, then exit 0',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const port = await freePort();
+      const delaySeconds = 2;
+      const server = startServer({
+        PORT: String(port),
+        HOST,
+        LOG_LEVEL: 'info',
+        VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: String(delaySeconds),
+        VPCE_DOCTOR_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      });
+      try {
+        await waitUntilReady(server, port);
+        const signalledAt = Date.now();
+        assert.ok(server.child.kill('SIGTERM'), 'SIGTERM could not be sent');
+        // /readyz turns 503 while the listener keeps serving: poll until it does.
+        let readyz = await get(port, '/readyz');
+        while (readyz.status === 200) readyz = await get(port, '/readyz');
+        assert.equal(readyz.status, 503, readyz.body);
+        assert.match(readyz.body, /shutting down/);
+        // Still draining: an analysis on a new connection is answered, not refused.
+        const answer = await get(port, `/v1/endpoints/${HEALTHY.endpointId}/analysis?clientIp=${HEALTHY.clientIp}`);
+        assert.equal(answer.status, 200, answer.body.slice(0, 300));
+        const exit = await within(server.exited, SHUTDOWN_TIMEOUT_MS + 30_000, 'the process exiting after the drain');
+        assert.deepEqual(exit, { code: 0, signal: null }, server.output());
+        assert.ok(Date.now() - signalledAt >= delaySeconds * 1000, `exited ${Date.now() - signalledAt} ms after SIGTERM, before the drain ended`);
+        assert.match(server.output(), /"drainSeconds":2/);
+      } finally {
+        stopServer(server);
+      }
+    },
+  );
 
   it('exits 2 naming the snapshot directory when it does not exist', { timeout: TEST_TIMEOUT }, async () => {
     const missing = '/nonexistent/vpce-doctor-snapshot';

@@ -36,7 +36,10 @@ interface BlastRadius {
   readonly pairsAnalysed: number;
   readonly pairsMoved: number;
   readonly breaks: number;
-  readonly endpoints: { endpointId: string; pairs: { client: { ipAddress: string; networkInterfaceId?: string }; verdictBefore: string; verdictAfter: string; breaks: boolean; moved: MovedCheck[] }[] }[];
+  readonly endpoints: {
+    endpointId: string;
+    pairs: { client: { ipAddress: string; networkInterfaceId?: string }; verdictBefore: string; verdictAfter: string; breaks: boolean; moved: MovedCheck[] }[];
+  }[];
   readonly skipped: unknown[];
 }
 interface Problem {
@@ -74,7 +77,11 @@ let planChanges: Change[];
 before(async () => {
   ({ app } = await buildTestApp({ snapshotDir: SG_MISSING.dir }));
   ({ app: healthy } = await buildTestApp());
-  const analysis = await app.inject({ method: 'POST', url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`, payload: { client: { ip: SG_MISSING.clientIp }, port: 443 } });
+  const analysis = await app.inject({
+    method: 'POST',
+    url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`,
+    payload: { client: { ip: SG_MISSING.clientIp }, port: 443 },
+  });
   planChanges = (analysis.json() as { fixPlan: { changes: Change[] } }).fixPlan.changes;
 });
 after(async () => {
@@ -106,7 +113,9 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
   });
 
   it('with no changes gives the analysis verdict before and after, and no check moves', async () => {
-    const analysis = (await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443` })).json() as { verdict: string };
+    const analysis = (
+      await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443` })
+    ).json() as { verdict: string };
     const response = await whatIf(app, whatIfUrl, { client: { ip: SG_MISSING.clientIp }, port: 443, changes: [] });
     assert.equal(response.statusCode, 200, response.body);
     const body = response.json() as WhatIf;
@@ -121,11 +130,17 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
     const response = await whatIf(app, whatIfUrl, { client: { ip: SG_MISSING.clientIp }, port: 443, fixScope: 'subnet', changes: [] });
     const body = response.json() as WhatIf & { after: { fixPlan: { scope: string } } };
     assert.equal(body.after.fixPlan.scope, 'subnet');
-    assert.deepEqual(body.after.fixPlan.changes.map((change) => change.cidr), ['10.0.1.0/24']);
+    assert.deepEqual(
+      body.after.fixPlan.changes.map((change) => change.cidr),
+      ['10.0.1.0/24'],
+    );
   });
 
   it('shows what a harmful change does: removing the rule that admits the client blocks it', async () => {
-    const response = await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { instanceId: HEALTHY.instanceId }, changes: [removeAppServersRule] });
+    const response = await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, {
+      client: { instanceId: HEALTHY.instanceId },
+      changes: [removeAppServersRule],
+    });
     assert.equal(response.statusCode, 200, response.body);
     const body = response.json() as WhatIf;
     assert.equal(body.verdictBefore, 'reachable');
@@ -134,11 +149,31 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
   });
 
   it('answers 422 invalid-change naming every change at fault by index and field, prefixed body.', async () => {
-    const admitSubnet: Change = { op: 'add', kind: 'sg-rule', groupId: BUNDLED.endpointGroupId, direction: 'inbound', protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '10.0.1.0/24' };
+    const admitSubnet: Change = {
+      op: 'add',
+      kind: 'sg-rule',
+      groupId: BUNDLED.endpointGroupId,
+      direction: 'inbound',
+      protocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidr: '10.0.1.0/24',
+    };
     const changes: Change[] = [
       { ...admitSubnet, groupId: 'sg-0000000000000000f' }, // 0: a group not in the data
       admitSubnet, // 1: applies
-      { op: 'add', kind: 'nacl-entry', networkAclId: BUNDLED.endpointAclId, egress: false, ruleNumber: 100, protocol: '6', fromPort: 443, toPort: 443, cidr: '10.0.1.25/32', action: 'deny' }, // 2: rule number taken
+      {
+        op: 'add',
+        kind: 'nacl-entry',
+        networkAclId: BUNDLED.endpointAclId,
+        egress: false,
+        ruleNumber: 100,
+        protocol: '6',
+        fromPort: 443,
+        toPort: 443,
+        cidr: '10.0.1.25/32',
+        action: 'deny',
+      }, // 2: rule number taken
       admitSubnet, // 3: a duplicate of change 1
       { ...removeAppServersRule, op: 'add' }, // 4: a rule the group already has
       { op: 'remove', kind: 'nacl-entry', networkAclId: 'acl-0000000000000000f', egress: true, ruleNumber: 100 }, // 5: a NACL not in the data
@@ -157,14 +192,45 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
   });
 
   it('refuses a change of the wrong shape with 400, naming its field', async () => {
-    const unknownKind = problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, changes: [removeAppServersRule, { op: 'add', kind: 'route' }] }), 400, 'validation-failed');
+    const unknownKind = problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, {
+        client: { ip: HEALTHY.clientIp },
+        changes: [removeAppServersRule, { op: 'add', kind: 'route' }],
+      }),
+      400,
+      'validation-failed',
+    );
     assert.equal(unknownKind['invalid-params']![0]!.name, 'body.changes.1.kind');
-    const badRuleNumber = { op: 'add', kind: 'nacl-entry', networkAclId: BUNDLED.endpointAclId, egress: false, ruleNumber: 0, protocol: '6', cidr: '10.0.1.25/32', action: 'deny' };
-    const outOfRange = problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, changes: [badRuleNumber] }), 400, 'validation-failed');
-    assert.deepEqual(outOfRange['invalid-params']!.map((param) => param.name), ['body.changes.0.ruleNumber']);
-    const missing = problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp } }), 400, 'validation-failed');
+    const badRuleNumber = {
+      op: 'add',
+      kind: 'nacl-entry',
+      networkAclId: BUNDLED.endpointAclId,
+      egress: false,
+      ruleNumber: 0,
+      protocol: '6',
+      cidr: '10.0.1.25/32',
+      action: 'deny',
+    };
+    const outOfRange = problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, changes: [badRuleNumber] }),
+      400,
+      'validation-failed',
+    );
+    assert.deepEqual(
+      outOfRange['invalid-params']!.map((param) => param.name),
+      ['body.changes.0.ruleNumber'],
+    );
+    const missing = problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp } }),
+      400,
+      'validation-failed',
+    );
     assert.equal(missing['invalid-params']![0]!.name, 'body.changes');
-    const probe = problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, probe: true, changes: [] }), 400, 'validation-failed');
+    const probe = problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, probe: true, changes: [] }),
+      400,
+      'validation-failed',
+    );
     assert.equal(probe['invalid-params']![0]!.name, 'body.probe');
   });
 
@@ -173,10 +239,22 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
     try {
       const ok = await whatIf(roomy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, {
         client: { ip: HEALTHY.clientIp },
-        changes: Array.from({ length: 200 }, (_, index) => ({ ...removeAppServersRule, op: 'add', cidr: `10.${Math.floor(index / 250)}.${index % 250}.0/24`, peerGroupId: undefined })),
+        changes: Array.from({ length: 200 }, (_, index) => ({
+          ...removeAppServersRule,
+          op: 'add',
+          cidr: `10.${Math.floor(index / 250)}.${index % 250}.0/24`,
+          peerGroupId: undefined,
+        })),
       });
       assert.equal(ok.statusCode, 200, ok.body);
-      const body = problem(await whatIf(roomy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: HEALTHY.clientIp }, changes: Array.from({ length: 201 }, () => removeAppServersRule) }), 400, 'validation-failed');
+      const body = problem(
+        await whatIf(roomy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, {
+          client: { ip: HEALTHY.clientIp },
+          changes: Array.from({ length: 201 }, () => removeAppServersRule),
+        }),
+        400,
+        'validation-failed',
+      );
       assert.equal(body['invalid-params']![0]!.name, 'body.changes');
     } finally {
       await roomy.close();
@@ -184,9 +262,21 @@ describe('POST /v1/endpoints/{id}/what-if', () => {
   });
 
   it('answers the analysis problems: an endpoint or client not in the data, a bad client IP', async () => {
-    problem(await whatIf(healthy, '/v1/endpoints/vpce-0000000000000000f/what-if', { client: { ip: HEALTHY.clientIp }, changes: [] }), 404, 'endpoint-not-found');
-    problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { eniId: 'eni-0000000000000000f' }, changes: [] }), 404, 'client-not-found');
-    const badIp = problem(await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: '010.0.1.25' }, changes: [] }), 400, 'invalid-ip');
+    problem(
+      await whatIf(healthy, '/v1/endpoints/vpce-0000000000000000f/what-if', { client: { ip: HEALTHY.clientIp }, changes: [] }),
+      404,
+      'endpoint-not-found',
+    );
+    problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { eniId: 'eni-0000000000000000f' }, changes: [] }),
+      404,
+      'client-not-found',
+    );
+    const badIp = problem(
+      await whatIf(healthy, `/v1/endpoints/${HEALTHY.endpointId}/what-if`, { client: { ip: '010.0.1.25' }, changes: [] }),
+      400,
+      'invalid-ip',
+    );
     assert.equal(badIp['invalid-params']![0]!.name, 'body.client.ip');
   });
 });
@@ -200,7 +290,10 @@ describe('POST /v1/blast-radius', () => {
     const body = response.json() as BlastRadius;
     assert.equal(body.breaks, 1);
     assert.equal(body.pairsMoved, 1);
-    assert.deepEqual(body.endpoints.map((endpoint) => endpoint.endpointId), [HEALTHY.endpointId]);
+    assert.deepEqual(
+      body.endpoints.map((endpoint) => endpoint.endpointId),
+      [HEALTHY.endpointId],
+    );
     const pair = body.endpoints[0]!.pairs[0]!;
     assert.equal(pair.client.ipAddress, HEALTHY.clientIp);
     assert.equal(pair.verdictBefore, 'reachable');
@@ -210,8 +303,16 @@ describe('POST /v1/blast-radius', () => {
   });
 
   it('finds the pair a fix plan repairs, and judges the client IPs asked for', async () => {
-    const subnetPlan = ((await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443&fixScope=subnet` })).json() as { fixPlan: { changes: Change[] } }).fixPlan.changes;
-    assert.deepEqual(subnetPlan.map((change) => change.cidr), ['10.0.1.0/24'], 'admits 10.0.1.26 too');
+    const subnetPlan = (
+      (
+        await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443&fixScope=subnet` })
+      ).json() as { fixPlan: { changes: Change[] } }
+    ).fixPlan.changes;
+    assert.deepEqual(
+      subnetPlan.map((change) => change.cidr),
+      ['10.0.1.0/24'],
+      'admits 10.0.1.26 too',
+    );
     const response = await blast(app, { changes: subnetPlan, clientIps: ['10.0.1.26'], port: 443 });
     assert.equal(response.statusCode, 200, response.body);
     const body = response.json() as BlastRadius;
@@ -232,16 +333,30 @@ describe('POST /v1/blast-radius', () => {
     const empty = await blast(healthy, { changes: [] });
     assert.equal(empty.statusCode, 200, empty.body);
     assert.deepEqual(empty.json(), { changes: [], pairsAnalysed: 0, pairsMoved: 0, breaks: 0, endpoints: [], skipped: [] });
-    const unrelated = await blast(healthy, { changes: [{ op: 'add', kind: 'sg-rule', groupId: 'sg-0420e291bc62e8af7', direction: 'inbound', protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '10.0.0.0/16' }] });
+    const unrelated = await blast(healthy, {
+      changes: [
+        { op: 'add', kind: 'sg-rule', groupId: 'sg-0420e291bc62e8af7', direction: 'inbound', protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '10.0.0.0/16' },
+      ],
+    });
     assert.equal(unrelated.statusCode, 200, unrelated.body);
     assert.deepEqual((unrelated.json() as BlastRadius).endpoints, []);
   });
 
   it('answers 422 invalid-change naming the change, and 400 invalid-ip naming each bad client IP', async () => {
-    const invalid = problem(await blast(healthy, { changes: [removeAppServersRule, { ...removeAppServersRule, groupId: 'sg-0000000000000000f' }] }), 422, 'invalid-change');
-    assert.deepEqual(invalid['invalid-params']!.map((param) => param.name), ['body.changes.1.groupId']);
+    const invalid = problem(
+      await blast(healthy, { changes: [removeAppServersRule, { ...removeAppServersRule, groupId: 'sg-0000000000000000f' }] }),
+      422,
+      'invalid-change',
+    );
+    assert.deepEqual(
+      invalid['invalid-params']!.map((param) => param.name),
+      ['body.changes.1.groupId'],
+    );
     const badIps = problem(await blast(healthy, { changes: [], clientIps: ['10.0.1.26', '10.1', 'fe80::1', 'localhost'] }), 400, 'invalid-ip');
-    assert.deepEqual(badIps['invalid-params']!.map((param) => param.name), ['body.clientIps.1', 'body.clientIps.3']);
+    assert.deepEqual(
+      badIps['invalid-params']!.map((param) => param.name),
+      ['body.clientIps.1', 'body.clientIps.3'],
+    );
     const short = problem(await blast(healthy, { changes: [], clientIps: ['x'] }), 400, 'invalid-ip');
     assert.equal(short['invalid-params']![0]!.name, 'body.clientIps.0');
     const noChanges = problem(await blast(healthy, { clientIps: ['10.0.1.26'] }), 400, 'validation-failed');
@@ -289,7 +404,11 @@ describe('the analysis budget', () => {
 
 describe('concurrency', () => {
   it('interleaved what-ifs, blast radii and analyses each see only their own changes', async () => {
-    const subnetPlan = ((await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443&fixScope=vpc` })).json() as { fixPlan: { changes: Change[] } }).fixPlan.changes;
+    const subnetPlan = (
+      (
+        await app.inject({ method: 'GET', url: `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443&fixScope=vpc` })
+      ).json() as { fixPlan: { changes: Change[] } }
+    ).fixPlan.changes;
     assert.notDeepEqual(subnetPlan, planChanges);
     const analysisUrl = `/v1/endpoints/${SG_MISSING.endpointId}/analysis?clientIp=${SG_MISSING.clientIp}&port=443`;
     const kinds = ['analysis', 'plan', 'vpc-plan', 'none', 'blast', 'post-analysis'] as const;
@@ -302,7 +421,16 @@ describe('concurrency', () => {
           case 'analysis':
             return { kind, body: (await app.inject({ method: 'GET', url: `${analysisUrl}${refresh}` })).json() as { verdict: string } };
           case 'post-analysis':
-            return { kind, body: (await app.inject({ method: 'POST', url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`, payload: { client: { ip: SG_MISSING.clientIp }, port: 443 } })).json() as { verdict: string } };
+            return {
+              kind,
+              body: (
+                await app.inject({
+                  method: 'POST',
+                  url: `/v1/endpoints/${SG_MISSING.endpointId}/analyses`,
+                  payload: { client: { ip: SG_MISSING.clientIp }, port: 443 },
+                })
+              ).json() as { verdict: string },
+            };
           case 'plan':
             return { kind, body: (await whatIf(app, whatIfUrl, { client: { ip: SG_MISSING.clientIp }, port: 443, changes: planChanges })).json() as WhatIf };
           case 'vpc-plan':
@@ -310,7 +438,10 @@ describe('concurrency', () => {
           case 'none':
             return { kind, body: (await whatIf(app, whatIfUrl, { client: { ip: SG_MISSING.clientIp }, port: 443, changes: [] })).json() as WhatIf };
           case 'blast':
-            return { kind, body: (await app.inject({ method: 'POST', url: '/v1/blast-radius', payload: { changes: planChanges, port: 443 } })).json() as BlastRadius };
+            return {
+              kind,
+              body: (await app.inject({ method: 'POST', url: '/v1/blast-radius', payload: { changes: planChanges, port: 443 } })).json() as BlastRadius,
+            };
         }
       }),
     );
@@ -336,7 +467,16 @@ describe('concurrency', () => {
 
 describe('the OpenAPI request examples', () => {
   const document = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as {
-    paths: Record<string, Record<string, { parameters?: { name: string; in: string; example?: unknown; schema: { examples?: unknown[] } }[]; requestBody?: { content: Record<string, { examples?: Record<string, { summary: string; value: object }> }> } }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: { name: string; in: string; example?: unknown; schema: { examples?: unknown[] } }[];
+          requestBody?: { content: Record<string, { examples?: Record<string, { summary: string; value: object }> }> };
+        }
+      >
+    >;
   };
 
   it('run as they are against the bundled example the service serves by default', async () => {

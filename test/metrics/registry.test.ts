@@ -10,7 +10,12 @@ import { promtoolCheck } from '../support/promtool.js';
 
 /** Every metric the service registers, each with a series, as a busy replica's /metrics shows them. */
 async function fullExposition(): Promise<{ text: string; metrics: ReturnType<typeof createMetrics> }> {
-  const metrics = createMetrics({ modelLoadedAt: () => Date.now() - 5000, endpointExposure: () => [{ endpointId: 'vpce-0123456789abcdef0', port: 443, exposed: true }], redisUp: () => true, version: '1.2.3' });
+  const metrics = createMetrics({
+    modelLoadedAt: () => Date.now() - 5000,
+    endpointExposure: () => [{ endpointId: 'vpce-0123456789abcdef0', port: 443, exposed: true }],
+    redisUp: () => true,
+    version: '1.2.3',
+  });
   const aws = registerAwsMetrics(metrics.registry);
   aws.apiCallsTotal.inc({ service: 'ec2', operation: 'DescribeVpcEndpoints', outcome: 'success' });
   aws.apiCallDuration.observe({ service: 'ec2', operation: 'DescribeVpcEndpoints' }, 0.2);
@@ -34,8 +39,27 @@ const PROBE_REPORT: ProbeReport = {
   ports: [443],
   overall: 'partly-open',
   results: [
-    { networkInterfaceId: 'eni-0123456789abcdef0', address: '127.0.0.2', port: 443, availabilityZone: 'us-east-1a', outcome: 'open', latencyMs: 1.5, attempts: 1, probedAt: '2026-12-05T10:00:00.000Z' },
-    { networkInterfaceId: 'eni-0123456789abcdef1', address: '127.0.0.3', port: 443, availabilityZone: 'us-east-1b', outcome: 'refused', latencyMs: 0.5, errno: 'ECONNREFUSED', attempts: 1, probedAt: '2026-12-05T10:00:00.000Z' },
+    {
+      networkInterfaceId: 'eni-0123456789abcdef0',
+      address: '127.0.0.2',
+      port: 443,
+      availabilityZone: 'us-east-1a',
+      outcome: 'open',
+      latencyMs: 1.5,
+      attempts: 1,
+      probedAt: '2026-12-05T10:00:00.000Z',
+    },
+    {
+      networkInterfaceId: 'eni-0123456789abcdef1',
+      address: '127.0.0.3',
+      port: 443,
+      availabilityZone: 'us-east-1b',
+      outcome: 'refused',
+      latencyMs: 0.5,
+      errno: 'ECONNREFUSED',
+      attempts: 1,
+      probedAt: '2026-12-05T10:00:00.000Z',
+    },
   ],
   reconciliation: { clientIp: '10.0.1.25', staticVerdict: 'reachable', findings: [] },
 };
@@ -61,7 +85,14 @@ describe('the /metrics exposition', () => {
 
   it("keeps Node's and the process's default metrics under their standard names, no prefix", async () => {
     const { text } = await fullExposition();
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.doesNotMatch(text, /^# TYPE vpce_doctor_(process|nodejs)_/m);

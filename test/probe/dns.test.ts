@@ -132,23 +132,19 @@ describe('checkEndpointDns', () => {
     assert.deepEqual([check?.kind, check?.expected, check?.matches], ['zonal', ['127.0.0.4'], true]);
   });
 
-  it(
-    'expects each interface IP once when the interfaces come from a probe of several ports',
-    {},
-    async () => {
-      // As ProbeService.probe passes them: its probe results, one per interface and port.
-      const results = [443, 8443].flatMap((port) => INTERFACES.slice(0, 3).map((eni) => ({ ...eni, port })));
-      const { resolve } = fakeResolver({ [REGIONAL]: ['127.0.0.2', '127.0.0.3', '127.0.0.4'], [ZONAL_A]: ['127.0.0.2'] });
-      const checks = await checkEndpointDns([REGIONAL, ZONAL_A], results, resolve);
-      assert.deepEqual(
-        checks.map((check) => [check.expected, check.matches]),
-        [
-          [['127.0.0.2', '127.0.0.3', '127.0.0.4'], true],
-          [['127.0.0.2'], true],
-        ],
-      );
-    },
-  );
+  it('expects each interface IP once when the interfaces come from a probe of several ports', {}, async () => {
+    // As ProbeService.probe passes them: its probe results, one per interface and port.
+    const results = [443, 8443].flatMap((port) => INTERFACES.slice(0, 3).map((eni) => ({ ...eni, port })));
+    const { resolve } = fakeResolver({ [REGIONAL]: ['127.0.0.2', '127.0.0.3', '127.0.0.4'], [ZONAL_A]: ['127.0.0.2'] });
+    const checks = await checkEndpointDns([REGIONAL, ZONAL_A], results, resolve);
+    assert.deepEqual(
+      checks.map((check) => [check.expected, check.matches]),
+      [
+        [['127.0.0.2', '127.0.0.3', '127.0.0.4'], true],
+        [['127.0.0.2'], true],
+      ],
+    );
+  });
 });
 
 describe('ProbeService with dns: true', () => {
@@ -194,24 +190,19 @@ describe('ProbeService with dns: true', () => {
     );
   });
 
-  it(
-    'matches correct answers for an endpoint with two service ports',
-    {},
-    async () => {
-      const report = await service().probe(model(['443', '8443']), IDS.endpoint, { dns: true });
-      assert.deepEqual(report.ports, [443, 8443]);
-      assert.ok(report.dns?.every((check) => check.matches), JSON.stringify(report.dns));
-    },
-  );
+  it('matches correct answers for an endpoint with two service ports', {}, async () => {
+    const report = await service().probe(model(['443', '8443']), IDS.endpoint, { dns: true });
+    assert.deepEqual(report.ports, [443, 8443]);
+    assert.ok(
+      report.dns?.every((check) => check.matches),
+      JSON.stringify(report.dns),
+    );
+  });
 
-  it(
-    'judges the regional name against every interface even when only some are probed',
-    {},
-    async () => {
-      const report = await service().probe(model(['443']), IDS.endpoint, { dns: true, targets: [IDS.endpointEnis[0]] });
-      const regionalCheck = report.dns?.find((check) => check.name === regional);
-      assert.deepEqual(regionalCheck?.expected, ['127.0.0.2', '127.0.0.3']);
-      assert.equal(regionalCheck?.matches, true);
-    },
-  );
+  it('judges the regional name against every interface even when only some are probed', {}, async () => {
+    const report = await service().probe(model(['443']), IDS.endpoint, { dns: true, targets: [IDS.endpointEnis[0]] });
+    const regionalCheck = report.dns?.find((check) => check.name === regional);
+    assert.deepEqual(regionalCheck?.expected, ['127.0.0.2', '127.0.0.3']);
+    assert.equal(regionalCheck?.matches, true);
+  });
 });

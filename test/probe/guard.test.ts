@@ -22,7 +22,14 @@ const ENDPOINT_SG = 'sg-0e1e2e3e4e5e6e7e8';
 const A = { eni: 'eni-0a0a0a0a0a0a0a0a1', subnet: 'subnet-0a0a0a0a0a0a0a0a1', cidr: '127.0.0.0/28', ip: '127.0.0.2', az: 'us-east-1a', azId: 'use1-az1' };
 const B = { eni: 'eni-0b0b0b0b0b0b0b0b2', subnet: 'subnet-0b0b0b0b0b0b0b0b2', cidr: '127.0.0.16/28', ip: '127.0.0.18', az: 'us-east-1b', azId: 'use1-az2' };
 /** A client instance's interface in the same VPC: in the data, but not the endpoint's. */
-const CLIENT = { eni: 'eni-0c1c2c3c4c5c6c7c8', subnet: 'subnet-0c1c2c3c4c5c6c7c8', cidr: '127.0.0.32/28', ip: '127.0.0.40', az: 'us-east-1a', azId: 'use1-az1' };
+const CLIENT = {
+  eni: 'eni-0c1c2c3c4c5c6c7c8',
+  subnet: 'subnet-0c1c2c3c4c5c6c7c8',
+  cidr: '127.0.0.32/28',
+  ip: '127.0.0.40',
+  az: 'us-east-1a',
+  azId: 'use1-az1',
+};
 
 interface Poison {
   /** Extra secondary private IPs on interface A, as corrupted or hostile data might list. */
@@ -93,7 +100,8 @@ function discovered(poison: Poison = {}): { model: NetworkModel; targets: Omit<P
 
 const ALLOWED = new Set([443, 8443]);
 const notOurs = (text: string) => `target "${text}" is not a network interface of this endpoint: only the endpoint's own interfaces are probed`;
-const misspelt = (text: string, canonical: string) => `target "${text}" is not written as the interface's address ${canonical}: only the endpoint's own interfaces are probed`;
+const misspelt = (text: string, canonical: string) =>
+  `target "${text}" is not written as the interface's address ${canonical}: only the endpoint's own interfaces are probed`;
 
 function refusal(run: () => unknown): ProbeRefusedError {
   try {
@@ -114,7 +122,10 @@ describe('endpointInterfaceTargets', () => {
   });
 
   it('drops a forbidden address even when the data lists it on an endpoint interface', () => {
-    const { model, targets } = discovered({ privateIps: ['169.254.169.254', '169.254.170.2', '0.0.0.0', '224.0.0.1', '255.255.255.255'], ipv6: ['fe80::1', 'ff02::1'] });
+    const { model, targets } = discovered({
+      privateIps: ['169.254.169.254', '169.254.170.2', '0.0.0.0', '224.0.0.1', '255.255.255.255'],
+      ipv6: ['fe80::1', 'ff02::1'],
+    });
     // The data did carry them: the model read them.
     const eni = model.networkInterfaces.get(A.eni);
     assert.ok(eni);

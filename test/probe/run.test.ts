@@ -241,7 +241,10 @@ describe('Prober attempts', () => {
       calls++;
       return netConnector(address, port);
     };
-    const [result] = await prober({ connector: counting }).probeEndpoint('vpce-0eeeeeeeeeeeeeee3', [target(HOST, closedPort)], { timeoutMs: 1000, attempts: 3 });
+    const [result] = await prober({ connector: counting }).probeEndpoint('vpce-0eeeeeeeeeeeeeee3', [target(HOST, closedPort)], {
+      timeoutMs: 1000,
+      attempts: 3,
+    });
     assert.equal(calls, 1);
     assert.equal(result?.outcome, 'refused');
     assert.equal(result?.errno, 'ECONNREFUSED');
@@ -265,7 +268,12 @@ describe('Prober bounds', () => {
   const refused: [string, { timeoutMs: number; attempts: number }, string, string][] = [
     ['a timeout of 0', { timeoutMs: 0, attempts: 1 }, `timeout 0 ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`, 'body.timeoutMs'],
     ['a negative timeout', { timeoutMs: -5, attempts: 1 }, `timeout -5 ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`, 'body.timeoutMs'],
-    ['a timeout above the maximum', { timeoutMs: PROBE_TIMEOUT_MAX_MS + 1, attempts: 1 }, `timeout 10001 ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`, 'body.timeoutMs'],
+    [
+      'a timeout above the maximum',
+      { timeoutMs: PROBE_TIMEOUT_MAX_MS + 1, attempts: 1 },
+      `timeout 10001 ms is outside 1-${PROBE_TIMEOUT_MAX_MS}`,
+      'body.timeoutMs',
+    ],
     ['0 attempts', { timeoutMs: 100, attempts: 0 }, `attempts 0 is outside 1-${PROBE_ATTEMPTS_MAX}`, 'body.attempts'],
     ['attempts above the maximum', { timeoutMs: 100, attempts: PROBE_ATTEMPTS_MAX + 1 }, `attempts 4 is outside 1-${PROBE_ATTEMPTS_MAX}`, 'body.attempts'],
   ];
@@ -298,20 +306,16 @@ describe('Prober bounds', () => {
     assert.equal(result?.outcome, 'refused');
   });
 
-  it(
-    'refuses settings that are not numbers in range (NaN timeout, NaN or fractional attempts)',
-    {},
-    async () => {
-      const probes = prober();
-      for (const settings of [
-        { timeoutMs: Number.NaN, attempts: 1 },
-        { timeoutMs: 100, attempts: Number.NaN },
-        { timeoutMs: 100, attempts: 1.5 },
-      ]) {
-        await assert.rejects(probes.probeEndpoint('vpce-0fffffffffffffff3', [target(HOST)], settings), ProbeRefusedError, JSON.stringify(settings));
-      }
-    },
-  );
+  it('refuses settings that are not numbers in range (NaN timeout, NaN or fractional attempts)', {}, async () => {
+    const probes = prober();
+    for (const settings of [
+      { timeoutMs: Number.NaN, attempts: 1 },
+      { timeoutMs: 100, attempts: Number.NaN },
+      { timeoutMs: 100, attempts: 1.5 },
+    ]) {
+      await assert.rejects(probes.probeEndpoint('vpce-0fffffffffffffff3', [target(HOST)], settings), ProbeRefusedError, JSON.stringify(settings));
+    }
+  });
 });
 
 describe('Prober address check (defence in depth)', () => {
@@ -343,7 +347,10 @@ describe('Prober address check (defence in depth)', () => {
         return refusesAtOnce(address, port);
       },
     });
-    await assert.rejects(probes.probeEndpoint('vpce-0999999999999999b', [target('127.0.7.1'), target('169.254.169.254'), target('127.0.7.2')], FAST), ProbeRefusedError);
+    await assert.rejects(
+      probes.probeEndpoint('vpce-0999999999999999b', [target('127.0.7.1'), target('169.254.169.254'), target('127.0.7.2')], FAST),
+      ProbeRefusedError,
+    );
     assert.ok(!dialled.includes('169.254.169.254'), dialled.join(', '));
     assert.ok(dialled.every((address) => address.startsWith('127.')));
   });

@@ -43,7 +43,13 @@ describe('WatchList', () => {
     const clock = new FakeClock();
     const record = recorder(clock);
     // interval 40 ms, jitter ratio 0.5, random 0.5: the first round after 10 ms, then every 50 ms.
-    watch(clock, { endpointIds: ['vpce-0aaaaaaaaaaaaaaa1', 'vpce-0aaaaaaaaaaaaaaa2', 'vpce-0aaaaaaaaaaaaaaa3'], intervalMs: 40, jitterRatio: 0.5, random: () => 0.5, probe: record.probe });
+    watch(clock, {
+      endpointIds: ['vpce-0aaaaaaaaaaaaaaa1', 'vpce-0aaaaaaaaaaaaaaa2', 'vpce-0aaaaaaaaaaaaaaa3'],
+      intervalMs: 40,
+      jitterRatio: 0.5,
+      random: () => 0.5,
+      probe: record.probe,
+    });
     await clock.advance(330);
     for (const endpointId of ['vpce-0aaaaaaaaaaaaaaa1', 'vpce-0aaaaaaaaaaaaaaa2', 'vpce-0aaaaaaaaaaaaaaa3']) {
       assert.deepEqual(record.of(endpointId), [10, 60, 110, 160, 210, 260, 310], endpointId);
@@ -166,7 +172,13 @@ describe('WatchList', () => {
   it('stop() halts every timer: no call after stop', async () => {
     const clock = new FakeClock();
     const record = recorder(clock);
-    const list = watch(clock, { endpointIds: ['vpce-0fffffffffffffff1', 'vpce-0fffffffffffffff2'], intervalMs: 40, jitterRatio: 0.5, random: () => 0.5, probe: record.probe });
+    const list = watch(clock, {
+      endpointIds: ['vpce-0fffffffffffffff1', 'vpce-0fffffffffffffff2'],
+      intervalMs: 40,
+      jitterRatio: 0.5,
+      random: () => 0.5,
+      probe: record.probe,
+    });
     await clock.advance(130);
     assert.equal(record.calls.length, 6, 'rounds at 10, 60 and 110 ms, of each endpoint');
     list.stop();
@@ -287,7 +299,12 @@ describe('WatchList', () => {
     // The global timers, mocked: no real wait here either.
     context.mock.timers.enable({ apis: ['setTimeout'] });
     const calls: string[] = [];
-    const list = new WatchList({ endpointIds: ['vpce-0aaaaaaaaaaaaaaa9'], intervalMs: 1000, jitterRatio: 0, probe: async (endpointId) => void calls.push(endpointId) });
+    const list = new WatchList({
+      endpointIds: ['vpce-0aaaaaaaaaaaaaaa9'],
+      intervalMs: 1000,
+      jitterRatio: 0,
+      probe: async (endpointId) => void calls.push(endpointId),
+    });
     started.push(list);
     list.start();
     const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -184,7 +184,12 @@ function cliEnv(home: string): NodeJS.ProcessEnv {
 }
 
 /** Runs the script under dash against `endpointUrl`, which must be the fake on loopback. */
-function runScript(out: string, endpointUrl: string, home: string, args: readonly string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runScript(
+  out: string,
+  endpointUrl: string,
+  home: string,
+  args: readonly string[] = [],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env = scriptEnv(endpointUrl, home);
   return new Promise((resolve, reject) => {
     const child = spawn(SHELL, [SCRIPT, out, '--endpoint-url', endpointUrl, '--region', REGION, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -280,9 +285,21 @@ function cliKnows(member: string, skeletons: Map<string, unknown>, home: string)
   const entry = LAYOUT_ENTRIES.find((candidate) => candidate.call === call)!;
   if (!skeletons.has(call)) {
     // AWS CLI v2 asks for the required parameters even here, where nothing is sent.
-    const required = { GetManagedPrefixListEntries: '--prefix-list-id', DescribeLoadBalancerAttributes: '--load-balancer-arn', DescribeTargetHealth: '--target-group-arn' }[call];
+    const required = {
+      GetManagedPrefixListEntries: '--prefix-list-id',
+      DescribeLoadBalancerAttributes: '--load-balancer-arn',
+      DescribeTargetHealth: '--target-group-arn',
+    }[call];
     // Nothing is sent; the discard port on loopback all the same.
-    const args = [entry.service, entry.command, ...(required ? [required, 'unused'] : []), '--generate-cli-skeleton', 'output', '--endpoint-url', 'http://127.0.0.1:9'];
+    const args = [
+      entry.service,
+      entry.command,
+      ...(required ? [required, 'unused'] : []),
+      '--generate-cli-skeleton',
+      'output',
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+    ];
     const printed = spawnSync(AWS_CLI!, args, { encoding: 'utf8', env: cliEnv(home) });
     skeletons.set(call, printed.status === 0 ? JSON.parse(printed.stdout) : undefined);
   }
@@ -369,7 +386,10 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
     const wholeRuns = whole.map((unit) =>
       limit(async () => {
         const policy = unit.name === UNDER_POLICY;
-        record(unit.name, await capture(await regionFromSnapshot(unit.dir), snapshotOf(unit), work, { ...(unit.accountId ? { accountId: unit.accountId } : {}), policy }));
+        record(
+          unit.name,
+          await capture(await regionFromSnapshot(unit.dir), snapshotOf(unit), work, { ...(unit.accountId ? { accountId: unit.accountId } : {}), policy }),
+        );
       }),
     );
 
@@ -377,12 +397,14 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
     const others = units.filter((unit) => !WHOLE.has(unit.name));
     const listings = MERGED.filter((entry) => others.some((unit) => unit.files.has(entry.call)));
     const itemsOf = async (unit: Unit, entry: LayoutEntry) =>
-      unit.files.has(entry.call) ? ((JSON.parse(await readFile(join(unit.dir, entry.path), 'utf8')) as Record<string, unknown[]>)[entry.topLevelKey] ?? []) : [];
+      unit.files.has(entry.call)
+        ? ((JSON.parse(await readFile(join(unit.dir, entry.path), 'utf8')) as Record<string, unknown[]>)[entry.topLevelKey] ?? [])
+        : [];
     const merged: Record<string, unknown> = {};
     for (const entry of listings) merged[entry.name] = { [entry.topLevelKey]: (await Promise.all(others.map((unit) => itemsOf(unit, entry)))).flat() };
     const mergedOut = join(work, 'merged');
     const listed = limit(async () => {
-      record('every other example\'s listings', await capture(merged as FakeRegionData, mergedOut, work, { only: listings.map((entry) => entry.call) }));
+      record("every other example's listings", await capture(merged as FakeRegionData, mergedOut, work, { only: listings.map((entry) => entry.call) }));
       for (const entry of listings) {
         const printed = (JSON.parse(await readFile(join(mergedOut, entry.path), 'utf8')) as Record<string, unknown[]>)[entry.topLevelKey]!;
         let offset = 0;
@@ -411,7 +433,12 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
       ...perResource
         .filter(({ only }) => only.length > 0)
         .map(({ unit, only }) =>
-          limit(async () => record(unit.name, await capture(await regionFromSnapshot(unit.dir), snapshotOf(unit), work, { ...(unit.accountId ? { accountId: unit.accountId } : {}), only }))),
+          limit(async () =>
+            record(
+              unit.name,
+              await capture(await regionFromSnapshot(unit.dir), snapshotOf(unit), work, { ...(unit.accountId ? { accountId: unit.accountId } : {}), only }),
+            ),
+          ),
         ),
     ]);
     for (const { unit, only } of perResource) {
@@ -446,12 +473,19 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
     const calls = runs.reduce((sum, run) => sum + run.calls, 0);
     t.diagnostic(`${(version.stdout || version.stderr).trim()}: ${runs.length} captures, ${calls} calls in ${seconds.toFixed(1)} s (${CONCURRENCY} at once)`);
     for (const run of runs) t.diagnostic(`${run.name}: ${run.calls} calls`);
-    const unknown = [...knownToCli].filter(([, known]) => known !== true).map(([member, known]) => (known === undefined ? `${member} (the CLI prints no skeleton of its call)` : member));
+    const unknown = [...knownToCli]
+      .filter(([, known]) => known !== true)
+      .map(([member, known]) => (known === undefined ? `${member} (the CLI prints no skeleton of its call)` : member));
     if (unknown.length > 0) t.diagnostic(`members of the examples this AWS CLI's model does not have: ${unknown.join(', ')}`);
     // The one that changes an analysis is named by the script.
-    const warned = runs.filter((run) => /warning: a Network Load Balancer with security groups but no EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic/.test(run.stderr));
+    const warned = runs.filter((run) =>
+      /warning: a Network Load Balancer with security groups but no EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic/.test(run.stderr),
+    );
     if (knownToCli.has('DescribeLoadBalancers.LoadBalancers[].EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic')) {
-      assert.ok(warned.some((run) => run.name === FIXTURE_EXAMPLE), 'the script warns that the CLI drops EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic');
+      assert.ok(
+        warned.some((run) => run.name === FIXTURE_EXAMPLE),
+        'the script warns that the CLI drops EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic',
+      );
     } else {
       assert.deepEqual(warned, []);
     }
@@ -500,10 +534,18 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
     const out = captured.get(UNDER_POLICY)!;
     assert.equal(run.status, 0, run.stderr);
     const denied = LAYOUT_ENTRIES.filter((entry) => !allowedByPolicy(entry.call));
-    assert.ok(denied.some((entry) => entry.call === 'DescribeInstances'), 'the service does not need instances: the policy does not allow them');
+    assert.ok(
+      denied.some((entry) => entry.call === 'DescribeInstances'),
+      'the service does not need instances: the policy does not allow them',
+    );
     for (const entry of denied) {
       assert.equal(existsSync(join(out, entry.path)), false, entry.path);
-      assert.match(run.stderr, new RegExp(`skipped ${entry.path}: aws ${entry.service} ${entry.command} failed: .*\\(UnauthorizedOperation\\).*${entry.service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${entry.call}`));
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `skipped ${entry.path}: aws ${entry.service} ${entry.command} failed: .*\\(UnauthorizedOperation\\).*${entry.service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${entry.call}`,
+        ),
+      );
     }
     for (const entry of LAYOUT_ENTRIES.filter((candidate) => allowedByPolicy(candidate.call))) {
       assert.doesNotMatch(run.stderr, new RegExp(`skipped ${entry.path}[:/][^\n]*UnauthorizedOperation`));
@@ -539,11 +581,17 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
     const out = join(work, 'denied');
     await mkdir(join(out, 'ec2'), { recursive: true });
     await writeFile(join(out, 'ec2/DescribeNetworkAcls.json'), '{"NetworkAcls": []}\n');
-    const result = await capture(await regionFromSnapshot(unit.dir), out, work, { only: ['DescribeNetworkAcls', 'DescribeSubnets'], prepare: (region) => region.deny('ec2', 'DescribeNetworkAcls') });
+    const result = await capture(await regionFromSnapshot(unit.dir), out, work, {
+      only: ['DescribeNetworkAcls', 'DescribeSubnets'],
+      prepare: (region) => region.deny('ec2', 'DescribeNetworkAcls'),
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(existsSync(join(out, 'ec2/DescribeNetworkAcls.json')), false);
     assert.ok(existsSync(join(out, 'ec2/DescribeSubnets.json')));
-    assert.match(result.stderr, /skipped ec2\/DescribeNetworkAcls\.json: aws ec2 describe-network-acls failed: .*\(UnauthorizedOperation\).*ec2:DescribeNetworkAcls/);
+    assert.match(
+      result.stderr,
+      /skipped ec2\/DescribeNetworkAcls\.json: aws ec2 describe-network-acls failed: .*\(UnauthorizedOperation\).*ec2:DescribeNetworkAcls/,
+    );
     assert.match(result.stderr, /captured 1 file\(s\) into .*; 1 skipped/);
     assert.deepEqual(
       result.region.calls.map((call) => `${call.operation} ${call.outcome}`),
@@ -554,12 +602,18 @@ describe('scripts/capture-snapshot.sh with the real AWS CLI, against the fake re
   it('exits 1 when DescribeVpcEndpoints cannot be captured', async () => {
     const unit = unitsOf('healthy-aws-service')[0]!;
     const out = join(work, 'no-endpoints');
-    const result = await capture(await regionFromSnapshot(unit.dir), out, work, { only: ['DescribeVpcEndpoints', 'DescribeVpcEndpointServices'], prepare: (region) => region.deny('ec2', 'DescribeVpcEndpoints') });
+    const result = await capture(await regionFromSnapshot(unit.dir), out, work, {
+      only: ['DescribeVpcEndpoints', 'DescribeVpcEndpointServices'],
+      prepare: (region) => region.deny('ec2', 'DescribeVpcEndpoints'),
+    });
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /skipped ec2\/DescribeVpcEndpoints\.json: aws ec2 describe-vpc-endpoints failed/);
     assert.match(result.stderr, /could not be captured: check the credentials, the region and the endpoint URL/);
     // Without endpoints there are no service names to describe.
-    assert.deepEqual(result.region.calls.map((call) => call.operation), ['DescribeVpcEndpoints']);
+    assert.deepEqual(
+      result.region.calls.map((call) => call.operation),
+      ['DescribeVpcEndpoints'],
+    );
     assert.deepEqual(await readdir(join(out, 'ec2')), []);
   });
 });
@@ -569,7 +623,10 @@ describe(`test/fixtures/awscli/${FIXTURE_EXAMPLE}`, () => {
   it('is analysed as the example is', async () => {
     const request = await exampleRequest(FIXTURE_EXAMPLE);
     const fixture = join(FIXTURE_DIR, FIXTURE_EXAMPLE);
-    assert.deepEqual(outcome(analyze(await readSnapshot(fixture), request)), outcome(analyze(await readSnapshot(join(EXAMPLES_DIR, FIXTURE_EXAMPLE)), request)));
+    assert.deepEqual(
+      outcome(analyze(await readSnapshot(fixture), request)),
+      outcome(analyze(await readSnapshot(join(EXAMPLES_DIR, FIXTURE_EXAMPLE)), request)),
+    );
     const text = await readFile(join(fixture, 'elbv2/DescribeLoadBalancers.json'), 'utf8');
     assert.match(text, /^\{\n {4}"LoadBalancers": \[\n/, 'as the CLI prints it: four spaces of indentation');
   });

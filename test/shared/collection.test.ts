@@ -16,7 +16,11 @@ function collector(delayMs = 30): { calls: () => number; collect: () => Promise<
     collect: async () => {
       calls++;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return { responses: { vpcEndpoints: { VpcEndpoints: [{ VpcEndpointId: `vpce-0000000000000000${calls}` }] } }, failures: [['prefixListEntries', 'missing permission ec2:GetManagedPrefixListEntries']], callsMade: 7 };
+      return {
+        responses: { vpcEndpoints: { VpcEndpoints: [{ VpcEndpointId: `vpce-0000000000000000${calls}` }] } },
+        failures: [['prefixListEntries', 'missing permission ec2:GetManagedPrefixListEntries']],
+        callsMade: 7,
+      };
     },
   };
 }
@@ -104,7 +108,11 @@ describe('shared collections on a real Redis', () => {
     const shared = replica();
     const spoiler = redis.client();
     const key = `${shared.prefix}unit:${UNIT}:data`;
-    for (const value of [Buffer.from('not gzip'), gzipSync('{"v":1,"unit":"999988887777/eu-west-1","responses":{},"failures":[],"collectedAt":1000000,"generation":9}'), gzipSync('[1,2,3]')]) {
+    for (const value of [
+      Buffer.from('not gzip'),
+      gzipSync('{"v":1,"unit":"999988887777/eu-west-1","responses":{},"failures":[],"collectedAt":1000000,"generation":9}'),
+      gzipSync('[1,2,3]'),
+    ]) {
       await spoiler.set(key, value);
       const source = collector(1);
       const outcome = await collections(shared).collect(UNIT, {}, source.collect);

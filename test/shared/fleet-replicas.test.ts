@@ -74,7 +74,9 @@ describe('replicas share one collection per unit per TTL', () => {
     before = awsCalls();
     const fleets = await Promise.all(replicas.map((source) => source.load()));
     assert.equal(awsCalls() - before, oneCollection, 'one collection across three replicas');
-    const verdicts = fleets.map((fleet) => JSON.stringify(analyze(fleet, CROSS_ACCOUNT).checks.map((check) => [check.id, check.scope.networkInterfaceId, check.status])));
+    const verdicts = fleets.map((fleet) =>
+      JSON.stringify(analyze(fleet, CROSS_ACCOUNT).checks.map((check) => [check.id, check.scope.networkInterfaceId, check.status])),
+    );
     assert.equal(new Set(verdicts).size, 1, 'every replica answers the same');
 
     // Within the TTL, loads are served from Redis; past it, one more collection in all.

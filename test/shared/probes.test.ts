@@ -15,7 +15,18 @@ function report(probedAt: number, outcome: 'open' | 'timeout' = 'open'): ProbeRe
     endpointId: ENDPOINT,
     ports: [443],
     overall: outcome === 'open' ? 'all-open' : 'none-open',
-    results: [{ networkInterfaceId: 'eni-0aaaaaaaaaaaaaaa1', address: '127.0.0.2', port: 443, availabilityZone: 'us-east-1a', outcome, latencyMs: 0.4, attempts: 1, probedAt: new Date(probedAt).toISOString() }],
+    results: [
+      {
+        networkInterfaceId: 'eni-0aaaaaaaaaaaaaaa1',
+        address: '127.0.0.2',
+        port: 443,
+        availabilityZone: 'us-east-1a',
+        outcome,
+        latencyMs: 0.4,
+        attempts: 1,
+        probedAt: new Date(probedAt).toISOString(),
+      },
+    ],
     reconciliation: { findings: [] },
   };
 }
@@ -94,7 +105,11 @@ describe('shared probes on a real Redis', () => {
     await b.shared.storeLatest(report(clock - 1000, 'timeout'));
     assert.deepEqual(await a.shared.latest(ENDPOINT), report(clock), 'an older report does not replace a newer one');
     const spoiler = redis.client();
-    for (const value of ['not json', JSON.stringify({ ...report(clock), overall: 'maybe' }), JSON.stringify({ ...report(clock), endpointId: 'vpce-0bbbbbbbbbbbbbbb2' })]) {
+    for (const value of [
+      'not json',
+      JSON.stringify({ ...report(clock), overall: 'maybe' }),
+      JSON.stringify({ ...report(clock), endpointId: 'vpce-0bbbbbbbbbbbbbbb2' }),
+    ]) {
       await spoiler.set(`${prefix}probe:${ENDPOINT}:latest`, value);
       assert.equal(await a.shared.latest(ENDPOINT), undefined, value.slice(0, 30));
       await a.shared.storeLatest(report(clock));

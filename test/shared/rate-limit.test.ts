@@ -30,12 +30,14 @@ describe('the shared analysis budget', () => {
 
   it('counts a caller once across replicas, and each replica limits on its own while Redis is down', async () => {
     const statuses: number[] = [];
-    for (let index = 0; index < 6; index++) statuses.push((await replicas[index % 2]!.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.9' })).statusCode);
+    for (let index = 0; index < 6; index++)
+      statuses.push((await replicas[index % 2]!.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.9' })).statusCode);
     assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
 
     await redis.stop();
     const alone: number[] = [];
-    for (let index = 0; index < 10; index++) alone.push((await replicas[index % 2]!.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.10' })).statusCode);
+    for (let index = 0; index < 10; index++)
+      alone.push((await replicas[index % 2]!.app.inject({ method: 'GET', url, remoteAddress: '127.0.0.10' })).statusCode);
     // Each replica's own budget of 4: no 5xx, and limits still hold.
     assert.deepEqual(alone, [200, 200, 200, 200, 200, 200, 200, 200, 429, 429]);
     await redis.start();

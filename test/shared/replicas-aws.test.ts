@@ -49,7 +49,8 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
     const oneCollection = new Map<string, number>();
     let collectionMs = 0;
 
-    const awsCalls = (accountId: string) => fake.requests.filter((request) => (request.service === 'ec2' || request.service === 'elasticloadbalancing') && request.accountId === accountId).length;
+    const awsCalls = (accountId: string) =>
+      fake.requests.filter((request) => (request.service === 'ec2' || request.service === 'elasticloadbalancing') && request.accountId === accountId).length;
     const callsNow = () => new Map([CONSUMER, PROVIDER].map((accountId) => [accountId, awsCalls(accountId)]));
     const callsSince = (before: Map<string, number>) => [CONSUMER, PROVIDER].map((accountId) => awsCalls(accountId) - before.get(accountId)!);
     const collections = (count: number) => [CONSUMER, PROVIDER].map((accountId) => count * oneCollection.get(accountId)!);
@@ -80,7 +81,13 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       // One collection alone, for reference.
       const before = callsNow();
       const started = performance.now();
-      await awsFleetSource({ regions: [REGION], roleArns: [role(CONSUMER), role(PROVIDER)], endpoint: fake.url, credentials: FAKE_CREDENTIALS, maxAttempts: 1 }).load();
+      await awsFleetSource({
+        regions: [REGION],
+        roleArns: [role(CONSUMER), role(PROVIDER)],
+        endpoint: fake.url,
+        credentials: FAKE_CREDENTIALS,
+        maxAttempts: 1,
+      }).load();
       collectionMs = performance.now() - started;
       for (const [index, calls] of callsSince(before).entries()) oneCollection.set([CONSUMER, PROVIDER][index]!, calls);
       redis = await startTestRedis();
@@ -91,32 +98,42 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       await fake.close();
     });
 
-    it('make one collection per unit per TTL, answer alike, survive the lease holder\'s death and Redis going away', async (t) => {
-      assert.ok([...oneCollection.values()].every((calls) => calls > 5), JSON.stringify([...oneCollection]));
+    it("make one collection per unit per TTL, answer alike, survive the lease holder's death and Redis going away", async (t) => {
+      assert.ok(
+        [...oneCollection.values()].every((calls) => calls > 5),
+        JSON.stringify([...oneCollection]),
+      );
       const before = callsNow();
       replicas.push(
-        ...(await startReplicas(3, { url: redis.url, prefix: `aws-replicas-${process.pid}:` }, {
-          VPCE_DOCTOR_SOURCE: 'aws',
-          VPCE_DOCTOR_AWS_REGIONS: REGION,
-          VPCE_DOCTOR_AWS_ROLE_ARNS: `${role(CONSUMER)},${role(PROVIDER)}`,
-          VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
-          VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: '30000',
-          VPCE_DOCTOR_CACHE_TTL_SECONDS: String(TTL_SECONDS),
-          VPCE_DOCTOR_RATE_LIMIT_MAX: '100000',
-          ...awsFakeVariables(fake.url),
-        })),
+        ...(await startReplicas(
+          3,
+          { url: redis.url, prefix: `aws-replicas-${process.pid}:` },
+          {
+            VPCE_DOCTOR_SOURCE: 'aws',
+            VPCE_DOCTOR_AWS_REGIONS: REGION,
+            VPCE_DOCTOR_AWS_ROLE_ARNS: `${role(CONSUMER)},${role(PROVIDER)}`,
+            VPCE_DOCTOR_AWS_MAX_ATTEMPTS: '1',
+            VPCE_DOCTOR_AWS_COLLECTION_DEADLINE_MS: '30000',
+            VPCE_DOCTOR_CACHE_TTL_SECONDS: String(TTL_SECONDS),
+            VPCE_DOCTOR_RATE_LIMIT_MAX: '100000',
+            ...awsFakeVariables(fake.url),
+          },
+        )),
       );
 
       // Three replicas starting at once: one collection.
       assert.deepEqual(callsSince(before), collections(1), 'one collection for three starting replicas');
-      const generations = async () => Promise.all(live().map(async ({ port }) => (await units(port)).map((unit) => `${unit.key}#${unit.dataGeneration}`).join(',')));
+      const generations = async () =>
+        Promise.all(live().map(async ({ port }) => (await units(port)).map((unit) => `${unit.key}#${unit.dataGeneration}`).join(',')));
       assert.deepEqual(new Set(await generations()).size, 1, 'the same generation everywhere');
-      const reports = await Promise.all(live().map(async ({ port }) => {
-        const answer = await get(port, ANALYSIS);
-        assert.equal(answer.status, 200, answer.body.slice(0, 300));
-        const { cache: _cache, ...report } = JSON.parse(answer.body);
-        return JSON.stringify(report);
-      }));
+      const reports = await Promise.all(
+        live().map(async ({ port }) => {
+          const answer = await get(port, ANALYSIS);
+          assert.equal(answer.status, 200, answer.body.slice(0, 300));
+          const { cache: _cache, ...report } = JSON.parse(answer.body);
+          return JSON.stringify(report);
+        }),
+      );
       assert.equal(new Set(reports).size, 1, 'the same report from every replica');
 
       // Requests spread over the replicas within the TTL: no call; past it, one more collection in all.
@@ -124,7 +141,10 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       assert.deepEqual(callsSince(before), collections(1));
       await untilExpired();
       const spread = await load(TTL_MS / 2);
-      assert.ok(spread.every((status) => status === 200), spread.join(','));
+      assert.ok(
+        spread.every((status) => status === 200),
+        spread.join(','),
+      );
       // The last requests went on while the collection ran: let it land everywhere.
       await load(1000);
       assert.deepEqual(callsSince(before), collections(2), 'one collection per TTL window');
@@ -154,9 +174,14 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
         if (seen.every((line) => line === `${CONSUMER}/${REGION}#3,${PROVIDER}/${REGION}#3`)) completedAt = performance.now();
       }
       assert.ok(completedAt !== undefined, `the collection was completed: ${(await generations()).join(' | ')}`);
-      assert.ok(completedAt - killedAt <= LEASE_MS + collectionMs + 3000, `completed ${(completedAt - killedAt).toFixed(0)} ms after the kill (lease ${LEASE_MS} ms, a collection ${collectionMs.toFixed(0)} ms)`);
+      assert.ok(
+        completedAt - killedAt <= LEASE_MS + collectionMs + 3000,
+        `completed ${(completedAt - killedAt).toFixed(0)} ms after the kill (lease ${LEASE_MS} ms, a collection ${collectionMs.toFixed(0)} ms)`,
+      );
       assert.ok(during.length > 0 && during.every((status) => status === 200), `no request failed: ${during.join(',')}`);
-      t.diagnostic(`lease holder killed mid-collection: completed by another replica ${(completedAt - killedAt).toFixed(0)} ms later (lease ${LEASE_MS} ms, one collection ${collectionMs.toFixed(0)} ms); ${during.length} requests meanwhile, all 200`);
+      t.diagnostic(
+        `lease holder killed mid-collection: completed by another replica ${(completedAt - killedAt).toFixed(0)} ms later (lease ${LEASE_MS} ms, one collection ${collectionMs.toFixed(0)} ms); ${during.length} requests meanwhile, all 200`,
+      );
 
       // Redis stopped under load: no 5xx, each replica collects on its own.
       const survivors = live();
@@ -166,7 +191,10 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       const beforeAlone = callsNow();
       const alone = await load(TTL_MS / 2);
       await load(1000);
-      assert.ok(alone.every((status) => status === 200), `no 5xx without Redis: ${alone.join(',')}`);
+      assert.ok(
+        alone.every((status) => status === 200),
+        `no 5xx without Redis: ${alone.join(',')}`,
+      );
       assert.deepEqual(callsSince(beforeAlone), collections(survivors.length), 'one collection per replica');
       for (const { port } of survivors) assert.equal((await get(port, '/readyz')).status, 200, 'still ready');
 

@@ -36,12 +36,13 @@ describe('the shared analysis cache on a real Redis', () => {
     await shared.ready();
     const source: ModelSource = {
       description: 'the healthy example, as shared data',
-      load: async () => createFleet(base.units.map(({ key: _key, ...unit }) => ({ ...unit, ...(generation !== undefined ? { dataGeneration: generation } : {}) }))),
+      load: async () =>
+        createFleet(base.units.map(({ key: _key, ...unit }) => ({ ...unit, ...(generation !== undefined ? { dataGeneration: generation } : {}) }))),
     };
     return buildTestApp({ source, sharedRedis: shared });
   }
 
-  it('answers from another replica\'s analysis, says so in Cache-Status, and then from its own memory', async () => {
+  it("answers from another replica's analysis, says so in Cache-Status, and then from its own memory", async () => {
     const prefix = `results-${Date.now()}:`;
     const [first, second] = [await replica(prefix, 1), await replica(prefix, 1)];
     const computed = await first.app.inject({ url: ANALYSIS_URL });

@@ -18,7 +18,13 @@ describe('two replicas sharing a Redis', { timeout: 180_000 }, () => {
 
   before(async () => {
     redis = await startTestRedis();
-    servers.push(...(await startReplicas(2, { url: redis.url, prefix: `replicas-${process.pid}:` }, { VPCE_DOCTOR_SNAPSHOT_DIR: HEALTHY.dir, VPCE_DOCTOR_RATE_LIMIT_MAX: String(BUDGET) })));
+    servers.push(
+      ...(await startReplicas(
+        2,
+        { url: redis.url, prefix: `replicas-${process.pid}:` },
+        { VPCE_DOCTOR_SNAPSHOT_DIR: HEALTHY.dir, VPCE_DOCTOR_RATE_LIMIT_MAX: String(BUDGET) },
+      )),
+    );
   });
   after(async () => {
     for (const { server } of servers) stopServer(server);
@@ -51,7 +57,8 @@ describe('two replicas sharing a Redis', { timeout: 180_000 }, () => {
     }
     assert.deepEqual(states, ['1', '1'], 'shared mode resumes');
     const resumed: number[] = [];
-    for (let index = 0; index < BUDGET + 1; index++) resumed.push((await get(servers[index % 2]!.port, `${analysis}&port=443&clientEphemeralPorts=linux`)).status);
+    for (let index = 0; index < BUDGET + 1; index++)
+      resumed.push((await get(servers[index % 2]!.port, `${analysis}&port=443&clientEphemeralPorts=linux`)).status);
     assert.deepEqual(resumed, [200, 200, 200, 200, 429]);
   });
 });

@@ -79,7 +79,10 @@ describe('the collections table', () => {
   it('derives the command, the IAM action and the place in the layout from the service and the call', () => {
     for (const entry of COLLECTION_LIST) {
       assert.match(entry.call, /^(Describe|Get)[A-Z]\w+$/);
-      assert.equal(entry.command.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()).replace(/^\w/, (letter) => letter.toUpperCase()), entry.call);
+      assert.equal(
+        entry.command.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase()).replace(/^\w/, (letter) => letter.toUpperCase()),
+        entry.call,
+      );
       assert.equal(commandLine(entry), `aws ${entry.service} ${entry.command}`);
       assert.equal(entry.iamAction, `${entry.service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${entry.call}`);
       assert.equal(entry.path, `${entry.service}/${entry.call}${entry.keyedBy ? '' : '.json'}`);

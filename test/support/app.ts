@@ -9,7 +9,12 @@ import type { SharedRedis } from '../../src/shared/redis.js';
 import { SharedResultCache } from '../../src/shared/result-cache.js';
 
 export const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
-export const HEALTHY = { dir: `${EXAMPLES}healthy-aws-service`, endpointId: 'vpce-068e9dcc184a273ab', clientIp: '10.0.1.25', instanceId: 'i-0862f03190fbae3bc' };
+export const HEALTHY = {
+  dir: `${EXAMPLES}healthy-aws-service`,
+  endpointId: 'vpce-068e9dcc184a273ab',
+  clientIp: '10.0.1.25',
+  instanceId: 'i-0862f03190fbae3bc',
+};
 
 export const TEST_CONFIG: AppConfig = {
   apiTokens: [],
@@ -52,9 +57,18 @@ const refuseToDial: Connector = () => {
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const source = options.source ?? snapshotSource(options.snapshotDir ?? HEALTHY.dir);
-  const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt(), endpointExposure: () => doctor.exposureSeries(), defaultMetrics: false });
+  const metrics: Metrics = createMetrics({
+    modelLoadedAt: () => doctor.modelLoadedAt(),
+    endpointExposure: () => doctor.exposureSeries(),
+    defaultMetrics: false,
+  });
   const probes = new ProbeService({
-    prober: new Prober({ concurrency: 20, perEndpointConcurrency: 4, roundsPerMinute: options.probe?.roundsPerMinute ?? 600, connector: options.connector ?? refuseToDial }),
+    prober: new Prober({
+      concurrency: 20,
+      perEndpointConcurrency: 4,
+      roundsPerMinute: options.probe?.roundsPerMinute ?? 600,
+      connector: options.connector ?? refuseToDial,
+    }),
     allowedPorts: options.probe?.allowedPorts ?? [],
     defaults: options.probe?.defaults ?? { timeoutMs: 500, attempts: 1 },
     selfIp: options.probe?.selfIp ?? (() => undefined),

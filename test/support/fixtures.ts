@@ -367,7 +367,15 @@ function naclJson(id: string, subnetIds: string[], entries: NaclEntryJson[], isD
 }
 
 function sgJson(id: string, name: string, ingress: IpPermissionJson[], egress: IpPermissionJson[]): SecurityGroupJson {
-  return { Description: `${name} security group`, GroupName: name, IpPermissions: ingress, OwnerId: ACCOUNT, GroupId: id, IpPermissionsEgress: egress, VpcId: IDS.vpc };
+  return {
+    Description: `${name} security group`,
+    GroupName: name,
+    IpPermissions: ingress,
+    OwnerId: ACCOUNT,
+    GroupId: id,
+    IpPermissionsEgress: egress,
+    VpcId: IDS.vpc,
+  };
 }
 
 /**
@@ -408,7 +416,8 @@ export function baseline(options: BaselineOptions = {}): VpcDocuments {
           VpcId: IDS.vpc,
           ServiceName: IDS.serviceName,
           State: 'available',
-          PolicyDocument: '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}',
+          PolicyDocument:
+            '{\n  "Statement": [\n    {\n      "Action": "*", \n      "Effect": "Allow", \n      "Principal": "*", \n      "Resource": "*"\n    }\n  ]\n}',
           RouteTableIds: [],
           SubnetIds: ENDPOINT_PATHS.map((path) => path.subnet),
           Groups: [endpointGroup],
@@ -440,7 +449,16 @@ export function baseline(options: BaselineOptions = {}): VpcDocuments {
           instanceId: IDS.clientInstance,
         }),
         ...ENDPOINT_PATHS.map((path, index) =>
-          eniJson({ id: path.eni, subnet: path.subnet, az: path.az, ip: path.ip, ...(ipv6 ? { ipv6: path.ipv6 } : {}), groups: [endpointGroup], seed: 16 + index, endpoint: true }),
+          eniJson({
+            id: path.eni,
+            subnet: path.subnet,
+            az: path.az,
+            ip: path.ip,
+            ...(ipv6 ? { ipv6: path.ipv6 } : {}),
+            groups: [endpointGroup],
+            seed: 16 + index,
+            endpoint: true,
+          }),
         ),
       ],
     },
@@ -476,23 +494,38 @@ function found<T>(item: T | undefined, what: string): T {
 }
 
 export function endpointJson(docs: VpcDocuments, id: string = IDS.endpoint): VpcEndpointJson {
-  return found(docs.DescribeVpcEndpoints?.VpcEndpoints.find((endpoint) => endpoint.VpcEndpointId === id), id);
+  return found(
+    docs.DescribeVpcEndpoints?.VpcEndpoints.find((endpoint) => endpoint.VpcEndpointId === id),
+    id,
+  );
 }
 
 export function eniOf(docs: VpcDocuments, id: string): NetworkInterfaceJson {
-  return found(docs.DescribeNetworkInterfaces?.NetworkInterfaces.find((eni) => eni.NetworkInterfaceId === id), id);
+  return found(
+    docs.DescribeNetworkInterfaces?.NetworkInterfaces.find((eni) => eni.NetworkInterfaceId === id),
+    id,
+  );
 }
 
 export function subnetOf(docs: VpcDocuments, id: string): SubnetJson {
-  return found(docs.DescribeSubnets?.Subnets.find((subnet) => subnet.SubnetId === id), id);
+  return found(
+    docs.DescribeSubnets?.Subnets.find((subnet) => subnet.SubnetId === id),
+    id,
+  );
 }
 
 export function naclOf(docs: VpcDocuments, id: string): NetworkAclJson {
-  return found(docs.DescribeNetworkAcls?.NetworkAcls.find((acl) => acl.NetworkAclId === id), id);
+  return found(
+    docs.DescribeNetworkAcls?.NetworkAcls.find((acl) => acl.NetworkAclId === id),
+    id,
+  );
 }
 
 export function securityGroupOf(docs: VpcDocuments, id: string): SecurityGroupJson {
-  return found(docs.DescribeSecurityGroups?.SecurityGroups.find((group) => group.GroupId === id), id);
+  return found(
+    docs.DescribeSecurityGroups?.SecurityGroups.find((group) => group.GroupId === id),
+    id,
+  );
 }
 
 /** Replaces every entry of a NACL (both directions). */
@@ -522,7 +555,14 @@ export function setEgress(docs: VpcDocuments, groupId: string, permissions: IpPe
 export function addClientInterface(docs: VpcDocuments, spec: { id: string; subnet: string; ip: string; groups: string[]; seed: number }): VpcDocuments {
   const subnet = subnetOf(docs, spec.subnet);
   found(docs.DescribeNetworkInterfaces, 'DescribeNetworkInterfaces').NetworkInterfaces.push(
-    eniJson({ id: spec.id, subnet: spec.subnet, az: subnet.AvailabilityZone, ip: spec.ip, groups: spec.groups.map((GroupId) => ({ GroupId, GroupName: GroupId })), seed: spec.seed }),
+    eniJson({
+      id: spec.id,
+      subnet: spec.subnet,
+      az: subnet.AvailabilityZone,
+      ip: spec.ip,
+      groups: spec.groups.map((GroupId) => ({ GroupId, GroupName: GroupId })),
+      seed: spec.seed,
+    }),
   );
   return docs;
 }
@@ -660,7 +700,14 @@ export function analyzeDocs(docs: VpcDocuments, request: Partial<AnalysisRequest
 export function applyAction(docs: VpcDocuments, action: RemediationAction): VpcDocuments {
   if (action.kind === 'create-network-acl-entry') {
     naclOf(docs, action.networkAclId).Entries.push(
-      naclEntry({ rule: action.ruleNumber, egress: action.egress, action: action.ruleAction, protocol: action.protocol, ports: [action.portRange.from, action.portRange.to], cidr: action.cidrBlock }),
+      naclEntry({
+        rule: action.ruleNumber,
+        egress: action.egress,
+        action: action.ruleAction,
+        protocol: action.protocol,
+        ports: [action.portRange.from, action.portRange.to],
+        cidr: action.cidrBlock,
+      }),
     );
     return docs;
   }

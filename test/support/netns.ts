@@ -24,10 +24,14 @@ export function runInFreshNetworkNamespace(fileUrl: string, timeoutMs: number): 
   it(`runs ${file.split('/test/')[1]} in a fresh network namespace (loopback only)`, { timeout: timeoutMs }, async () => {
     // Not a subtest of this run (node:test would skip a run it sees as nested): a run of its own, in the namespace.
     const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
-    const child = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx --test --test-reporter=tap "$1"', process.execPath, file], {
-      env: { ...env, [INSIDE]: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'unshare',
+      ['--net', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx --test --test-reporter=tap "$1"', process.execPath, file],
+      {
+        env: { ...env, [INSIDE]: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -167,13 +167,33 @@ export function providerDocuments(knobs: ProviderKnobs = {}): AwsDocuments {
     },
     DescribeNetworkInterfaces: {
       NetworkInterfaces: [
-        eni(IDS.clientEni, 'subnet-0c1c1c1c1c1c1c1c1', consumerVpc, IDS.clientIp, [IDS.clientSg], { Attachment: { InstanceId: 'i-0c11c11c11c11c111', DeviceIndex: 0, Status: 'attached' } }),
-        eni(IDS.endpointEnis[0], 'subnet-0e1e1e1e1e1e1e1a1', consumerVpc, IDS.endpointIps[0], [IDS.endpointSg], { InterfaceType: 'vpc_endpoint', RequesterManaged: true }),
-        eni(IDS.endpointEnis[1], 'subnet-0e1e1e1e1e1e1e1b2', consumerVpc, IDS.endpointIps[1], [IDS.endpointSg], { InterfaceType: 'vpc_endpoint', RequesterManaged: true }),
-        eni('eni-0b1b1b1b1b1b1b1a1', 'subnet-0b1b1b1b1b1b1b1a1', providerVpc, IDS.nodeIps[0], nlbSgs ? [IDS.lbSg] : [], { Description: `ELB net/${IDS.lbName}/${IDS.lbId}`, InterfaceType: 'network_load_balancer', RequesterManaged: true }),
-        eni('eni-0b1b1b1b1b1b1b1b2', 'subnet-0b1b1b1b1b1b1b1b2', providerVpc, IDS.nodeIps[1], nlbSgs ? [IDS.lbSg] : [], { Description: `ELB net/${IDS.lbName}/${IDS.lbId}`, InterfaceType: 'network_load_balancer', RequesterManaged: true }),
-        eni('eni-0a1a1a1a1a1a1a1a1', 'subnet-0d1d1d1d1d1d1d1a1', providerVpc, IDS.targetIps[0], [IDS.targetSg], { Attachment: { InstanceId: IDS.targets[0], DeviceIndex: 0, Status: 'attached' } }),
-        eni('eni-0a1a1a1a1a1a1a1b2', 'subnet-0d1d1d1d1d1d1d1b2', providerVpc, IDS.targetIps[1], [IDS.targetSg], { Attachment: { InstanceId: IDS.targets[1], DeviceIndex: 0, Status: 'attached' } }),
+        eni(IDS.clientEni, 'subnet-0c1c1c1c1c1c1c1c1', consumerVpc, IDS.clientIp, [IDS.clientSg], {
+          Attachment: { InstanceId: 'i-0c11c11c11c11c111', DeviceIndex: 0, Status: 'attached' },
+        }),
+        eni(IDS.endpointEnis[0], 'subnet-0e1e1e1e1e1e1e1a1', consumerVpc, IDS.endpointIps[0], [IDS.endpointSg], {
+          InterfaceType: 'vpc_endpoint',
+          RequesterManaged: true,
+        }),
+        eni(IDS.endpointEnis[1], 'subnet-0e1e1e1e1e1e1e1b2', consumerVpc, IDS.endpointIps[1], [IDS.endpointSg], {
+          InterfaceType: 'vpc_endpoint',
+          RequesterManaged: true,
+        }),
+        eni('eni-0b1b1b1b1b1b1b1a1', 'subnet-0b1b1b1b1b1b1b1a1', providerVpc, IDS.nodeIps[0], nlbSgs ? [IDS.lbSg] : [], {
+          Description: `ELB net/${IDS.lbName}/${IDS.lbId}`,
+          InterfaceType: 'network_load_balancer',
+          RequesterManaged: true,
+        }),
+        eni('eni-0b1b1b1b1b1b1b1b2', 'subnet-0b1b1b1b1b1b1b1b2', providerVpc, IDS.nodeIps[1], nlbSgs ? [IDS.lbSg] : [], {
+          Description: `ELB net/${IDS.lbName}/${IDS.lbId}`,
+          InterfaceType: 'network_load_balancer',
+          RequesterManaged: true,
+        }),
+        eni('eni-0a1a1a1a1a1a1a1a1', 'subnet-0d1d1d1d1d1d1d1a1', providerVpc, IDS.targetIps[0], [IDS.targetSg], {
+          Attachment: { InstanceId: IDS.targets[0], DeviceIndex: 0, Status: 'attached' },
+        }),
+        eni('eni-0a1a1a1a1a1a1a1b2', 'subnet-0d1d1d1d1d1d1d1b2', providerVpc, IDS.targetIps[1], [IDS.targetSg], {
+          Attachment: { InstanceId: IDS.targets[1], DeviceIndex: 0, Status: 'attached' },
+        }),
       ],
     },
     DescribeSubnets: { Subnets: subnets },
@@ -206,20 +226,38 @@ export function providerDocuments(knobs: ProviderKnobs = {}): AwsDocuments {
       SecurityGroups: [
         sg(IDS.clientSg, consumerVpc, []),
         sg(IDS.endpointSg, consumerVpc, [tcp(0, 65535, cidrs('10.0.0.0/16'))]),
-        sg(IDS.lbSg, providerVpc, knobs.nlbSgIngress ?? [tcp(443, 443, cidrs('10.0.0.0/16'))], knobs.nlbSgEgress ?? [tcp(targetPort, targetPort, groups(IDS.targetSg))]),
-        sg(IDS.targetSg, providerVpc, knobs.targetSgIngress ?? [tcp(targetPort, targetPort, nlbSgs ? groups(IDS.lbSg) : cidrs('10.20.1.0/24', '10.20.2.0/24'))]),
+        sg(
+          IDS.lbSg,
+          providerVpc,
+          knobs.nlbSgIngress ?? [tcp(443, 443, cidrs('10.0.0.0/16'))],
+          knobs.nlbSgEgress ?? [tcp(targetPort, targetPort, groups(IDS.targetSg))],
+        ),
+        sg(
+          IDS.targetSg,
+          providerVpc,
+          knobs.targetSgIngress ?? [tcp(targetPort, targetPort, nlbSgs ? groups(IDS.lbSg) : cidrs('10.20.1.0/24', '10.20.2.0/24'))],
+        ),
       ],
     },
     ...(withProvider
       ? {
           DescribeVpcEndpointServiceConfigurations: {
             ServiceConfigurations: [
-              { ServiceType: [{ ServiceType: 'Interface' }], ServiceId: IDS.service, ServiceName: IDS.serviceName, ServiceState: 'Available', AcceptanceRequired: false, NetworkLoadBalancerArns: [IDS.lbArn] },
+              {
+                ServiceType: [{ ServiceType: 'Interface' }],
+                ServiceId: IDS.service,
+                ServiceName: IDS.serviceName,
+                ServiceState: 'Available',
+                AcceptanceRequired: false,
+                NetworkLoadBalancerArns: [IDS.lbArn],
+              },
             ],
           },
           DescribeLoadBalancers: { LoadBalancers: [loadBalancer] },
           DescribeLoadBalancerAttributes:
-            knobs.crossZone === 'omit' ? {} : { [IDS.lbName]: { Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: knobs.crossZone ?? 'false' }] } },
+            knobs.crossZone === 'omit'
+              ? {}
+              : { [IDS.lbName]: { Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: knobs.crossZone ?? 'false' }] } },
           DescribeListeners: { [IDS.lbName]: { Listeners: listeners } },
           DescribeTargetGroups: {
             TargetGroups: [
@@ -241,7 +279,10 @@ export function providerDocuments(knobs: ProviderKnobs = {}): AwsDocuments {
               TargetHealthDescriptions: IDS.targets.map((id, index) => ({
                 Target: { Id: id, Port: targetPort, AvailabilityZone: providerAz[index] },
                 HealthCheckPort: knobs.healthCheckPort && knobs.healthCheckPort !== 'traffic-port' ? knobs.healthCheckPort : String(targetPort),
-                TargetHealth: health[index] === 'healthy' ? { State: 'healthy' } : { State: health[index], Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' },
+                TargetHealth:
+                  health[index] === 'healthy'
+                    ? { State: 'healthy' }
+                    : { State: health[index], Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' },
               })),
             },
           },

@@ -1,4 +1,17 @@
-import { ENDPOINT_PATHS, IDS, addClientInterface, addSecurityGroup, baseline, defaultDenies, naclEntry, setIngress, setNaclEntries, tcpPermission, toModel, type VpcDocuments } from './fixtures.js';
+import {
+  ENDPOINT_PATHS,
+  IDS,
+  addClientInterface,
+  addSecurityGroup,
+  baseline,
+  defaultDenies,
+  naclEntry,
+  setIngress,
+  setNaclEntries,
+  tcpPermission,
+  toModel,
+  type VpcDocuments,
+} from './fixtures.js';
 import type { NetworkModel } from '../../src/core/model.js';
 
 /**

@@ -47,7 +47,11 @@ export async function startTestRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
   const clients: Redis[] = [];
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'],
+      { stdio: 'ignore' },
+    );
     await waitForPing(port);
   };
   const stop = async () => {

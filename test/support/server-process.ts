@@ -39,7 +39,11 @@ export function startServer(variables: Record<string, string>, nodeArgs: readonl
     env[name] = value;
   }
   // No drain on SIGTERM unless a test asks for one (the service's default is 5 s).
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env: { ...env, VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '0', ...variables }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...env, VPCE_DOCTOR_SHUTDOWN_DELAY_SECONDS: '0', ...variables },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -103,13 +107,16 @@ export async function waitUntilReady(server: Server, port: number): Promise<void
   assert.fail(`/readyz never answered 200 (last: ${last})\n${server.output()}`);
 }
 
-
 /**
  * Replicas of the service sharing a Redis, each on a free 127.0.0.1 port with these variables,
  * started together and ready. The Redis command timeout is generous: on a loaded test
  * machine the tests are about sharing, not about a slow Redis.
  */
-export async function startReplicas(count: number, redis: { url: string; prefix: string }, variables: Record<string, string>): Promise<{ server: Server; port: number }[]> {
+export async function startReplicas(
+  count: number,
+  redis: { url: string; prefix: string },
+  variables: Record<string, string>,
+): Promise<{ server: Server; port: number }[]> {
   const { freeLoopbackPort } = await import('./net.js');
   const replicas: { server: Server; port: number }[] = [];
   for (let index = 0; index < count; index++) {

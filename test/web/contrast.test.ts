@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 /** WCAG AA: the page's text colours against their backgrounds, read from its style sheet, reach 4.5:1. */
 
 function luminance(hex: string): number {
-  const channels = [1, 3, 5].map((start) => parseInt(hex.slice(start, start + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const channels = [1, 3, 5]
+    .map((start) => parseInt(hex.slice(start, start + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   return 0.2126 * channels[0]! + 0.7152 * channels[1]! + 0.0722 * channels[2]!;
 }
 
@@ -14,7 +16,7 @@ export function contrast(a: string, b: string): number {
   return (light + 0.05) / (dark + 0.05);
 }
 
-describe('the page\'s colours', () => {
+describe("the page's colours", () => {
   it('computes contrast as WCAG does', () => {
     assert.equal(contrast('#000000', '#ffffff').toFixed(1), '21.0');
     assert.equal(contrast('#777777', '#ffffff').toFixed(2), '4.48');

@@ -24,7 +24,12 @@ import { runInFreshNetworkNamespace } from '../support/netns.js';
 const TIMEOUT_MS = 180_000;
 const CHROMIUM = process.env['VPCE_DOCTOR_CHROMIUM'] ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
-const SG_MISSING = { dir: join(EXAMPLES, 'endpoint-sg-missing-port'), endpointId: 'vpce-04d16890aa090a0c4', clientIp: '10.0.1.25', rule: 'sg-0d3885bab18906d3d inbound: tcp 80 from 10.0.0.0/16' };
+const SG_MISSING = {
+  dir: join(EXAMPLES, 'endpoint-sg-missing-port'),
+  endpointId: 'vpce-04d16890aa090a0c4',
+  clientIp: '10.0.1.25',
+  rule: 'sg-0d3885bab18906d3d inbound: tcp 80 from 10.0.0.0/16',
+};
 interface TempDir {
   readonly dir: string;
   remove(): Promise<void>;
@@ -96,7 +101,9 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
     const ready = (page: Page) => page.waitForSelector('main[data-ready="true"]');
 
     async function hopStatuses(page: Page): Promise<string[]> {
-      return page.$$eval('g.hop', (hops) => hops.map((hop) => `${hop.closest('figure')?.getAttribute('data-eni')}|${hop.getAttribute('data-hop')}|${hop.getAttribute('data-status')}`));
+      return page.$$eval('g.hop', (hops) =>
+        hops.map((hop) => `${hop.closest('figure')?.getAttribute('data-eni')}|${hop.getAttribute('data-hop')}|${hop.getAttribute('data-status')}`),
+      );
     }
 
     /** Presses Tab until the element matching the selector has the focus. */
@@ -145,7 +152,10 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       await page.keyboard.press('Enter');
       await page.waitForSelector('#report');
       const query = new URL(page.url()).searchParams;
-      assert.deepEqual([query.get('clientIp'), query.get('port'), query.get('accountId'), query.get('region')], [SG_MISSING.clientIp, '443', '111122223333', 'us-east-1']);
+      assert.deepEqual(
+        [query.get('clientIp'), query.get('port'), query.get('accountId'), query.get('region')],
+        [SG_MISSING.clientIp, '443', '111122223333', 'us-east-1'],
+      );
       assert.equal(await page.getAttribute('.verdict-banner', 'data-verdict'), 'blocked');
 
       const statuses = await hopStatuses(page);
@@ -263,37 +273,41 @@ if (!runInFreshNetworkNamespace(import.meta.url, TIMEOUT_MS)) {
       assert.deepEqual(incidents, []);
     });
 
-    it('probes now, beside the static verdict, on a fixture whose interfaces are loopback addresses', { skip: process.getuid?.() === 0 ? false : 'listens on port 443 (root)' }, async () => {
-      const fixture = await loopbackSnapshot();
-      temps.push({ dir: fixture.dir, remove: fixture.remove });
-      const listeners: NetServer[] = [];
-      for (const address of Object.values(LOOPBACK_INTERFACES)) {
-        const listener = createServer((socket) => socket.destroy());
-        listener.listen(443, address);
-        await once(listener, 'listening');
-        listeners.push(listener);
-      }
-      const dialled: string[] = [];
-      const loopbackOnly: Connector = (address, port) => {
-        if (!address.startsWith('127.')) throw new Error(`refusing to dial ${address}`);
-        dialled.push(`${address}:${port}`);
-        return netConnector(address, port);
-      };
-      try {
-        const base = await serve({ snapshotDir: fixture.dir, connector: loopbackOnly, probe: { selfIp: () => '10.0.1.25' } });
-        const { page, incidents } = await openPage(base);
-        await page.goto(`${base}/endpoints/vpce-068e9dcc184a273ab?clientIp=10.0.1.25`);
-        await ready(page);
-        await page.waitForSelector('#report');
-        await page.click('#probe-now');
-        await page.waitForSelector('#probe-result >> text=Live: all-open');
-        assert.match((await page.textContent('#probe-result')) ?? '', /static verdict for 10\.0\.1\.25: reachable/);
-        assert.deepEqual(dialled.sort(), ['127.0.0.2:443', '127.0.0.3:443', '127.0.0.4:443']);
-        await page.screenshot({ path: join(SCREENSHOTS, 'probe.png'), fullPage: true });
-        assert.deepEqual(incidents, []);
-      } finally {
-        for (const listener of listeners) listener.close();
-      }
-    });
+    it(
+      'probes now, beside the static verdict, on a fixture whose interfaces are loopback addresses',
+      { skip: process.getuid?.() === 0 ? false : 'listens on port 443 (root)' },
+      async () => {
+        const fixture = await loopbackSnapshot();
+        temps.push({ dir: fixture.dir, remove: fixture.remove });
+        const listeners: NetServer[] = [];
+        for (const address of Object.values(LOOPBACK_INTERFACES)) {
+          const listener = createServer((socket) => socket.destroy());
+          listener.listen(443, address);
+          await once(listener, 'listening');
+          listeners.push(listener);
+        }
+        const dialled: string[] = [];
+        const loopbackOnly: Connector = (address, port) => {
+          if (!address.startsWith('127.')) throw new Error(`refusing to dial ${address}`);
+          dialled.push(`${address}:${port}`);
+          return netConnector(address, port);
+        };
+        try {
+          const base = await serve({ snapshotDir: fixture.dir, connector: loopbackOnly, probe: { selfIp: () => '10.0.1.25' } });
+          const { page, incidents } = await openPage(base);
+          await page.goto(`${base}/endpoints/vpce-068e9dcc184a273ab?clientIp=10.0.1.25`);
+          await ready(page);
+          await page.waitForSelector('#report');
+          await page.click('#probe-now');
+          await page.waitForSelector('#probe-result >> text=Live: all-open');
+          assert.match((await page.textContent('#probe-result')) ?? '', /static verdict for 10\.0\.1\.25: reachable/);
+          assert.deepEqual(dialled.sort(), ['127.0.0.2:443', '127.0.0.3:443', '127.0.0.4:443']);
+          await page.screenshot({ path: join(SCREENSHOTS, 'probe.png'), fullPage: true });
+          assert.deepEqual(incidents, []);
+        } finally {
+          for (const listener of listeners) listener.close();
+        }
+      },
+    );
   });
 }

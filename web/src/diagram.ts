@@ -23,7 +23,15 @@ const HOP_HEIGHT = 46;
 const GAP = 18;
 const ROW_GAP = 30;
 
-const PROVIDER_HOPS: readonly string[] = ['service.listener', 'nlb.sg.inbound', 'nlb.sg.outbound', 'target.sg.inbound', 'target.nacl.inbound', 'target.health', 'target.nacl.outbound'];
+const PROVIDER_HOPS: readonly string[] = [
+  'service.listener',
+  'nlb.sg.inbound',
+  'nlb.sg.outbound',
+  'target.sg.inbound',
+  'target.nacl.inbound',
+  'target.health',
+  'target.nacl.outbound',
+];
 
 function worst(checks: readonly Check[]): Status {
   let found: Status = 'not_applicable';
@@ -95,7 +103,15 @@ export function pathDiagram(report: Report, onSelect: (selection: HopSelection) 
     const graphic = svg(
       'svg',
       { viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': `Path through ${laneTitle}: ${path.status}`, class: 'lane-graphic' },
-      svg('defs', {}, svg('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }))),
+      svg(
+        'defs',
+        {},
+        svg(
+          'marker',
+          { id: 'arrowhead', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+          svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }),
+        ),
+      ),
     );
     const forwardY = GAP;
     const returnY = GAP + HOP_HEIGHT + ROW_GAP;
@@ -104,7 +120,15 @@ export function pathDiagram(report: Report, onSelect: (selection: HopSelection) 
       if (index > 0) graphic.appendChild(arrow(x - GAP, forwardY + HOP_HEIGHT / 2, x - 2, forwardY + HOP_HEIGHT / 2));
       if (id === 'interface') {
         graphic.appendChild(
-          hopNode(x, forwardY, 'Interface', `Endpoint interface ${path.networkInterfaceId}`, pathStatus(path), () => onSelect({ checkId: 'interface', path, checks: [] }), path.ipAddress ?? ''),
+          hopNode(
+            x,
+            forwardY,
+            'Interface',
+            `Endpoint interface ${path.networkInterfaceId}`,
+            pathStatus(path),
+            () => onSelect({ checkId: 'interface', path, checks: [] }),
+            path.ipAddress ?? '',
+          ),
         );
         return;
       }

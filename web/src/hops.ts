@@ -18,12 +18,12 @@ export interface Hop {
 
 export const HOPS: Readonly<Record<CheckId, Hop>> = {
   'endpoint.state': { lane: 'endpoint', label: 'Endpoint', title: 'Endpoint state' },
-  'client.sg.outbound': { lane: 'forward', label: 'Client SG out', title: "Client security groups, outbound" },
+  'client.sg.outbound': { lane: 'forward', label: 'Client SG out', title: 'Client security groups, outbound' },
   'client.nacl.outbound': { lane: 'forward', label: 'Client NACL out', title: "Client subnet's network ACL, outbound" },
   'endpoint.nacl.inbound': { lane: 'forward', label: 'Endpoint NACL in', title: "Endpoint subnet's network ACL, inbound" },
   'endpoint.sg.inbound': { lane: 'forward', label: 'Endpoint SG in', title: 'Endpoint security groups, inbound' },
   'service.listener': { lane: 'forward', label: 'NLB listener', title: "The endpoint service's NLB listener" },
-  'nlb.sg.inbound': { lane: 'forward', label: 'NLB SG in', title: "NLB security groups, inbound (PrivateLink traffic)" },
+  'nlb.sg.inbound': { lane: 'forward', label: 'NLB SG in', title: 'NLB security groups, inbound (PrivateLink traffic)' },
   'nlb.sg.outbound': { lane: 'forward', label: 'NLB SG out', title: 'NLB security groups, outbound to the targets' },
   'target.sg.inbound': { lane: 'forward', label: 'Target SG in', title: 'Target security groups, inbound from the NLB' },
   'target.nacl.inbound': { lane: 'forward', label: 'Target NACL in', title: "Target subnet's network ACL, inbound" },

@@ -34,7 +34,15 @@ interface ProbeReport {
   readonly endpointId: string;
   readonly ports: readonly number[];
   readonly overall: string;
-  readonly results: readonly { readonly networkInterfaceId: string; readonly address: string; readonly port: number; readonly availabilityZone?: string; readonly outcome: string; readonly latencyMs: number; readonly probedAt: string }[];
+  readonly results: readonly {
+    readonly networkInterfaceId: string;
+    readonly address: string;
+    readonly port: number;
+    readonly availabilityZone?: string;
+    readonly outcome: string;
+    readonly latencyMs: number;
+    readonly probedAt: string;
+  }[];
   readonly reconciliation: { readonly staticVerdict?: string; readonly clientIp?: string; readonly note?: string };
 }
 
@@ -87,7 +95,13 @@ function rememberVerdict(endpointId: string, verdict: string, client: string): v
 function tokenForm(): HTMLElement {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', size: 24 });
   input.value = savedToken();
-  const form = h('form', { class: 'token', 'aria-label': 'API token' }, h('label', { for: 'token' }, 'API token'), input, h('button', { type: 'submit' }, 'Use token'));
+  const form = h(
+    'form',
+    { class: 'token', 'aria-label': 'API token' },
+    h('label', { for: 'token' }, 'API token'),
+    input,
+    h('button', { type: 'submit' }, 'Use token'),
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     saveToken(input.value.trim());
@@ -115,13 +129,25 @@ async function endpointsView(): Promise<void> {
     'table',
     { class: 'endpoints' },
     h('caption', {}, 'Interface endpoints of the data'),
-    h('thead', {}, h('tr', {}, ...['Endpoint', 'Service', 'Account', 'Region', 'VPC', 'Interfaces', 'Last verdict (this browser)'].map((text) => h('th', { scope: 'col' }, text)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Endpoint', 'Service', 'Account', 'Region', 'VPC', 'Interfaces', 'Last verdict (this browser)'].map((text) => h('th', { scope: 'col' }, text)),
+      ),
+    ),
     body,
   );
   replaceChildren(
     main,
     h('h1', {}, 'Endpoints'),
-    h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter endpoints' }, ...filters.map((filter, index) => h('div', { class: 'field' }, h('label', { for: inputs[index]!.id }, filter.label), inputs[index]!))),
+    h(
+      'form',
+      { class: 'filters', role: 'search', 'aria-label': 'Filter endpoints' },
+      ...filters.map((filter, index) => h('div', { class: 'field' }, h('label', { for: inputs[index]!.id }, filter.label), inputs[index]!)),
+    ),
     count,
     table,
   );
@@ -129,7 +155,9 @@ async function endpointsView(): Promise<void> {
   try {
     let nextToken: string | undefined;
     do {
-      const page: { items: EndpointSummary[]; nextToken?: string } = await callApi(`/v1/endpoints?limit=500${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`);
+      const page: { items: EndpointSummary[]; nextToken?: string } = await callApi(
+        `/v1/endpoints?limit=500${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`,
+      );
       endpoints = endpoints.concat(page.items);
       nextToken = page.nextToken;
     } while (nextToken);
@@ -144,7 +172,9 @@ async function endpointsView(): Promise<void> {
       if (wanted[index]) query.set(filter.key, inputs[index]!.value.trim());
     });
     history.replaceState(null, '', `/${query.size > 0 ? `?${query}` : ''}`);
-    const shown = endpoints.filter((endpoint) => filters.every((filter, index) => !wanted[index] || filter.pick(endpoint).toLowerCase().includes(wanted[index]!)));
+    const shown = endpoints.filter((endpoint) =>
+      filters.every((filter, index) => !wanted[index] || filter.pick(endpoint).toLowerCase().includes(wanted[index]!)),
+    );
     const verdicts = lastVerdicts();
     replaceChildren(
       body,
@@ -154,7 +184,13 @@ async function endpointsView(): Promise<void> {
         return h(
           'tr',
           { 'data-endpoint': endpoint.id },
-          h('th', { scope: 'row' }, ENDPOINT_ID.test(endpoint.id) ? pageLink(`/endpoints/${endpoint.id}${/^\?accountId=\d{12}&region=[a-z0-9-]+$/.test(unit) ? unit : ''}`, endpoint.id, navigate) : endpoint.id),
+          h(
+            'th',
+            { scope: 'row' },
+            ENDPOINT_ID.test(endpoint.id)
+              ? pageLink(`/endpoints/${endpoint.id}${/^\?accountId=\d{12}&region=[a-z0-9-]+$/.test(unit) ? unit : ''}`, endpoint.id, navigate)
+              : endpoint.id,
+          ),
           h('td', { class: 'wrap' }, endpoint.serviceName),
           h('td', {}, endpoint.accountId ?? ''),
           h('td', {}, endpoint.region ?? ''),
@@ -193,12 +229,19 @@ function hopDetails(selection: HopSelection, report: Report): HTMLElement {
       h(
         'section',
         { class: `check status-${check.status === 'not_applicable' ? 'na' : check.status}`, 'data-check': check.id },
-        h('p', { class: 'check-status' }, `${STATUS_TEXT[check.status as Status].glyph} ${STATUS_TEXT[check.status as Status].word}: `, h('span', {}, check.summary)),
+        h(
+          'p',
+          { class: 'check-status' },
+          `${STATUS_TEXT[check.status as Status].glyph} ${STATUS_TEXT[check.status as Status].word}: `,
+          h('span', {}, check.summary),
+        ),
         check.evidence.length > 0 ? h('h4', {}, 'Evidence (the deciding rules)') : null,
         check.evidence.length > 0 ? h('ul', { class: 'evidence' }, ...check.evidence.map((item) => h('li', {}, item.text))) : null,
         check.remediation ? h('h4', {}, 'Fix') : null,
         check.remediation ? h('p', { class: 'fix-summary' }, check.remediation.summary) : null,
-        check.remediation ? h('pre', { class: 'fix-commands' }, check.remediation.actions.map((action) => ('cli' in action ? action.cli : action.text)).join('\n')) : null,
+        check.remediation
+          ? h('pre', { class: 'fix-commands' }, check.remediation.actions.map((action) => ('cli' in action ? action.cli : action.text)).join('\n'))
+          : null,
       ),
     ),
     report.checks.length === 0 ? h('p', {}, 'No checks.') : null,
@@ -220,7 +263,11 @@ function copyButton(text: string, label: string): HTMLButtonElement {
 }
 
 function reportView(report: AnalysisResponse, clientText: string): HTMLElement {
-  const details = h('div', { id: 'hop-details', class: 'hop-details', 'aria-live': 'polite' }, h('p', {}, 'Open a hop (click it, or Tab to it and press Enter) to see its evidence and its fix.'));
+  const details = h(
+    'div',
+    { id: 'hop-details', class: 'hop-details', 'aria-live': 'polite' },
+    h('p', {}, 'Open a hop (click it, or Tab to it and press Enter) to see its evidence and its fix.'),
+  );
   const diagram = pathDiagram(report, (selection) => {
     replaceChildren(details, hopDetails(selection, report));
     details.focus();
@@ -238,16 +285,26 @@ function reportView(report: AnalysisResponse, clientText: string): HTMLElement {
       ` for ${clientText} on port${report.ports.length === 1 ? '' : 's'} ${report.ports.join(', ')}. `,
       h('span', {}, report.verdictSummary),
     ),
-    endpointState && endpointState.status !== 'pass' ? h('p', { class: `check status-${endpointState.status}` }, `Endpoint state: ${endpointState.summary}`) : null,
+    endpointState && endpointState.status !== 'pass'
+      ? h('p', { class: `check status-${endpointState.status}` }, `Endpoint state: ${endpointState.summary}`)
+      : null,
     h('h2', {}, 'The path, per endpoint interface'),
     diagram,
     details,
     h('h2', {}, 'Fix plan'),
     plan.changes.length === 0
       ? h('p', {}, report.verdict === 'reachable' ? 'Nothing to change.' : 'No change the data can prove; see the checks above.')
-      : h('div', { class: 'fix-plan' }, h('p', {}, `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'} (scope: ${plan.scope}).`), h('pre', { id: 'fix-plan-commands' }, plan.commands.join('\n')), copyButton(plan.script, 'Copy the script')),
+      : h(
+          'div',
+          { class: 'fix-plan' },
+          h('p', {}, `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'} (scope: ${plan.scope}).`),
+          h('pre', { id: 'fix-plan-commands' }, plan.commands.join('\n')),
+          copyButton(plan.script, 'Copy the script'),
+        ),
     report.dataWarnings.length > 0 ? h('h2', {}, 'Data warnings') : null,
-    report.dataWarnings.length > 0 ? h('ul', {}, ...report.dataWarnings.map((warning) => h('li', {}, typeof warning === 'string' ? warning : JSON.stringify(warning)))) : null,
+    report.dataWarnings.length > 0
+      ? h('ul', {}, ...report.dataWarnings.map((warning) => h('li', {}, typeof warning === 'string' ? warning : JSON.stringify(warning))))
+      : null,
     report.cache ? h('p', { class: 'cache' }, `Data ${report.cache.ageSeconds} s old${report.cache.stale ? ' (stale)' : ''}.`) : null,
   );
 }
@@ -257,8 +314,26 @@ function probeView(endpointId: string, port: number | undefined): HTMLElement {
   const show = (probe: ProbeReport) =>
     replaceChildren(
       output,
-      h('p', {}, h('strong', {}, `Live: ${probe.overall}`), probe.reconciliation.staticVerdict ? ` (static verdict for ${probe.reconciliation.clientIp ?? 'this service'}: ${probe.reconciliation.staticVerdict})` : '', probe.reconciliation.note ? ` ${probe.reconciliation.note}` : ''),
-      h('ul', {}, ...probe.results.map((result) => h('li', { 'data-eni': result.networkInterfaceId }, `${result.networkInterfaceId} ${result.address}:${result.port} ${result.availabilityZone ?? ''}: ${result.outcome} (${result.latencyMs.toFixed(1)} ms, ${result.probedAt})`))),
+      h(
+        'p',
+        {},
+        h('strong', {}, `Live: ${probe.overall}`),
+        probe.reconciliation.staticVerdict
+          ? ` (static verdict for ${probe.reconciliation.clientIp ?? 'this service'}: ${probe.reconciliation.staticVerdict})`
+          : '',
+        probe.reconciliation.note ? ` ${probe.reconciliation.note}` : '',
+      ),
+      h(
+        'ul',
+        {},
+        ...probe.results.map((result) =>
+          h(
+            'li',
+            { 'data-eni': result.networkInterfaceId },
+            `${result.networkInterfaceId} ${result.address}:${result.port} ${result.availabilityZone ?? ''}: ${result.outcome} (${result.latencyMs.toFixed(1)} ms, ${result.probedAt})`,
+          ),
+        ),
+      ),
     );
   const button = h('button', { type: 'button', id: 'probe-now' }, 'Probe now');
   button.addEventListener('click', async () => {
@@ -273,7 +348,14 @@ function probeView(endpointId: string, port: number | undefined): HTMLElement {
     }
   });
   callApi<ProbeReport>(`/v1/endpoints/${endpointId}/probes`).then(show, () => replaceChildren(output, h('p', {}, 'Not probed yet.')));
-  return h('section', { class: 'probe', 'aria-labelledby': 'probe-heading' }, h('h2', { id: 'probe-heading' }, 'Live probe from this service'), h('p', {}, 'A TCP connect from the service to each endpoint interface, beside the static verdict.'), button, output);
+  return h(
+    'section',
+    { class: 'probe', 'aria-labelledby': 'probe-heading' },
+    h('h2', { id: 'probe-heading' }, 'Live probe from this service'),
+    h('p', {}, 'A TCP connect from the service to each endpoint interface, beside the static verdict.'),
+    button,
+    output,
+  );
 }
 
 async function endpointView(endpointId: string): Promise<void> {
@@ -309,7 +391,9 @@ async function endpointView(endpointId: string): Promise<void> {
   let clients: ClientSuggestion[] = [];
   const fillSuggestions = () => {
     const param = kind.value as ClientParam;
-    const values = clients.flatMap((client) => (param === 'clientIp' ? client.ipAddresses : param === 'clientEniId' ? [client.networkInterfaceId] : client.instanceId ? [client.instanceId] : []));
+    const values = clients.flatMap((client) =>
+      param === 'clientIp' ? client.ipAddresses : param === 'clientEniId' ? [client.networkInterfaceId] : client.instanceId ? [client.instanceId] : [],
+    );
     replaceChildren(suggestions, ...[...new Set(values)].map((text) => h('option', { value: text })));
   };
   kind.addEventListener('change', fillSuggestions);

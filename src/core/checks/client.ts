@@ -27,7 +27,13 @@ export const checkClientSecurityGroupsOutbound: PathCheck = (context, path, port
   const { client } = context;
   const eni = client.networkInterface;
   if (!eni) {
-    return { id, status: 'unknown', scope, summary: `no network interface with the IP ${client.address.text} in the captured data; give the client's ENI`, evidence: [] };
+    return {
+      id,
+      status: 'unknown',
+      scope,
+      summary: `no network interface with the IP ${client.address.text} in the captured data; give the client's ENI`,
+      evidence: [],
+    };
   }
   const missing = missingPathData(context.model, path, id, scope, { address: true, acl: false });
   if (missing) return missing;
@@ -50,17 +56,35 @@ function clientNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   const blocked = clientPrecondition(context, id, scope);
   if (blocked) return blocked;
   if (sharesSubnet(context, path)) {
-    return { id, status: 'not_applicable', scope, summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`, evidence: [] };
+    return {
+      id,
+      status: 'not_applicable',
+      scope,
+      summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`,
+      evidence: [],
+    };
   }
   const missing = missingPathData(context.model, path, id, scope, { address: true, acl: false });
   if (missing) return missing;
   const subnet = clientSubnetRef(context);
   if (!subnet) {
-    return { id, status: 'unknown', scope, summary: `the subnet of the client ${context.client.address.text} is not known: ${whyMissing(context.model, 'subnets')}`, evidence: [] };
+    return {
+      id,
+      status: 'unknown',
+      scope,
+      summary: `the subnet of the client ${context.client.address.text} is not known: ${whyMissing(context.model, 'subnets')}`,
+      evidence: [],
+    };
   }
   const acl = networkAclOfSubnet(context.model, subnet.subnetId);
   if (!acl) {
-    return { id, status: 'unknown', scope: { ...scope, subnetId: subnet.subnetId }, summary: networkAclUnknownReason(context.model, subnet.subnetId), evidence: [] };
+    return {
+      id,
+      status: 'unknown',
+      scope: { ...scope, subnetId: subnet.subnetId },
+      summary: networkAclUnknownReason(context.model, subnet.subnetId),
+      evidence: [],
+    };
   }
   const destination = path.address!;
   return networkAclCheck({

@@ -10,15 +10,37 @@ import { endpointServiceOwner, serviceIdOf } from '../service.js';
 export const checkEndpointState: EndpointCheck = (context) => {
   const { endpoint } = context;
   const scope = { endpointId: endpoint.id };
-  const stateEvidence = { kind: 'resource' as const, resourceId: endpoint.id, attribute: 'State', value: endpoint.state, text: `${endpoint.id} State is ${endpoint.state}` };
+  const stateEvidence = {
+    kind: 'resource' as const,
+    resourceId: endpoint.id,
+    attribute: 'State',
+    value: endpoint.state,
+    text: `${endpoint.id} State is ${endpoint.state}`,
+  };
   if (endpoint.type.toLowerCase() !== 'interface') {
     return {
       id: 'endpoint.state',
       status: 'fail',
       scope,
       summary: `${endpoint.id} is a ${endpoint.type} endpoint, which has no network interface to connect to; only interface endpoints are reached this way`,
-      evidence: [{ kind: 'resource', resourceId: endpoint.id, attribute: 'VpcEndpointType', value: endpoint.type, text: `${endpoint.id} VpcEndpointType is ${endpoint.type}` }],
-      remediation: { summary: 'create an interface endpoint for the service', actions: [{ kind: 'manual', text: `aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id ${endpoint.vpcId} --service-name ${endpoint.serviceName} --subnet-ids SUBNET_IDS --security-group-ids SG_IDS` }] },
+      evidence: [
+        {
+          kind: 'resource',
+          resourceId: endpoint.id,
+          attribute: 'VpcEndpointType',
+          value: endpoint.type,
+          text: `${endpoint.id} VpcEndpointType is ${endpoint.type}`,
+        },
+      ],
+      remediation: {
+        summary: 'create an interface endpoint for the service',
+        actions: [
+          {
+            kind: 'manual',
+            text: `aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id ${endpoint.vpcId} --service-name ${endpoint.serviceName} --subnet-ids SUBNET_IDS --security-group-ids SG_IDS`,
+          },
+        ],
+      },
     };
   }
   const state = endpoint.state.toLowerCase();
@@ -33,7 +55,14 @@ export const checkEndpointState: EndpointCheck = (context) => {
       remediation: {
         summary: 'the provider account accepts the endpoint connection',
         actions: serviceId
-          ? [{ kind: 'accept-vpc-endpoint-connections', serviceId, vpcEndpointId: endpoint.id, cli: `aws ec2 accept-vpc-endpoint-connections --service-id ${serviceId} --vpc-endpoint-ids ${endpoint.id}` }]
+          ? [
+              {
+                kind: 'accept-vpc-endpoint-connections',
+                serviceId,
+                vpcEndpointId: endpoint.id,
+                cli: `aws ec2 accept-vpc-endpoint-connections --service-id ${serviceId} --vpc-endpoint-ids ${endpoint.id}`,
+              },
+            ]
           : [{ kind: 'manual', text: `ask the provider of ${endpoint.serviceName} to accept ${endpoint.id}` }],
       },
     };
@@ -46,7 +75,10 @@ export const checkEndpointState: EndpointCheck = (context) => {
       summary: `${endpoint.id} is ${endpoint.state}, not available`,
       evidence: [stateEvidence],
       remediation: {
-        summary: state === 'pending' ? 'wait for the endpoint to become available' : 'recreate the endpoint, or ask the service provider why the connection is not accepted',
+        summary:
+          state === 'pending'
+            ? 'wait for the endpoint to become available'
+            : 'recreate the endpoint, or ask the service provider why the connection is not accepted',
         actions: [{ kind: 'manual', text: `aws ec2 describe-vpc-endpoints --vpc-endpoint-ids ${endpoint.id} --query 'VpcEndpoints[0].[State,LastError]'` }],
       },
     };
@@ -58,11 +90,20 @@ export const checkEndpointState: EndpointCheck = (context) => {
       scope,
       summary: `${endpoint.id} is available but has no network interface (no subnet selected)`,
       evidence: [stateEvidence],
-      remediation: { summary: 'add a subnet in each AZ the clients use', actions: [{ kind: 'manual', text: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${endpoint.id} --add-subnet-ids SUBNET_ID` }] },
+      remediation: {
+        summary: 'add a subnet in each AZ the clients use',
+        actions: [{ kind: 'manual', text: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${endpoint.id} --add-subnet-ids SUBNET_ID` }],
+      },
     };
   }
   const owner = endpointServiceOwner(endpoint.serviceName) === 'aws' ? 'an AWS service' : 'a customer endpoint service';
-  return { id: 'endpoint.state', status: 'pass', scope, summary: `${endpoint.id} is an available interface endpoint for ${owner} (${endpoint.serviceName})`, evidence: [stateEvidence] };
+  return {
+    id: 'endpoint.state',
+    status: 'pass',
+    scope,
+    summary: `${endpoint.id} is an available interface endpoint for ${owner} (${endpoint.serviceName})`,
+    evidence: [stateEvidence],
+  };
 };
 
 export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, port) => {
@@ -86,7 +127,13 @@ function endpointNaclCheck(context: AnalysisContext, path: EndpointPath, port: n
   const id = egress ? 'endpoint.nacl.outbound' : 'endpoint.nacl.inbound';
   const scope = pathScope(context, path, port);
   if (sharesSubnet(context, path)) {
-    return { id, status: 'not_applicable', scope, summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`, evidence: [] };
+    return {
+      id,
+      status: 'not_applicable',
+      scope,
+      summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`,
+      evidence: [],
+    };
   }
   const missing = missingPathData(context.model, path, id, scope, { address: false, acl: true });
   if (missing) return missing;

@@ -1,12 +1,7 @@
 import type { CheckId } from '../report.js';
 import { checkClientNaclInbound, checkClientNaclOutbound, checkClientSecurityGroupsOutbound } from './client.js';
 import type { EndpointCheck, PathCheck } from './context.js';
-import {
-  checkEndpointNaclInbound,
-  checkEndpointNaclOutbound,
-  checkEndpointSecurityGroupsInbound,
-  checkEndpointState,
-} from './endpoint.js';
+import { checkEndpointNaclInbound, checkEndpointNaclOutbound, checkEndpointSecurityGroupsInbound, checkEndpointState } from './endpoint.js';
 import {
   checkLoadBalancerSecurityGroupsInbound,
   checkLoadBalancerSecurityGroupsOutbound,

@@ -17,7 +17,13 @@ export const checkProbeTcp: PathCheck = (context, path, port) => {
     },
   ];
   if (observation.outcome === 'open') {
-    return { id, status: 'pass', scope, summary: `a TCP connect from this service to ${observation.address}:${port} succeeded in ${observation.latencyMs.toFixed(1)} ms`, evidence };
+    return {
+      id,
+      status: 'pass',
+      scope,
+      summary: `a TCP connect from this service to ${observation.address}:${port} succeeded in ${observation.latencyMs.toFixed(1)} ms`,
+      evidence,
+    };
   }
   const causes = LIKELY_CAUSES[observation.outcome];
   return {
@@ -26,6 +32,8 @@ export const checkProbeTcp: PathCheck = (context, path, port) => {
     scope,
     summary: `a TCP connect from this service to ${observation.address}:${port} ended ${observation.outcome}${observation.errno ? ` (${observation.errno})` : ''}`,
     evidence,
-    ...(observation.outcome === 'error' ? {} : { remediation: { summary: 'look where the likely causes point', actions: causes.map((text) => ({ kind: 'manual' as const, text })) } }),
+    ...(observation.outcome === 'error'
+      ? {}
+      : { remediation: { summary: 'look where the likely causes point', actions: causes.map((text) => ({ kind: 'manual' as const, text })) } }),
   };
 };

@@ -85,7 +85,8 @@ function followProviderPath(context: AnalysisContext, path: EndpointPath, port: 
     targets.push(...ofGroup);
   }
   const availabilityZoneId = path.subnet?.availabilityZoneId;
-  if (provider.crossZoneEnabled) return { provider, listener, targetGroups, nodes: provider.nodes, targets, ...(availabilityZoneId ? { availabilityZoneId } : {}) };
+  if (provider.crossZoneEnabled)
+    return { provider, listener, targetGroups, nodes: provider.nodes, targets, ...(availabilityZoneId ? { availabilityZoneId } : {}) };
   if (!availabilityZoneId) {
     return { status: 'unknown', summary: `the AZ id of ${path.networkInterfaceId}'s subnet is not known, so its NLB node cannot be matched` };
   }
@@ -160,7 +161,13 @@ export const checkServiceListener: PathCheck = (context, path, port) => {
     text: `${lb.name} listens on ${item.protocol} ${item.port}`,
   }));
   if (listener) {
-    return { id, status: 'pass', scope, summary: `${lb.name} has a ${listener.protocol} listener on ${port}`, evidence: evidence.filter((item) => item.resourceId === listener.arn) };
+    return {
+      id,
+      status: 'pass',
+      scope,
+      summary: `${lb.name} has a ${listener.protocol} listener on ${port}`,
+      evidence: evidence.filter((item) => item.resourceId === listener.arn),
+    };
   }
   if (lb.listenersTruncated) return { id, status: 'unknown', scope, summary: listenersTruncatedSummary(lb.name, port), evidence };
   const existing = listeners.map((item) => `${item.protocol} ${item.port}`).join(', ') || 'none';
@@ -209,7 +216,15 @@ export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path,
       status: 'not_applicable',
       scope,
       summary: `${lb.name} does not enforce its inbound rules on PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic off)`,
-      evidence: [{ kind: 'resource', resourceId: lb.arn, attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic', value: 'off', text: `${lb.name} enforcement on PrivateLink traffic: off` }],
+      evidence: [
+        {
+          kind: 'resource',
+          resourceId: lb.arn,
+          attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic',
+          value: 'off',
+          text: `${lb.name} enforcement on PrivateLink traffic: off`,
+        },
+      ],
     };
   }
   if (lb.listeners && !lb.listenersTruncated && !matchingListener(provider, port)) {
@@ -233,7 +248,16 @@ export const checkLoadBalancerSecurityGroupsInbound: PathCheck = (context, path,
     status: 'unknown',
     scope: judged.scope,
     summary: `${lb.name}'s security groups do not admit the client ${context.client.address.text} on ${port}, but whether they apply to PrivateLink traffic is not captured: DescribeLoadBalancers printed no EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic (older AWS CLI versions drop it; capture with a current CLI or the API)`,
-    evidence: [...judged.evidence, { kind: 'resource', resourceId: lb.arn, attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic', value: 'not captured', text: `${lb.name} enforcement on PrivateLink traffic: not captured` }],
+    evidence: [
+      ...judged.evidence,
+      {
+        kind: 'resource',
+        resourceId: lb.arn,
+        attribute: 'EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic',
+        value: 'not captured',
+        text: `${lb.name} enforcement on PrivateLink traffic: not captured`,
+      },
+    ],
   };
 };
 
@@ -265,7 +289,12 @@ export const checkLoadBalancerSecurityGroupsOutbound: PathCheck = (context, path
       });
     }),
   );
-  return combineChecks(id, { ...scope, securityGroupIds: [...lb.securityGroupIds] }, parts, `${lb.securityGroupIds.join(', ')} allow outbound to every target on its traffic and health-check ports (${resolved.targets.length} targets)`);
+  return combineChecks(
+    id,
+    { ...scope, securityGroupIds: [...lb.securityGroupIds] },
+    parts,
+    `${lb.securityGroupIds.join(', ')} allow outbound to every target on its traffic and health-check ports (${resolved.targets.length} targets)`,
+  );
 };
 
 export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port) => {
@@ -281,7 +310,15 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
   const parts = resolved.targets.flatMap((target): Check[] => {
     const eni = target.networkInterface;
     if (!eni) {
-      return [{ id, status: 'unknown', scope, summary: `the network interface of target ${target.id} is not in the captured data, so its security groups are not known`, evidence: [] }];
+      return [
+        {
+          id,
+          status: 'unknown',
+          scope,
+          summary: `the network interface of target ${target.id} is not in the captured data, so its security groups are not known`,
+          evidence: [],
+        },
+      ];
     }
     eni.securityGroupIds.forEach((groupId) => groupIds.add(groupId));
     return resolved.nodes.flatMap((node) =>
@@ -335,7 +372,15 @@ function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
       const partScope = { ...scope, subnetId };
       // Traffic inside one subnet crosses no NACL: decided before the NACL is needed at all.
       if (node.subnetId === subnetId) {
-        return [{ id, status: 'not_applicable', scope: partScope, summary: `target ${target.id} shares the subnet ${subnetId} of the NLB node ${node.address.text}: no NACL is crossed`, evidence: [] }];
+        return [
+          {
+            id,
+            status: 'not_applicable',
+            scope: partScope,
+            summary: `target ${target.id} shares the subnet ${subnetId} of the NLB node ${node.address.text}: no NACL is crossed`,
+            evidence: [],
+          },
+        ];
       }
       if (!acl) return [{ id, status: 'unknown', scope: partScope, summary: networkAclUnknownReason(resolved.provider.model, subnetId), evidence: [] }];
       if (egress) {
@@ -366,7 +411,9 @@ function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
       );
     });
   });
-  const what = egress ? `return traffic to the NLB's private IPs on ${formatRange(NLB_RETURN_PORTS)}` : "the NLB's private IPs on the traffic and health-check ports";
+  const what = egress
+    ? `return traffic to the NLB's private IPs on ${formatRange(NLB_RETURN_PORTS)}`
+    : "the NLB's private IPs on the traffic and health-check ports";
   const check = combineChecks(id, scope, parts, `the targets' subnet NACLs allow ${what} (${resolved.targets.length} targets)`);
   const acls = [...new Set(parts.flatMap((part) => (part.scope.networkAclId && part.status === check.status ? [part.scope.networkAclId] : [])))];
   return acls.length === 1 ? { ...check, scope: { ...check.scope, networkAclId: acls[0]! } } : check;
@@ -392,7 +439,13 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
   const healthy = resolved.targets.filter((target) => target.state === 'healthy');
   const where = provider.crossZoneEnabled ? '' : ` in ${resolved.availabilityZoneId}`;
   if (healthy.length > 0) {
-    return { id, status: 'pass', scope, summary: `${healthy.length} of ${resolved.targets.length} targets${where} are healthy (${crossZoneText(provider)})`, evidence: evidence.filter((item) => item.value === 'healthy') };
+    return {
+      id,
+      status: 'pass',
+      scope,
+      summary: `${healthy.length} of ${resolved.targets.length} targets${where} are healthy (${crossZoneText(provider)})`,
+      evidence: evidence.filter((item) => item.value === 'healthy'),
+    };
   }
   const truncatedGroups = resolved.targetGroups.filter((group) => group.targetsTruncated).map((group) => group.name);
   if (truncatedGroups.length > 0) {
@@ -433,7 +486,10 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
     remediation: {
       summary: `make a target${where} pass its health check (the target SG and NACL must admit the NLB's private IPs on the health-check port)${elsewhere.length > 0 ? ', or turn cross-zone load balancing on' : ''}`,
       actions: [
-        { kind: 'manual', text: `see why each target fails: aws elbv2 describe-target-health --target-group-arn ${resolved.targetGroups[0]?.arn ?? 'TARGET_GROUP_ARN'}` },
+        {
+          kind: 'manual',
+          text: `see why each target fails: aws elbv2 describe-target-health --target-group-arn ${resolved.targetGroups[0]?.arn ?? 'TARGET_GROUP_ARN'}`,
+        },
         ...(elsewhere.length > 0 ? [crossZoneFix] : []),
       ],
     },

@@ -72,7 +72,15 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
       scope,
       summary: `no security group is attached, so nothing allows ${spec.traffic}`,
       evidence: [],
-      remediation: { summary: 'attach a security group that allows it', actions: [{ kind: 'manual', text: `attach a security group allowing ${spec.traffic} (for an endpoint: aws ec2 modify-vpc-endpoint --add-security-group-ids SG_ID)` }] },
+      remediation: {
+        summary: 'attach a security group that allows it',
+        actions: [
+          {
+            kind: 'manual',
+            text: `attach a security group allowing ${spec.traffic} (for an endpoint: aws ec2 modify-vpc-endpoint --add-security-group-ids SG_ID)`,
+          },
+        ],
+      },
     };
   }
   const evaluation = evaluateSecurityGroups(model, {
@@ -171,13 +179,21 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
   }
   const evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
   const deciding = (action: 'allow' | 'deny') =>
-    [...new Set(evaluation.segments.filter((segment) => segment.action === action).map((segment) => ruleLabel(segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family])))].join(', ');
+    [
+      ...new Set(
+        evaluation.segments
+          .filter((segment) => segment.action === action)
+          .map((segment) => ruleLabel(segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family])),
+      ),
+    ].join(', ');
   const direction = spec.egress ? 'outbound' : 'inbound';
   if (evaluation.denied.length === 0) {
     return { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})`, evidence };
   }
   const firstDenyingRuleNumber = Math.min(
-    ...evaluation.segments.filter((segment) => segment.action === 'deny').map((segment) => segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family]),
+    ...evaluation.segments
+      .filter((segment) => segment.action === 'deny')
+      .map((segment) => segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family]),
   );
   const cidr = hostCidr(spec.peer);
   const span = { from: evaluation.denied[0]!.from, to: evaluation.denied[evaluation.denied.length - 1]!.to };
@@ -229,8 +245,7 @@ export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[]
   const actions = new Map<string, NonNullable<Check['remediation']>['actions'][number]>();
   for (const part of needingFix) for (const action of part.remediation?.actions ?? []) actions.set('cli' in action ? action.cli : action.text, action);
   const summaries = [...new Set(deciding.map((part) => part.summary))];
-  const summary =
-    worst === 'pass' ? passSummary : `${summaries[0]}${summaries.length > 1 ? ` (and ${summaries.length - 1} more like it)` : ''}`;
+  const summary = worst === 'pass' ? passSummary : `${summaries[0]}${summaries.length > 1 ? ` (and ${summaries.length - 1} more like it)` : ''}`;
   const remediations = [...new Set(needingFix.flatMap((part) => (part.remediation ? [part.remediation.summary] : [])))];
   return {
     id,

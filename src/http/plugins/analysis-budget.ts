@@ -28,7 +28,9 @@ function tokenKey(request: FastifyRequest): string | undefined {
 export function createAnalysisBudget(app: FastifyInstance, options: AnalysisBudgetOptions, byToken: boolean): SpendBudget {
   const common = { max: options.max, timeWindow: options.timeWindowMs };
   const byAddress = app.createRateLimit({ ...common, keyGenerator: (request: FastifyRequest) => `client:${request.ip}` });
-  const byTokenLimiter = byToken ? app.createRateLimit({ ...common, keyGenerator: (request: FastifyRequest) => tokenKey(request) ?? `client:${request.ip}` }) : undefined;
+  const byTokenLimiter = byToken
+    ? app.createRateLimit({ ...common, keyGenerator: (request: FastifyRequest) => tokenKey(request) ?? `client:${request.ip}` })
+    : undefined;
   return async (request, reply, units) => {
     for (const limiter of byTokenLimiter ? [byAddress, byTokenLimiter] : [byAddress]) {
       let result = await limiter(request);

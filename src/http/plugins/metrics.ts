@@ -6,10 +6,7 @@ export const httpMetricsPlugin = fp<{ metrics: Metrics }>(
   async (app, { metrics }) => {
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.httpRequestDuration.observe(
-        { method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` },
-        reply.elapsedTime / 1000,
-      );
+      metrics.httpRequestDuration.observe({ method: request.method, route, status_class: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
     });
   },
   { name: 'vpce-doctor-http-metrics' },

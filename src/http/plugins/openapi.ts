@@ -52,7 +52,10 @@ function withProblemRefs(value: unknown): unknown {
  * /v1 routes carry the bearer-token requirement (health, readiness and metrics take none).
  */
 export function withSharedProblems(document: Record<string, unknown>): Record<string, unknown> {
-  const paths = (document['paths'] ?? {}) as Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>; security?: unknown }>>;
+  const paths = (document['paths'] ?? {}) as Record<
+    string,
+    Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>; security?: unknown }>
+  >;
   for (const [path, item] of Object.entries(paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method];
@@ -81,16 +84,25 @@ export const openApiPlugin = fp(
         tags: [
           { name: 'endpoints', description: 'Interface endpoints in the data' },
           { name: 'analyses', description: 'Reachability analyses' },
-          { name: 'changes', description: 'What-if and blast radius: the analyses before and after a list of changes (contract §7 format), on an overlay of the data' },
+          {
+            name: 'changes',
+            description: 'What-if and blast radius: the analyses before and after a list of changes (contract §7 format), on an overlay of the data',
+          },
           { name: 'probes', description: 'Live TCP probes from this service to endpoint interfaces' },
           { name: 'fleet', description: 'Many accounts and regions: the units of the data, and a report over every endpoint' },
           { name: 'operations', description: 'Health, readiness and metrics' },
         ],
         // On each /v1 operation (withSharedProblems), optional: required only when the service has API tokens.
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 and /probe when the service has API tokens configured' } } },
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required on /v1 and /probe when the service has API tokens configured' },
+          },
+        },
       },
       transformObject: (documents) =>
-        withSharedProblems(withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as Record<string, unknown>) as never,
+        withSharedProblems(
+          withoutDiscriminators('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject) as Record<string, unknown>,
+        ) as never,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -35,13 +35,17 @@ export interface AnalysisRouteOptions {
 export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fieldPrefix: string): AnalysisRequest {
   const { client } = body;
   if (client.ip !== undefined && !parseIp(client.ip)) {
-    throw new ProblemError('invalid-ip', `${fieldPrefix}client.ip "${client.ip}" is not an IPv4 or IPv6 address`, [{ name: `${fieldPrefix}client.ip`, reason: 'is not an IPv4 or IPv6 address' }]);
+    throw new ProblemError('invalid-ip', `${fieldPrefix}client.ip "${client.ip}" is not an IPv4 or IPv6 address`, [
+      { name: `${fieldPrefix}client.ip`, reason: 'is not an IPv4 or IPv6 address' },
+    ]);
   }
   const ephemeral = body.clientEphemeralPorts === undefined ? undefined : parsePortRange(body.clientEphemeralPorts);
   if (body.clientEphemeralPorts !== undefined && !ephemeral) {
-    throw new ProblemError('invalid-ephemeral-ports', `${fieldPrefix}clientEphemeralPorts "${body.clientEphemeralPorts}" is not FROM-TO within 1-65535 or one of linux, windows, nat-gateway, nlb`, [
-      { name: `${fieldPrefix}clientEphemeralPorts`, reason: 'is not FROM-TO within 1-65535 or a named range' },
-    ]);
+    throw new ProblemError(
+      'invalid-ephemeral-ports',
+      `${fieldPrefix}clientEphemeralPorts "${body.clientEphemeralPorts}" is not FROM-TO within 1-65535 or one of linux, windows, nat-gateway, nlb`,
+      [{ name: `${fieldPrefix}clientEphemeralPorts`, reason: 'is not FROM-TO within 1-65535 or a named range' }],
+    );
   }
   return {
     endpointId,
@@ -68,7 +72,10 @@ export const SHELL_SCRIPT_CONTENT_TYPE = 'text/x-shellscript; charset=utf-8';
 function sendAnalysis(reply: FastifyReply, doctor: Doctor, analysis: Cached<Report>): FastifyReply {
   const json = doctor.json.of(analysis.value);
   const cache = setCacheHeaders(reply, analysis);
-  return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
+  return reply
+    .type('application/json; charset=utf-8')
+    .serializer((payload) => payload as string)
+    .send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
 }
 
 /** The fix plan alone, as the script to save and run, with the freshness headers of the analysis it comes from. */
@@ -97,7 +104,9 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
     },
     async (request, reply) => {
       const analysisRequest = toAnalysisRequest(request.params.id, request.body, 'body.');
-      const analysis = request.body.probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: request.query.refresh ?? false });
+      const analysis = request.body.probe
+        ? await doctor.analyzeWithProbes(analysisRequest)
+        : await doctor.analyze(analysisRequest, { refresh: request.query.refresh ?? false });
       return sendAnalysis(reply, doctor, analysis);
     },
   );
@@ -120,7 +129,9 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
             content: {
               'application/json': { schema: AnalysisResponse },
               'text/x-shellscript': {
-                schema: Type.String({ description: "The report's `fixPlan.script`: set -euo pipefail, one aws command per change, the account and region named and checked" }),
+                schema: Type.String({
+                  description: "The report's `fixPlan.script`: set -euo pipefail, one aws command per change, the account and region named and checked",
+                }),
               },
             },
           },
@@ -131,7 +142,9 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
     async (request, reply) => {
       const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, fixScope, format, refresh, probe, accountId, region } = request.query;
       if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
-        throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
+        throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [
+          { name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' },
+        ]);
       }
       const body: AnalysisBodyType = {
         client: {

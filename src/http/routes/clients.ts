@@ -27,7 +27,8 @@ export const clientRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = async
         operationId: 'listEndpointClients',
         tags: ['endpoints'],
         summary: "The clients in the endpoint's VPC",
-        description: "The network interfaces of the endpoint's VPC in its account and region's data (not endpoints, not load balancers), with their addresses and instances: the clients an analysis can be asked for.",
+        description:
+          "The network interfaces of the endpoint's VPC in its account and region's data (not endpoints, not load balancers), with their addresses and instances: the clients an analysis can be asked for.",
         params: EndpointIdParams,
         querystring: EndpointQuery,
         response: { 200: ClientListResponse, ...PROBLEM_RESPONSES },

@@ -19,7 +19,9 @@ function encodeToken(last: EndpointSummary): string {
 function decodeToken(token: string): string {
   const key = Buffer.from(token, 'base64url').toString('utf8');
   if (!/^vpce-[0-9a-f]{8,17}\|(\d{12})?\|([a-z0-9-]*)$/.test(key)) {
-    throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [{ name: 'query.nextToken', reason: 'is not a token this API issued' }]);
+    throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [
+      { name: 'query.nextToken', reason: 'is not a token this API issued' },
+    ]);
   }
   return key;
 }
@@ -40,10 +42,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
     async (request, reply) => {
       const { vpcId, serviceName, accountId, region, limit = 100, nextToken, refresh } = request.query;
       const after = nextToken === undefined ? undefined : decodeToken(nextToken);
-      const filter = { ...(vpcId !== undefined ? { vpcId } : {}), ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) };
+      const filter = {
+        ...(vpcId !== undefined ? { vpcId } : {}),
+        ...(accountId !== undefined ? { accountId } : {}),
+        ...(region !== undefined ? { region } : {}),
+      };
       const listed = await doctor.listEndpoints({ refresh: refresh ?? false, filter });
       setCacheHeaders(reply, listed);
-      const matching = listed.value.filter((endpoint) => (serviceName === undefined || endpoint.serviceName === serviceName) && (after === undefined || sortKey(endpoint) > after));
+      const matching = listed.value.filter(
+        (endpoint) => (serviceName === undefined || endpoint.serviceName === serviceName) && (after === undefined || sortKey(endpoint) > after),
+      );
       const items = matching.slice(0, limit);
       const last = items[items.length - 1];
       return { items, ...(matching.length > limit && last ? { nextToken: encodeToken(last) } : {}) };
@@ -64,7 +72,10 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
     },
     async (request, reply) => {
       const { accountId, region } = request.query;
-      const found = await doctor.endpoint(request.params.id, { ...(accountId !== undefined ? { accountId } : {}), ...(region !== undefined ? { region } : {}) });
+      const found = await doctor.endpoint(request.params.id, {
+        ...(accountId !== undefined ? { accountId } : {}),
+        ...(region !== undefined ? { region } : {}),
+      });
       setCacheHeaders(reply, found);
       return found.value;
     },

@@ -23,7 +23,10 @@ function encodeOffset(offset: number): string {
 
 function decodeOffset(token: string): number {
   const match = /^offset:(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!match) throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [{ name: 'query.nextToken', reason: 'is not a token this API issued' }]);
+  if (!match)
+    throw new ProblemError('validation-failed', 'query.nextToken is not a token this API issued', [
+      { name: 'query.nextToken', reason: 'is not a token this API issued' },
+    ]);
   return Number(match[1]);
 }
 
@@ -35,7 +38,8 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
         operationId: 'listUnits',
         tags: ['fleet'],
         summary: 'The accounts and regions of the data, each with its state',
-        description: 'Each (account, region): loaded, stale (its last collection failed; older data is served), failed or never loaded, with its data age, last error and counts.',
+        description:
+          'Each (account, region): loaded, stale (its last collection failed; older data is served), failed or never loaded, with its data age, last error and counts.',
         response: { 200: UnitsResponse, ...PROBLEM_RESPONSES },
       },
     },
@@ -65,19 +69,27 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<FleetRouteOptions> = async (
       const clientGiven = clientIp !== undefined || clientEniId !== undefined || clientInstanceId !== undefined;
       if (allWorkloads && clientGiven) {
         const name = clientIp !== undefined ? 'query.clientIp' : clientEniId !== undefined ? 'query.clientEniId' : 'query.clientInstanceId';
-        throw new ProblemError('validation-failed', `${name} cannot be given with query.allWorkloads, which judges every workload`, [{ name, reason: 'must be absent with allWorkloads' }]);
+        throw new ProblemError('validation-failed', `${name} cannot be given with query.allWorkloads, which judges every workload`, [
+          { name, reason: 'must be absent with allWorkloads' },
+        ]);
       }
       if (!allWorkloads && !clientGiven) {
-        throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [{ name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' }]);
+        throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [
+          { name: 'query.clientIp', reason: 'is required unless clientEniId or clientInstanceId is given' },
+        ]);
       }
       if (clientIp !== undefined && !parseIp(clientIp)) {
-        throw new ProblemError('invalid-ip', `query.clientIp "${clientIp}" is not an IPv4 or IPv6 address`, [{ name: 'query.clientIp', reason: 'is not an IPv4 or IPv6 address' }]);
+        throw new ProblemError('invalid-ip', `query.clientIp "${clientIp}" is not an IPv4 or IPv6 address`, [
+          { name: 'query.clientIp', reason: 'is not an IPv4 or IPv6 address' },
+        ]);
       }
       const ephemeral = clientEphemeralPorts === undefined ? undefined : parsePortRange(clientEphemeralPorts);
       if (clientEphemeralPorts !== undefined && !ephemeral) {
-        throw new ProblemError('invalid-ephemeral-ports', `query.clientEphemeralPorts "${clientEphemeralPorts}" is not FROM-TO within 1-65535 or a named range`, [
-          { name: 'query.clientEphemeralPorts', reason: 'is not FROM-TO within 1-65535 or a named range' },
-        ]);
+        throw new ProblemError(
+          'invalid-ephemeral-ports',
+          `query.clientEphemeralPorts "${clientEphemeralPorts}" is not FROM-TO within 1-65535 or a named range`,
+          [{ name: 'query.clientEphemeralPorts', reason: 'is not FROM-TO within 1-65535 or a named range' }],
+        );
       }
       const offset = nextToken === undefined ? 0 : decodeOffset(nextToken);
       const loaded = await doctor.fleet();

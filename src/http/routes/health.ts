@@ -38,7 +38,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
         const units = fleet.value.units.length > 1 ? `; ${fleet.value.units.length - unread} of ${fleet.value.units.length} units loaded` : '';
         return { status: 'ready', detail: `${doctor.source.description}${units}${fleet.stale ? ' (stale: the last reload failed)' : ''}` };
       } catch (error) {
-        return reply.code(503).header('retry-after', '30').send({ status: 'unavailable', detail: (error as Error).message });
+        return reply
+          .code(503)
+          .header('retry-after', '30')
+          .send({ status: 'unavailable', detail: (error as Error).message });
       }
     },
   );

@@ -19,12 +19,18 @@ const SCRAPE_TIMEOUT_OFFSET_SECONDS = 0.5;
 
 export const ProbeScrapeQuery = Type.Object(
   {
-    endpoint: Type.Optional(Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'The interface endpoint to probe (the scrape target)', examples: ['vpce-068e9dcc184a273ab'] })),
+    endpoint: Type.Optional(
+      Type.String({ pattern: ENDPOINT_ID_PATTERN, description: 'The interface endpoint to probe (the scrape target)', examples: ['vpce-068e9dcc184a273ab'] }),
+    ),
     target: Type.Optional(
       Type.String({ pattern: ENDPOINT_ID_PATTERN, description: "The same as `endpoint`, by blackbox_exporter's name: what a Prometheus Operator Probe sends" }),
     ),
     port: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 65535, description: "The port: a service port of the endpoint or one in VPCE_DOCTOR_PROBE_PORTS; default: the endpoint's service port, when it has one only" }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: "The port: a service port of the endpoint or one in VPCE_DOCTOR_PROBE_PORTS; default: the endpoint's service port, when it has one only",
+      }),
     ),
     ...UnitFields,
   },
@@ -48,7 +54,7 @@ export const probeExporterRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor; sp
         tags: ['operations'],
         summary: 'Probe one endpoint for a Prometheus scrape (blackbox_exporter style): its interfaces now, series for this scrape only',
         description:
-          'For Prometheus `relabel_configs` (see the Helm chart\'s probe scrape example): `probe_success`, `probe_duration_seconds`, per interface `vpce_doctor_probe_tcp_success{eni,az}`, its connect time and failure reason, and the static verdict for this service\'s own address beside them. The connects end within `X-Prometheus-Scrape-Timeout-Seconds` less 0.5 s. 403 `probes-disabled` unless VPCE_DOCTOR_PROBES=on; a bearer token when auth is on.',
+          "For Prometheus `relabel_configs` (see the Helm chart's probe scrape example): `probe_success`, `probe_duration_seconds`, per interface `vpce_doctor_probe_tcp_success{eni,az}`, its connect time and failure reason, and the static verdict for this service's own address beside them. The connects end within `X-Prometheus-Scrape-Timeout-Seconds` less 0.5 s. 403 `probes-disabled` unless VPCE_DOCTOR_PROBES=on; a bearer token when auth is on.",
         querystring: ProbeScrapeQuery,
         response: {
           200: { description: 'The series of this scrape, in the Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },

@@ -11,11 +11,21 @@ import { EndpointIdParams, PROBLEM_RESPONSES, ProblemSchema } from '../schemas.j
 
 export const ProbeBody = Type.Object(
   {
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "A service port of the endpoint, or one in VPCE_DOCTOR_PROBE_PORTS; default: the endpoint's service ports" })),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: "A service port of the endpoint, or one in VPCE_DOCTOR_PROBE_PORTS; default: the endpoint's service ports",
+      }),
+    ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: PROBE_TIMEOUT_MAX_MS })),
     attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: PROBE_ATTEMPTS_MAX })),
     targets: Type.Optional(
-      Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 16, description: "Some of the endpoint's own interfaces, by id or exact IP; default: all" }),
+      Type.Array(Type.String({ maxLength: 64 }), {
+        minItems: 1,
+        maxItems: 16,
+        description: "Some of the endpoint's own interfaces, by id or exact IP; default: all",
+      }),
     ),
     dns: Type.Optional(Type.Boolean({ description: "Also resolve the endpoint's DNS names and compare the answers with its interfaces' IPs" })),
   },

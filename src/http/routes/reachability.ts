@@ -39,7 +39,7 @@ export const reachabilityRoutes: FastifyPluginAsyncTypebox<ReachabilityRouteOpti
         tags: ['analyses'],
         summary: 'Who can reach this endpoint on a port?',
         description: [
-          "Per endpoint network interface, the exact source addresses its side admits on the port (its security groups inbound, its subnet's NACL inbound, and outbound for the return): merged, sorted CIDR lists for IPv4 and IPv6, each `reachable` or `warn` (the return is allowed on part of the client ephemeral ports only), and every other address in `excluded` with the first check that stops it (the NACL entry, \"no SG rule\", or why the data cannot say). An address in no listed CIDR is not admitted; membership agrees with the analysis of that address.",
+          'Per endpoint network interface, the exact source addresses its side admits on the port (its security groups inbound, its subnet\'s NACL inbound, and outbound for the return): merged, sorted CIDR lists for IPv4 and IPv6, each `reachable` or `warn` (the return is allowed on part of the client ephemeral ports only), and every other address in `excluded` with the first check that stops it (the NACL entry, "no SG rule", or why the data cannot say). An address in no listed CIDR is not admitted; membership agrees with the analysis of that address.',
           "`workloads`: the data's network interfaces in the endpoint's VPC (and in any VPC of the data whose ranges it admits), grouped by subnet and security groups, each group `reachable`, `partial`, `blocked` or `unknown` with the deciding check and, when it does not reach, a fix plan made for its worst member and proven for every member (`plans=false` leaves them out).",
           '`exposure`: the endpoint admitting 0.0.0.0/0 or ::/0 beyond its VPC, or, with VPCE_DOCTOR_TRUSTED_CIDRS set, any address outside its VPC and those ranges (also the `vpce_doctor_endpoint_exposed` gauge).',
           `Cached like an analysis (keyed by the data, the port, the ephemeral range, the fix scope and \`plans\`). Costs ${REACHABILITY_COST} units of the caller's analysis budget.`,
@@ -53,9 +53,11 @@ export const reachabilityRoutes: FastifyPluginAsyncTypebox<ReachabilityRouteOpti
       const { port, clientEphemeralPorts, fixScope, plans, refresh, accountId, region } = request.query;
       const ephemeral = clientEphemeralPorts === undefined ? undefined : parsePortRange(clientEphemeralPorts);
       if (clientEphemeralPorts !== undefined && !ephemeral) {
-        throw new ProblemError('invalid-ephemeral-ports', `query.clientEphemeralPorts "${clientEphemeralPorts}" is not FROM-TO within 1-65535 or one of linux, windows, nat-gateway, nlb`, [
-          { name: 'query.clientEphemeralPorts', reason: 'is not FROM-TO within 1-65535 or a named range' },
-        ]);
+        throw new ProblemError(
+          'invalid-ephemeral-ports',
+          `query.clientEphemeralPorts "${clientEphemeralPorts}" is not FROM-TO within 1-65535 or one of linux, windows, nat-gateway, nlb`,
+          [{ name: 'query.clientEphemeralPorts', reason: 'is not FROM-TO within 1-65535 or a named range' }],
+        );
       }
       const answer = await doctor.reachability(
         {

@@ -16,7 +16,8 @@ const SnapshotExportSchema = Type.Object(
       description: 'What could not be read, and why (a denied permission, throttling); with several units, keyed `account/region: collection`',
     }),
     files: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'Snapshot path -> the AWS CLI JSON document; write each to its path to get a snapshot directory (with several units, the fleet layout `<account>/<region>/…`)',
+      description:
+        'Snapshot path -> the AWS CLI JSON document; write each to its path to get a snapshot directory (with several units, the fleet layout `<account>/<region>/…`)',
     }),
   },
   { additionalProperties: false },
@@ -44,9 +45,14 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox<{ doctor: Doctor }> = asy
       reply.header('cache-control', 'no-store');
       // One unit keeps the single layout; several are written as a fleet.
       const single = units.size === 1 ? [...units.values()][0]! : undefined;
-      const failures = loaded.flatMap((unit) => [...unit.model!.failures].map(([collection, reason]) => [loaded.length === 1 ? collection : `${unit.key}: ${collection}`, reason] as const));
+      const failures = loaded.flatMap((unit) =>
+        [...unit.model!.failures].map(([collection, reason]) => [loaded.length === 1 ? collection : `${unit.key}: ${collection}`, reason] as const),
+      );
       return {
-        source: loaded.length === 1 ? { kind: loaded[0]!.model!.source.kind, location: loaded[0]!.model!.source.location } : { kind: 'aws', location: source.description },
+        source:
+          loaded.length === 1
+            ? { kind: loaded[0]!.model!.source.kind, location: loaded[0]!.model!.source.location }
+            : { kind: 'aws', location: source.description },
         loadedAt: new Date(fleet.loadedAt).toISOString(),
         failures: Object.fromEntries(failures),
         files: Object.fromEntries((single ? snapshotFiles(single) : fleetSnapshotFiles(units)).map((file) => [file.path, file.document])),

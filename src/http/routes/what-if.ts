@@ -58,7 +58,7 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRouteOptions> = async
         tags: ['changes'],
         summary: 'What would these changes do to this client?',
         description: [
-          "The analysis of the request (the body of an analysis, without `probe`) on the data as it is and on the data with `changes` applied (an overlay: the data itself never changes): both verdicts, every check (per endpoint interface and port) whose status moves with its evidence after, and the whole report after, with its own fix plan.",
+          'The analysis of the request (the body of an analysis, without `probe`) on the data as it is and on the data with `changes` applied (an overlay: the data itself never changes): both verdicts, every check (per endpoint interface and port) whose status moves with its evidence after, and the whole report after, with its own fix plan.',
           "A report's `fixPlan.changes` is a valid `changes` list: feeding it back proves the plan again.",
           `Changes that do not apply to the data (a group, NACL, endpoint or load balancer not in it, a rule to add that exists, a NACL rule number taken, a rule to remove that does not exist) are refused with 422 \`invalid-change\`, whose \`invalid-params\` name each by index and field (\`body.changes.2.ruleNumber\`).`,
           `Never cached. Costs ${WHAT_IF_COST} units of the caller's analysis budget (the analyses before and after).`,
@@ -90,7 +90,7 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRouteOptions> = async
         tags: ['changes'],
         summary: 'Which (endpoint, client) pairs would these changes move?',
         description: [
-          "Every (endpoint, client) pair of the data whose verdict or any check moves under `changes`, grouped by endpoint, worst first (a pair that stops working before anything else); `breaks` counts the pairs that go from reachable or partial to worse.",
+          'Every (endpoint, client) pair of the data whose verdict or any check moves under `changes`, grouped by endpoint, worst first (a pair that stops working before anything else); `breaks` counts the pairs that go from reachable or partial to worse.',
           "The clients are the network interfaces of each endpoint's VPC (not endpoint or load balancer interfaces), plus `clientIps`. Only pairs a change can touch are analysed (`pairsAnalysed`); pairs that cannot be analysed (a port that must be given) are listed in `skipped`.",
           'Changes that do not apply to the data are refused with 422 `invalid-change` naming each by index and field (`body.changes.2.ruleNumber`); a client IP that is not an address with 400 `invalid-ip` naming it (`body.clientIps.1`).',
           `Never cached. Costs ${BLAST_RADIUS_COST} units of the caller's analysis budget, whatever the number of pairs (or the whole budget, when VPCE_DOCTOR_RATE_LIMIT_MAX is lower).`,

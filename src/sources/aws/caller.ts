@@ -102,7 +102,11 @@ export class AwsCaller {
   }
 
   /** Every item of every page, in AWS's order. */
-  list<Page, Item>(collection: CollectionName, pages: (options: SendOptions) => AsyncIterable<Page>, items: (page: Page) => readonly Item[] | undefined): Promise<Item[]> {
+  list<Page, Item>(
+    collection: CollectionName,
+    pages: (options: SendOptions) => AsyncIterable<Page>,
+    items: (page: Page) => readonly Item[] | undefined,
+  ): Promise<Item[]> {
     return this.run(collection, async () => {
       const all: Item[] = [];
       for await (const page of pages(this.sendOptions)) all.push(...(items(page) ?? []));

@@ -141,11 +141,29 @@ type ListingInput = { Filters?: Filter[] };
 /** Every item of one (filtered) listing of a consumer-side collection, its pages one after another. */
 const NETWORK_LISTINGS: { readonly [Name in NetworkName]: (ec2: EC2Client, caller: AwsCaller, input: ListingInput) => Promise<NetworkItems[Name][]> } = {
   networkInterfaces: (ec2, caller, input) =>
-    caller.list('networkInterfaces', (options) => pagesOf('networkInterfaces', input, (page) => ec2.send(new DescribeNetworkInterfacesCommand(page), options)), (page) => page.NetworkInterfaces),
-  subnets: (ec2, caller, input) => caller.list('subnets', (options) => pagesOf('subnets', input, (page) => ec2.send(new DescribeSubnetsCommand(page), options)), (page) => page.Subnets),
-  networkAcls: (ec2, caller, input) => caller.list('networkAcls', (options) => pagesOf('networkAcls', input, (page) => ec2.send(new DescribeNetworkAclsCommand(page), options)), (page) => page.NetworkAcls),
+    caller.list(
+      'networkInterfaces',
+      (options) => pagesOf('networkInterfaces', input, (page) => ec2.send(new DescribeNetworkInterfacesCommand(page), options)),
+      (page) => page.NetworkInterfaces,
+    ),
+  subnets: (ec2, caller, input) =>
+    caller.list(
+      'subnets',
+      (options) => pagesOf('subnets', input, (page) => ec2.send(new DescribeSubnetsCommand(page), options)),
+      (page) => page.Subnets,
+    ),
+  networkAcls: (ec2, caller, input) =>
+    caller.list(
+      'networkAcls',
+      (options) => pagesOf('networkAcls', input, (page) => ec2.send(new DescribeNetworkAclsCommand(page), options)),
+      (page) => page.NetworkAcls,
+    ),
   securityGroups: (ec2, caller, input) =>
-    caller.list('securityGroups', (options) => pagesOf('securityGroups', input, (page) => ec2.send(new DescribeSecurityGroupsCommand(page), options)), (page) => page.SecurityGroups),
+    caller.list(
+      'securityGroups',
+      (options) => pagesOf('securityGroups', input, (page) => ec2.send(new DescribeSecurityGroupsCommand(page), options)),
+      (page) => page.SecurityGroups,
+    ),
 };
 
 /**
@@ -265,10 +283,9 @@ class RegionCollection {
     const provider = this.provider(endpoints, offered);
     const network = regionNetwork
       ? allListed(regionNetwork)
-      : Promise.all([
-          this.network(endpointVpcs),
-          provider.then((vpcIds) => this.network(vpcIds.filter((id) => !endpointVpcs.includes(id)))),
-        ]).then(mergeNetworks);
+      : Promise.all([this.network(endpointVpcs), provider.then((vpcIds) => this.network(vpcIds.filter((id) => !endpointVpcs.includes(id))))]).then(
+          mergeNetworks,
+        );
     // In a scan the prefix lists wait for the security groups alone, not for the interfaces.
     const groups = regionNetwork ? regionNetwork.securityGroups : network.then((found) => found.securityGroups);
     const prefixLists = groups.then((found) => (found ? this.prefixLists(found) : undefined));
@@ -317,12 +334,19 @@ class RegionCollection {
 
   private endpoints(endpointIds: readonly string[] | undefined): Promise<VpcEndpoint[] | undefined> {
     const inputs = filterInputs('vpc-endpoint-id', endpointIds && unique(endpointIds));
-    return this.whole('vpcEndpoints', inputs.map((input) => this.listEndpoints(input)));
+    return this.whole(
+      'vpcEndpoints',
+      inputs.map((input) => this.listEndpoints(input)),
+    );
   }
 
   private listEndpoints(input: ListingInput): Promise<VpcEndpoint[]> {
     const { ec2 } = this.clients;
-    return this.caller.list('vpcEndpoints', (options) => pagesOf('vpcEndpoints', input, (page) => ec2.send(new DescribeVpcEndpointsCommand(page), options)), (page) => page.VpcEndpoints);
+    return this.caller.list(
+      'vpcEndpoints',
+      (options) => pagesOf('vpcEndpoints', input, (page) => ec2.send(new DescribeVpcEndpointsCommand(page), options)),
+      (page) => page.VpcEndpoints,
+    );
   }
 
   /**
@@ -332,7 +356,10 @@ class RegionCollection {
    */
   private async regionEndpoints(filters: readonly Filter[] | undefined): Promise<VpcEndpoint[] | undefined> {
     const inputs = filters ? [...filters, GATEWAY_ENDPOINTS].map((filter) => ({ Filters: [filter] })) : [{}];
-    const found = await this.whole('vpcEndpoints', inputs.map((input) => this.listEndpoints(input)));
+    const found = await this.whole(
+      'vpcEndpoints',
+      inputs.map((input) => this.listEndpoints(input)),
+    );
     if (!found || !filters) return found;
     const seen = new Set<string>();
     return found.filter((endpoint) => {
@@ -402,7 +429,11 @@ class RegionCollection {
       this.whole(
         'prefixLists',
         filterInputs('prefix-list-id', ids).map((input) =>
-          this.caller.list('prefixLists', (options) => pagesOf('prefixLists', input, (page) => ec2.send(new DescribeManagedPrefixListsCommand(page), options)), (page) => page.PrefixLists),
+          this.caller.list(
+            'prefixLists',
+            (options) => pagesOf('prefixLists', input, (page) => ec2.send(new DescribeManagedPrefixListsCommand(page), options)),
+            (page) => page.PrefixLists,
+          ),
         ),
       ),
       this.each(
@@ -443,7 +474,9 @@ class RegionCollection {
    * their NLBs, whose network a scan of named endpoints adds.
    */
   private async provider(endpoints: readonly VpcEndpoint[], offered: Promise<ServiceConfiguration[] | undefined> | undefined): Promise<string[]> {
-    const serviceNames = unique(endpoints.map((endpoint) => endpoint.ServiceName).filter((name) => name !== undefined && endpointServiceOwner(name) === 'customer'));
+    const serviceNames = unique(
+      endpoints.map((endpoint) => endpoint.ServiceName).filter((name) => name !== undefined && endpointServiceOwner(name) === 'customer'),
+    );
     if (serviceNames.length === 0 && !offered) return [];
     const services = await (offered ?? this.serviceConfigurations(serviceNames));
     // Unreadable configurations say nothing of who runs the services: no owner is looked up.
@@ -468,13 +501,19 @@ class RegionCollection {
         this.caller.list(
           'vpcEndpointServices',
           // aws-sdk-client-mock answers a command it has no stub for with nothing.
-          (options) => pagesOf('vpcEndpointServices', input, (page) => ec2.send(new DescribeVpcEndpointServicesCommand(page), options) as Promise<DescribeVpcEndpointServicesCommandOutput | undefined>),
+          (options) =>
+            pagesOf(
+              'vpcEndpointServices',
+              input,
+              (page) => ec2.send(new DescribeVpcEndpointServicesCommand(page), options) as Promise<DescribeVpcEndpointServicesCommandOutput | undefined>,
+            ),
           (page) => page?.ServiceDetails,
         ),
       ),
     );
     // As the AWS CLI prints it: the names, then the details.
-    if (details) this.responses.vpcEndpointServices = { ServiceNames: unique(details.map((detail) => detail.ServiceName)), ...documentOf('vpcEndpointServices', details) };
+    if (details)
+      this.responses.vpcEndpointServices = { ServiceNames: unique(details.map((detail) => detail.ServiceName)), ...documentOf('vpcEndpointServices', details) };
   }
 
   /** The NLBs of endpoint services, their attributes, listeners, target groups and health; resolves to their VPCs. */
@@ -492,7 +531,9 @@ class RegionCollection {
     );
     if (!loadBalancers) return [];
     this.responses.loadBalancers = documentOf('loadBalancers', loadBalancers);
-    const named = loadBalancers.filter((lb): lb is LoadBalancer & { LoadBalancerArn: string; LoadBalancerName: string } => !!lb.LoadBalancerArn && !!lb.LoadBalancerName);
+    const named = loadBalancers.filter(
+      (lb): lb is LoadBalancer & { LoadBalancerArn: string; LoadBalancerName: string } => !!lb.LoadBalancerArn && !!lb.LoadBalancerName,
+    );
 
     const [attributes, listeners] = await Promise.all([
       this.each(
@@ -502,7 +543,10 @@ class RegionCollection {
           fetch: () =>
             this.caller.list(
               'loadBalancerAttributes',
-              (options) => pagesOf('loadBalancerAttributes', { LoadBalancerArn: lb.LoadBalancerArn }, (input) => elbv2.send(new DescribeLoadBalancerAttributesCommand(input), options)),
+              (options) =>
+                pagesOf('loadBalancerAttributes', { LoadBalancerArn: lb.LoadBalancerArn }, (input) =>
+                  elbv2.send(new DescribeLoadBalancerAttributesCommand(input), options),
+                ),
               (output) => output.Attributes,
             ),
         })),
@@ -544,7 +588,9 @@ class RegionCollection {
     );
     if (!groups) return;
     this.responses.targetGroups = documentOf('targetGroups', groups);
-    const named = groups.filter((group): group is TargetGroup & { TargetGroupArn: string; TargetGroupName: string } => !!group.TargetGroupArn && !!group.TargetGroupName);
+    const named = groups.filter(
+      (group): group is TargetGroup & { TargetGroupArn: string; TargetGroupName: string } => !!group.TargetGroupArn && !!group.TargetGroupName,
+    );
     const health = await this.each(
       'targetHealth',
       named.map((group) => ({
@@ -552,7 +598,8 @@ class RegionCollection {
         fetch: () =>
           this.caller.list(
             'targetHealth',
-            (options) => pagesOf('targetHealth', { TargetGroupArn: group.TargetGroupArn }, (input) => elbv2.send(new DescribeTargetHealthCommand(input), options)),
+            (options) =>
+              pagesOf('targetHealth', { TargetGroupArn: group.TargetGroupArn }, (input) => elbv2.send(new DescribeTargetHealthCommand(input), options)),
             (output) => output.TargetHealthDescriptions,
           ),
       })),
@@ -575,11 +622,7 @@ class RegionCollection {
  * SDK has no paginator for DescribeVpcEndpointServices, whose model does not mark it
  * paginated, though it pages). A call the table does not page answers in one response.
  */
-async function* pagesOf<Input extends object, Output>(
-  name: LiveCollectionName,
-  input: Input,
-  send: (input: Input) => Promise<Output>,
-): AsyncGenerator<Output> {
+async function* pagesOf<Input extends object, Output>(name: LiveCollectionName, input: Input, send: (input: Input) => Promise<Output>): AsyncGenerator<Output> {
   const paging = COLLECTIONS[name].pagination;
   if (!paging) {
     yield await send(input);
@@ -610,7 +653,12 @@ async function withoutMissing<T>(batch: string[], fetch: (batch: string[]) => Pr
 }
 
 async function allListed(listings: NetworkListings): Promise<Network> {
-  const [networkInterfaces, subnets, networkAcls, securityGroups] = await Promise.all([listings.networkInterfaces, listings.subnets, listings.networkAcls, listings.securityGroups]);
+  const [networkInterfaces, subnets, networkAcls, securityGroups] = await Promise.all([
+    listings.networkInterfaces,
+    listings.subnets,
+    listings.networkAcls,
+    listings.securityGroups,
+  ]);
   return { networkInterfaces, subnets, networkAcls, securityGroups };
 }
 

@@ -354,7 +354,11 @@ export function awsFleetSource(options: AwsFleetSourceOptions): AwsFleetSource {
     // A refresh takes only data collected after it was asked for.
     const outcome = await shared.collect(keyOf(entry), { ...(refresh ? { freshSince: now() } : {}) }, async () => {
       collectedHere = await entry.source.load();
-      return { responses: entry.source.lastResponses()!, failures: [...collectedHere.failures], ...(entry.source.lastCollection() ? { callsMade: entry.source.lastCollection()!.callsMade } : {}) };
+      return {
+        responses: entry.source.lastResponses()!,
+        failures: [...collectedHere.failures],
+        ...(entry.source.lastCollection() ? { callsMade: entry.source.lastCollection()!.callsMade } : {}),
+      };
     });
     // Generation 0: collected alone (Redis failed), data no other replica has.
     const generation = outcome.data.generation > 0 ? { generation: outcome.data.generation } : {};

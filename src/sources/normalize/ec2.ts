@@ -159,7 +159,9 @@ function normalizeNaclEntry(item: JsonReader, parseCidr: CidrParser): NetworkAcl
   const protocol = item.string('Protocol');
   // The API prints the protocol as its number; a name ("tcp") is not something it writes.
   if (!/^(-1|0|[1-9]\d{0,2})$/.test(protocol) || Number(protocol) > 255) {
-    item.required('Protocol').fail(`expected a protocol number as AWS prints it ("6" TCP, "17" UDP, "1" ICMP, "-1" all, or another from 0 to 255), found ${quote(protocol)}`);
+    item
+      .required('Protocol')
+      .fail(`expected a protocol number as AWS prints it ("6" TCP, "17" UDP, "1" ICMP, "-1" all, or another from 0 to 255), found ${quote(protocol)}`);
   }
   const ruleNumberField = item.required('RuleNumber');
   const ruleNumber = ruleNumberField.asInteger();
@@ -172,7 +174,9 @@ function normalizeNaclEntry(item: JsonReader, parseCidr: CidrParser): NetworkAcl
       ruleNumberField.fail(`${ruleNumber} is the rule number of the ${ipv4 ? 'IPv6' : 'IPv4'} default entry, and this entry is ${ipv4 ? 'IPv4' : 'IPv6'}`);
     }
     if (action !== 'deny' || protocol !== '-1') {
-      item.fail(`rule ${ruleNumber} is the default entry (*), which AWS prints as a deny of all traffic (protocol -1), found ${action} of protocol ${protocol}`);
+      item.fail(
+        `rule ${ruleNumber} is the default entry (*), which AWS prints as a deny of all traffic (protocol -1), found ${action} of protocol ${protocol}`,
+      );
     }
   }
   // TCP and UDP entries always carry their range (0-65535 for all ports); other protocols have none.
@@ -239,7 +243,9 @@ function permissionPorts(permission: JsonReader, protocol: string): PortRange | 
     const from = permission.optionalIntegerIn('FromPort', 0, 65535, 'a port');
     const to = permission.optionalIntegerIn('ToPort', 0, 65535, 'a port');
     if (from === undefined || to === undefined) {
-      permission.fail(`protocol ${protocol} needs FromPort and ToPort (AWS prints both, 0 and 65535 for every port); ${from === undefined ? 'FromPort' : 'ToPort'} is missing`);
+      permission.fail(
+        `protocol ${protocol} needs FromPort and ToPort (AWS prints both, 0 and 65535 for every port); ${from === undefined ? 'FromPort' : 'ToPort'} is missing`,
+      );
     }
     if (from > to) permission.fail(`FromPort ${from} is greater than ToPort ${to}`);
     return { from, to };
@@ -255,12 +261,7 @@ function permissionPorts(permission: JsonReader, protocol: string): PortRange | 
   return undefined;
 }
 
-function normalizePermission(
-  permission: JsonReader,
-  groupId: string,
-  direction: 'ingress' | 'egress',
-  parseCidr: CidrParser,
-): SecurityGroupRule[] {
+function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parseCidr: CidrParser): SecurityGroupRule[] {
   const protocol = permission.string('IpProtocol');
   const portRange = permissionPorts(permission, protocol);
   const rules: SecurityGroupRule[] = [];
@@ -298,11 +299,7 @@ export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser)
 }
 
 /** `DescribeManagedPrefixLists` and the `GetManagedPrefixListEntries` of each list, by id. */
-export function normalizePrefixLists(
-  lists: JsonReader | undefined,
-  entriesById: ReadonlyMap<string, JsonReader>,
-  parseCidr: CidrParser,
-): PrefixList[] {
+export function normalizePrefixLists(lists: JsonReader | undefined, entriesById: ReadonlyMap<string, JsonReader>, parseCidr: CidrParser): PrefixList[] {
   const described = new Map<string, string | undefined>();
   const items = lists?.requiredList('PrefixLists') ?? [];
   const ids = uniqueIds(items, 'PrefixListId');

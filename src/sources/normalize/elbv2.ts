@@ -43,7 +43,11 @@ function normalizeListeners(root: JsonReader): Listener[] {
     port: item.integerIn('Port', 1, 65535, 'a port'),
     protocol: item.string('Protocol'),
     targetGroupArns: item.list('DefaultActions').flatMap((action) => {
-      const forwarded = action.optional('ForwardConfig')?.list('TargetGroups').map((group) => group.string('TargetGroupArn')) ?? [];
+      const forwarded =
+        action
+          .optional('ForwardConfig')
+          ?.list('TargetGroups')
+          .map((group) => group.string('TargetGroupArn')) ?? [];
       const direct = action.optionalString('TargetGroupArn');
       return [...new Set([...(direct ? [direct] : []), ...forwarded])];
     }),

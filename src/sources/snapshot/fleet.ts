@@ -28,7 +28,10 @@ async function folders(dir: string): Promise<{ folders: string[]; files: string[
     throw new SnapshotReadError(`snapshot directory ${dir}: ${directoryProblem(error)}`, { cause: error });
   }
   const sorted = entries.sort((a, b) => a.name.localeCompare(b.name));
-  return { folders: sorted.filter((entry) => entry.isDirectory()).map((entry) => entry.name), files: sorted.filter((entry) => !entry.isDirectory()).map((entry) => entry.name) };
+  return {
+    folders: sorted.filter((entry) => entry.isDirectory()).map((entry) => entry.name),
+    files: sorted.filter((entry) => !entry.isDirectory()).map((entry) => entry.name),
+  };
 }
 
 /** True when the directory is a fleet: some of its folders are account ids. */

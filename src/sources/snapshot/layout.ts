@@ -31,7 +31,9 @@ export function layoutFile(entry: LayoutEntry): string {
 export function layoutListing(): string {
   const width = Math.max(...LAYOUT_ENTRIES.map((entry) => layoutFile(entry).length)) + 1;
   return LAYOUT_ENTRIES.map((entry) => {
-    const remarks = [entry.required ? undefined : `optional${entry.purpose ? `: ${entry.purpose}` : ''}`, entry.notLive ? 'not read live' : undefined].filter(Boolean);
+    const remarks = [entry.required ? undefined : `optional${entry.purpose ? `: ${entry.purpose}` : ''}`, entry.notLive ? 'not read live' : undefined].filter(
+      Boolean,
+    );
     return remarks.length === 0 ? layoutFile(entry) : `${layoutFile(entry).padEnd(width)}(${remarks.join('; ')})`;
   }).join('\n');
 }

@@ -246,7 +246,11 @@ function accept(found: Found, content: FileContent, warnings: DataWarning[]): Ac
       );
     }
   } else if (!byContent) {
-    warnings.push({ kind: 'unrecognised-file', file, message: `${file} is neither named after a call of the snapshot layout nor holds the output of one (it holds ${describeContent(content.value)}): ignored` });
+    warnings.push({
+      kind: 'unrecognised-file',
+      file,
+      message: `${file} is neither named after a call of the snapshot layout nor holds the output of one (it holds ${describeContent(content.value)}): ignored`,
+    });
     return undefined;
   } else if (byContent.keyedBy) {
     warnings.push({
@@ -321,4 +325,3 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   warnings.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
   return modelFromAwsResponses(responses as AwsResponses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings });
 }
-

@@ -103,10 +103,7 @@ describe('client.sg.outbound', () => {
       assert.deepEqual(statusesOf(analyzeDocs(unknown), 'client.sg.outbound'), ['unknown', 'unknown', 'unknown']);
 
       const decided = addPrefixList(baseline(), 'pl-0e1e2e3e4e5e6e7e8', 'endpoint-subnets', undefined);
-      setEgress(decided, IDS.clientSg, [
-        tcpPermission(443, 443, { prefixLists: ['pl-0e1e2e3e4e5e6e7e8'] }),
-        tcpPermission(443, 443, { cidrs: [B.cidr] }),
-      ]);
+      setEgress(decided, IDS.clientSg, [tcpPermission(443, 443, { prefixLists: ['pl-0e1e2e3e4e5e6e7e8'] }), tcpPermission(443, 443, { cidrs: [B.cidr] })]);
       assert.deepEqual(statusesOf(analyzeDocs(decided), 'client.sg.outbound'), ['unknown', 'pass', 'unknown']);
     });
 
@@ -194,7 +191,10 @@ describe('client.nacl.*', () => {
   });
 
   it('judges both directions: inbound denying the return traffic fails only client.nacl.inbound', () => {
-    const docs = setNaclDirection(baseline(), IDS.clientNacl, false, [naclEntry({ rule: 100, egress: false, ports: 22, cidr: '0.0.0.0/0' }), ...defaultDenies(false)]);
+    const docs = setNaclDirection(baseline(), IDS.clientNacl, false, [
+      naclEntry({ rule: 100, egress: false, ports: 22, cidr: '0.0.0.0/0' }),
+      ...defaultDenies(false),
+    ]);
     const report = analyzeDocs(docs);
     assert.deepEqual(statusesOf(report, 'client.nacl.inbound'), ['fail', 'fail', 'fail']);
     assert.deepEqual(statusesOf(report, 'client.nacl.outbound'), ['pass', 'pass', 'pass']);
@@ -228,7 +228,10 @@ describe('client.nacl.*', () => {
   });
 
   it('fails a Windows client range (49152-65535) that the NACL leaves out', () => {
-    const docs = setNaclDirection(baseline(), IDS.clientNacl, false, [naclEntry({ rule: 100, egress: false, ports: [1024, 49151], cidr: IDS.vpcCidr }), ...defaultDenies(false)]);
+    const docs = setNaclDirection(baseline(), IDS.clientNacl, false, [
+      naclEntry({ rule: 100, egress: false, ports: [1024, 49151], cidr: IDS.vpcCidr }),
+      ...defaultDenies(false),
+    ]);
     assert.deepEqual(statusesOf(analyzeDocs(docs, { clientEphemeralPorts: { from: 49152, to: 65535 } }), 'client.nacl.inbound'), ['fail', 'fail', 'fail']);
   });
 });

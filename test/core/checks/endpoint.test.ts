@@ -106,7 +106,10 @@ describe('endpoint.state', () => {
       const report = analyzeDocs(docs);
       assert.equal(checkOf(report, 'endpoint.state').status, 'fail', state);
       assert.equal(report.verdict, 'blocked', state);
-      assert.ok(report.paths.every((path) => path.failedChecks.includes('endpoint.state')), state);
+      assert.ok(
+        report.paths.every((path) => path.failedChecks.includes('endpoint.state')),
+        state,
+      );
     }
   });
 });
@@ -220,13 +223,10 @@ describe('endpoint.sg.inbound', () => {
       assert.deepEqual(statusesOf(analyzeDocs(docs), 'endpoint.sg.inbound'), ['unknown', 'unknown', 'unknown']);
     });
 
-    it('passes when a CIDR rule allows, even if another rule\'s prefix list was not captured (§2a)', () => {
+    it("passes when a CIDR rule allows, even if another rule's prefix list was not captured (§2a)", () => {
       const docs = addPrefixList(baseline(), 'pl-0a1b2c3d4e5f6a7b8', 'app-subnets', undefined);
       // The uncaptured prefix list comes first, in the same group and in another group.
-      setIngress(docs, IDS.endpointSg, [
-        tcpPermission(443, 443, { prefixLists: ['pl-0a1b2c3d4e5f6a7b8'] }),
-        tcpPermission(443, 443, { cidrs: [IDS.vpcCidr] }),
-      ]);
+      setIngress(docs, IDS.endpointSg, [tcpPermission(443, 443, { prefixLists: ['pl-0a1b2c3d4e5f6a7b8'] }), tcpPermission(443, 443, { cidrs: [IDS.vpcCidr] })]);
       assert.deepEqual(statusesOf(analyzeDocs(docs), 'endpoint.sg.inbound'), ['pass', 'pass', 'pass']);
 
       const split = addPrefixList(baseline(), 'pl-0a1b2c3d4e5f6a7b8', 'app-subnets', undefined);
@@ -282,7 +282,12 @@ describe('endpoint.sg.inbound', () => {
 
     it('judge each ENI by its own groups', () => {
       const docs = setIngress(baseline(), IDS.endpointSg, []);
-      addSecurityGroup(docs, { id: 'sg-0a9a8a7a6a5a4a3a2', name: 'vpce-https', ingress: [tcpPermission(443, 443, { cidrs: [IDS.vpcCidr] })], attachTo: [C.eni] });
+      addSecurityGroup(docs, {
+        id: 'sg-0a9a8a7a6a5a4a3a2',
+        name: 'vpce-https',
+        ingress: [tcpPermission(443, 443, { cidrs: [IDS.vpcCidr] })],
+        attachTo: [C.eni],
+      });
       const report = analyzeDocs(docs);
       assert.deepEqual(statusesOf(report, 'endpoint.sg.inbound'), ['fail', 'fail', 'pass']);
       assert.equal(report.verdict, 'partial');
@@ -403,7 +408,10 @@ describe('endpoint.nacl.*', () => {
     });
 
     it('denies by rule 32767 when nothing else matches', () => {
-      const docs = setNaclDirection(baseline(), A.nacl, false, [naclEntry({ rule: 100, egress: false, ports: 443, cidr: '10.0.2.0/24' }), ...defaultDenies(false)]);
+      const docs = setNaclDirection(baseline(), A.nacl, false, [
+        naclEntry({ rule: 100, egress: false, ports: 443, cidr: '10.0.2.0/24' }),
+        ...defaultDenies(false),
+      ]);
       const check = checkOf(analyzeDocs(docs), 'endpoint.nacl.inbound', A.eni);
       assert.equal(check.status, 'fail');
       const deciding = check.evidence.find((item) => item.kind === 'network-acl-entry' && item.ruleAction === 'deny');
@@ -416,14 +424,20 @@ describe('endpoint.nacl.*', () => {
   describe('protocol', () => {
     it('matches TCP with Protocol "6" and "-1"', () => {
       for (const protocol of ['6', '-1'] as const) {
-        const docs = setNaclDirection(baseline(), A.nacl, false, [naclEntry({ rule: 100, egress: false, protocol, ports: 443, cidr: IDS.vpcCidr }), ...defaultDenies(false)]);
+        const docs = setNaclDirection(baseline(), A.nacl, false, [
+          naclEntry({ rule: 100, egress: false, protocol, ports: 443, cidr: IDS.vpcCidr }),
+          ...defaultDenies(false),
+        ]);
         assert.equal(checkOf(analyzeDocs(docs), 'endpoint.nacl.inbound', A.eni).status, 'pass', protocol);
       }
     });
 
     it('never matches TCP with Protocol "17" (UDP) or "1" (ICMP)', () => {
       for (const protocol of ['17', '1'] as const) {
-        const docs = setNaclDirection(baseline(), A.nacl, false, [naclEntry({ rule: 100, egress: false, protocol, ports: [0, 65535], cidr: '0.0.0.0/0' }), ...defaultDenies(false)]);
+        const docs = setNaclDirection(baseline(), A.nacl, false, [
+          naclEntry({ rule: 100, egress: false, protocol, ports: [0, 65535], cidr: '0.0.0.0/0' }),
+          ...defaultDenies(false),
+        ]);
         assert.equal(checkOf(analyzeDocs(docs), 'endpoint.nacl.inbound', A.eni).status, 'fail', protocol);
       }
     });
@@ -446,7 +460,10 @@ describe('endpoint.nacl.*', () => {
     });
 
     it('warns when the NACL allows only 32768-65535, naming the ranges that pass and the ones denied', () => {
-      const docs = setNaclDirection(baseline(), A.nacl, true, [naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }), ...defaultDenies(true)]);
+      const docs = setNaclDirection(baseline(), A.nacl, true, [
+        naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }),
+        ...defaultDenies(true),
+      ]);
       const report = analyzeDocs(docs);
       const check = checkOf(report, 'endpoint.nacl.outbound', A.eni);
       assert.equal(check.status, 'warn');
@@ -463,7 +480,10 @@ describe('endpoint.nacl.*', () => {
     });
 
     it('passes the same NACL with clientEphemeralPorts 32768-60999 (Linux)', () => {
-      const docs = setNaclDirection(baseline(), A.nacl, true, [naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }), ...defaultDenies(true)]);
+      const docs = setNaclDirection(baseline(), A.nacl, true, [
+        naclEntry({ rule: 100, egress: true, ports: [32768, 65535], cidr: IDS.vpcCidr }),
+        ...defaultDenies(true),
+      ]);
       const report = analyzeDocs(docs, { clientEphemeralPorts: { from: 32768, to: 60999 } });
       assert.equal(checkOf(report, 'endpoint.nacl.outbound', A.eni).status, 'pass');
       assert.deepEqual(report.clientEphemeralPorts, { from: 32768, to: 60999 });
@@ -479,7 +499,10 @@ describe('endpoint.nacl.*', () => {
     });
 
     it('fails a Linux range that the NACL does not cover at all, even though part of the default range passes', () => {
-      const docs = setNaclDirection(baseline(), A.nacl, true, [naclEntry({ rule: 100, egress: true, ports: [1024, 32767], cidr: IDS.vpcCidr }), ...defaultDenies(true)]);
+      const docs = setNaclDirection(baseline(), A.nacl, true, [
+        naclEntry({ rule: 100, egress: true, ports: [1024, 32767], cidr: IDS.vpcCidr }),
+        ...defaultDenies(true),
+      ]);
       assert.equal(checkOf(analyzeDocs(docs), 'endpoint.nacl.outbound', A.eni).status, 'warn');
       assert.equal(checkOf(analyzeDocs(docs, { clientEphemeralPorts: { from: 32768, to: 60999 } }), 'endpoint.nacl.outbound', A.eni).status, 'fail');
     });

@@ -21,14 +21,27 @@ function statuses(report: Report, id: CheckId): string[] {
   return checks(report, id).map((check) => check.status);
 }
 
-const PROVIDER_CHECKS: CheckId[] = ['service.listener', 'nlb.sg.inbound', 'nlb.sg.outbound', 'target.sg.inbound', 'target.nacl.inbound', 'target.nacl.outbound', 'target.health'];
+const PROVIDER_CHECKS: CheckId[] = [
+  'service.listener',
+  'nlb.sg.inbound',
+  'nlb.sg.outbound',
+  'target.sg.inbound',
+  'target.nacl.inbound',
+  'target.nacl.outbound',
+  'target.health',
+];
 
 describe('provider side', () => {
   it('passes every provider check on a healthy service', () => {
     const report = run();
     for (const id of PROVIDER_CHECKS) {
       const notFailing = statuses(report, id).every((status) => status === 'pass' || status === 'not_applicable');
-      assert.ok(notFailing, `${id}: ${checks(report, id).map((c) => c.summary).join(' | ')}`);
+      assert.ok(
+        notFailing,
+        `${id}: ${checks(report, id)
+          .map((c) => c.summary)
+          .join(' | ')}`,
+      );
     }
     assert.equal(report.verdict, 'reachable', report.verdictSummary);
     assert.equal(report.provider.visibility, 'visible');
@@ -43,7 +56,10 @@ describe('provider side', () => {
       assert.match(check!.summary, /no TCP, TLS or TCP_UDP listener on 8443; its listeners: TCP 443/);
       const action = check!.remediation!.actions[0]!;
       assert.equal(action.kind, 'create-listener');
-      assert.match('cli' in action ? action.cli : '', /^aws elbv2 create-listener --load-balancer-arn arn:aws:elasticloadbalancing:.* --protocol TCP --port 8443/);
+      assert.match(
+        'cli' in action ? action.cli : '',
+        /^aws elbv2 create-listener --load-balancer-arn arn:aws:elasticloadbalancing:.* --protocol TCP --port 8443/,
+      );
       assert.equal(report.verdict, 'blocked');
       assert.deepEqual(statuses(report, 'target.health'), ['not_applicable', 'not_applicable'], 'nothing is forwarded without a listener');
     });
@@ -143,7 +159,7 @@ describe('provider side', () => {
       assert.match(check!.summary, /8080 \(health check\)/);
     });
 
-    it("uses only the same-AZ node with cross-zone off, every node with it on", () => {
+    it('uses only the same-AZ node with cross-zone off, every node with it on', () => {
       const sameAzOnly = [tcp(8443, 8443, cidrs(`${IDS.nodeIps[0]}/32`, `${IDS.nodeIps[1]}/32`))];
       assert.deepEqual(statuses(run({ nlbSecurityGroups: false, targetSgIngress: sameAzOnly }), 'target.sg.inbound'), ['pass', 'pass']);
       const onlyFirstNode = [tcp(8443, 8443, cidrs(`${IDS.nodeIps[0]}/32`))];
@@ -161,7 +177,11 @@ describe('provider side', () => {
     ];
 
     it('warns when the return range to the NLB (1024-65535) is covered only in part', () => {
-      const report = run({ targetNaclEntries: entries([{ CidrBlock: '10.20.0.0/16', Egress: true, Protocol: '6', PortRange: { From: 32768, To: 65535 }, RuleAction: 'allow', RuleNumber: 100 }]) });
+      const report = run({
+        targetNaclEntries: entries([
+          { CidrBlock: '10.20.0.0/16', Egress: true, Protocol: '6', PortRange: { From: 32768, To: 65535 }, RuleAction: 'allow', RuleNumber: 100 },
+        ]),
+      });
       const [check] = checks(report, 'target.nacl.outbound');
       assert.equal(check?.status, 'warn');
       assert.match(check!.summary, /only on ports 32768-65535; 1024-32767 denied/);
@@ -181,7 +201,15 @@ describe('provider side', () => {
         [{ CidrBlock: '10.20.0.0/16', Egress: false, Protocol: '6', PortRange: { From: 8443, To: 8443 }, RuleAction: 'allow', RuleNumber: 100 }],
       );
       assert.deepEqual(statuses(run({ targetNaclEntries: onlyTraffic }), 'target.nacl.inbound'), ['pass', 'pass']);
-      const [check] = checks(run({ targetNaclEntries: onlyTraffic, healthCheckPort: '8080', nlbSgEgress: [tcp(0, 65535, cidrs('10.20.0.0/16'))], targetSgIngress: [tcp(0, 65535, cidrs('10.20.0.0/16'))] }), 'target.nacl.inbound');
+      const [check] = checks(
+        run({
+          targetNaclEntries: onlyTraffic,
+          healthCheckPort: '8080',
+          nlbSgEgress: [tcp(0, 65535, cidrs('10.20.0.0/16'))],
+          targetSgIngress: [tcp(0, 65535, cidrs('10.20.0.0/16'))],
+        }),
+        'target.nacl.inbound',
+      );
       assert.equal(check?.status, 'fail');
       assert.match(check!.summary, /8080 \(health check\)/);
     });
@@ -219,7 +247,7 @@ describe('provider side', () => {
 
   it('makes every provider check not applicable for an AWS service', () => {
     const documents = providerDocuments();
-    const endpoint = (documents.DescribeVpcEndpoints!.VpcEndpoints[0] as Record<string, unknown>);
+    const endpoint = documents.DescribeVpcEndpoints!.VpcEndpoints[0] as Record<string, unknown>;
     endpoint.ServiceName = 'com.amazonaws.us-east-1.kms';
     const report = analyze(modelFromAws(documents), { endpointId: IDS.endpoint, client: { ip: IDS.clientIp } });
     for (const id of PROVIDER_CHECKS) {

@@ -54,7 +54,9 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
 
 const scenario = fc.record({
   example: fc.constantFrom(...EXAMPLES),
-  behaviours: fc.record(Object.fromEntries(OPERATIONS.map((operation) => [operation, behaviour])) as Record<(typeof OPERATIONS)[number], fc.Arbitrary<Behaviour>>),
+  behaviours: fc.record(
+    Object.fromEntries(OPERATIONS.map((operation) => [operation, behaviour])) as Record<(typeof OPERATIONS)[number], fc.Arbitrary<Behaviour>>,
+  ),
   deadlineMs: fc.integer({ min: 20, max: 150 }),
   callTimeoutMs: fc.integer({ min: 10, max: 150 }),
   maxAttempts: fc.integer({ min: 1, max: 2 }),
@@ -82,7 +84,9 @@ describe('the AWS collector under random hangs, faults and deadlines', () => {
         case 'throttle':
           return isElbv2 ? elbv2Error(400, 'Throttling', 'Rate exceeded') : ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
         case 'deny':
-          return isElbv2 ? elbv2Error(403, 'AccessDenied', 'not authorized') : ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
+          return isElbv2
+            ? elbv2Error(403, 'AccessDenied', 'not authorized')
+            : ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
         case 'late':
           await sleep(chosen.afterMs);
           return current.answer(request);
@@ -106,7 +110,13 @@ describe('the AWS collector under random hangs, faults and deadlines', () => {
       fc.asyncProperty(scenario, async (run) => {
         const { example, behaviours, deadlineMs, maxAttempts, maxConcurrentCalls } = run;
         current = { answer: queryAnswerFrom(fakes.get(example)!), behaviours };
-        const source = awsSource({ region: REGION, callTimeoutMs: Math.min(run.callTimeoutMs, deadlineMs), collectionDeadlineMs: deadlineMs, maxAttempts, maxConcurrentCalls });
+        const source = awsSource({
+          region: REGION,
+          callTimeoutMs: Math.min(run.callTimeoutMs, deadlineMs),
+          collectionDeadlineMs: deadlineMs,
+          maxAttempts,
+          maxConcurrentCalls,
+        });
         const outcome = await source.load().then(
           (model) => ({ model }),
           (error: unknown) => ({ error }),

@@ -218,7 +218,14 @@ function splitRegion(vpcs = 8): AwsResponsesJson {
           NetworkInterfaceIds: [],
           OwnerId: ACCOUNT,
         })),
-        ...[0, vpcs].map((index) => ({ VpcEndpointId: `vpce-${hex(1000 + index)}`, VpcEndpointType: 'Gateway', VpcId: vpc(index), ServiceName: `com.amazonaws.${REGION}.s3`, State: 'available', OwnerId: ACCOUNT })),
+        ...[0, vpcs].map((index) => ({
+          VpcEndpointId: `vpce-${hex(1000 + index)}`,
+          VpcEndpointType: 'Gateway',
+          VpcId: vpc(index),
+          ServiceName: `com.amazonaws.${REGION}.s3`,
+          State: 'available',
+          OwnerId: ACCOUNT,
+        })),
       ],
     },
     subnets: { Subnets: subnets },
@@ -244,11 +251,20 @@ function splitRegion(vpcs = 8): AwsResponsesJson {
         VpcId: vpc(index),
         IsDefault: true,
         Entries: [],
-        Associations: subnets.filter((subnet) => subnet.VpcId === vpc(index)).map((subnet) => ({ NetworkAclId: `acl-${hex(index)}`, SubnetId: subnet.SubnetId })),
+        Associations: subnets
+          .filter((subnet) => subnet.VpcId === vpc(index))
+          .map((subnet) => ({ NetworkAclId: `acl-${hex(index)}`, SubnetId: subnet.SubnetId })),
       })),
     },
     securityGroups: {
-      SecurityGroups: Array.from({ length: vpcs + 1 }, (_, index) => ({ GroupId: `sg-${hex(index)}`, GroupName: 'default', VpcId: vpc(index), IpPermissions: [], IpPermissionsEgress: [], OwnerId: ACCOUNT })),
+      SecurityGroups: Array.from({ length: vpcs + 1 }, (_, index) => ({
+        GroupId: `sg-${hex(index)}`,
+        GroupName: 'default',
+        VpcId: vpc(index),
+        IpPermissions: [],
+        IpPermissionsEgress: [],
+        OwnerId: ACCOUNT,
+      })),
     },
   };
 }
@@ -269,7 +285,10 @@ describe('awsSource over a large region: listings split into concurrent parts', 
     assert.equal(model.subnets.size, 32);
     assert.equal(model.networkAcls.size, 9, 'few NACLs: one unfiltered listing');
     // Security groups act through interfaces, which are in subnets: a VPC without subnets is not read.
-    assert.deepEqual([...model.securityGroups.keys()].sort(), Array.from({ length: 8 }, (_, index) => `sg-${hex(index)}`));
+    assert.deepEqual(
+      [...model.securityGroups.keys()].sort(),
+      Array.from({ length: 8 }, (_, index) => `sg-${hex(index)}`),
+    );
 
     // The subnets first, alone; then the parts.
     assert.equal(mocked.region.calls[0]?.operation, 'DescribeSubnets');
@@ -278,11 +297,25 @@ describe('awsSource over a large region: listings split into concurrent parts', 
     const interfaceParts = filtersOf(mocked, 'DescribeNetworkInterfaces');
     assert.equal(interfaceParts.length, 16);
     for (const filters of interfaceParts) assert.equal(filters?.[0]?.Name, 'subnet-id');
-    assert.deepEqual(interfaceParts.flatMap((filters) => filters![0]!.Values).sort(), listOf(data.subnets, 'Subnets').map((subnet) => subnet.SubnetId).sort(), 'every subnet in exactly one part');
+    assert.deepEqual(
+      interfaceParts.flatMap((filters) => filters![0]!.Values).sort(),
+      listOf(data.subnets, 'Subnets')
+        .map((subnet) => subnet.SubnetId)
+        .sort(),
+      'every subnet in exactly one part',
+    );
     const vpcsWithSubnets = Array.from({ length: 8 }, (_, index) => `vpc-${hex(index)}`);
-    assert.deepEqual(filtersOf(mocked, 'DescribeSecurityGroups').flatMap((filters) => filters![0]!.Values).sort(), vpcsWithSubnets);
+    assert.deepEqual(
+      filtersOf(mocked, 'DescribeSecurityGroups')
+        .flatMap((filters) => filters![0]!.Values)
+        .sort(),
+      vpcsWithSubnets,
+    );
     const endpointParts = filtersOf(mocked, 'DescribeVpcEndpoints');
-    assert.deepEqual(endpointParts.filter((filters) => filters![0]!.Name === 'vpc-endpoint-type'), [[{ Name: 'vpc-endpoint-type', Values: ['Gateway'] }]]);
+    assert.deepEqual(
+      endpointParts.filter((filters) => filters![0]!.Name === 'vpc-endpoint-type'),
+      [[{ Name: 'vpc-endpoint-type', Values: ['Gateway'] }]],
+    );
     assert.deepEqual(endpointParts.flatMap((filters) => (filters![0]!.Name === 'vpc-id' ? filters![0]!.Values : [])).sort(), vpcsWithSubnets);
 
     // Concurrent, within the collection's bound, and leaving a call in flight to the rest.
@@ -300,7 +333,10 @@ describe('awsSource over a large region: listings split into concurrent parts', 
     // Two subnets a part, two interfaces a subnet, one a page: four pages a part.
     assert.equal(count(mocked, 'DescribeNetworkInterfaces'), 64);
     for (const part of new Set(mocked.region.callsOf('DescribeNetworkInterfaces').map((call) => JSON.stringify(call.input.Filters)))) {
-      const tokens = mocked.region.callsOf('DescribeNetworkInterfaces').filter((call) => JSON.stringify(call.input.Filters) === part).map((call) => call.input.NextToken);
+      const tokens = mocked.region
+        .callsOf('DescribeNetworkInterfaces')
+        .filter((call) => JSON.stringify(call.input.Filters) === part)
+        .map((call) => call.input.NextToken);
       assert.deepEqual(tokens, [undefined, 'fake-page:1', 'fake-page:2', 'fake-page:3']);
     }
   });
@@ -463,10 +499,34 @@ const DENIALS: ReadonlyArray<{
   /** True when the analysis does not depend on the call's output in this scenario. */
   readonly unaffected?: string;
 }> = [
-  { service: 'ec2', operation: 'DescribeNetworkInterfaces', collection: 'networkInterfaces', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'ec2', operation: 'DescribeSubnets', collection: 'subnets', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'ec2', operation: 'DescribeNetworkAcls', collection: 'networkAcls', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'ec2', operation: 'DescribeSecurityGroups', collection: 'securityGroups', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
+  {
+    service: 'ec2',
+    operation: 'DescribeNetworkInterfaces',
+    collection: 'networkInterfaces',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'ec2',
+    operation: 'DescribeSubnets',
+    collection: 'subnets',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'ec2',
+    operation: 'DescribeNetworkAcls',
+    collection: 'networkAcls',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'ec2',
+    operation: 'DescribeSecurityGroups',
+    collection: 'securityGroups',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
   {
     service: 'ec2',
     operation: 'DescribeManagedPrefixLists',
@@ -475,20 +535,56 @@ const DENIALS: ReadonlyArray<{
     request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } },
     unaffected: 'the entries, read apart, decide; the list names only label them',
   },
-  { service: 'ec2', operation: 'GetManagedPrefixListEntries', collection: 'prefixListEntries', example: PREFIX_LIST_EXAMPLE, request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } } },
-  { service: 'ec2', operation: 'DescribeVpcEndpointServiceConfigurations', collection: 'endpointServices', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'elbv2', operation: 'DescribeLoadBalancers', collection: 'loadBalancers', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
+  {
+    service: 'ec2',
+    operation: 'GetManagedPrefixListEntries',
+    collection: 'prefixListEntries',
+    example: PREFIX_LIST_EXAMPLE,
+    request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } },
+  },
+  {
+    service: 'ec2',
+    operation: 'DescribeVpcEndpointServiceConfigurations',
+    collection: 'endpointServices',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'elbv2',
+    operation: 'DescribeLoadBalancers',
+    collection: 'loadBalancers',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
   {
     service: 'elbv2',
     operation: 'DescribeLoadBalancerAttributes',
     collection: 'loadBalancerAttributes',
     example: PROVIDER_EXAMPLE,
     request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-    unaffected: "cross-zone load balancing falls back to the NLB default (off), which the report notes; this NLB has it off",
+    unaffected: 'cross-zone load balancing falls back to the NLB default (off), which the report notes; this NLB has it off',
   },
-  { service: 'elbv2', operation: 'DescribeListeners', collection: 'listeners', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'elbv2', operation: 'DescribeTargetGroups', collection: 'targetGroups', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
-  { service: 'elbv2', operation: 'DescribeTargetHealth', collection: 'targetHealth', example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } },
+  {
+    service: 'elbv2',
+    operation: 'DescribeListeners',
+    collection: 'listeners',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'elbv2',
+    operation: 'DescribeTargetGroups',
+    collection: 'targetGroups',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
+  {
+    service: 'elbv2',
+    operation: 'DescribeTargetHealth',
+    collection: 'targetHealth',
+    example: PROVIDER_EXAMPLE,
+    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
+  },
 ];
 
 describe('awsSource when AWS refuses or fails a call', () => {
@@ -550,7 +646,11 @@ describe('awsSource when AWS refuses or fails a call', () => {
 
   it('leaves a collection out whole when a later page fails: never a partial list read as complete', async () => {
     const mocked = await region(PROVIDER_EXAMPLE, { pageLimit: 2 });
-    mocked.region.failWith('DescribeNetworkAcls', () => mocked.region.throttlingError('ec2'), (input) => input.NextToken !== undefined);
+    mocked.region.failWith(
+      'DescribeNetworkAcls',
+      () => mocked.region.throttlingError('ec2'),
+      (input) => input.NextToken !== undefined,
+    );
     const model = await source(mocked).load();
     assert.ok(count(mocked, 'DescribeNetworkAcls') >= 2, 'the first page was read');
     assert.ok(!model.captured.has('networkAcls'));
@@ -561,8 +661,15 @@ describe('awsSource when AWS refuses or fails a call', () => {
 
   it('says how many attempts a throttled call had', async () => {
     const mocked = await region(PROVIDER_EXAMPLE);
-    mocked.region.failWith('DescribeSubnets', () =>
-      new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 503, attempts: 5 }, message: 'Request limit exceeded.' }),
+    mocked.region.failWith(
+      'DescribeSubnets',
+      () =>
+        new EC2ServiceException({
+          name: 'RequestLimitExceeded',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 503, attempts: 5 },
+          message: 'Request limit exceeded.',
+        }),
     );
     const model = await source(mocked).load();
     assert.equal(model.failures.get('subnets'), 'ec2:DescribeSubnets was throttled (RequestLimitExceeded) after 5 attempts');
@@ -609,7 +716,10 @@ describe('awsSource when AWS refuses or fails a call', () => {
   it('fails the load at the deadline when the endpoints have not been listed by then', async () => {
     const mocked = await region(PROVIDER_EXAMPLE);
     mocked.ec2.on(DescribeVpcEndpointsCommand).callsFake(() => new Promise(() => {}));
-    await assert.rejects(source(mocked, { collectionDeadlineMs: 200 }).load(), /the VPC endpoints cannot be listed: ec2:DescribeVpcEndpoints did not finish within the collection deadline of 200 ms/);
+    await assert.rejects(
+      source(mocked, { collectionDeadlineMs: 200 }).load(),
+      /the VPC endpoints cannot be listed: ec2:DescribeVpcEndpoints did not finish within the collection deadline of 200 ms/,
+    );
   });
 });
 
@@ -641,7 +751,10 @@ describe('awsSource as a model source', () => {
     assert.equal(live.lastResponses(), undefined);
     await live.load();
     const fetched = live.lastResponses();
-    assert.deepEqual(listOf(fetched?.vpcEndpoints, 'VpcEndpoints').map((endpoint) => endpoint.VpcEndpointId), [PROVIDER_ENDPOINT]);
+    assert.deepEqual(
+      listOf(fetched?.vpcEndpoints, 'VpcEndpoints').map((endpoint) => endpoint.VpcEndpointId),
+      [PROVIDER_ENDPOINT],
+    );
     assert.deepEqual(Object.keys(fetched?.targetHealth ?? {}), ['inventory-api-8443']);
     mocked.region.deny('ec2', 'DescribeVpcEndpoints');
     await assert.rejects(live.load());
@@ -649,7 +762,10 @@ describe('awsSource as a model source', () => {
   });
 
   it('fails the load on a response the model cannot read, naming the file it would be exported to and the JSON path', async () => {
-    const mocked = mockedRegion({ ...syntheticRegion(1), subnets: { Subnets: [{ SubnetId: 'subnet-0aaaaaaaaaaaaaaa1', VpcId: 'vpc-1', AvailabilityZone: 'us-east-1a', CidrBlock: 'not-a-cidr' }] } });
+    const mocked = mockedRegion({
+      ...syntheticRegion(1),
+      subnets: { Subnets: [{ SubnetId: 'subnet-0aaaaaaaaaaaaaaa1', VpcId: 'vpc-1', AvailabilityZone: 'us-east-1a', CidrBlock: 'not-a-cidr' }] },
+    });
     await assert.rejects(source(mocked).load(), (error: unknown) => {
       assert.ok(error instanceof SnapshotFormatError);
       assert.equal(error.message, 'ec2/DescribeSubnets.json: $.Subnets[0].CidrBlock: "not-a-cidr" is not a CIDR block');
@@ -679,7 +795,11 @@ describe('awsSource as a model source', () => {
     const counts = (await registry.getSingleMetric('vpce_doctor_aws_collection_duration_seconds')!.get()).values
       .filter((value) => (value as { metricName?: string }).metricName === 'vpce_doctor_aws_collection_duration_seconds_count')
       .map((value) => [value.labels.outcome, value.value]);
-    assert.deepEqual(counts.sort(), [['complete', 1], ['failed', 1], ['partial', 1]]);
+    assert.deepEqual(counts.sort(), [
+      ['complete', 1],
+      ['failed', 1],
+      ['partial', 1],
+    ]);
   });
 
   it('fails the load with one clear error when no credentials can be had', async () => {

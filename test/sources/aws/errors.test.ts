@@ -22,7 +22,12 @@ const CASES: ReadonlyArray<{ readonly what: string; readonly error: unknown; rea
   },
   {
     what: "ELBv2's AccessDenied",
-    error: new ElasticLoadBalancingV2ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }),
+    error: new ElasticLoadBalancingV2ServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'not authorized',
+    }),
     kind: 'denied',
     outcome: 'denied',
     reason: 'missing permission ec2:DescribeNetworkAcls (AccessDenied)',
@@ -50,7 +55,11 @@ const CASES: ReadonlyArray<{ readonly what: string; readonly error: unknown; rea
   },
   {
     what: "the node handler's request timeout",
-    error: Object.assign(new Error('a request has exceeded the configured 5000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 3 } }),
+    error: Object.assign(new Error('a request has exceeded the configured 5000 ms requestTimeout.'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+      $metadata: { attempts: 3 },
+    }),
     kind: 'timeout',
     outcome: 'error',
     reason: 'ec2:DescribeNetworkAcls got no answer within 5000 ms after 3 attempts',

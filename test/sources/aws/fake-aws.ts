@@ -4,7 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as ec2Sdk from '@aws-sdk/client-ec2';
 import { EC2ServiceException, type DescribeSubnetsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ElasticLoadBalancingV2ServiceException, type DescribeLoadBalancersCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2ServiceException,
+  type DescribeLoadBalancersCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { COLLECTION_LIST, type AwsService, type CollectionSpec } from '../../../src/core/collections.js';
 import type { AwsClients } from '../../../src/sources/aws/clients.js';
@@ -105,15 +109,25 @@ interface Listing {
   readonly extra?: (items: Item[]) => Record<string, unknown>;
 }
 
-const field = (name: string): FilterValues => (item) => [item[name]];
-const nested = (list: string, name: string): FilterValues => (item) => ((item[list] as Item[] | undefined) ?? []).map((entry) => entry[name]);
+const field =
+  (name: string): FilterValues =>
+  (item) => [item[name]];
+const nested =
+  (list: string, name: string): FilterValues =>
+  (item) =>
+    ((item[list] as Item[] | undefined) ?? []).map((entry) => entry[name]);
 const itemsOf = (document: AwsJsonDocument | undefined, key: string): Item[] => (document?.[key] as Item[] | undefined) ?? [];
 
 const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
   DescribeVpcEndpoints: {
     items: (region) => itemsOf(region.data.vpcEndpoints, 'VpcEndpoints'),
     ids: { param: 'VpcEndpointIds', field: 'VpcEndpointId', notFound: 'InvalidVpcEndpointId.NotFound' },
-    filters: { 'vpc-endpoint-id': field('VpcEndpointId'), 'vpc-id': field('VpcId'), 'service-name': field('ServiceName'), 'vpc-endpoint-type': field('VpcEndpointType') },
+    filters: {
+      'vpc-endpoint-id': field('VpcEndpointId'),
+      'vpc-id': field('VpcId'),
+      'service-name': field('ServiceName'),
+      'vpc-endpoint-type': field('VpcEndpointType'),
+    },
   },
   DescribeNetworkInterfaces: {
     items: (region) => itemsOf(region.data.networkInterfaces, 'NetworkInterfaces'),
@@ -136,7 +150,12 @@ const EC2_LISTINGS: Readonly<Record<string, Listing>> = {
   DescribeNetworkAcls: {
     items: (region) => itemsOf(region.data.networkAcls, 'NetworkAcls'),
     ids: { param: 'NetworkAclIds', field: 'NetworkAclId', notFound: 'InvalidNetworkAclID.NotFound' },
-    filters: { 'vpc-id': field('VpcId'), 'network-acl-id': field('NetworkAclId'), 'association.subnet-id': nested('Associations', 'SubnetId'), default: (item) => [String(item.IsDefault)] },
+    filters: {
+      'vpc-id': field('VpcId'),
+      'network-acl-id': field('NetworkAclId'),
+      'association.subnet-id': nested('Associations', 'SubnetId'),
+      default: (item) => [String(item.IsDefault)],
+    },
   },
   DescribeSecurityGroups: {
     items: (region) => itemsOf(region.data.securityGroups, 'SecurityGroups'),
@@ -256,7 +275,9 @@ export class FakeAwsRegion {
   }
 
   throttlingError(service: FakeService): Error {
-    return service === 'ec2' ? this.error('ec2', 'RequestLimitExceeded', 'Request limit exceeded.', 503) : this.error('elbv2', 'Throttling', 'Rate exceeded', 400);
+    return service === 'ec2'
+      ? this.error('ec2', 'RequestLimitExceeded', 'Request limit exceeded.', 503)
+      : this.error('elbv2', 'Throttling', 'Rate exceeded', 400);
   }
 
   async handle(service: FakeService, operation: string, input: Item): Promise<Record<string, unknown>> {
@@ -323,7 +344,8 @@ export class FakeAwsRegion {
     for (const filter of (input.Filters as Array<{ Name: string; Values: string[] }> | undefined) ?? []) {
       const values = listing.filters?.[filter.Name];
       if (!values) throw this.error('ec2', 'InvalidParameterValue', `The filter '${filter.Name}' is invalid`, 400);
-      if (filter.Values.length > 200) throw this.error('ec2', 'FilterLimitExceeded', 'The maximum number of filter values specified on a single call is 200', 400);
+      if (filter.Values.length > 200)
+        throw this.error('ec2', 'FilterLimitExceeded', 'The maximum number of filter values specified on a single call is 200', 400);
       items = items.filter((item) => values(item).some((value) => filter.Values.includes(String(value))));
     }
     const maxResults = input.MaxResults as number | undefined;
@@ -374,7 +396,8 @@ export class FakeAwsRegion {
       case 'DescribeTargetGroups': {
         const arns = input.TargetGroupArns as string[] | undefined;
         let selected = arns?.length ? arns.map((arn) => byArn(targetGroups, 'TargetGroupArn', arn, 'TargetGroupNotFoundException')) : targetGroups;
-        if (input.LoadBalancerArn) selected = selected.filter((group) => ((group.LoadBalancerArns as string[] | undefined) ?? []).includes(String(input.LoadBalancerArn)));
+        if (input.LoadBalancerArn)
+          selected = selected.filter((group) => ((group.LoadBalancerArns as string[] | undefined) ?? []).includes(String(input.LoadBalancerArn)));
         return paged('TargetGroups', selected);
       }
       case 'DescribeTargetHealth': {

@@ -140,7 +140,8 @@ function encodeXml(schema: NormalizedSchema, value: unknown, name: string): stri
 
 function encodeMembers(schema: NormalizedSchema, value: Item): string {
   let members = '';
-  for (const [memberName, member] of schema.structIterator()) members += encodeXml(member, value[memberName], String(member.getMemberTraits().xmlName ?? memberName));
+  for (const [memberName, member] of schema.structIterator())
+    members += encodeXml(member, value[memberName], String(member.getMemberTraits().xmlName ?? memberName));
   return members;
 }
 
@@ -295,7 +296,9 @@ export class FleetFake {
     const body = await bodyOf(request);
     const signature = signatureOf(request);
     if (!signature) {
-      response.writeHead(403, { 'content-type': 'text/xml' }).end(queryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token').body);
+      response
+        .writeHead(403, { 'content-type': 'text/xml' })
+        .end(queryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token').body);
       return;
     }
     const accountId = this.accountOf(signature.accessKeyId);
@@ -303,8 +306,17 @@ export class FleetFake {
     if (signature.service === 'organizations') {
       const action = target.startsWith(ORGANIZATIONS_TARGET) ? target.slice(ORGANIZATIONS_TARGET.length) : target;
       const { status, document } = this.organizations(action, accountId, body);
-      this.requests.push({ service: 'organizations', action, accessKeyId: signature.accessKeyId, ...(accountId ? { accountId } : {}), region: signature.region, status });
-      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(status >= 300 ? { 'x-amzn-errortype': String(document.__type) } : {}) }).end(JSON.stringify(document));
+      this.requests.push({
+        service: 'organizations',
+        action,
+        accessKeyId: signature.accessKeyId,
+        ...(accountId ? { accountId } : {}),
+        region: signature.region,
+        status,
+      });
+      response
+        .writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(status >= 300 ? { 'x-amzn-errortype': String(document.__type) } : {}) })
+        .end(JSON.stringify(document));
       return;
     }
     const params = new URLSearchParams(body);
@@ -314,7 +326,15 @@ export class FleetFake {
     else if (signature.service === 'ec2' || signature.service === 'elasticloadbalancing') {
       answer = await this.describe(signature.service === 'ec2' ? 'ec2' : 'elbv2', action, params, signature, accountId);
     } else answer = queryError(400, 'UnknownService', `no fake for ${signature.service}`);
-    this.requests.push({ service: signature.service, action, accessKeyId: signature.accessKeyId, ...(accountId ? { accountId } : {}), region: signature.region, status: answer.status, params });
+    this.requests.push({
+      service: signature.service,
+      action,
+      accessKeyId: signature.accessKeyId,
+      ...(accountId ? { accountId } : {}),
+      region: signature.region,
+      status: answer.status,
+      params,
+    });
     response.writeHead(answer.status, { 'content-type': 'text/xml' }).end(answer.body);
   }
 
@@ -322,7 +342,10 @@ export class FleetFake {
     if (!accountId) return queryError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
     switch (action) {
       case 'GetCallerIdentity': {
-        const arn = signature.accessKeyId === BASE_ACCESS_KEY_ID ? `arn:aws:iam::${accountId}:user/vpce-doctor` : `arn:aws:sts::${accountId}:assumed-role/vpce-doctor-reader/vpce-doctor`;
+        const arn =
+          signature.accessKeyId === BASE_ACCESS_KEY_ID
+            ? `arn:aws:iam::${accountId}:user/vpce-doctor`
+            : `arn:aws:sts::${accountId}:assumed-role/vpce-doctor-reader/vpce-doctor`;
         return {
           status: 200,
           body:
@@ -380,7 +403,13 @@ export class FleetFake {
     };
   }
 
-  private async describe(service: FakeService, action: string, params: URLSearchParams, signature: Signature, accountId: string | undefined): Promise<QueryAnswer> {
+  private async describe(
+    service: FakeService,
+    action: string,
+    params: URLSearchParams,
+    signature: Signature,
+    accountId: string | undefined,
+  ): Promise<QueryAnswer> {
     if (!accountId) return serviceError(service, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials');
     const iamAction = `${service === 'ec2' ? 'ec2' : 'elasticloadbalancing'}:${action}`;
     if (this.denied.has(accountId)) {
@@ -403,7 +432,10 @@ export class FleetFake {
     }
     const members = encodeMembers(schema.output, output);
     if (service === 'ec2') {
-      return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>00000000-0000-0000-0000-000000000001</requestId>${members}</${action}Response>` };
+      return {
+        status: 200,
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>00000000-0000-0000-0000-000000000001</requestId>${members}</${action}Response>`,
+      };
     }
     return {
       status: 200,
@@ -417,7 +449,8 @@ export class FleetFake {
     let details = all;
     for (const filter of (input.Filters as Array<{ Name: string; Values: string[] }> | undefined) ?? []) {
       if (filter.Name !== 'service-name') throw region.error('ec2', 'InvalidParameterValue', `The filter '${filter.Name}' is invalid`, 400);
-      if (filter.Values.length > 200) throw region.error('ec2', 'FilterLimitExceeded', 'The maximum number of filter values specified on a single call is 200', 400);
+      if (filter.Values.length > 200)
+        throw region.error('ec2', 'FilterLimitExceeded', 'The maximum number of filter values specified on a single call is 200', 400);
       details = details.filter((detail) => filter.Values.includes(detail.ServiceName as string));
     }
     const names = input.ServiceNames as string[] | undefined;

@@ -152,10 +152,16 @@ describe('awsFleetSource: three accounts in two regions', () => {
       const source = fleetSource({ roleArns: [role(CONSUMER), role(PROVIDER), role(THIRD), role(UNASSUMABLE)] });
       const fleet = await source.load();
       const failures = Object.fromEntries(fleet.units.filter((unit) => unit.failure).map((unit) => [unit.key, unit.failure]));
-      assert.deepEqual(Object.keys(failures).sort(), [`${UNASSUMABLE}/${EAST}`, `${UNASSUMABLE}/${WEST}`, `${PROVIDER}/${WEST}`, `${THIRD}/${EAST}`, `${THIRD}/${WEST}`].sort());
+      assert.deepEqual(
+        Object.keys(failures).sort(),
+        [`${UNASSUMABLE}/${EAST}`, `${UNASSUMABLE}/${WEST}`, `${PROVIDER}/${WEST}`, `${THIRD}/${EAST}`, `${THIRD}/${WEST}`].sort(),
+      );
       for (const region of [EAST, WEST]) {
         assert.equal(failures[`${THIRD}/${region}`], 'the VPC endpoints cannot be listed: missing permission ec2:DescribeVpcEndpoints (UnauthorizedOperation)');
-        assert.match(failures[`${UNASSUMABLE}/${region}`]!, new RegExp(`^cannot assume ${role(UNASSUMABLE)}: AccessDenied: .*not authorized to perform: sts:AssumeRole`));
+        assert.match(
+          failures[`${UNASSUMABLE}/${region}`]!,
+          new RegExp(`^cannot assume ${role(UNASSUMABLE)}: AccessDenied: .*not authorized to perform: sts:AssumeRole`),
+        );
         assert.equal(unitOf(fleet, THIRD, region).model, undefined);
       }
       assert.equal(failures[`${PROVIDER}/${WEST}`], 'the VPC endpoints cannot be listed: ec2:DescribeVpcEndpoints was throttled (RequestLimitExceeded)');
@@ -172,7 +178,11 @@ describe('awsFleetSource: three accounts in two regions', () => {
 
       // Nothing was asked of EC2 in the account whose role could not be assumed, nor answered from the denied account's data.
       assert.equal(fake.requests.filter((candidate) => candidate.accountId === UNASSUMABLE).length, 0);
-      for (const region of [EAST, WEST]) assert.deepEqual(fake.callsOf(THIRD, region).map((call) => call.operation), []);
+      for (const region of [EAST, WEST])
+        assert.deepEqual(
+          fake.callsOf(THIRD, region).map((call) => call.operation),
+          [],
+        );
       const states = Object.fromEntries(source.units().map((unit) => [unit.key, unit.state]));
       assert.equal(states[`${THIRD}/${EAST}`], 'failed');
       assert.equal(states[`${PROVIDER}/${EAST}`], 'loaded');
@@ -193,10 +203,14 @@ describe('awsFleetSource: three accounts in two regions', () => {
       assert.ok(provider.length > 0);
       for (const check of provider) {
         assert.equal(check.status, 'unknown', check.id);
-        assert.match(check.summary, new RegExp(`account ${PROVIDER}, whose data could not be read \\(${PROVIDER}/${EAST}: .*missing permission ec2:DescribeVpcEndpoints`));
+        assert.match(
+          check.summary,
+          new RegExp(`account ${PROVIDER}, whose data could not be read \\(${PROVIDER}/${EAST}: .*missing permission ec2:DescribeVpcEndpoints`),
+        );
       }
       // The consumer side is judged as before.
-      for (const check of report.checks.filter((candidate) => candidate.id.startsWith('endpoint.') || candidate.id.startsWith('client.'))) assert.equal(check.status, 'pass', check.id);
+      for (const check of report.checks.filter((candidate) => candidate.id.startsWith('endpoint.') || candidate.id.startsWith('client.')))
+        assert.equal(check.status, 'pass', check.id);
     } finally {
       fake.denyAccount(PROVIDER, false);
     }
@@ -241,7 +255,10 @@ describe('awsFleetSource: three accounts in two regions', () => {
     );
     fake.denyAccount(CONSUMER);
     try {
-      await assert.rejects(source.load(), /^Error: no unit could be loaded: 111122223333\/us-east-1: the VPC endpoints cannot be listed: missing permission ec2:DescribeVpcEndpoints/);
+      await assert.rejects(
+        source.load(),
+        /^Error: no unit could be loaded: 111122223333\/us-east-1: the VPC endpoints cannot be listed: missing permission ec2:DescribeVpcEndpoints/,
+      );
       assert.equal(source.units()[0]!.state, 'failed');
     } finally {
       fake.denyAccount(CONSUMER, false);
@@ -296,7 +313,10 @@ describe('awsFleetSource: three accounts in two regions', () => {
     assert.throws(() => awsFleetSource({ ...base, regions: [] }), /regions: at least one region is required/);
     assert.throws(() => awsFleetSource({ ...base, regions: ['us-east-1', 'us-east-1'] }), /names a region twice/);
     assert.throws(() => awsFleetSource({ ...base, regions: ['moon-1'] }), /"moon-1" is not a region name/);
-    assert.throws(() => awsFleetSource({ ...base, regions: [EAST], roleArns: ['reader'] }), /roleArns: expected arn:aws:iam::<account>:role\/<name>, got reader/);
+    assert.throws(
+      () => awsFleetSource({ ...base, regions: [EAST], roleArns: ['reader'] }),
+      /roleArns: expected arn:aws:iam::<account>:role\/<name>, got reader/,
+    );
     assert.throws(() => awsFleetSource({ ...base, regions: [EAST], roleArns: [role(CONSUMER), role(CONSUMER, 'other')] }), /one role per account/);
     assert.throws(() => awsFleetSource({ ...base, regions: [EAST], organizationRoleName: 'bad name' }), /organizationRoleName/);
     assert.throws(() => awsFleetSource({ ...base, regions: [EAST], externalId: 'x' }), /externalId/);
@@ -309,7 +329,10 @@ describe('awsFleetSource: the base account', () => {
     fake.region(BASE, EAST, await regionFromSnapshot(exampleDir('provider-healthy')));
     const source = awsFleetSource({ regions: [EAST], endpoint: fake.url, credentials: FAKE_CREDENTIALS, maxAttempts: 1, now: () => clock });
     const fleet = await source.load();
-    assert.deepEqual(fleet.units.map((unit) => unit.key), [`${BASE}/${EAST}`]);
+    assert.deepEqual(
+      fleet.units.map((unit) => unit.key),
+      [`${BASE}/${EAST}`],
+    );
     assert.equal(source.discovery().baseAccountId, BASE);
     assert.ok(fake.actions().includes('sts:GetCallerIdentity'));
     const request = await exampleRequest('provider-healthy');
@@ -317,7 +340,10 @@ describe('awsFleetSource: the base account', () => {
     assert.equal(source.units()[0]!.roleArn, undefined);
     // One unit: its provider side is the services its own endpoints use, as a single account reads it.
     assert.deepEqual(
-      fake.callsOf(BASE, EAST).filter((call) => call.operation === 'DescribeVpcEndpointServiceConfigurations').map((call) => call.input.Filters),
+      fake
+        .callsOf(BASE, EAST)
+        .filter((call) => call.operation === 'DescribeVpcEndpointServiceConfigurations')
+        .map((call) => call.input.Filters),
       [[{ Name: 'service-name', Values: ['com.amazonaws.vpce.us-east-1.vpce-svc-0e61021529b366ea2'] }]],
     );
   });
@@ -329,7 +355,7 @@ describe('awsFleetSource: the base account', () => {
 });
 
 describe('awsFleetSource: the AWS Organization', () => {
-  it("assumes the named role in every active account, the base account read with its own credentials only when included", async () => {
+  it('assumes the named role in every active account, the base account read with its own credentials only when included', async () => {
     const start = fake.requests.length;
     const source = fleetSource({ roleArns: [], organizationRoleName: 'vpce-doctor-member', regions: [EAST] });
     const fleet = await source.load();
@@ -341,7 +367,11 @@ describe('awsFleetSource: the AWS Organization', () => {
       source.units().map((unit) => unit.roleArn),
       [role(CONSUMER, 'vpce-doctor-member'), role(PROVIDER, 'vpce-doctor-member')],
     );
-    assert.deepEqual(source.discovery().organization, { roleName: 'vpce-doctor-member', accountIds: [CONSUMER, PROVIDER], refreshedAt: new Date(T0).toISOString() });
+    assert.deepEqual(source.discovery().organization, {
+      roleName: 'vpce-doctor-member',
+      accountIds: [CONSUMER, PROVIDER],
+      refreshedAt: new Date(T0).toISOString(),
+    });
     assert.equal(analyze(fleet, CROSS_ACCOUNT).verdict, 'blocked');
 
     const withBase = await fleetSource({ roleArns: [], organizationRoleName: 'vpce-doctor-member', regions: [EAST], includeBaseAccount: true }).load();
@@ -373,7 +403,11 @@ describe('awsFleetSource: the AWS Organization', () => {
       const refreshed = await source.load();
       assert.deepEqual(refreshed.units.map((unit) => unit.key).sort(), [`${CONSUMER}/${EAST}`, `${THIRD}/${EAST}`], 'an account that left is no longer a unit');
       assert.equal(source.discovery().organization!.lastError, undefined);
-      assert.deepEqual(source.units().map((unit) => unit.roleArn), [role(CONSUMER, 'vpce-doctor-member'), role(THIRD)], 'the role given wins over the organization role');
+      assert.deepEqual(
+        source.units().map((unit) => unit.roleArn),
+        [role(CONSUMER, 'vpce-doctor-member'), role(THIRD)],
+        'the role given wins over the organization role',
+      );
     } finally {
       fake.failListAccounts(undefined);
       fake.setOrganization(organization);
@@ -425,13 +459,34 @@ describe('awsFleetSource: export', () => {
   it('refuses a unit that is not an account and region, an empty export, and a directory that is not empty', async () => {
     const responses = { vpcEndpoints: { VpcEndpoints: [] } };
     await assert.rejects(
-      writeFleetSnapshot(join(dir, 'bad'), new Map([[`${CONSUMER}/${EAST}`, responses], [`unknown/${EAST}`, responses]])),
+      writeFleetSnapshot(
+        join(dir, 'bad'),
+        new Map([
+          [`${CONSUMER}/${EAST}`, responses],
+          [`unknown/${EAST}`, responses],
+        ]),
+      ),
       (error: unknown) => error instanceof SnapshotWriteError && /unit "unknown\/us-east-1" cannot be a folder of a fleet snapshot/.test(error.message),
     );
     await assert.rejects(writeFleetSnapshot(join(dir, 'none'), new Map()), /no unit has data to write/);
     const full = join(dir, 'full');
-    await writeFleetSnapshot(full, new Map([[`${CONSUMER}/${EAST}`, responses], [`${PROVIDER}/${EAST}`, responses]]));
-    await assert.rejects(writeFleetSnapshot(full, new Map([[`${CONSUMER}/${EAST}`, responses], [`${PROVIDER}/${EAST}`, responses]])), /is not empty/);
+    await writeFleetSnapshot(
+      full,
+      new Map([
+        [`${CONSUMER}/${EAST}`, responses],
+        [`${PROVIDER}/${EAST}`, responses],
+      ]),
+    );
+    await assert.rejects(
+      writeFleetSnapshot(
+        full,
+        new Map([
+          [`${CONSUMER}/${EAST}`, responses],
+          [`${PROVIDER}/${EAST}`, responses],
+        ]),
+      ),
+      /is not empty/,
+    );
   });
 
   it('writes one unit as a single snapshot', async () => {

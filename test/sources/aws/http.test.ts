@@ -57,7 +57,10 @@ describe('per-call timeout', () => {
     const silent = await server(() => 'never');
     process.env.AWS_ENDPOINT_URL = silent.url;
     const started = performance.now();
-    await assert.rejects(awsSource({ region: REGION, callTimeoutMs: 200, maxAttempts: 2 }).load(), /ec2:DescribeVpcEndpoints got no answer within 200 ms after 2 attempts/);
+    await assert.rejects(
+      awsSource({ region: REGION, callTimeoutMs: 200, maxAttempts: 2 }).load(),
+      /ec2:DescribeVpcEndpoints got no answer within 200 ms after 2 attempts/,
+    );
     assert.ok(performance.now() - started >= 390);
     assert.equal(silent.actions().filter((action) => action === 'DescribeVpcEndpoints').length, 2);
   });
@@ -86,7 +89,9 @@ describe('throttling', () => {
   });
 
   it('leaves the collection out, with the cause, when throttling outlasts the retries', async () => {
-    const ec2 = await server((request) => (request.action === 'DescribeNetworkAcls' ? ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.') : emptyEc2(request)));
+    const ec2 = await server((request) =>
+      request.action === 'DescribeNetworkAcls' ? ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.') : emptyEc2(request),
+    );
     process.env.AWS_ENDPOINT_URL = ec2.url;
     const registry = new Registry();
     const model = await awsSource({ region: REGION, maxAttempts: 3, metrics: registerAwsMetrics(registry) }).load();
@@ -99,7 +104,11 @@ describe('denied calls over the wire', () => {
   it('names the missing permission and does not retry', async () => {
     const ec2 = await server((request) =>
       request.action === 'DescribeNetworkAcls'
-        ? ec2Error(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation. User: arn:aws:sts::111122223333:assumed-role/reader/s is not authorized to perform: ec2:DescribeNetworkAcls')
+        ? ec2Error(
+            403,
+            'UnauthorizedOperation',
+            'You are not authorized to perform this operation. User: arn:aws:sts::111122223333:assumed-role/reader/s is not authorized to perform: ec2:DescribeNetworkAcls',
+          )
         : emptyEc2(request),
     );
     process.env.AWS_ENDPOINT_URL = ec2.url;
@@ -192,7 +201,9 @@ describe('endpoints from the SDK endpoint variables', () => {
         },
       ],
     });
-    assert.deepEqual(live.lastResponses()?.loadBalancerAttributes, { 'inventory-api-nlb': { Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'false' }] } });
+    assert.deepEqual(live.lastResponses()?.loadBalancerAttributes, {
+      'inventory-api-nlb': { Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'false' }] },
+    });
   });
 
   it('sends both services to AWS_ENDPOINT_URL when no service variable is set', async () => {
@@ -225,7 +236,9 @@ describe('cross-account role', () => {
   });
 
   it('fails the load with one error naming the role when it cannot be assumed', async () => {
-    const sts = await server(() => stsError(403, 'AccessDenied', `User: arn:aws:iam::111122223333:user/ci is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`));
+    const sts = await server(() =>
+      stsError(403, 'AccessDenied', `User: arn:aws:iam::111122223333:user/ci is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`),
+    );
     const ec2 = await server(emptyEc2);
     process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
     process.env.AWS_ENDPOINT_URL_STS = sts.url;

@@ -125,7 +125,8 @@ describe('docs/iam-policy.json', () => {
       assert.equal(fleet.units.filter((unit) => unit.model).length, 3);
       const called = new Set(fake.requests.filter((request) => request.status === 200).map((request) => `${request.service}:${request.action}`));
       assert.deepEqual(policyActions, [...called].filter((action) => !NEEDS_NO_PERMISSION.has(action)).sort());
-      for (const assumed of fake.assumed) assert.match(assumed.roleArn, new RegExp(`^${statement('VpceDoctorAssumeMemberRoles').Resource.replace('*', '\\d{12}')}$`));
+      for (const assumed of fake.assumed)
+        assert.match(assumed.roleArn, new RegExp(`^${statement('VpceDoctorAssumeMemberRoles').Resource.replace('*', '\\d{12}')}$`));
     });
   });
 
@@ -140,6 +141,9 @@ describe('docs/iam-policy.json', () => {
     const modelActions = new Set(COLLECTION_LIST.map((entry) => entry.iamAction));
     for (const action of readActions) assert.ok(modelActions.has(action), action);
     const notRead = [...modelActions].filter((action) => !readActions.includes(action));
-    assert.deepEqual(notRead, COLLECTION_LIST.filter((entry) => entry.notLive).map((entry) => entry.iamAction));
+    assert.deepEqual(
+      notRead,
+      COLLECTION_LIST.filter((entry) => entry.notLive).map((entry) => entry.iamAction),
+    );
   });
 });

@@ -44,7 +44,10 @@ export async function startQueryServer(answer: (request: QueryRequest) => QueryA
     try {
       reply = await answer(received);
     } catch (error) {
-      reply = { status: 500, body: `<Response><Errors><Error><Code>InternalError</Code><Message>${escapeXml(String(error))}</Message></Error></Errors></Response>` };
+      reply = {
+        status: 500,
+        body: `<Response><Errors><Error><Code>InternalError</Code><Message>${escapeXml(String(error))}</Message></Error></Errors></Response>`,
+      };
     }
     if (reply === 'never') return;
     response.writeHead(reply.status, { 'content-type': 'text/xml' }).end(reply.body);
@@ -70,7 +73,10 @@ export async function startQueryServer(answer: (request: QueryRequest) => QueryA
 const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 export function ec2Answer(action: string, inner = ''): QueryAnswer {
-  return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>00000000-0000-0000-0000-000000000001</requestId>${inner}</${action}Response>` };
+  return {
+    status: 200,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>00000000-0000-0000-0000-000000000001</requestId>${inner}</${action}Response>`,
+  };
 }
 
 export function ec2Error(status: number, code: string, message: string): QueryAnswer {
@@ -166,7 +172,8 @@ function readQuery(service: FakeService, schema: NormalizedSchema, params: URLSe
     const flattened = service === 'ec2' || Boolean(schema.getMergedTraits().xmlFlattened);
     const itemPrefix = flattened ? prefix : `${prefix}.${(schema.getValueSchema().getMergedTraits().xmlName as string | undefined) ?? 'member'}`;
     const items: unknown[] = [];
-    for (let index = 1; hasPrefix(params, `${itemPrefix}.${index}`); index++) items.push(readQuery(service, schema.getValueSchema(), params, `${itemPrefix}.${index}`));
+    for (let index = 1; hasPrefix(params, `${itemPrefix}.${index}`); index++)
+      items.push(readQuery(service, schema.getValueSchema(), params, `${itemPrefix}.${index}`));
     return items;
   }
   const text = params.get(prefix) ?? '';

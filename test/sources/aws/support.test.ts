@@ -10,7 +10,11 @@ import { connectHost } from './support.js';
 
 describe('connectHost', () => {
   it('reads the host of every connect form', () => {
-    assert.equal(connectHost([[{ host: 'ec2.us-east-1.amazonaws.com', port: 443 }, () => {}]]), 'ec2.us-east-1.amazonaws.com', "http's and tls's normalized arguments");
+    assert.equal(
+      connectHost([[{ host: 'ec2.us-east-1.amazonaws.com', port: 443 }, () => {}]]),
+      'ec2.us-east-1.amazonaws.com',
+      "http's and tls's normalized arguments",
+    );
     assert.equal(connectHost([{ host: '169.254.169.254', port: 80 }]), '169.254.169.254');
     assert.equal(connectHost([{ port: 80 }]), 'localhost');
     assert.equal(connectHost([443, 'sts.amazonaws.com']), 'sts.amazonaws.com');

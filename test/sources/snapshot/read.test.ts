@@ -125,7 +125,11 @@ describe('readSnapshot', () => {
       {
         'ec2/DescribeNetworkAcls.json': {
           NetworkAcls: [
-            { NetworkAclId: 'acl-1', VpcId: 'vpc-1', Entries: [{ CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'permit', RuleNumber: 100 }] },
+            {
+              NetworkAclId: 'acl-1',
+              VpcId: 'vpc-1',
+              Entries: [{ CidrBlock: '0.0.0.0/0', Egress: false, Protocol: '-1', RuleAction: 'permit', RuleNumber: 100 }],
+            },
           ],
         },
       },
@@ -160,7 +164,10 @@ describe('readSnapshot', () => {
     });
     const model = await readSnapshot(dir);
     assert.ok(model.captured.has('prefixLists'));
-    assert.deepEqual(model.prefixLists.get('pl-0aaaaaaaaaaaaaaa1')?.entries?.map((cidr) => cidr.text), ['10.8.0.0/16']);
+    assert.deepEqual(
+      model.prefixLists.get('pl-0aaaaaaaaaaaaaaa1')?.entries?.map((cidr) => cidr.text),
+      ['10.8.0.0/16'],
+    );
     assert.equal(model.prefixLists.get('pl-0aaaaaaaaaaaaaaa2')?.entries, undefined, 'entries not captured stay unknown');
   });
 
@@ -337,7 +344,11 @@ describe('readSnapshot: forms of files', () => {
     assert.equal(model.subnets.size, 0);
     assert.deepEqual(model.endpoints, (await original(CONSUMER)).endpoints);
     assert.deepEqual(warningsOf(model), [
-      ['empty-file', SUBNETS, `${SUBNETS} is empty, as a failed \`aws ec2 describe-subnets > file\` leaves it: the output of describe-subnets is not captured, as if the file were missing`],
+      [
+        'empty-file',
+        SUBNETS,
+        `${SUBNETS} is empty, as a failed \`aws ec2 describe-subnets > file\` leaves it: the output of describe-subnets is not captured, as if the file were missing`,
+      ],
     ]);
   });
 
@@ -345,7 +356,10 @@ describe('readSnapshot: forms of files', () => {
     const dir = await variant(CONSUMER, (files) => files.set(SUBNETS, Buffer.from(' \r\n\t\n')));
     const model = await readSnapshot(dir);
     assert.ok(!model.captured.has('subnets'));
-    assert.deepEqual(model.dataWarnings.map((warning) => [warning.kind, warning.file]), [['empty-file', SUBNETS]]);
+    assert.deepEqual(
+      model.dataWarnings.map((warning) => [warning.kind, warning.file]),
+      [['empty-file', SUBNETS]],
+    );
   });
 
   it('reads a 0-byte prefix list entries file as those entries not captured', async () => {
@@ -373,8 +387,18 @@ describe('readSnapshot: forms of files', () => {
       '$',
       'an AWS CLI error message, not JSON: "An error occurred (UnauthorizedOperation) when calling the DescribeSubnets operation: You are not authorized to perform this operation."',
     ],
-    ['missing credentials', 'Unable to locate credentials. You can configure credentials by running "aws configure".\n', '$', /^an AWS CLI error message, not JSON: "Unable to locate credentials\./],
-    ['binary data', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]), '$', 'binary data, not JSON text (a zip archive?): it starts with the bytes 50 4b 03 04 14 00 00 00'],
+    [
+      'missing credentials',
+      'Unable to locate credentials. You can configure credentials by running "aws configure".\n',
+      '$',
+      /^an AWS CLI error message, not JSON: "Unable to locate credentials\./,
+    ],
+    [
+      'binary data',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]),
+      '$',
+      'binary data, not JSON text (a zip archive?): it starts with the bytes 50 4b 03 04 14 00 00 00',
+    ],
     [
       'a JSON syntax error',
       '{\n    "Subnets": [\n        {\n            "SubnetId": "subnet-1"\n            "VpcId": "vpc-1"\n        }\n    ]\n}\n',
@@ -383,7 +407,12 @@ describe('readSnapshot: forms of files', () => {
     ],
     ['a trailing comma', '{"Subnets": [1, 2,]}', 'line 1, column 19', "not valid JSON: Expected a value, found ']'"],
     ['an invisible character', '{"Subnets":\u200b []}', 'line 1, column 12', "not valid JSON: Expected a value, found '\\u200b'"],
-    ['a BOM in the middle', '{"Subnets": []}\n\ufeff', 'line 2, column 1', "not valid JSON: Expected the end of the file after the JSON value, found '\\ufeff'"],
+    [
+      'a BOM in the middle',
+      '{"Subnets": []}\n\ufeff',
+      'line 2, column 1',
+      "not valid JSON: Expected the end of the file after the JSON value, found '\\ufeff'",
+    ],
   ];
   for (const [what, content, jsonPath, problem] of notJson) {
     it(`refuses ${what}, naming the file and what it found`, async () => {
@@ -419,9 +448,17 @@ describe('readSnapshot: forms of files', () => {
     });
     const model = await expectSameData(dir, CONSUMER);
     assert.deepEqual(warningsOf(model), [
-      ['renamed-file', 'ec2/Describe-Network-ACLs.JSON', 'read ec2/Describe-Network-ACLs.JSON as ec2/DescribeNetworkAcls.json: its name is that of aws ec2 describe-network-acls'],
+      [
+        'renamed-file',
+        'ec2/Describe-Network-ACLs.JSON',
+        'read ec2/Describe-Network-ACLs.JSON as ec2/DescribeNetworkAcls.json: its name is that of aws ec2 describe-network-acls',
+      ],
       ['decoded-file', 'ec2/describe-security-groups.json.gz', 'ec2/describe-security-groups.json.gz is gzip-compressed: decompressed'],
-      ['renamed-file', 'ec2/describe-security-groups.json.gz', 'read ec2/describe-security-groups.json.gz as ec2/DescribeSecurityGroups.json: its name is that of aws ec2 describe-security-groups'],
+      [
+        'renamed-file',
+        'ec2/describe-security-groups.json.gz',
+        'read ec2/describe-security-groups.json.gz as ec2/DescribeSecurityGroups.json: its name is that of aws ec2 describe-security-groups',
+      ],
       ['renamed-file', 'ec2/describe-subnets.json', 'read ec2/describe-subnets.json as ec2/DescribeSubnets.json: its name is that of aws ec2 describe-subnets'],
     ]);
   });
@@ -438,11 +475,17 @@ describe('readSnapshot: forms of files', () => {
     assert.ok(model.dataWarnings.every((warning) => warning.kind === 'renamed-file'));
     assert.ok(
       model.dataWarnings.some(
-        (warning) => warning.message === 'read ELBv2/DescribeListeners/inventory-api-nlb.json as elbv2/DescribeListeners/inventory-api-nlb.json: its folder is named after aws elbv2 describe-listeners',
+        (warning) =>
+          warning.message ===
+          'read ELBv2/DescribeListeners/inventory-api-nlb.json as elbv2/DescribeListeners/inventory-api-nlb.json: its folder is named after aws elbv2 describe-listeners',
       ),
       JSON.stringify(model.dataWarnings),
     );
-    assert.ok(model.dataWarnings.some((warning) => warning.message === 'read EC2/DescribeSubnets.json as ec2/DescribeSubnets.json: its name is that of aws ec2 describe-subnets'));
+    assert.ok(
+      model.dataWarnings.some(
+        (warning) => warning.message === 'read EC2/DescribeSubnets.json as ec2/DescribeSubnets.json: its name is that of aws ec2 describe-subnets',
+      ),
+    );
   });
 
   it('reads a flat layout: files by their call name, or by their top-level key, per-resource folders at the top', async () => {
@@ -458,11 +501,16 @@ describe('readSnapshot: forms of files', () => {
     const model = await expectSameData(dir, PROVIDER);
     assert.ok(model.dataWarnings.every((warning) => warning.kind === 'renamed-file'));
     const messages = model.dataWarnings.map((warning) => warning.message);
-    assert.ok(messages.includes('read subnets-prod.json as ec2/DescribeSubnets.json: it holds the output of aws ec2 describe-subnets (top-level Subnets)'), messages.join('\n'));
+    assert.ok(
+      messages.includes('read subnets-prod.json as ec2/DescribeSubnets.json: it holds the output of aws ec2 describe-subnets (top-level Subnets)'),
+      messages.join('\n'),
+    );
     assert.ok(messages.includes('read describe-target-groups.json as elbv2/DescribeTargetGroups.json: its name is that of aws elbv2 describe-target-groups'));
     assert.ok(messages.includes('read DescribeNetworkAcls.json as ec2/DescribeNetworkAcls.json: its name is that of aws ec2 describe-network-acls'));
     assert.ok(
-      messages.includes('read describe-target-health/inventory-api-8443.json as elbv2/DescribeTargetHealth/inventory-api-8443.json: its folder is named after aws elbv2 describe-target-health'),
+      messages.includes(
+        'read describe-target-health/inventory-api-8443.json as elbv2/DescribeTargetHealth/inventory-api-8443.json: its folder is named after aws elbv2 describe-target-health',
+      ),
     );
   });
 
@@ -481,7 +529,11 @@ describe('readSnapshot: forms of files', () => {
     });
     const model = await expectSameData(dir, PROVIDER);
     assert.deepEqual(warningsOf(model), [
-      ['unrecognised-file', '111122223333/', '111122223333/ is not a folder of the snapshot layout: it looks like an account folder of a fleet snapshot; give the snapshot of one account and region (<account>/<region>): ignored'],
+      [
+        'unrecognised-file',
+        '111122223333/',
+        '111122223333/ is not a folder of the snapshot layout: it looks like an account folder of a fleet snapshot; give the snapshot of one account and region (<account>/<region>): ignored',
+      ],
       [
         'unrecognised-file',
         'DescribeTargetHealth.json',
@@ -492,9 +544,17 @@ describe('readSnapshot: forms of files', () => {
         'broken.json',
         'broken.json is not named after a call of the snapshot layout, and is not valid JSON: Expected a value, found the end of the file (the file is cut short?): ignored',
       ],
-      ['unrecognised-file', 'ec2/DescribeVpcs.json', 'ec2/DescribeVpcs.json is neither named after a call of the snapshot layout nor holds the output of one (it holds a JSON object with the keys Vpcs): ignored'],
+      [
+        'unrecognised-file',
+        'ec2/DescribeVpcs.json',
+        'ec2/DescribeVpcs.json is neither named after a call of the snapshot layout nor holds the output of one (it holds a JSON object with the keys Vpcs): ignored',
+      ],
       ['unrecognised-file', 'ec2/old/', 'ec2/old/ is not a folder of the snapshot layout: ignored'],
-      ['unrecognised-file', 'elbv2/DescribeListeners/inventory-api-nlb.txt', 'elbv2/DescribeListeners/inventory-api-nlb.txt is not a <lb-name>.json file of aws elbv2 describe-listeners: ignored'],
+      [
+        'unrecognised-file',
+        'elbv2/DescribeListeners/inventory-api-nlb.txt',
+        'elbv2/DescribeListeners/inventory-api-nlb.txt is not a <lb-name>.json file of aws elbv2 describe-listeners: ignored',
+      ],
       [
         'unrecognised-file',
         'listeners.json',
@@ -526,7 +586,14 @@ describe('readSnapshot: forms of files', () => {
     const dir = await variant(CONSUMER, (files) =>
       files.set(
         'ec2/DescribeVpcEndpointServices.json',
-        Buffer.from(JSON.stringify({ ServiceNames: ['com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0'], ServiceDetails: [{ ServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0', ServiceId: 'vpce-svc-0123456789abcdef0', Owner: '444455556666' }] })),
+        Buffer.from(
+          JSON.stringify({
+            ServiceNames: ['com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0'],
+            ServiceDetails: [
+              { ServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0', ServiceId: 'vpce-svc-0123456789abcdef0', Owner: '444455556666' },
+            ],
+          }),
+        ),
       ),
     );
     const model = await readSnapshot(dir);

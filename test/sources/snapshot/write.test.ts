@@ -147,7 +147,10 @@ describe('writeSnapshot', () => {
     const responses = live.lastResponses()!;
     const files = snapshotFiles(responses);
     const dir = freshDir();
-    assert.deepEqual(await writeSnapshot(dir, responses), files.map((file) => file.path));
+    assert.deepEqual(
+      await writeSnapshot(dir, responses),
+      files.map((file) => file.path),
+    );
     for (const file of files) assert.deepEqual(JSON.parse(await readFile(join(dir, file.path), 'utf8')), file.document);
   });
 });
