@@ -29,7 +29,7 @@ describe("the page's colours", () => {
       ['text', variables['text']!, '#ffffff'],
       ['muted', variables['muted']!, '#ffffff'],
       ['muted on the code background', variables['muted']!, '#f1f3f5'],
-      ['link', /a \{ color: (#[0-9a-f]{6})/.exec(css)![1]!, '#ffffff'],
+      ['link', /\na \{\s*color: (#[0-9a-f]{6})/.exec(css)![1]!, '#ffffff'],
       ['button', '#ffffff', /button \{[^}]*background: (#[0-9a-f]{6})/.exec(css)![1]!],
     ];
     for (const status of ['pass', 'fail', 'warn', 'unknown', 'na']) pairs.push([status, variables[status]!, variables[`${status}-bg`]!]);
