@@ -16,6 +16,7 @@ import type { NetworkModel, SecurityGroupRule } from '../src/core/model.js';
 import { blastRadius } from '../src/core/what-if.js';
 import { listInterfaceEndpoints } from '../src/core/inventory.js';
 import { readSnapshot } from '../src/sources/snapshot/read.js';
+import { seededRandom } from './options.js';
 
 const ROUNDS = 5;
 const RANDOM_ANALYSES = 5000;
@@ -83,17 +84,6 @@ async function timed<T>(run: () => Promise<T> | T): Promise<{ ms: number; result
   return { ms: performance.now() - start, result };
 }
 
-/** A seeded PRNG, so every run analyses the same pairs. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `--peak-rss DIR CLIENT`: load the snapshot and analyse every endpoint once, then print
  * this process's peak RSS. Run as a child, so that the figure is the job's alone, not the
@@ -145,7 +135,7 @@ try {
   }
 
   const model = await readSnapshot(dir);
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const pairs = Array.from({ length: RANDOM_ANALYSES }, () => ({
     endpointId: generated.endpointIds[Math.floor(random() * generated.endpointIds.length)]!,
     ip: generated.clientIps[Math.floor(random() * generated.clientIps.length)]!,

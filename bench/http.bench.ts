@@ -139,48 +139,32 @@ async function listen(app: FastifyInstance): Promise<string> {
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-// The service as server.ts builds it, on the bundled example, logger off.
-const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt() });
-const doctor = new Doctor(snapshotSource(SNAPSHOT_DIR), { cacheTtlMs: 3_600_000, cacheMaxEntries: 100, metrics });
-const service = await buildApp({
-  doctor,
-  metrics,
-  logger: false,
-  config: {
-    apiTokens: [],
-    rateLimitMax: 1_000_000_000,
-    rateLimitWindowSeconds: 60,
-    batchMaxItems: 5,
-    bodyLimitBytes: 16_384,
-    requestTimeoutMs: 10_000,
-    headersTimeoutMs: 5_000,
-    keepAliveTimeoutMs: 5_000,
-  },
-});
+/** The service as server.ts builds it on a snapshot, logger off, a rate limit too high to matter. */
+async function serviceOn(dir: string): Promise<FastifyInstance> {
+  const metrics: Metrics = createMetrics({ modelLoadedAt: () => doctor.modelLoadedAt() });
+  const doctor = new Doctor(snapshotSource(dir), { cacheTtlMs: 3_600_000, cacheMaxEntries: 100, metrics });
+  return buildApp({
+    doctor,
+    metrics,
+    logger: false,
+    config: {
+      apiTokens: [],
+      rateLimitMax: 1_000_000_000,
+      rateLimitWindowSeconds: 60,
+      batchMaxItems: 5,
+      bodyLimitBytes: 16_384,
+      requestTimeoutMs: 10_000,
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 5_000,
+    },
+  });
+}
+
+const service = await serviceOn(SNAPSHOT_DIR);
 const bare = Fastify({ logger: false });
 const uncachedServices = await Promise.all(
   UNCACHED.map(async ({ example, endpointId }) => {
-    const exampleMetrics: Metrics = createMetrics({ modelLoadedAt: () => undefined });
-    const exampleDoctor = new Doctor(snapshotSource(fileURLToPath(new URL(`../examples/${example}/`, import.meta.url))), {
-      cacheTtlMs: 3_600_000,
-      cacheMaxEntries: 100,
-      metrics: exampleMetrics,
-    });
-    const app = await buildApp({
-      doctor: exampleDoctor,
-      metrics: exampleMetrics,
-      logger: false,
-      config: {
-        apiTokens: [],
-        rateLimitMax: 1_000_000_000,
-        rateLimitWindowSeconds: 60,
-        batchMaxItems: 5,
-        bodyLimitBytes: 16_384,
-        requestTimeoutMs: 10_000,
-        headersTimeoutMs: 5_000,
-        keepAliveTimeoutMs: 5_000,
-      },
-    });
+    const app = await serviceOn(fileURLToPath(new URL(`../examples/${example}/`, import.meta.url)));
     return { example, endpointId, app };
   }),
 );

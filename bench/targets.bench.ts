@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/core/analyze.js';
 import { readSnapshot } from '../src/sources/snapshot/read.js';
-import { numberOption } from './options.js';
+import { numberOption, seededRandom } from './options.js';
 
 const SMALL = process.argv.includes('--small');
 const ROUNDS = Math.max(1, Math.floor(numberOption('rounds', SMALL ? 3 : 5)));
@@ -61,16 +61,6 @@ const BOUNDS: { reportOverParse: number; analysesPerSecond: number } & ({ rssOve
 
 function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function run(args: readonly string[]): { ms: number; stdout: string; stderr: string } {
@@ -114,7 +104,7 @@ try {
 
   // 4. Random point analyses on the loaded model.
   const model = await readSnapshot(dir);
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const pairs = Array.from({ length: RANDOM_ANALYSES }, () => ({
     endpointId: generated.endpointIds[Math.floor(random() * generated.endpointIds.length)]!,
     ip: generated.clientIps[Math.floor(random() * generated.clientIps.length)]!,

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Doctor } from '../../src/doctor.js';
-import { netConnector, type Connector } from '../../src/probe/tcp.js';
 import { HEALTHY, buildTestApp } from '../support/app.js';
-import { loopbackSnapshot } from '../support/loopback-snapshot.js';
+import { loopbackConnector, loopbackSnapshot } from '../support/loopback-snapshot.js';
 
 /**
  * Probes through the API on a loopback fixture: the endpoint's interfaces are 127.0.0.2
@@ -20,12 +19,7 @@ let doctor: Doctor;
 let remove: () => Promise<void>;
 const dialled: string[] = [];
 
-const loopbackOnly: Connector = (address, targetPort) => {
-  dialled.push(`${address}:${targetPort}`);
-  if (!address.startsWith('127.')) throw new Error(`refusing to dial ${address} in a test`);
-  if (address === '127.0.0.4') return new Socket();
-  return netConnector(address, targetPort);
-};
+const loopbackOnly = loopbackConnector(dialled);
 
 before(async () => {
   listener = createServer((socket) => socket.destroy());

@@ -1,6 +1,8 @@
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
+import { netConnector, type Connector } from '../../src/probe/tcp.js';
 import { HEALTHY } from './app.js';
 
 /**
@@ -30,4 +32,18 @@ export async function loopbackSnapshot(): Promise<{ dir: string; remove: () => P
     await writeFile(file, text);
   }
   return { dir, remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/**
+ * The prober's connector for the loopback fixture: each target it is asked to dial is
+ * recorded in `dialled`; anything off loopback is refused, and 127.0.0.4 never connects
+ * (a timeout), so the three interfaces give open, refused and timeout.
+ */
+export function loopbackConnector(dialled: string[]): Connector {
+  return (address, targetPort) => {
+    dialled.push(`${address}:${targetPort}`);
+    if (!address.startsWith('127.')) throw new Error(`refusing to dial ${address} in a test`);
+    if (address === '127.0.0.4') return new Socket();
+    return netConnector(address, targetPort);
+  };
 }
