@@ -70,12 +70,11 @@ export const SHELL_SCRIPT_CONTENT_TYPE = 'text/x-shellscript; charset=utf-8';
  * with the `cache` field appended, as the response schema describes.
  */
 function sendAnalysis(reply: FastifyReply, doctor: Doctor, analysis: Cached<Report>): FastifyReply {
-  const json = doctor.json.of(analysis.value);
   const cache = setCacheHeaders(reply, analysis);
   return reply
     .type('application/json; charset=utf-8')
     .serializer((payload) => payload as string)
-    .send(`${json.slice(0, -1)},"cache":${JSON.stringify(cache)}}`);
+    .send(doctor.json.withField(analysis.value, 'cache', cache));
 }
 
 /** The fix plan alone, as the script to save and run, with the freshness headers of the analysis it comes from. */
