@@ -79,49 +79,34 @@ function loadAutocannon(): AutocannonRun {
   return require('autocannon') as AutocannonRun;
 }
 
-function runInChild(url: string, connections: number, duration: number): Promise<AutocannonResult> {
+/** A load generator in a child process of its own, printing autocannon's result as JSON. */
+function runInChild(args: readonly string[], what: string): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AUTOCANNON_CLI, '-j', '-n', '-c', String(connections), '-d', String(duration), url], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${stderr}`));
+      if (code !== 0) return reject(new Error(`${what} exited ${code}: ${stderr}`));
       try {
         resolve(JSON.parse(stdout) as AutocannonResult);
       } catch (error) {
-        reject(new Error(`autocannon printed no JSON: ${(error as Error).message}\n${stdout}\n${stderr}`));
+        reject(new Error(`${what} printed no JSON: ${(error as Error).message}\n${stdout}\n${stderr}`));
       }
     });
   });
 }
 
-/** autocannon through bench/http-load.mjs, a request path per request made from the template. */
-function runTemplateInChild(url: string, pathTemplate: string, duration: number): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify({ url, connections: CONNECTIONS, duration, pathTemplate })], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as AutocannonResult) : reject(new Error(`http-load exited ${code}: ${stderr}`))));
-  });
-}
-
 async function measure(url: string, duration: number, pathTemplate?: string): Promise<Round> {
   const cpuBefore = process.cpuUsage();
+  // With a path template, bench/http-load.mjs makes each request's path; else autocannon's own CLI.
   const result = pathTemplate
-    ? await runTemplateInChild(url, pathTemplate, duration)
+    ? await runInChild([LOAD_SCRIPT, JSON.stringify({ url, connections: CONNECTIONS, duration, pathTemplate })], 'http-load')
     : IN_PROCESS
       ? await loadAutocannon()({ url, connections: CONNECTIONS, duration })
-      : await runInChild(url, CONNECTIONS, duration);
+      : await runInChild([AUTOCANNON_CLI, '-j', '-n', '-c', String(CONNECTIONS), '-d', String(duration), url], 'autocannon');
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses: the figures would not be of the route`);
   }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Doctor } from '../../src/doctor.js';
 import { HEALTHY, buildTestApp } from '../support/app.js';
-import { loopbackConnector, loopbackSnapshot } from '../support/loopback-snapshot.js';
+import { loopbackConnector, loopbackProbeApp, loopbackSnapshot } from '../support/loopback-snapshot.js';
 
 /**
  * Probes through the API on a loopback fixture: the endpoint's interfaces are 127.0.0.2
@@ -12,32 +11,21 @@ import { loopbackConnector, loopbackSnapshot } from '../support/loopback-snapsho
  * connector never connects: timeout). Nothing leaves this machine.
  */
 
-let listener: Server;
 let port: number;
 let app: FastifyInstance;
 let doctor: Doctor;
-let remove: () => Promise<void>;
 const dialled: string[] = [];
 
 const loopbackOnly = loopbackConnector(dialled);
 
+let close: () => Promise<void>;
+
 before(async () => {
-  listener = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve) => listener.listen({ host: '127.0.0.2', port: 0, backlog: 4096 }, resolve));
-  port = (listener.address() as { port: number }).port;
-  const fixture = await loopbackSnapshot();
-  remove = fixture.remove;
-  ({ app, doctor } = await buildTestApp({
-    snapshotDir: fixture.dir,
-    connector: loopbackOnly,
-    probe: { allowedPorts: [port], defaults: { timeoutMs: 300, attempts: 1 }, selfIp: () => HEALTHY.clientIp, roundsPerMinute: 600 },
-  }));
+  ({ app, doctor, port, close } = await loopbackProbeApp(loopbackOnly));
 });
 
 after(async () => {
-  await app.close();
-  await new Promise((resolve) => listener.close(resolve));
-  await remove();
+  await close();
 });
 
 const probesUrl = `/v1/endpoints/${HEALTHY.endpointId}/probes`;

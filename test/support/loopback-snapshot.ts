@@ -1,9 +1,9 @@
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { netConnector, type Connector } from '../../src/probe/tcp.js';
-import { HEALTHY } from './app.js';
+import { buildTestApp, HEALTHY, type TestApp } from './app.js';
 
 /**
  * The bundled healthy example with its endpoint interfaces moved to loopback addresses, so
@@ -45,5 +45,31 @@ export function loopbackConnector(dialled: string[]): Connector {
     if (!address.startsWith('127.')) throw new Error(`refusing to dial ${address} in a test`);
     if (address === '127.0.0.4') return new Socket();
     return netConnector(address, targetPort);
+  };
+}
+
+/**
+ * The app on the loopback fixture, probing through `connector`: a listener on 127.0.0.2 (the
+ * open interface) on a port the probes may use, the service's own address the healthy
+ * example's client. `close` stops all of it and removes the fixture.
+ */
+export async function loopbackProbeApp(connector: Connector): Promise<TestApp & { readonly port: number; close(): Promise<void> }> {
+  const listener = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => listener.listen({ host: '127.0.0.2', port: 0, backlog: 4096 }, resolve));
+  const port = (listener.address() as { port: number }).port;
+  const fixture = await loopbackSnapshot();
+  const test = await buildTestApp({
+    snapshotDir: fixture.dir,
+    connector,
+    probe: { allowedPorts: [port], defaults: { timeoutMs: 300, attempts: 1 }, selfIp: () => HEALTHY.clientIp, roundsPerMinute: 600 },
+  });
+  return {
+    ...test,
+    port,
+    close: async () => {
+      await test.app.close();
+      await new Promise((resolve) => listener.close(resolve));
+      await fixture.remove();
+    },
   };
 }
