@@ -131,6 +131,16 @@ describe('what-if', () => {
 
   // What is wrong, the file's content, the messages; and whether the message names the file (a
   // change that does not apply to the data is named by its field alone).
+  const ADD_TO_UNKNOWN_GROUP = {
+    op: 'add',
+    kind: 'sg-rule',
+    groupId: 'sg-00000000000000000',
+    direction: 'inbound',
+    protocol: 'tcp',
+    fromPort: 443,
+    toPort: 443,
+    cidr: '10.0.1.25/32',
+  };
   const invalid: [string, unknown, RegExp[], boolean][] = [
     [
       'a group id that is not one (the schema)',
@@ -138,36 +148,11 @@ describe('what-if', () => {
       [/changes\.0\.groupId must match pattern/],
       true,
     ],
-    [
-      'a group that is not in the data',
-      [
-        {
-          op: 'add',
-          kind: 'sg-rule',
-          groupId: 'sg-00000000000000000',
-          direction: 'inbound',
-          protocol: 'tcp',
-          fromPort: 443,
-          toPort: 443,
-          cidr: '10.0.1.25/32',
-        },
-      ],
-      [/changes\.0\.groupId: .*sg-00000000000000000/],
-      false,
-    ],
+    ['a group that is not in the data', [ADD_TO_UNKNOWN_GROUP], [/changes\.0\.groupId: .*sg-00000000000000000/], false],
     [
       'two changes that do not apply, each named on its own line',
       [
-        {
-          op: 'add',
-          kind: 'sg-rule',
-          groupId: 'sg-00000000000000000',
-          direction: 'inbound',
-          protocol: 'tcp',
-          fromPort: 443,
-          toPort: 443,
-          cidr: '10.0.1.25/32',
-        },
+        ADD_TO_UNKNOWN_GROUP,
         {
           op: 'add',
           kind: 'nacl-entry',

@@ -3,7 +3,16 @@ import type { Check, CheckId, Scope } from '../report.js';
 import { formatRange } from '../ports.js';
 import { networkAclOfSubnet } from '../path.js';
 import { whyMissing } from '../model.js';
-import { clientSubnetRef, missingPathData, networkAclUnknownReason, pathScope, sharesSubnet, type AnalysisContext, type PathCheck } from './context.js';
+import {
+  clientSubnetRef,
+  missingPathData,
+  networkAclUnknownReason,
+  pathScope,
+  sameSubnetNaclCheck,
+  sharesSubnet,
+  type AnalysisContext,
+  type PathCheck,
+} from './context.js';
 import { networkAclCheck, securityGroupCheck } from './rules.js';
 
 /** The client's side: its security groups outbound and its subnet's NACL both ways. */
@@ -55,15 +64,7 @@ function clientNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   const scope = pathScope(context, path, port);
   const blocked = clientPrecondition(context, id, scope);
   if (blocked) return blocked;
-  if (sharesSubnet(context, path)) {
-    return {
-      id,
-      status: 'not_applicable',
-      scope,
-      summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`,
-      evidence: [],
-    };
-  }
+  if (sharesSubnet(context, path)) return sameSubnetNaclCheck(id, scope, path);
   const missing = missingPathData(context.model, path, id, scope, { address: true, acl: false });
   if (missing) return missing;
   const subnet = clientSubnetRef(context);

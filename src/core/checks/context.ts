@@ -59,6 +59,17 @@ export function sharesSubnet(context: AnalysisContext, path: EndpointPath): bool
   return client !== undefined && client.subnetId === path.subnetId;
 }
 
+/** A NACL check of a path whose client shares the endpoint interface's subnet: no NACL is crossed. */
+export function sameSubnetNaclCheck(id: CheckId, scope: Scope, path: EndpointPath): Check {
+  return {
+    id,
+    status: 'not_applicable',
+    scope,
+    summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`,
+    evidence: [],
+  };
+}
+
 /** Why the NACL of a subnet is not at hand: not captured at all, one page of several, or no association listed. */
 export function networkAclUnknownReason(model: NetworkModel, subnetId: string | undefined): string {
   if (!model.captured.has('networkAcls')) return whyMissing(model, 'networkAcls');

@@ -1,7 +1,16 @@
 import type { EndpointPath } from '../path.js';
 import type { Check } from '../report.js';
 import { formatRange } from '../ports.js';
-import { addressFamilyMismatch, missingPathData, pathScope, sharesSubnet, type AnalysisContext, type EndpointCheck, type PathCheck } from './context.js';
+import {
+  addressFamilyMismatch,
+  missingPathData,
+  pathScope,
+  sameSubnetNaclCheck,
+  sharesSubnet,
+  type AnalysisContext,
+  type EndpointCheck,
+  type PathCheck,
+} from './context.js';
 import { networkAclCheck, securityGroupCheck } from './rules.js';
 import { endpointServiceOwner, serviceIdOf } from '../service.js';
 
@@ -126,15 +135,7 @@ export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, por
 function endpointNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {
   const id = egress ? 'endpoint.nacl.outbound' : 'endpoint.nacl.inbound';
   const scope = pathScope(context, path, port);
-  if (sharesSubnet(context, path)) {
-    return {
-      id,
-      status: 'not_applicable',
-      scope,
-      summary: `the client is in the endpoint interface's subnet ${path.subnetId}: traffic inside a subnet crosses no NACL`,
-      evidence: [],
-    };
-  }
+  if (sharesSubnet(context, path)) return sameSubnetNaclCheck(id, scope, path);
   const missing = missingPathData(context.model, path, id, scope, { address: false, acl: true });
   if (missing) return missing;
   const ephemeral = formatRange(context.clientEphemeralPorts);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { DescribeNetworkAclsCommand, DescribeVpcEndpointsCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Registry } from 'prom-client';
+import { COLLECTIONS } from '../../../src/core/collections.js';
 import { analyze, type AnalysisRequest } from '../../../src/core/analyze.js';
 import type { CollectionName } from '../../../src/core/model.js';
 import { registerAwsMetrics } from '../../../src/metrics/aws.js';
@@ -489,8 +490,11 @@ describe('awsSource over named endpoints', () => {
   });
 });
 
-/** Each call denied in turn: the reason in the model, and the checks that need it `unknown`, never `pass` by default. */
-const DENIALS: ReadonlyArray<{
+/** The two scenarios the denials are judged on: a visible provider, and prefix lists. */
+const PROVIDER_SCENARIO = { example: PROVIDER_EXAMPLE, request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 } };
+const PREFIX_LIST_SCENARIO = { example: PREFIX_LIST_EXAMPLE, request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } } };
+
+interface Denial {
   readonly service: FakeService;
   readonly operation: string;
   readonly collection: CollectionName;
@@ -498,93 +502,32 @@ const DENIALS: ReadonlyArray<{
   readonly request: AnalysisRequest;
   /** True when the analysis does not depend on the call's output in this scenario. */
   readonly unaffected?: string;
-}> = [
-  {
-    service: 'ec2',
-    operation: 'DescribeNetworkInterfaces',
-    collection: 'networkInterfaces',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'ec2',
-    operation: 'DescribeSubnets',
-    collection: 'subnets',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'ec2',
-    operation: 'DescribeNetworkAcls',
-    collection: 'networkAcls',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'ec2',
-    operation: 'DescribeSecurityGroups',
-    collection: 'securityGroups',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'ec2',
-    operation: 'DescribeManagedPrefixLists',
-    collection: 'prefixLists',
-    example: PREFIX_LIST_EXAMPLE,
-    request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } },
-    unaffected: 'the entries, read apart, decide; the list names only label them',
-  },
-  {
-    service: 'ec2',
-    operation: 'GetManagedPrefixListEntries',
-    collection: 'prefixListEntries',
-    example: PREFIX_LIST_EXAMPLE,
-    request: { endpointId: 'vpce-068e9dcc184a273ab', client: { ip: '192.168.10.25' } },
-  },
-  {
-    service: 'ec2',
-    operation: 'DescribeVpcEndpointServiceConfigurations',
-    collection: 'endpointServices',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'elbv2',
-    operation: 'DescribeLoadBalancers',
-    collection: 'loadBalancers',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'elbv2',
-    operation: 'DescribeLoadBalancerAttributes',
-    collection: 'loadBalancerAttributes',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-    unaffected: 'cross-zone load balancing falls back to the NLB default (off), which the report notes; this NLB has it off',
-  },
-  {
-    service: 'elbv2',
-    operation: 'DescribeListeners',
-    collection: 'listeners',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'elbv2',
-    operation: 'DescribeTargetGroups',
-    collection: 'targetGroups',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
-  {
-    service: 'elbv2',
-    operation: 'DescribeTargetHealth',
-    collection: 'targetHealth',
-    example: PROVIDER_EXAMPLE,
-    request: { endpointId: PROVIDER_ENDPOINT, client: { ip: '10.0.1.25' }, port: 443 },
-  },
+}
+
+/** The call of a collection, as the collections table names it, denied in a scenario. */
+function denial(collection: CollectionName, scenario: { readonly example: string; readonly request: AnalysisRequest }, unaffected?: string): Denial {
+  const { service, call } = COLLECTIONS[collection];
+  return { service, operation: call, collection, ...scenario, ...(unaffected ? { unaffected } : {}) };
+}
+
+/** Each call denied in turn: the reason in the model, and the checks that need it `unknown`, never `pass` by default. */
+const DENIALS: readonly Denial[] = [
+  denial('networkInterfaces', PROVIDER_SCENARIO),
+  denial('subnets', PROVIDER_SCENARIO),
+  denial('networkAcls', PROVIDER_SCENARIO),
+  denial('securityGroups', PROVIDER_SCENARIO),
+  denial('prefixLists', PREFIX_LIST_SCENARIO, 'the entries, read apart, decide; the list names only label them'),
+  denial('prefixListEntries', PREFIX_LIST_SCENARIO),
+  denial('endpointServices', PROVIDER_SCENARIO),
+  denial('loadBalancers', PROVIDER_SCENARIO),
+  denial(
+    'loadBalancerAttributes',
+    PROVIDER_SCENARIO,
+    'cross-zone load balancing falls back to the NLB default (off), which the report notes; this NLB has it off',
+  ),
+  denial('listeners', PROVIDER_SCENARIO),
+  denial('targetGroups', PROVIDER_SCENARIO),
+  denial('targetHealth', PROVIDER_SCENARIO),
 ];
 
 describe('awsSource when AWS refuses or fails a call', () => {
