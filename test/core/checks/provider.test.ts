@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../../../src/core/analyze.js';
 import { AnalysisError } from '../../../src/core/errors.js';
-import type { Check, CheckId, Report } from '../../../src/core/report.js';
+import { PROVIDER_CHECK_IDS, type Check, type CheckId, type Report } from '../../../src/core/report.js';
 import { modelFromAws } from '../../support/model.js';
 import { IDS, cidrs, groups, providerDocuments, tcp, type ProviderKnobs } from '../../support/provider-fixture.js';
 
@@ -21,15 +21,7 @@ function statuses(report: Report, id: CheckId): string[] {
   return checks(report, id).map((check) => check.status);
 }
 
-const PROVIDER_CHECKS: CheckId[] = [
-  'service.listener',
-  'nlb.sg.inbound',
-  'nlb.sg.outbound',
-  'target.sg.inbound',
-  'target.nacl.inbound',
-  'target.nacl.outbound',
-  'target.health',
-];
+const PROVIDER_CHECKS: readonly CheckId[] = PROVIDER_CHECK_IDS;
 
 describe('provider side', () => {
   it('passes every provider check on a healthy service', () => {
