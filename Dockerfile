@@ -20,7 +20,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The web page: bundled by esbuild into dist/web.
 COPY web ./web
-COPY scripts/build-web.mjs ./scripts/build-web.mjs
+COPY scripts/build-web.mjs scripts/build-cli.mjs ./scripts/
 RUN npm run build
 
 FROM node:24.21.0-bookworm-slim AS runtime

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { packagePath } from './package-root.js';
 
-/** This build's version: package.json's, beside dist/ and src/ alike. */
+/** This build's version: package.json's. */
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return manifest.version;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../version.js';
 import { Command, Option } from 'commander';
 import { AnalysisError } from '../core/errors.js';
 import { parsePortRange, type PortRange } from '../core/ports.js';
@@ -136,11 +136,6 @@ async function chooseSource(options: SourceOptions, endpointIds?: readonly strin
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 /** A well-formed endpoint id, or a usage error saying what it should look like. */
 function checkEndpointId(id: string): string {

@@ -1,5 +1,6 @@
 import type { NetworkModel, PrefixList, TargetGroup } from './model.js';
 import type { ProviderTarget } from './provider.js';
+import type { Check } from './report.js';
 
 /**
  * What analyses learn about one model and keep for the next analysis of the same model:
@@ -13,6 +14,13 @@ import type { ProviderTarget } from './provider.js';
 export class ModelMemo {
   /** Target group -> its registered targets, located in this model. */
   readonly targets = new WeakMap<TargetGroup, ProviderTarget[]>();
+  /**
+   * Provider checks that read nothing of the client (the NLB's outbound rules, the targets'
+   * groups and NACLs, target health), judged once per `check|load balancer|listener port|AZ id`
+   * (`*` with cross-zone on) without a path's scope: every endpoint of a service, and every
+   * client, meets the same NLB nodes and targets in one AZ.
+   */
+  readonly providerPathChecks = new Map<string, Check>();
 
   constructor(
     /**

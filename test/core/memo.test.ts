@@ -189,4 +189,40 @@ describe('core memos are scoped to their model', () => {
     assert.equal(evaluateSecurityGroups(b, query('10.9.1.1')).outcome, 'deny');
     assert.deepEqual([...(b.memo!.prefixListAnswers.get(list) ?? [])], [['10.9.1.1', false]]);
   });
+
+  it('judges the client-blind provider checks once per load balancer, listener and AZ: a second client gets the same checks with its own paths, as a fresh model would judge them', () => {
+    const model = modelFromAws(providerDocuments());
+    const first = analyze(model, request);
+    const shared = model.memo!.providerPathChecks;
+    // nlb.sg.outbound, target.sg.inbound, both target NACLs and target health, in each of the two AZs.
+    assert.deepEqual([...new Set([...shared.keys()].map((key) => key.split('|')[0]))].sort(), [
+      'nlb.sg.outbound',
+      'target.health',
+      'target.nacl.inbound',
+      'target.nacl.outbound',
+      'target.sg.inbound',
+    ]);
+    assert.equal(shared.size, 10);
+    for (const check of shared.values()) assert.equal(check.scope.endpointId, '', 'remembered without any path');
+    const again = analyze(model, request);
+    assert.equal(shared.size, 10, 'the second analysis judged none of them again');
+    assert.equal(JSON.stringify(again), JSON.stringify(first));
+    const other = { ...request, client: { ip: '10.0.1.26' } };
+    assert.equal(JSON.stringify(analyze(model, other)), JSON.stringify(analyze(modelFromAws(providerDocuments()), other)));
+    for (const check of analyze(model, other).checks.filter((item) => item.id === 'target.health')) {
+      assert.equal(check.scope.endpointId, IDS.endpoint);
+      assert.ok(check.scope.networkInterfaceId && (IDS.endpointEnis as readonly string[]).includes(check.scope.networkInterfaceId));
+    }
+  });
+
+  it('judges an overlay whose change reaches the targets afresh, not from its base’s provider checks', () => {
+    const model = modelFromAws(providerDocuments());
+    assert.equal(analyze(model, request).verdict, 'reachable');
+    const applied = applyChanges(singleUnitFleet(model), [
+      { op: 'remove', kind: 'sg-rule', groupId: IDS.targetSg, direction: 'inbound', protocol: 'tcp', fromPort: 8443, toPort: 8443, peerGroupId: IDS.lbSg },
+    ]);
+    const overlay = applied.fleet.units[0]!.model!;
+    assert.equal(overlay.memo!.providerPathChecks.size, 0);
+    assert.deepEqual(statuses(analyze(overlay, request), 'target.sg.inbound'), ['fail', 'fail']);
+  });
 });

@@ -1,5 +1,7 @@
+import { memoOf } from '../memo.js';
 import { whyMissing, type Listener, type TargetGroup } from '../model.js';
 import type { EndpointPath } from '../path.js';
+import type { IpAddress } from '../net.js';
 import { formatRange, type PortRange } from '../ports.js';
 import { TCP_LISTENER_PROTOCOLS, targetsOf, type LoadBalancerNode, type ProviderTarget, type ProviderView } from '../provider.js';
 import { PROVIDER_CHECK_IDS, type Check, type CheckId, type Scope } from '../report.js';
@@ -116,6 +118,32 @@ function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port:
     context.providerPaths.set(key, resolution);
   }
   return 'provider' in resolution ? resolution : standIn(resolution, id, scope);
+}
+
+/**
+ * A provider check that reads nothing of the client, judged once per load balancer,
+ * listener and AZ (the model's memo) and given each path's scope: the judgement keeps only
+ * what it adds to a scope (the groups or the NACL it judged). `judgeOnce` gets a scope that
+ * names no path, and must not read the path or the client.
+ */
+function sharedAcrossPaths(
+  context: AnalysisContext,
+  path: EndpointPath,
+  port: number,
+  resolved: ProviderPath,
+  id: CheckId,
+  judgeOnce: (scope: Scope) => Check,
+): Check {
+  const memo = memoOf(resolved.provider.model).providerPathChecks;
+  const zone = resolved.provider.crossZoneEnabled ? '*' : (resolved.availabilityZoneId ?? '');
+  const key = `${id}|${resolved.provider.loadBalancer.arn}|${resolved.listener.port}|${zone}`;
+  let shared = memo.get(key);
+  if (!shared) {
+    shared = judgeOnce({ endpointId: '' });
+    memo.set(key, shared);
+  }
+  const { endpointId: _unscoped, ...judged } = shared.scope;
+  return { ...shared, scope: { ...pathScope(context, path, port), ...judged } };
 }
 
 function targetPorts(target: ProviderTarget): { port: number; label: string }[] {
@@ -271,39 +299,40 @@ export const checkLoadBalancerSecurityGroupsOutbound: PathCheck = (context, path
   }
   const resolved = resolveProviderPath(context, path, port, id, scope);
   if (!('provider' in resolved)) return resolved;
-  const lb = resolved.provider.loadBalancer;
   const none = noTargets(id, scope, resolved);
   if (none) return none;
-  const parts = resolved.targets.flatMap((target) =>
-    targetPorts(target).map(({ port: targetPort, label }): Check => {
-      if (!target.address) return { id, status: 'unknown', scope, summary: `the address of target ${target.id} is not known`, evidence: [] };
-      return securityGroupCheck(resolved.provider.model, {
-        id,
-        scope,
-        groupIds: lb.securityGroupIds,
-        direction: 'egress',
-        port: targetPort,
-        peer: { address: target.address, groupIds: target.networkInterface ? new Set(target.networkInterface.securityGroupIds) : undefined },
-        traffic: `outbound tcp ${label} to target ${target.id} (${target.address.text})`,
-        ruleDescription: `vpce-doctor: to target ${target.id}`,
-      });
-    }),
-  );
-  return combineChecks(
-    id,
-    { ...scope, securityGroupIds: [...lb.securityGroupIds] },
-    parts,
-    `${lb.securityGroupIds.join(', ')} allow outbound to every target on its traffic and health-check ports (${resolved.targets.length} targets)`,
-  );
+  const lb = resolved.provider.loadBalancer;
+  return sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => {
+    const parts = resolved.targets.flatMap((target) =>
+      targetPorts(target).map(({ port: targetPort, label }): Check => {
+        if (!target.address) return { id, status: 'unknown', scope: unscoped, summary: `the address of target ${target.id} is not known`, evidence: [] };
+        return securityGroupCheck(resolved.provider.model, {
+          id,
+          scope: unscoped,
+          groupIds: lb.securityGroupIds,
+          direction: 'egress',
+          port: targetPort,
+          peer: { address: target.address, groupIds: target.networkInterface ? new Set(target.networkInterface.securityGroupIds) : undefined },
+          traffic: `outbound tcp ${label} to target ${target.id} (${target.address.text})`,
+          ruleDescription: `vpce-doctor: to target ${target.id}`,
+        });
+      }),
+    );
+    return combineChecks(
+      id,
+      { ...unscoped, securityGroupIds: [...lb.securityGroupIds] },
+      parts,
+      `${lb.securityGroupIds.join(', ')} allow outbound to every target on its traffic and health-check ports (${resolved.targets.length} targets)`,
+    );
+  });
 };
 
-export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port) => {
-  const id: CheckId = 'target.sg.inbound';
-  const scope = pathScope(context, path, port);
-  const resolved = resolveProviderPath(context, path, port, id, scope);
-  if (!('provider' in resolved)) return resolved;
-  const none = noTargets(id, scope, resolved);
-  if (none) return none;
+/**
+ * The targets' inbound rules against every NLB node of the path. With `client`, a failure
+ * also says whether the rules admit the client itself (the classic mistake): only that part
+ * reads the client.
+ */
+function judgeTargetSecurityGroupsInbound(id: CheckId, scope: Scope, resolved: ProviderPath, client?: IpAddress): Check {
   const lb = resolved.provider.loadBalancer;
   const nodeIps = resolved.nodes.map((node) => node.address.text).join(', ');
   const groupIds = new Set<string>();
@@ -324,12 +353,12 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
     return resolved.nodes.flatMap((node) =>
       targetPorts(target).map(({ port: targetPort, label }) => {
         // Asked only of a failing rule set: it names the classic mistake.
-        const clientAllowed = () =>
+        const clientAllowed = (address: IpAddress) =>
           evaluateSecurityGroups(resolved.provider.model, {
             groupIds: eni.securityGroupIds,
             direction: 'ingress',
             port: targetPort,
-            peer: { address: context.client.address, groupIds: new Set() },
+            peer: { address, groupIds: new Set() },
           }).outcome === 'allow';
         return securityGroupCheck(resolved.provider.model, {
           id,
@@ -340,10 +369,14 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
           peer: { address: node.address, groupIds: new Set(lb.securityGroupIds) },
           traffic: `inbound tcp ${label} on target ${target.id} from the NLB node ${node.address.text}`,
           ruleDescription: `vpce-doctor: from NLB ${lb.name}`,
-          failHint: () =>
-            clientAllowed()
-              ? `it allows the client ${context.client.address.text}, but PrivateLink traffic reaches targets from the NLB's private IPs (${nodeIps}), never from the client`
-              : undefined,
+          ...(client
+            ? {
+                failHint: () =>
+                  clientAllowed(client)
+                    ? `it allows the client ${client.text}, but PrivateLink traffic reaches targets from the NLB's private IPs (${nodeIps}), never from the client`
+                    : undefined,
+              }
+            : {}),
           ...(lb.securityGroupIds[0] ? { remedyByReferencing: lb.securityGroupIds[0] } : {}),
         });
       }),
@@ -355,6 +388,18 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
     parts,
     `the targets' security groups allow the NLB's private IPs (${nodeIps}) on the traffic and health-check ports (${resolved.targets.length} targets, ${crossZoneText(resolved.provider)})`,
   );
+}
+
+export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port) => {
+  const id: CheckId = 'target.sg.inbound';
+  const scope = pathScope(context, path, port);
+  const resolved = resolveProviderPath(context, path, port, id, scope);
+  if (!('provider' in resolved)) return resolved;
+  const none = noTargets(id, scope, resolved);
+  if (none) return none;
+  const shared = sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => judgeTargetSecurityGroupsInbound(id, unscoped, resolved));
+  // A failure's summary names the client when the rules admit it instead of the NLB: judged again for this client.
+  return shared.status === 'fail' ? judgeTargetSecurityGroupsInbound(id, scope, resolved, context.client.address) : shared;
 };
 
 function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {
@@ -364,6 +409,11 @@ function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: num
   if (!('provider' in resolved)) return resolved;
   const none = noTargets(id, scope, resolved);
   if (none) return none;
+  return sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => judgeTargetNacl(id, unscoped, resolved, egress));
+}
+
+/** The targets' subnet NACLs against every NLB node of the path, both ways. */
+function judgeTargetNacl(id: CheckId, scope: Scope, resolved: ProviderPath, egress: boolean): Check {
   const parts = resolved.targets.flatMap((target): Check[] => {
     const subnetId = target.subnetId;
     if (!subnetId) return [{ id, status: 'unknown', scope, summary: `the subnet of target ${target.id} is not known`, evidence: [] }];
@@ -424,9 +474,13 @@ export const checkTargetNaclOutbound: PathCheck = (context, path, port) => targe
 
 export const checkTargetHealth: PathCheck = (context, path, port) => {
   const id = 'target.health';
-  const scope = pathScope(context, path, port);
-  const resolved = resolveProviderPath(context, path, port, id, scope);
+  const resolved = resolveProviderPath(context, path, port, id, pathScope(context, path, port));
   if (!('provider' in resolved)) return resolved;
+  return sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => judgeTargetHealth(id, unscoped, resolved, port));
+};
+
+/** Whether a target the path's NLB nodes send to is healthy. */
+function judgeTargetHealth(id: CheckId, scope: Scope, resolved: ProviderPath, port: number): Check {
   const { provider } = resolved;
   const lb = provider.loadBalancer;
   const evidence = resolved.targets.map((target) => ({
@@ -494,4 +548,4 @@ export const checkTargetHealth: PathCheck = (context, path, port) => {
       ],
     },
   };
-};
+}

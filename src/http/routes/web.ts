@@ -2,7 +2,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../package-root.js';
 
 /**
  * The web page (built from web/ into dist/web by `npm run build`): its HTML at `/` and at
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
  * from this origin only (no inline script, no eval), so AWS data can never run as code.
  */
 
-export const WEB_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
+export const WEB_DIR = `${packagePath('dist', 'web')}/`;
 
 export const PAGE_SECURITY_POLICY = [
   "default-src 'none'",

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../package-root.js';
 
 /** The bundled example snapshot: the embedded default of the CLI and the service. */
-export const DEFAULT_SNAPSHOT_DIR = fileURLToPath(new URL('../../../examples/healthy-aws-service', import.meta.url));
+export const DEFAULT_SNAPSHOT_DIR = packagePath('examples', 'healthy-aws-service');
