@@ -130,7 +130,16 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
   const { ports, portSource } = resolvePorts(request, endpoint.serviceName, provider);
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, ...(probes ? { probes } : {}), providerPaths: new Map() };
+  const context: AnalysisContext = {
+    model,
+    endpoint,
+    client,
+    clientEphemeralPorts,
+    provider,
+    ...(probes ? { probes } : {}),
+    providerPaths: new Map(),
+    groupChecks: new Map(),
+  };
 
   const endpointChecks = [...ENDPOINT_CHECKS.values()].map((check) => check(context));
   const providerWide = new Map(ports.map((port) => [port, endpointWideProviderChecks(context, port)]));
@@ -230,7 +239,7 @@ export function judgeClientSide(fleet: Fleet, request: AnalysisRequest): Check[]
   const clientEphemeralPorts = validateEphemeralPorts(request.clientEphemeralPorts ?? DEFAULT_EPHEMERAL_PORTS);
   const client = resolveClient(model, request.client);
   // The client's checks read neither the provider side nor probes.
-  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, providerPaths: new Map() };
+  const context: AnalysisContext = { model, endpoint, client, clientEphemeralPorts, provider, providerPaths: new Map(), groupChecks: new Map() };
   return endpointPaths(model, endpoint, client).flatMap((path) => ports.flatMap((port) => CLIENT_SIDE_CHECKS.map((check) => check(context, path, port))));
 }
 

@@ -240,9 +240,11 @@ function overlayModel(draft: UnitDraft): NetworkModel {
       for (const address of [...eni.privateIps, ...eni.ipv6Addresses]) byIp.set(address.text, changed);
     }
   }
-  // A memo of its own: the overlay's targets resolve against its own interfaces. Only the
-  // prefix list answers carry over: the overlay holds the same lists, and an answer reads nothing else.
-  const memo = new ModelMemo(memoOf(model).prefixListAnswers);
+  // A memo of its own: the overlay's targets resolve against its own interfaces. The prefix
+  // list answers carry over (the overlay holds the same lists, and an answer reads nothing
+  // else), and so do the provider checks whose rules the changes did not touch.
+  const base = memoOf(model);
+  const memo = new ModelMemo(base.prefixListAnswers, { memo: base, altered: draft.touched() });
   return withOwnMemo(
     {
       ...model,

@@ -1,6 +1,28 @@
 import type { NetworkModel, PrefixList, TargetGroup } from './model.js';
 import type { ProviderTarget } from './provider.js';
-import type { Check } from './report.js';
+import type { Check, Scope } from './report.js';
+
+/** A check judged for no path in particular, what it adds to a path's scope, and the rules it read. */
+export interface SharedCheck {
+  readonly check: Check;
+  readonly scopeAdded: Partial<Scope>;
+  /** The groups and NACLs whose rules the judgement read: a change to another leaves it standing. */
+  readonly reads: { readonly securityGroups: readonly string[]; readonly networkAcls: readonly string[] };
+}
+
+/** What a set of changes altered in a model (change.ts's TouchedResources, as far as a memo needs it). */
+export interface AlteredResources {
+  readonly securityGroups: ReadonlySet<string>;
+  readonly networkAcls: ReadonlySet<string>;
+  readonly endpoints: ReadonlySet<string>;
+  readonly loadBalancers: ReadonlySet<string>;
+}
+
+/** An overlay's base: its memo, and what the overlay changed of it. */
+export interface MemoBase {
+  readonly memo: ModelMemo;
+  readonly altered: AlteredResources;
+}
 
 /**
  * What analyses learn about one model and keep for the next analysis of the same model:
@@ -20,7 +42,7 @@ export class ModelMemo {
    * (`*` with cross-zone on) without a path's scope: every endpoint of a service, and every
    * client, meets the same NLB nodes and targets in one AZ.
    */
-  readonly providerPathChecks = new Map<string, Check>();
+  readonly providerPathChecks = new Map<string, SharedCheck>();
 
   constructor(
     /**
@@ -29,7 +51,28 @@ export class ModelMemo {
      * very same prefix list objects, is given its base's answers (change.ts).
      */
     readonly prefixListAnswers = new WeakMap<PrefixList, Map<string, boolean>>(),
+    /**
+     * For an overlay (changes applied): its base's memo, whose provider checks still hold
+     * when the changes touched none of the rules they read. Only rule changes qualify: a
+     * change to an endpoint's groups (whose interfaces an IP target may be) or to a load
+     * balancer leaves nothing inherited.
+     */
+    private readonly base?: MemoBase,
   ) {}
+
+  /** The provider check remembered under `key`, here or, when still valid, in the base's memo. */
+  sharedProviderCheck(key: string): SharedCheck | undefined {
+    const own = this.providerPathChecks.get(key);
+    if (own || !this.base) return own;
+    const { altered } = this.base;
+    if (altered.endpoints.size > 0 || altered.loadBalancers.size > 0) return undefined;
+    const inherited = this.base.memo.sharedProviderCheck(key);
+    if (!inherited) return undefined;
+    if (inherited.reads.securityGroups.some((id) => altered.securityGroups.has(id))) return undefined;
+    if (inherited.reads.networkAcls.some((id) => altered.networkAcls.has(id))) return undefined;
+    this.providerPathChecks.set(key, inherited);
+    return inherited;
+  }
 }
 
 /**

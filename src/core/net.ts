@@ -63,6 +63,8 @@ function fromParsed(parsed: ipaddr.IPv4 | ipaddr.IPv6): IpAddress {
  * text is not such an address.
  */
 export function parseIp(text: string): IpAddress | undefined {
+  const dotted = readDottedQuad(text, -1);
+  if (dotted) return { family: 4, text, value: dotted.value };
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return fromParsed(ipaddr.IPv4.parse(text));
   // A zone id (`fe80::1%eth0`) names a local link, never an address in a VPC.
   if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
@@ -81,27 +83,54 @@ function maskIpv6(value: bigint, prefixLength: number): bigint {
   return (value >> hostBits) << hostBits;
 }
 
-const DOTTED_QUAD_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
 /**
- * The common case, `a.b.c.d/n` in canonical decimal, read without ipaddr.js: snapshots
- * hold a hundred thousand such CIDRs. Anything else (leading zeros, IPv6) falls through.
+ * Reads `a.b.c.d` in canonical decimal (no leading zeros) at the start of `text`, character by
+ * character, followed by `end` (a character code) or the end of the text when `end` is -1:
+ * the value and where it stopped, or undefined. Snapshots hold a hundred thousand addresses
+ * and CIDRs; ipaddr.js reads the rest.
  */
+function readDottedQuad(text: string, end: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let index = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    const start = index;
+    let part = 0;
+    while (index < text.length) {
+      const digit = text.charCodeAt(index) - 48;
+      if (digit < 0 || digit > 9) break;
+      part = part * 10 + digit;
+      index++;
+    }
+    const length = index - start;
+    if (length === 0 || length > 3 || part > 255 || (length > 1 && text.charCodeAt(start) === 48)) return undefined;
+    value = value * 256 + part;
+    if (octet < 3) {
+      if (text.charCodeAt(index) !== 46) return undefined; // '.'
+      index++;
+    }
+  }
+  if (end === -1 ? index !== text.length : text.charCodeAt(index) !== end) return undefined;
+  return { value, next: index + 1 };
+}
+
+/** `a.b.c.d/n` in canonical decimal; anything else (leading zeros, IPv6, junk) falls through to the careful parser. */
 function parseDottedQuadCidr(text: string): Ipv4Cidr | undefined {
-  const match = DOTTED_QUAD_CIDR.exec(text);
-  if (!match) return undefined;
-  const parts = match.slice(1, 5);
-  if (parts.some((part) => (part.length > 1 && part[0] === '0') || Number(part) > 255)) return undefined;
-  const prefixLength = Number(match[5]);
+  const address = readDottedQuad(text, 47); // '/'
+  if (!address) return undefined;
+  let index = address.next;
+  const lengthText = text.length - index;
+  if (lengthText < 1 || lengthText > 2) return undefined;
+  let prefixLength = 0;
+  for (; index < text.length; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    prefixLength = prefixLength * 10 + digit;
+  }
   if (prefixLength > 32) return undefined;
-  const value = ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
-  const base = maskIpv4(value, prefixLength);
-  return {
-    family: 4,
-    text: base === value && (match[5]!.length === 1 || match[5]![0] !== '0') ? text : `${formatIpv4(base)}/${prefixLength}`,
-    base,
-    prefixLength,
-  };
+  const base = maskIpv4(address.value, prefixLength);
+  // The text is kept when already canonical: host bits clear and no leading zero in the length.
+  const canonical = base === address.value && (lengthText === 1 || text.charCodeAt(text.length - 2) !== 48);
+  return { family: 4, text: canonical ? text : `${formatIpv4(base)}/${prefixLength}`, base, prefixLength };
 }
 
 /** Parses `a.b.c.d/n` or `x::/n`; host bits are cleared, as AWS does. */
@@ -139,12 +168,14 @@ function formatIpv6(value: bigint): string {
  * thousands of rules, and one loader owns one parser so that nothing outlives the model.
  */
 export function createCidrParser(): (text: string) => Cidr | undefined {
-  const seen = new Map<string, Cidr | undefined>();
+  const seen = new Map<string, Cidr | null>();
   return (text) => {
-    if (seen.has(text)) return seen.get(text);
-    const parsed = parseCidr(text);
-    seen.set(text, parsed);
-    return parsed;
+    let parsed = seen.get(text);
+    if (parsed === undefined) {
+      parsed = parseCidr(text) ?? null;
+      seen.set(text, parsed);
+    }
+    return parsed ?? undefined;
   };
 }
 

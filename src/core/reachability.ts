@@ -275,6 +275,7 @@ export class WorkloadJudge {
       clientEphemeralPorts: this.clientEphemeralPorts,
       provider: this.provider,
       providerPaths: new Map(),
+      groupChecks: new Map(),
     };
     const family = client.address.family;
     const value = this.engine.addressValue(client);

@@ -29,13 +29,18 @@ const MAX_NEAR_MISSES = 5;
 
 /** Whether a rule admits TCP on `port`: `tcp`/`6` within its range, or `-1` (all traffic). */
 export function ruleAllowsTcpPort(rule: Pick<SecurityGroupRule, 'protocol' | 'portRange'>, port: number): boolean {
-  const protocol = rule.protocol.toLowerCase();
+  const protocol = rule.protocol;
   if (protocol === '-1') return true;
-  if (protocol !== 'tcp' && protocol !== '6') return false;
+  // AWS prints lower case; a hand-written snapshot may not (compared without a new string per rule).
+  if (protocol !== 'tcp' && protocol !== '6' && (protocol.length !== 3 || protocol.toLowerCase() !== 'tcp')) return false;
   return rule.portRange === undefined || portInRange(rule.portRange, port);
 }
 
-type PeerMatch = { matches: true } | { matches: false } | { matches: 'unknown'; reason: string };
+type PeerMatch = { readonly matches: true } | { readonly matches: false } | { readonly matches: 'unknown'; readonly reason: string };
+
+// Answers without a reason are shared: a rule set is matched a hundred thousand times.
+const MATCHES: PeerMatch = Object.freeze({ matches: true });
+const DOES_NOT_MATCH: PeerMatch = Object.freeze({ matches: false });
 
 /**
  * Whether a prefix list holds an address, remembered per list in the model's memo: thousands
@@ -60,20 +65,20 @@ function prefixListContains(model: NetworkModel, list: PrefixList, entries: read
 function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityGroupPeer): PeerMatch {
   switch (rule.peer.kind) {
     case 'cidr':
-      return { matches: cidrContains(rule.peer.cidr, peer.address) };
+      return cidrContains(rule.peer.cidr, peer.address) ? MATCHES : DOES_NOT_MATCH;
     case 'prefix-list': {
       const list = model.prefixLists.get(rule.peer.prefixListId);
       if (!list?.entries) {
         return { matches: 'unknown', reason: `entries of prefix list ${rule.peer.prefixListId}: ${whyMissing(model, 'prefixListEntries')}` };
       }
-      if (prefixListContains(model, list, list.entries, peer.address)) return { matches: true };
+      if (prefixListContains(model, list, list.entries, peer.address)) return MATCHES;
       if (list.entriesTruncated) {
         return {
           matches: 'unknown',
           reason: `the captured entries of prefix list ${rule.peer.prefixListId} are one page of several (NextToken): ${peer.address.text} may be on another`,
         };
       }
-      return { matches: false };
+      return DOES_NOT_MATCH;
     }
     case 'security-group':
       if (peer.groupIds === undefined) {
@@ -82,7 +87,7 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
           reason: `rule references ${rule.peer.groupId}, and the network interface of ${peer.address.text} is not known`,
         };
       }
-      return { matches: peer.groupIds.has(rule.peer.groupId) };
+      return peer.groupIds.has(rule.peer.groupId) ? MATCHES : DOES_NOT_MATCH;
   }
 }
 

@@ -203,7 +203,7 @@ describe('core memos are scoped to their model', () => {
       'target.sg.inbound',
     ]);
     assert.equal(shared.size, 10);
-    for (const check of shared.values()) assert.equal(check.scope.endpointId, '', 'remembered without any path');
+    for (const { check } of shared.values()) assert.equal(check.scope.endpointId, '', 'remembered without any path');
     const again = analyze(model, request);
     assert.equal(shared.size, 10, 'the second analysis judged none of them again');
     assert.equal(JSON.stringify(again), JSON.stringify(first));
@@ -224,5 +224,23 @@ describe('core memos are scoped to their model', () => {
     const overlay = applied.fleet.units[0]!.model!;
     assert.equal(overlay.memo!.providerPathChecks.size, 0);
     assert.deepEqual(statuses(analyze(overlay, request), 'target.sg.inbound'), ['fail', 'fail']);
+  });
+
+  it('lets an overlay take its base’s provider checks when its changes touch none of the rules they read, and only then', () => {
+    const model = modelFromAws(providerDocuments());
+    analyze(model, request);
+    const base = model.memo!.providerPathChecks;
+    const unrelated = applyChanges(singleUnitFleet(model), [
+      { op: 'add', kind: 'sg-rule', groupId: IDS.clientSg, direction: 'outbound', protocol: 'tcp', fromPort: 8443, toPort: 8443, cidr: '192.0.2.0/24' },
+    ]).fleet.units[0]!.model!;
+    assert.equal(JSON.stringify(analyze(unrelated, request)), JSON.stringify(analyze(model, request)));
+    assert.equal(unrelated.memo!.providerPathChecks.size, base.size);
+    for (const [key, shared] of unrelated.memo!.providerPathChecks) assert.equal(shared, base.get(key), `${key}: the base's very judgement`);
+    // A change to the NLB's own groups reaches its outbound check: nothing is inherited.
+    const related = applyChanges(singleUnitFleet(model), [
+      { op: 'add', kind: 'sg-rule', groupId: IDS.lbSg, direction: 'outbound', protocol: 'tcp', fromPort: 9000, toPort: 9000, cidr: '192.0.2.0/24' },
+    ]).fleet.units[0]!.model!;
+    analyze(related, request);
+    for (const [key, shared] of related.memo!.providerPathChecks) assert.notEqual(shared, base.get(key), `${key}: judged again`);
   });
 });

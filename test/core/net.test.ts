@@ -23,6 +23,26 @@ describe('parseIp', () => {
     }
   });
 
+  it('reads any text of digits and dots exactly as ipaddr.js reads a four-part decimal (its own fast path agrees)', () => {
+    const text = fc.stringMatching(/^[0-9.]{0,18}$/);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          text,
+          ipv4,
+          fc.tuple(ipv4, fc.constantFrom('0', '00', ' ', '/', 'a')).map(([address, tail]) => `${address}${tail}`),
+        ),
+        (input) => {
+          const parsed = parseIp(input);
+          if (!ipaddr.IPv4.isValidFourPartDecimal(input)) return assert.equal(parsed, undefined, input);
+          const bytes = ipaddr.IPv4.parse(input).toByteArray();
+          assert.deepEqual(parsed, { family: 4, text: input, value: ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0 }, input);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
   it('reads IPv4-mapped IPv6 as the IPv4 address it carries', () => {
     assert.deepEqual(parseIp('::ffff:10.0.1.15'), parseIp('10.0.1.15'));
   });

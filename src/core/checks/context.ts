@@ -21,6 +21,12 @@ export interface AnalysisContext {
    * with every context, so that nothing is answered from another analysis.
    */
   readonly providerPaths: Map<string, ProviderPathResolution>;
+  /**
+   * This analysis's checks that read of a path only its groups (the endpoint's inbound rules
+   * against the client), by `check|groups|port`: the interfaces of an endpoint share their
+   * groups, so each is judged once and scoped to every path.
+   */
+  readonly groupChecks: Map<string, Check>;
 }
 
 /** A check judged once for the endpoint, counting against every path. */

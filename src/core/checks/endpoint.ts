@@ -120,7 +120,11 @@ export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, por
   const scope = pathScope(context, path, port);
   const mismatch = addressFamilyMismatch(path, 'endpoint.sg.inbound', scope);
   if (mismatch) return mismatch;
-  return securityGroupCheck(context.model, {
+  // Only the path's groups are read: an interface with the groups of one judged before gets its judgement.
+  const key = `endpoint.sg.inbound|${path.securityGroupIds.join(',')}|${port}`;
+  const judged = context.groupChecks.get(key);
+  if (judged) return { ...judged, scope: { ...scope, securityGroupIds: [...path.securityGroupIds] } };
+  const check = securityGroupCheck(context.model, {
     id: 'endpoint.sg.inbound',
     scope,
     groupIds: path.securityGroupIds,
@@ -130,6 +134,8 @@ export const checkEndpointSecurityGroupsInbound: PathCheck = (context, path, por
     traffic: `inbound tcp ${port} from the client ${client.address.text}`,
     ruleDescription: `vpce-doctor: client ${client.address.text} to ${context.endpoint.id}`,
   });
+  context.groupChecks.set(key, check);
+  return check;
 };
 
 function endpointNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {

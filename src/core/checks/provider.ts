@@ -1,4 +1,4 @@
-import { memoOf } from '../memo.js';
+import { memoOf, type SharedCheck } from '../memo.js';
 import { whyMissing, type Listener, type TargetGroup } from '../model.js';
 import type { EndpointPath } from '../path.js';
 import type { IpAddress } from '../net.js';
@@ -121,10 +121,29 @@ function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port:
 }
 
 /**
+ * Every rule set a provider check of the path may read, whichever check it is: the NLB's
+ * groups, the targets' groups and the NACLs of the targets' subnets. A change to none of
+ * them leaves the path's provider checks as they were (ModelMemo.sharedProviderCheck).
+ */
+function rulesOfPath(resolved: ProviderPath): SharedCheck['reads'] {
+  const securityGroups = new Set(resolved.provider.loadBalancer.securityGroupIds);
+  const networkAcls = new Set<string>();
+  for (const target of resolved.targets) {
+    target.networkInterface?.securityGroupIds.forEach((id) => securityGroups.add(id));
+    const acl = target.subnetId ? networkAclOfSubnet(resolved.provider.model, target.subnetId) : undefined;
+    if (acl) networkAcls.add(acl.id);
+  }
+  return { securityGroups: [...securityGroups], networkAcls: [...networkAcls] };
+}
+
+/** How many provider checks a model remembers before it stops remembering those judged for one client. */
+const MAX_SHARED_PROVIDER_CHECKS = 20_000;
+
+/**
  * A provider check that reads nothing of the client, judged once per load balancer,
  * listener and AZ (the model's memo) and given each path's scope: the judgement keeps only
  * what it adds to a scope (the groups or the NACL it judged). `judgeOnce` gets a scope that
- * names no path, and must not read the path or the client.
+ * names no path, and must not read the path, nor the client unless `client` is given.
  */
 function sharedAcrossPaths(
   context: AnalysisContext,
@@ -133,17 +152,26 @@ function sharedAcrossPaths(
   resolved: ProviderPath,
   id: CheckId,
   judgeOnce: (scope: Scope) => Check,
+  /** Set when the judgement reads the client after all (a failure that names it): one entry per client. */
+  client?: IpAddress,
 ): Check {
-  const memo = memoOf(resolved.provider.model).providerPathChecks;
+  const memo = memoOf(resolved.provider.model);
   const zone = resolved.provider.crossZoneEnabled ? '*' : (resolved.availabilityZoneId ?? '');
-  const key = `${id}|${resolved.provider.loadBalancer.arn}|${resolved.listener.port}|${zone}`;
-  let shared = memo.get(key);
+  const key = `${id}|${resolved.provider.loadBalancer.arn}|${resolved.listener.port}|${zone}${client ? `|${client.text}` : ''}`;
+  let shared = memo.sharedProviderCheck(key);
   if (!shared) {
-    shared = judgeOnce({ endpointId: '' });
-    memo.set(key, shared);
+    const check = judgeOnce({ endpointId: '' });
+    const { endpointId: _unscoped, ...scopeAdded } = check.scope;
+    shared = { check, scopeAdded, reads: rulesOfPath(resolved) };
+    // Entries per client are bounded by the clients seen: past the bound, judged each time instead.
+    if (!client || memo.providerPathChecks.size < MAX_SHARED_PROVIDER_CHECKS) memo.providerPathChecks.set(key, shared);
   }
-  const { endpointId: _unscoped, ...judged } = shared.scope;
-  return { ...shared, scope: { ...pathScope(context, path, port), ...judged } };
+  const { check, scopeAdded } = shared;
+  const scope = { ...pathScope(context, path, port), ...scopeAdded };
+  // Field by field: a spread copies slower, and the check is read a hundred thousand times.
+  return check.remediation
+    ? { id: check.id, status: check.status, scope, summary: check.summary, evidence: check.evidence, remediation: check.remediation }
+    : { id: check.id, status: check.status, scope, summary: check.summary, evidence: check.evidence };
 }
 
 function targetPorts(target: ProviderTarget): { port: number; label: string }[] {
@@ -398,8 +426,10 @@ export const checkTargetSecurityGroupsInbound: PathCheck = (context, path, port)
   const none = noTargets(id, scope, resolved);
   if (none) return none;
   const shared = sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => judgeTargetSecurityGroupsInbound(id, unscoped, resolved));
-  // A failure's summary names the client when the rules admit it instead of the NLB: judged again for this client.
-  return shared.status === 'fail' ? judgeTargetSecurityGroupsInbound(id, scope, resolved, context.client.address) : shared;
+  if (shared.status !== 'fail') return shared;
+  // A failure's summary names the client when the rules admit it instead of the NLB: judged (and remembered) per client.
+  const { address } = context.client;
+  return sharedAcrossPaths(context, path, port, resolved, id, (unscoped) => judgeTargetSecurityGroupsInbound(id, unscoped, resolved, address), address);
 };
 
 function targetNaclCheck(context: AnalysisContext, path: EndpointPath, port: number, egress: boolean): Check {

@@ -46,37 +46,6 @@ export function securityGroupRuleEvidence(rule: SecurityGroupRule): Evidence {
   };
 }
 
-/**
- * A check whose evidence is built on its first read, then kept: most checks judged are never
- * shown (a fleet report's rows, the proof of a fix plan, the other parts of a combined check),
- * and their texts cost more than the judgement. The property sits where a literal would put
- * it (after the summary, before the remediation), so the report's JSON is unchanged.
- */
-export function withLazyEvidence(head: Pick<Check, 'id' | 'status' | 'scope' | 'summary'>, build: () => Evidence[], remediation?: Check['remediation']): Check {
-  let evidence: Evidence[] | undefined;
-  // Literals with the accessor in place keep V8's fast object shapes (defineProperty would not).
-  return remediation
-    ? {
-        id: head.id,
-        status: head.status,
-        scope: head.scope,
-        summary: head.summary,
-        get evidence() {
-          return (evidence ??= build());
-        },
-        remediation,
-      }
-    : {
-        id: head.id,
-        status: head.status,
-        scope: head.scope,
-        summary: head.summary,
-        get evidence() {
-          return (evidence ??= build());
-        },
-      };
-}
-
 export interface SecurityGroupCheckSpec {
   readonly id: CheckId;
   readonly scope: Scope;
@@ -121,15 +90,18 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     peer: spec.peer,
   });
   if (evaluation.outcome === 'allow') {
-    const { rule } = evaluation;
-    return withLazyEvidence({ id: spec.id, status: 'pass', scope, summary: `${rule.groupId} allows ${spec.traffic}` }, () => [securityGroupRuleEvidence(rule)]);
+    const evidence = securityGroupRuleEvidence(evaluation.rule);
+    return { id: spec.id, status: 'pass', scope, summary: `${evaluation.rule.groupId} allows ${spec.traffic}`, evidence: [evidence] };
   }
-  const nearMisses = () => evaluation.nearMisses.map(securityGroupRuleEvidence);
+  const nearMisses = evaluation.nearMisses.map(securityGroupRuleEvidence);
   if (evaluation.outcome === 'unknown') {
-    return withLazyEvidence(
-      { id: spec.id, status: 'unknown', scope, summary: `no rule of ${groups} is known to allow ${spec.traffic}, and ${evaluation.reasons.join('; ')}` },
-      nearMisses,
-    );
+    return {
+      id: spec.id,
+      status: 'unknown',
+      scope,
+      summary: `no rule of ${groups} is known to allow ${spec.traffic}, and ${evaluation.reasons.join('; ')}`,
+      evidence: nearMisses,
+    };
   }
   const cidr = hostCidr(spec.peer.address);
   const securityGroupId = spec.groupIds[0]!;
@@ -142,14 +114,17 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     description: spec.ruleDescription,
   });
   const admitted = spec.remedyByReferencing ?? cidr;
-  return withLazyEvidence(
-    { id: spec.id, status: 'fail', scope, summary: `no rule of ${groups} allows ${spec.traffic}${hint ? `: ${hint}` : ''}` },
-    nearMisses,
-    {
+  return {
+    id: spec.id,
+    status: 'fail',
+    scope,
+    summary: `no rule of ${groups} allows ${spec.traffic}${hint ? `: ${hint}` : ''}`,
+    evidence: nearMisses,
+    remediation: {
       summary: `allow ${spec.direction === 'ingress' ? 'inbound' : 'outbound'} tcp ${spec.port} ${spec.direction === 'ingress' ? 'from' : 'to'} ${admitted} in ${securityGroupId}`,
       actions: [action],
     },
-  );
+  };
 }
 
 /** The default deny entries: AWS numbers them 32767 (IPv4) and 32768 (IPv6), shown as `*`. */
@@ -202,7 +177,7 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
     ranges.push(segment.range);
     byEntry.set(segment.entry, ranges);
   }
-  const evidence = () => [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
+  const evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
   const deciding = (action: 'allow' | 'deny') =>
     [
       ...new Set(
@@ -213,10 +188,7 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
     ].join(', ');
   const direction = spec.egress ? 'outbound' : 'inbound';
   if (evaluation.denied.length === 0) {
-    return withLazyEvidence(
-      { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})` },
-      evidence,
-    );
+    return { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})`, evidence };
   }
   const firstDenyingRuleNumber = Math.min(
     ...evaluation.segments
@@ -237,27 +209,23 @@ export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
       };
   const partial = evaluation.allowed.length > 0;
   if (partial && spec.isReturnRange) {
-    return withLazyEvidence(
-      {
-        id: spec.id,
-        status: 'warn',
-        scope,
-        summary: `${spec.acl.id} allows ${direction} ${spec.traffic} only on ports ${formatRanges(evaluation.allowed)}; ${formatRanges(evaluation.denied)} denied by rule ${deciding('deny')}`,
-      },
+    return {
+      id: spec.id,
+      status: 'warn',
+      scope,
+      summary: `${spec.acl.id} allows ${direction} ${spec.traffic} only on ports ${formatRanges(evaluation.allowed)}; ${formatRanges(evaluation.denied)} denied by rule ${deciding('deny')}`,
       evidence,
       remediation,
-    );
+    };
   }
-  return withLazyEvidence(
-    {
-      id: spec.id,
-      status: 'fail',
-      scope,
-      summary: `${spec.acl.id} denies ${direction} ${spec.traffic}${partial ? ` on ports ${formatRanges(evaluation.denied)}` : ''} (rule ${deciding('deny')})`,
-    },
+  return {
+    id: spec.id,
+    status: 'fail',
+    scope,
+    summary: `${spec.acl.id} denies ${direction} ${spec.traffic}${partial ? ` on ports ${formatRanges(evaluation.denied)}` : ''} (rule ${deciding('deny')})`,
     evidence,
     remediation,
-  );
+  };
 }
 
 const STATUS_WEIGHT: Record<Check['status'], number> = { fail: 4, unknown: 3, warn: 2, pass: 1, not_applicable: 0 };
@@ -269,11 +237,8 @@ const STATUS_WEIGHT: Record<Check['status'], number> = { fail: 4, unknown: 3, wa
 export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[], passSummary: string): Check {
   const worst = parts.reduce<Check['status']>((status, part) => (STATUS_WEIGHT[part.status] > STATUS_WEIGHT[status] ? part.status : status), 'not_applicable');
   const deciding = parts.filter((part) => part.status === worst);
-  const evidence = () => {
-    const byText = new Map<string, Evidence>();
-    for (const part of deciding) for (const item of part.evidence) byText.set(item.text, item);
-    return [...byText.values()];
-  };
+  const evidence = new Map<string, Evidence>();
+  for (const part of deciding) for (const item of part.evidence) evidence.set(item.text, item);
   // Every part that fails or warns needs its fix, not only those of the worst status: a
   // node whose return is partly denied needs its entry as much as one that is fully denied.
   const needingFix = parts.filter((part) => part.status === 'fail' || part.status === 'warn');
@@ -282,9 +247,12 @@ export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[]
   const summaries = [...new Set(deciding.map((part) => part.summary))];
   const summary = worst === 'pass' ? passSummary : `${summaries[0]}${summaries.length > 1 ? ` (and ${summaries.length - 1} more like it)` : ''}`;
   const remediations = [...new Set(needingFix.flatMap((part) => (part.remediation ? [part.remediation.summary] : [])))];
-  return withLazyEvidence(
-    { id, status: worst, scope, summary },
-    evidence,
-    actions.size > 0 ? { summary: remediations.join('; '), actions: [...actions.values()] } : undefined,
-  );
+  return {
+    id,
+    status: worst,
+    scope,
+    summary,
+    evidence: [...evidence.values()],
+    ...(actions.size > 0 ? { remediation: { summary: remediations.join('; '), actions: [...actions.values()] } } : {}),
+  };
 }
