@@ -65,7 +65,7 @@ function fromParsed(parsed: ipaddr.IPv4 | ipaddr.IPv6): IpAddress {
 export function parseIp(text: string): IpAddress | undefined {
   const dotted = readDottedQuad(text, -1);
   if (dotted) return { family: 4, text, value: dotted.value };
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return fromParsed(ipaddr.IPv4.parse(text));
+  if (!text.includes(':') && ipaddr.IPv4.isValidFourPartDecimal(text)) return fromParsed(ipaddr.IPv4.parse(text));
   // A zone id (`fe80::1%eth0`) names a local link, never an address in a VPC.
   if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
   return fromParsed(ipaddr.IPv6.parse(text));
@@ -143,7 +143,8 @@ export function parseCidr(text: string): Cidr | undefined {
   const lengthText = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lengthText)) return undefined;
   const prefixLength = Number(lengthText);
-  if (ipaddr.IPv4.isValidFourPartDecimal(addressText)) {
+  // An IPv6 address is never asked whether it is IPv4: ipaddr.js answers that by throwing, which costs.
+  if (!addressText.includes(':') && ipaddr.IPv4.isValidFourPartDecimal(addressText)) {
     if (prefixLength > 32) return undefined;
     const base = maskIpv4(bytesToUint32(ipaddr.IPv4.parse(addressText).toByteArray()), prefixLength);
     return { family: 4, text: `${formatIpv4(base)}/${prefixLength}`, base, prefixLength };

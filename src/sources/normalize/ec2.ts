@@ -261,9 +261,40 @@ function permissionPorts(permission: JsonReader, protocol: string): PortRange | 
   return undefined;
 }
 
-function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parseCidr: CidrParser): SecurityGroupRule[] {
+/**
+ * The parts rules have in common, made once: a hundred thousand rules name a few thousand
+ * CIDRs and a few port ranges, and the model holds them (read-only) for its lifetime.
+ */
+interface RuleParts {
+  readonly parseCidr: CidrParser;
+  readonly cidrPeers: Map<Cidr, SecurityGroupPeer>;
+  readonly portRanges: Map<number, PortRange>;
+}
+
+function cidrPeer(parts: RuleParts, cidr: Cidr): SecurityGroupPeer {
+  let peer = parts.cidrPeers.get(cidr);
+  if (!peer) {
+    peer = { kind: 'cidr', cidr };
+    parts.cidrPeers.set(cidr, peer);
+  }
+  return peer;
+}
+
+function sharedPortRange(parts: RuleParts, range: PortRange | undefined): PortRange | undefined {
+  if (!range) return undefined;
+  const key = range.from * 65536 + range.to;
+  let shared = parts.portRanges.get(key);
+  if (!shared) {
+    shared = range;
+    parts.portRanges.set(key, shared);
+  }
+  return shared;
+}
+
+function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parts: RuleParts): SecurityGroupRule[] {
+  const { parseCidr } = parts;
   const protocol = permission.string('IpProtocol');
-  const portRange = permissionPorts(permission, protocol);
+  const portRange = sharedPortRange(parts, permissionPorts(permission, protocol));
   const rules: SecurityGroupRule[] = [];
   // Plain literals, not spreads: a snapshot holds a hundred thousand of these.
   const add = (peer: SecurityGroupPeer, source: JsonReader) => {
@@ -273,8 +304,8 @@ function normalizePermission(permission: JsonReader, groupId: string, direction:
     if (description) rule.description = description;
     rules.push(rule);
   };
-  for (const range of permission.list('IpRanges')) add({ kind: 'cidr', cidr: readCidr(range.required('CidrIp'), parseCidr) }, range);
-  for (const range of permission.list('Ipv6Ranges')) add({ kind: 'cidr', cidr: readCidr(range.required('CidrIpv6'), parseCidr) }, range);
+  for (const range of permission.list('IpRanges')) add(cidrPeer(parts, readCidr(range.required('CidrIp'), parseCidr)), range);
+  for (const range of permission.list('Ipv6Ranges')) add(cidrPeer(parts, readCidr(range.required('CidrIpv6'), parseCidr)), range);
   for (const list of permission.list('PrefixListIds')) add({ kind: 'prefix-list', prefixListId: list.string('PrefixListId') }, list);
   for (const pair of permission.list('UserIdGroupPairs')) {
     const userId = pair.optionalString('UserId');
@@ -286,14 +317,15 @@ function normalizePermission(permission: JsonReader, groupId: string, direction:
 export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
   const items = root.requiredList('SecurityGroups');
   uniqueIds(items, 'GroupId');
+  const parts: RuleParts = { parseCidr, cidrPeers: new Map(), portRanges: new Map() };
   return items.map((item) => {
     const id = item.string('GroupId');
     return {
       id,
       name: item.optionalString('GroupName') ?? id,
       vpcId: item.optionalString('VpcId'),
-      ingress: item.list('IpPermissions').flatMap((permission) => normalizePermission(permission, id, 'ingress', parseCidr)),
-      egress: item.list('IpPermissionsEgress').flatMap((permission) => normalizePermission(permission, id, 'egress', parseCidr)),
+      ingress: item.list('IpPermissions').flatMap((permission) => normalizePermission(permission, id, 'ingress', parts)),
+      egress: item.list('IpPermissionsEgress').flatMap((permission) => normalizePermission(permission, id, 'egress', parts)),
     };
   });
 }

@@ -167,7 +167,10 @@ export class JsonReader {
 
   /** An array field; an absent one reads as empty, as the CLI omits empty lists at times. */
   list(key: string): JsonReader[] {
-    return this.optional(key)?.asArray() ?? [];
+    const value = this.record()[key];
+    // Most lists of a rule are empty or absent: no reader is made for them.
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) return [];
+    return this.child(key).asArray();
   }
 
   requiredList(key: string): JsonReader[] {
