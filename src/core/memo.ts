@@ -1,4 +1,5 @@
-import type { NetworkModel, PrefixList, TargetGroup } from './model.js';
+import type { NetworkModel, PrefixList, SecurityGroup, TargetGroup } from './model.js';
+import type { CompiledRules } from './sg.js';
 import type { ProviderTarget } from './provider.js';
 import type { Check, Scope } from './report.js';
 
@@ -44,13 +45,16 @@ export class ModelMemo {
    */
   readonly providerPathChecks = new Map<string, SharedCheck>();
 
+  /**
+   * Prefix list -> address text -> whether the list's entries hold the address. An answer
+   * depends on the list object's entries alone, so an overlay of a model, which holds the
+   * very same prefix list objects, is given its base's answers (change.ts).
+   */
+  readonly prefixListAnswers: WeakMap<PrefixList, Map<string, boolean>>;
+  /** Security group -> its rules compiled for the scan, per direction: they read the group object alone, so an overlay shares them too. */
+  readonly compiledRules: WeakMap<SecurityGroup, { ingress?: CompiledRules; egress?: CompiledRules }>;
+
   constructor(
-    /**
-     * Prefix list -> address text -> whether the list's entries hold the address. An answer
-     * depends on the list object's entries alone, so an overlay of a model, which holds the
-     * very same prefix list objects, is given its base's answers (change.ts).
-     */
-    readonly prefixListAnswers = new WeakMap<PrefixList, Map<string, boolean>>(),
     /**
      * For an overlay (changes applied): its base's memo, whose provider checks still hold
      * when the changes touched none of the rules they read. Only rule changes qualify: a
@@ -58,7 +62,10 @@ export class ModelMemo {
      * balancer leaves nothing inherited.
      */
     private readonly base?: MemoBase,
-  ) {}
+  ) {
+    this.prefixListAnswers = base?.memo.prefixListAnswers ?? new WeakMap();
+    this.compiledRules = base?.memo.compiledRules ?? new WeakMap();
+  }
 
   /** The provider check remembered under `key`, here or, when still valid, in the base's memo. */
   sharedProviderCheck(key: string): SharedCheck | undefined {

@@ -1,5 +1,5 @@
 import { memoOf } from './memo.js';
-import { whyMissing, type NetworkModel, type PrefixList, type SecurityGroupRule } from './model.js';
+import { whyMissing, type NetworkModel, type PrefixList, type SecurityGroup, type SecurityGroupRule } from './model.js';
 import { cidrContains, type Cidr, type IpAddress } from './net.js';
 import { portInRange } from './ports.js';
 
@@ -97,21 +97,84 @@ function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityG
  * the answer is `unknown` if some rule could not be judged (missing data that could change
  * it), else `deny`.
  */
+/**
+ * One group's rules in one direction, laid out for the scan an evaluation makes of them: the
+ * TCP ports each admits and, for an IPv4 CIDR peer (most rules), its base and mask, in typed
+ * arrays, so a rule is judged with two compares and a mask instead of reading its objects.
+ */
+export interface CompiledRules {
+  readonly rules: readonly SecurityGroupRule[];
+  /** The TCP ports a rule admits: from `tcpFrom` to `tcpTo`; none when `tcpFrom > tcpTo`. */
+  readonly tcpFrom: Int32Array;
+  readonly tcpTo: Int32Array;
+  /** 1 when the rule's peer is an IPv4 CIDR (`base`/`mask`), 0 when matchPeer judges it. */
+  readonly ipv4Cidr: Uint8Array;
+  readonly base: Uint32Array;
+  readonly mask: Uint32Array;
+}
+
+export function compileRules(rules: readonly SecurityGroupRule[]): CompiledRules {
+  const count = rules.length;
+  const compiled = {
+    rules,
+    tcpFrom: new Int32Array(count),
+    tcpTo: new Int32Array(count),
+    ipv4Cidr: new Uint8Array(count),
+    base: new Uint32Array(count),
+    mask: new Uint32Array(count),
+  };
+  rules.forEach((rule, index) => {
+    const any = rule.protocol === '-1';
+    const tcp = any || ['tcp', '6'].includes(rule.protocol.toLowerCase());
+    compiled.tcpFrom[index] = !tcp ? 1 : any || !rule.portRange ? 0 : rule.portRange.from;
+    compiled.tcpTo[index] = !tcp ? 0 : any || !rule.portRange ? 65535 : rule.portRange.to;
+    if (rule.peer.kind === 'cidr' && rule.peer.cidr.family === 4) {
+      const { base, prefixLength } = rule.peer.cidr;
+      compiled.ipv4Cidr[index] = 1;
+      compiled.base[index] = base;
+      compiled.mask[index] = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+    }
+  });
+  return compiled;
+}
+
+/** A group's compiled rules in one direction, made once per group object (memo.ts). */
+function compiledRulesOf(model: NetworkModel, group: SecurityGroup, direction: 'ingress' | 'egress'): CompiledRules {
+  const memo = memoOf(model).compiledRules;
+  let byDirection = memo.get(group);
+  if (!byDirection) {
+    byDirection = {};
+    memo.set(group, byDirection);
+  }
+  return (byDirection[direction] ??= compileRules(direction === 'ingress' ? group.ingress : group.egress));
+}
+
 export function evaluateSecurityGroups(model: NetworkModel, query: SecurityGroupQuery): SecurityGroupEvaluation {
   const reasons: string[] = [];
   const nearMisses: SecurityGroupRule[] = [];
   if (!model.captured.has('securityGroups')) {
     return { outcome: 'unknown', reasons: [whyMissing(model, 'securityGroups')], nearMisses };
   }
+  const { port, peer } = query;
+  const ipv4 = peer.address.family === 4 ? peer.address.value : -1;
   for (const groupId of query.groupIds) {
     const group = model.securityGroups.get(groupId);
     if (!group) {
       reasons.push(`security group ${groupId} is not in the captured data`);
       continue;
     }
-    for (const rule of query.direction === 'ingress' ? group.ingress : group.egress) {
-      const portMatches = ruleAllowsTcpPort(rule, query.port);
-      const peerMatch = matchPeer(model, rule, query.peer);
+    const { rules, tcpFrom, tcpTo, ipv4Cidr, base, mask } = compiledRulesOf(model, group, query.direction);
+    for (let index = 0; index < rules.length; index++) {
+      const portMatches = tcpFrom[index]! <= port && port <= tcpTo[index]!;
+      if (ipv4Cidr[index] === 1) {
+        // An IPv4 CIDR never matches an IPv6 address.
+        const peerMatches = ipv4 >= 0 && (ipv4 & mask[index]!) >>> 0 === base[index];
+        if (portMatches && peerMatches) return { outcome: 'allow', rule: rules[index]! };
+        if ((portMatches || peerMatches) && nearMisses.length < MAX_NEAR_MISSES) nearMisses.push(rules[index]!);
+        continue;
+      }
+      const rule = rules[index]!;
+      const peerMatch = matchPeer(model, rule, peer);
       if (portMatches && peerMatch.matches === true) return { outcome: 'allow', rule };
       if (portMatches && peerMatch.matches === 'unknown') reasons.push(peerMatch.reason);
       else if ((portMatches || peerMatch.matches === true) && nearMisses.length < MAX_NEAR_MISSES) nearMisses.push(rule);
