@@ -313,6 +313,22 @@ export class Doctor {
     return this.models.peekLoadedAt('model');
   }
 
+  /**
+   * The analysis when the model and it are both in memory and fresh, with no load under way:
+   * what `analyze` answers as a hit, found without a promise (the HTTP route's common case).
+   * Undefined otherwise, with nothing recorded: `analyze` then answers.
+   */
+  cachedAnalysis(request: AnalysisRequest): Cached<Report> | undefined {
+    const loaded = this.models.fresh('model');
+    if (!loaded) return undefined;
+    const result = this.analyses.fresh(analysisKey(dataKeyOf(loaded.value), request));
+    if (!result) return undefined;
+    // Both lookups are counted as `analyze` counts them: the model's, then the analysis's.
+    this.models.recordHit();
+    this.analyses.recordHit();
+    return answered(result, loaded, {});
+  }
+
   async analyze(request: AnalysisRequest, options: { readonly refresh?: boolean } = {}): Promise<Cached<Report>> {
     const loaded = await this.loadModel(options);
     const key = analysisKey(dataKeyOf(loaded.value), request);

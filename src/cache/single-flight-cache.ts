@@ -70,8 +70,10 @@ export class SingleFlightCache<K extends NonNullable<unknown>, V extends NonNull
       max: options.max,
       ttl: options.ttlMs,
       allowStaleOnFetchRejection: true,
-      // An injected clock is read at every lookup (no cached `now`, which lru-cache refreshes on a timer).
-      ...(ttlClock ? { perf: { now: ttlClock }, ttlResolution: 0 } : {}),
+      // The TTL clock is read at every lookup: lru-cache's default caches `now` for 1 ms and
+      // clears it with a timer, a timer per millisecond of a busy server, and an injected clock must be read each time.
+      ttlResolution: 0,
+      ...(ttlClock ? { perf: { now: ttlClock } } : {}),
       noDeleteOnFetchRejection: true,
       fetchMethod: async (key, _stale, { context }) => ({ value: await load(key, context), loadedAt: now() }),
     });
@@ -79,9 +81,45 @@ export class SingleFlightCache<K extends NonNullable<unknown>, V extends NonNull
 
   private readonly observer: CacheObserver | undefined;
   private readonly staleWhileRevalidate: boolean;
+  /** Calls of `get` that went through lru-cache's fetch and have not returned yet: a load may be under way. */
+  private fetching = 0;
+
+  /**
+   * The value for `key` when it is in memory and fresh, with no load of it under way: what
+   * `get` would answer as a `hit`, found without a promise (a cached answer is the common
+   * case). Undefined otherwise, and then nothing is recorded: `get` decides. As for a hit of
+   * `get`, the entry becomes the most recently used; the lookup is recorded by `recordHit`.
+   */
+  fresh(key: K): Cached<V> | undefined {
+    // While any fetch is pending, the entry may be a load in flight (or a forced refresh): `get` joins it.
+    if (this.fetching > 0 || !this.cache.has(key)) return undefined;
+    const entry = this.cache.get(key);
+    return entry ? { value: entry.value, result: 'hit', stale: false, joined: false, loadedAt: entry.loadedAt } : undefined;
+  }
+
+  /** Records a hit found by `fresh`, as `get` records its lookups. */
+  recordHit(): void {
+    this.observer?.onLookup?.('hit', false, false);
+  }
 
   /** The value for `key`; `refresh` reloads it even when fresh. Rejects when a load fails with nothing to fall back on. */
   async get(key: K, options: { readonly refresh?: boolean; readonly context?: C } = {}): Promise<Cached<V>> {
+    if (options.refresh !== true) {
+      const hit = this.fresh(key);
+      if (hit) {
+        this.recordHit();
+        return hit;
+      }
+    }
+    this.fetching += 1;
+    try {
+      return await this.fetchEntry(key, options);
+    } finally {
+      this.fetching -= 1;
+    }
+  }
+
+  private async fetchEntry(key: K, options: { readonly refresh?: boolean; readonly context?: C }): Promise<Cached<V>> {
     const status: LRUCache.Status<K, Entry<V>, C> = {};
     // lru-cache types `fetch` per context kind; this class serves every kind with one signature.
     const fetch = this.cache.fetch.bind(this.cache) as (key: K, options: LRUCache.FetchOptions<K, Entry<V>, C>) => Promise<Entry<V> | undefined>;

@@ -113,15 +113,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A JSON API: any other body is 415, not a string for the schema to trip over.
   app.removeContentTypeParser(['text/plain']);
   const isShuttingDown = options.isShuttingDown ?? (() => false);
-  app.addHook('onSend', async (request, reply) => {
+  // The hooks on every request take Fastify's callback form: an async hook costs a promise and a microtask per request.
+  app.addHook('onSend', (request, reply, _payload, done) => {
     reply.header('x-request-id', request.id);
     // While stopping, every answer ends its connection: keep-alive clients reconnect elsewhere.
     if (isShuttingDown()) reply.header('connection', 'close');
+    done();
   });
   registerProblemHandlers(app);
-  app.addHook('onRequest', async (request) => {
-    if (request.raw.httpVersion === '1.1' && !request.headers.host) throw new ProblemError('malformed-request', 'an HTTP/1.1 request needs a Host header');
-    if (isShuttingDown() && request.url.startsWith('/v1/')) throw new ProblemError('shutting-down', 'the service is stopping; retry on another replica');
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host)
+      return done(new ProblemError('malformed-request', 'an HTTP/1.1 request needs a Host header'));
+    if (isShuttingDown() && request.url.startsWith('/v1/')) return done(new ProblemError('shutting-down', 'the service is stopping; retry on another replica'));
+    done();
   });
   await app.register(httpMetricsPlugin, { metrics });
   await app.register(openApiPlugin);
@@ -132,7 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The page for people: its HTML and assets only; what it shows comes from /v1 with the caller's token.
   await app.register(webRoutes, options.webDir !== undefined ? { dir: options.webDir } : {});
   // One budget for the /v1 analyses and the probe scrapes.
-  const spendBudget = createAnalysisBudget(app, { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000 }, config.apiTokens.length > 0);
+  const spendBudget = createAnalysisBudget(
+    app,
+    { max: config.rateLimitMax, timeWindowMs: config.rateLimitWindowSeconds * 1000, sharedStore: options.sharedRedis !== undefined },
+    config.apiTokens.length > 0,
+  );
   // It dials the network, so it takes a token like /v1 when auth is on (Prometheus sends one with `authorization`).
   await app.register(async (scrapes) => {
     if (config.apiTokens.length > 0) requireBearerToken(scrapes, config.apiTokens);

@@ -24,4 +24,17 @@ describe('JsonMemo', () => {
     assert.deepEqual(JSON.parse(later), { verdict: 'reachable', cache: { status: 'hit', ageSeconds: 2 } });
     assert.deepEqual(JSON.parse(memo.withField({}, 'cache', 1)), { cache: 1 });
   });
+
+  it('gives the same body as UTF-8 bytes, encoded once per field', () => {
+    const memo = new JsonMemo();
+    const value = { verdict: 'reachable', note: 'é → ok' };
+    const first = memo.bytesWithField(value, 'cache', { status: 'hit', ageSeconds: 1 });
+    assert.ok(Buffer.isBuffer(first));
+    assert.equal(first.toString('utf8'), memo.withField(value, 'cache', { status: 'hit', ageSeconds: 1 }));
+    assert.equal(memo.bytesWithField(value, 'cache', { status: 'hit', ageSeconds: 1 }), first, 'the same field reuses the bytes');
+    const later = memo.bytesWithField(value, 'cache', { status: 'hit', ageSeconds: 2 });
+    assert.notEqual(later, first);
+    assert.deepEqual(JSON.parse(later.toString('utf8')), { verdict: 'reachable', note: 'é → ok', cache: { status: 'hit', ageSeconds: 2 } });
+    assert.deepEqual(JSON.parse(memo.bytesWithField({}, 'cache', 1).toString('utf8')), { cache: 1 });
+  });
 });

@@ -135,4 +135,47 @@ describe('SingleFlightCache', () => {
     clock += 1001;
     assert.equal((await strict.get('k')).value, first + 1);
   });
+
+  it('finds a fresh value without a promise, never one being loaded, refreshed or past its TTL', async () => {
+    let clock = 1000;
+    let loads = 0;
+    let gate = deferred<number>();
+    const lookups: string[] = [];
+    const cache = new SingleFlightCache<string, number>(
+      async () => {
+        loads++;
+        return loads === 1 ? 1 : gate.promise;
+      },
+      {
+        ttlMs: 1000,
+        max: 10,
+        ttlClock: () => clock,
+        observer: { onLookup: (result, stale, joined) => lookups.push(`${result}${stale ? ' stale' : ''}${joined ? ' joined' : ''}`) },
+      },
+    );
+    assert.equal(cache.fresh('k'), undefined, 'nothing loaded yet');
+    const loading = cache.get('k');
+    assert.equal(cache.fresh('k'), undefined, 'a load under way');
+    await loading;
+    const hit = cache.fresh('k');
+    assert.deepEqual(hit && [hit.value, hit.result, hit.stale, hit.joined], [1, 'hit', false, false]);
+    assert.deepEqual(lookups, ['miss'], 'fresh records nothing');
+    cache.recordHit();
+    assert.equal((await cache.get('k')).result, 'hit');
+    assert.deepEqual(lookups, ['miss', 'hit', 'hit']);
+    // A refresh under way: callers join it rather than being served the value it replaces.
+    const refreshing = cache.get('k', { refresh: true });
+    assert.equal(cache.fresh('k'), undefined);
+    const joining = cache.get('k');
+    gate.resolve(2);
+    assert.deepEqual([(await refreshing).value, (await refreshing).result], [2, 'refresh']);
+    assert.deepEqual([(await joining).value, (await joining).joined], [2, true]);
+    assert.equal(cache.fresh('k')?.value, 2);
+    clock += 1001;
+    assert.equal(cache.fresh('k'), undefined, 'past its TTL');
+    gate = deferred<number>();
+    const reloading = cache.get('k');
+    gate.resolve(3);
+    assert.deepEqual([(await reloading).value, (await reloading).result], [3, 'miss']);
+  });
 });

@@ -65,16 +65,15 @@ export function toAnalysisRequest(endpointId: string, body: AnalysisBodyType, fi
 export const SHELL_SCRIPT_CONTENT_TYPE = 'text/x-shellscript; charset=utf-8';
 
 /**
- * A report's JSON, made once per cached report (the doctor's memo): a cache hit then costs a
- * header and a string, not the serialization of a few hundred checks. The body is the report
- * with the `cache` field appended, as the response schema describes.
+ * A report's JSON, made once per cached report (the doctor's memo), and its UTF-8 bytes once
+ * per `cache` field: a cache hit then costs a header and a buffer, not the serialization of a
+ * few hundred checks nor the encoding (and measuring, for Content-Length) of 17 KB of text on
+ * every answer. The body is the report with the `cache` field appended, as the response
+ * schema describes; a Buffer with its content type set is sent as it is (no serializer).
  */
 function sendAnalysis(reply: FastifyReply, doctor: Doctor, analysis: Cached<Report>): FastifyReply {
   const cache = setCacheHeaders(reply, analysis);
-  return reply
-    .type('application/json; charset=utf-8')
-    .serializer((payload) => payload as string)
-    .send(doctor.json.withField(analysis.value, 'cache', cache));
+  return reply.type('application/json; charset=utf-8').send(doctor.json.bytesWithField(analysis.value, 'cache', cache));
 }
 
 /** The fix plan alone, as the script to save and run, with the freshness headers of the analysis it comes from. */
@@ -83,8 +82,37 @@ function sendScript(reply: FastifyReply, analysis: Cached<Report>): FastifyReply
   return reply.type(SHELL_SCRIPT_CONTENT_TYPE).send(analysis.value.fixPlan.script);
 }
 
+/** GET …/analysis's answer in the format asked: the report, or its fix plan as a script. */
+function sendGetAnalysis(reply: FastifyReply, doctor: Doctor, analysis: Cached<Report>, format: 'json' | 'sh' | undefined): FastifyReply {
+  return format === 'sh' ? sendScript(reply, analysis) : sendAnalysis(reply, doctor, analysis);
+}
+
+/**
+ * GET …/analysis when the answer is not a fresh cached one: as an async handler that sends,
+ * settled once the reply is sent (awaiting the reply waits for that).
+ */
+async function analyzeAndSend(
+  reply: FastifyReply,
+  doctor: Doctor,
+  request: AnalysisRequest,
+  options: { readonly format: 'json' | 'sh' | undefined; readonly refresh: boolean; readonly probe: boolean },
+): Promise<void> {
+  const analysis = options.probe ? await doctor.analyzeWithProbes(request) : await doctor.analyze(request, { refresh: options.refresh });
+  await sendGetAnalysis(reply, doctor, analysis, options.format);
+}
+
 export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = async (app, { doctor, batchMaxItems, spendBudget }) => {
-  const spendOne = async (request: FastifyRequest, reply: FastifyReply) => spendBudget(request, reply, 1);
+  // A hook in Fastify's callback form: with the in-memory budget, a spend takes no promise.
+  const spendOne = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    let spending: Promise<void> | undefined;
+    try {
+      spending = spendBudget(request, reply, 1);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (spending) spending.then(() => done(), done);
+    else done();
+  };
 
   app.post(
     '/endpoints/:id/analyses',
@@ -138,7 +166,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         },
       },
     },
-    async (request, reply) => {
+    // Not async: a cached analysis (the common case) is answered without a promise; otherwise the promise of the answer.
+    (request, reply) => {
       const { clientIp, clientEniId, clientInstanceId, port, clientEphemeralPorts, fixScope, format, refresh, probe, accountId, region } = request.query;
       if (clientIp === undefined && clientEniId === undefined && clientInstanceId === undefined) {
         throw new ProblemError('invalid-client', 'give the client: clientIp, clientEniId or clientInstanceId', [
@@ -158,9 +187,13 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRouteOptions> = a
         ...(region !== undefined ? { region } : {}),
       };
       const analysisRequest = toAnalysisRequest(request.params.id, body, 'query.');
-      const analysis = probe ? await doctor.analyzeWithProbes(analysisRequest) : await doctor.analyze(analysisRequest, { refresh: refresh ?? false });
-      if (format === 'sh') return sendScript(reply, analysis);
-      return sendAnalysis(reply, doctor, analysis);
+      const cached = probe || refresh ? undefined : doctor.cachedAnalysis(analysisRequest);
+      if (cached) {
+        // Sent by a handler that is not async: Fastify has nothing more to send nor to wait for.
+        sendGetAnalysis(reply, doctor, cached, format);
+        return undefined;
+      }
+      return analyzeAndSend(reply, doctor, analysisRequest, { format, refresh: refresh ?? false, probe: probe ?? false });
     },
   );
 

@@ -28,6 +28,11 @@ function readCidr(field: JsonReader, parseCidr: CidrParser): Cidr {
   return cidr;
 }
 
+/** A required CIDR field of an object, read without a reader of its own unless it fails. */
+function readCidrField(item: JsonReader, key: string, parseCidr: CidrParser): Cidr {
+  return parseCidr(item.string(key)) ?? readCidr(item.required(key), parseCidr);
+}
+
 function readIp(field: JsonReader): IpAddress {
   const address = parseIp(field.asString());
   if (!address) field.fail(`"${String(field.value)}" is not an IP address`);
@@ -291,11 +296,11 @@ function sharedPortRange(parts: RuleParts, range: PortRange | undefined): PortRa
   return shared;
 }
 
-function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parts: RuleParts): SecurityGroupRule[] {
+/** The rules of one permission, appended to `rules`. */
+function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parts: RuleParts, rules: SecurityGroupRule[]): void {
   const { parseCidr } = parts;
   const protocol = permission.string('IpProtocol');
   const portRange = sharedPortRange(parts, permissionPorts(permission, protocol));
-  const rules: SecurityGroupRule[] = [];
   // Plain literals, not spreads: a snapshot holds a hundred thousand of these.
   const add = (peer: SecurityGroupPeer, source: JsonReader) => {
     const description = source.optionalString('Description');
@@ -304,13 +309,18 @@ function normalizePermission(permission: JsonReader, groupId: string, direction:
     if (description) rule.description = description;
     rules.push(rule);
   };
-  for (const range of permission.list('IpRanges')) add(cidrPeer(parts, readCidr(range.required('CidrIp'), parseCidr)), range);
-  for (const range of permission.list('Ipv6Ranges')) add(cidrPeer(parts, readCidr(range.required('CidrIpv6'), parseCidr)), range);
+  for (const range of permission.list('IpRanges')) add(cidrPeer(parts, readCidrField(range, 'CidrIp', parseCidr)), range);
+  for (const range of permission.list('Ipv6Ranges')) add(cidrPeer(parts, readCidrField(range, 'CidrIpv6', parseCidr)), range);
   for (const list of permission.list('PrefixListIds')) add({ kind: 'prefix-list', prefixListId: list.string('PrefixListId') }, list);
   for (const pair of permission.list('UserIdGroupPairs')) {
     const userId = pair.optionalString('UserId');
     add(userId ? { kind: 'security-group', groupId: pair.string('GroupId'), userId } : { kind: 'security-group', groupId: pair.string('GroupId') }, pair);
   }
+}
+
+function normalizePermissions(permissions: readonly JsonReader[], groupId: string, direction: 'ingress' | 'egress', parts: RuleParts): SecurityGroupRule[] {
+  const rules: SecurityGroupRule[] = [];
+  for (const permission of permissions) normalizePermission(permission, groupId, direction, parts, rules);
   return rules;
 }
 
@@ -324,8 +334,8 @@ export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser)
       id,
       name: item.optionalString('GroupName') ?? id,
       vpcId: item.optionalString('VpcId'),
-      ingress: item.list('IpPermissions').flatMap((permission) => normalizePermission(permission, id, 'ingress', parts)),
-      egress: item.list('IpPermissionsEgress').flatMap((permission) => normalizePermission(permission, id, 'egress', parts)),
+      ingress: normalizePermissions(item.list('IpPermissions'), id, 'ingress', parts),
+      egress: normalizePermissions(item.list('IpPermissionsEgress'), id, 'egress', parts),
     };
   });
 }
@@ -342,7 +352,7 @@ export function normalizePrefixLists(lists: JsonReader | undefined, entriesById:
     return {
       id,
       ...(name ? { name } : {}),
-      ...(entries ? { entries: entries.list('Entries').map((entry) => readCidr(entry.required('Cidr'), parseCidr)) } : {}),
+      ...(entries ? { entries: entries.list('Entries').map((entry) => readCidrField(entry, 'Cidr', parseCidr)) } : {}),
       ...(entries && isTruncated(entries) ? { entriesTruncated: true } : {}),
     };
   });
