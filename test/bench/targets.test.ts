@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('the performance targets, small run', () => {
-  it('stays within its regression bounds', { skip: existsSync(`${ROOT}dist/cli/run.js`) ? false : 'npm run build first', timeout: 300_000 }, () => {
+  it('stays within its regression bounds', { skip: existsSync(`${ROOT}dist/bin/vpce-doctor.js`) ? false : 'npm run build first', timeout: 300_000 }, () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/targets.bench.ts', '--small'], { cwd: ROOT, encoding: 'utf8' });
     const output = `${run.stdout}${run.stderr}`;
     assert.match(run.stdout, /^ok +report process \/ parse-only process/m, output);
