@@ -34,6 +34,25 @@ export interface CliIo {
   readonly color?: boolean;
   /** The whole of stdin, for `--changes -` (default: the process's). */
   readonly stdin?: () => Promise<string>;
+  /**
+   * Writes a long output block by block as the reader takes it (a fleet report: each block
+   * is made only when the last one is written), and stops quietly when the reader is gone
+   * (`| head`). Without it, each block goes to `stdout`.
+   */
+  readonly stream?: (blocks: Iterable<string>) => Promise<void>;
+}
+
+/** JSON lines in blocks of about `blockSize` characters: one write per block, not one per line. */
+export function* jsonLineBlocks(items: Iterable<unknown>, blockSize = 64 * 1024): Generator<string> {
+  let block = '';
+  for (const item of items) {
+    block += `${JSON.stringify(item)}\n`;
+    if (block.length >= blockSize) {
+      yield block;
+      block = '';
+    }
+  }
+  if (block) yield block;
 }
 
 /**
@@ -430,7 +449,9 @@ function buildProgram(io: CliIo): { program: Command; exitCode: () => number } {
       const { value: fleet } = await new Doctor(await chooseSource(options)).fleet();
       const rows = fleetReportRows(fleet, request);
       if (options.json) {
-        for (const row of rows) io.stdout(`${JSON.stringify(row)}\n`);
+        const blocks = jsonLineBlocks(rows);
+        if (io.stream) await io.stream(blocks);
+        else for (const block of blocks) io.stdout(block);
       } else {
         io.stdout(renderFleetReport(rows, fleet, width));
       }
