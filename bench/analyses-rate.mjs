@@ -1,0 +1,35 @@
+// Random point analyses per second of one built tree (its dist/), to set two trees side by
+// side when one run of bench:targets moves too much on a shared machine:
+//   node bench/analyses-rate.mjs TREE SNAPSHOT_DIR CLIENT_IP[,CLIENT_IP…] [ROUNDS]
+// The bench's protocol: 5,000 seeded pairs, port 443, 200 of warm-up, fix plans made and
+// proven; prints the best round (wall and CPU).
+import { performance } from 'node:perf_hooks';
+
+const [tree, dir, clientList, rounds = '3'] = process.argv.slice(2);
+const { analyze } = await import(`${tree}/dist/core/analyze.js`);
+const { readSnapshot } = await import(`${tree}/dist/sources/snapshot/read.js`);
+const model = await readSnapshot(dir);
+const endpoints = [...model.endpoints.keys()];
+const clients = clientList.split(',');
+let seed = 7;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+const pairs = Array.from({ length: 5000 }, () => ({
+  endpointId: endpoints[Math.floor(random() * endpoints.length)],
+  client: { ip: clients[Math.floor(random() * clients.length)] },
+  port: 443,
+}));
+for (const pair of pairs.slice(0, 200)) analyze(model, pair);
+let bestWall = 0;
+let bestCpu = 0;
+for (let round = 0; round < Number(rounds); round++) {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  for (const pair of pairs) analyze(model, pair);
+  const cpu = process.cpuUsage(cpuStarted);
+  bestWall = Math.max(bestWall, pairs.length / ((performance.now() - started) / 1000));
+  bestCpu = Math.max(bestCpu, pairs.length / ((cpu.user + cpu.system) / 1e6));
+}
+console.log(`${tree}: best ${Math.round(bestWall)} analyses/s (wall), ${Math.round(bestCpu)}/s (CPU)`);
