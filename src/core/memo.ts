@@ -1,5 +1,6 @@
 import type { NetworkModel, PrefixList, SecurityGroup, TargetGroup } from './model.js';
 import type { CompiledRules } from './sg.js';
+import type { TouchedResources } from './change.js';
 import type { ProviderTarget } from './provider.js';
 import type { Check, Scope } from './report.js';
 
@@ -11,18 +12,11 @@ export interface SharedCheck {
   readonly reads: { readonly securityGroups: readonly string[]; readonly networkAcls: readonly string[] };
 }
 
-/** What a set of changes altered in a model (change.ts's TouchedResources, as far as a memo needs it). */
-export interface AlteredResources {
-  readonly securityGroups: ReadonlySet<string>;
-  readonly networkAcls: ReadonlySet<string>;
-  readonly endpoints: ReadonlySet<string>;
-  readonly loadBalancers: ReadonlySet<string>;
-}
-
 /** An overlay's base: its memo, and what the overlay changed of it. */
 export interface MemoBase {
   readonly memo: ModelMemo;
-  readonly altered: AlteredResources;
+  /** What the overlay's changes altered (change.ts). */
+  readonly altered: Pick<TouchedResources, 'securityGroups' | 'networkAcls' | 'endpoints' | 'loadBalancers'>;
 }
 
 /**
