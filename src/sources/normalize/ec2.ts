@@ -50,10 +50,8 @@ function uniqueIds(items: readonly JsonReader[], field: string): string[] {
   return ids;
 }
 
-export function normalizeVpcEndpoints(root: JsonReader): VpcEndpoint[] {
-  const items = root.requiredList('VpcEndpoints');
-  uniqueIds(items, 'VpcEndpointId');
-  return items.map((item) => ({
+function readVpcEndpoint(item: JsonReader): VpcEndpoint {
+  return {
     id: item.string('VpcEndpointId'),
     type: item.string('VpcEndpointType'),
     state: item.string('State'),
@@ -67,7 +65,32 @@ export function normalizeVpcEndpoints(root: JsonReader): VpcEndpoint[] {
     ipAddressType: item.optionalString('IpAddressType'),
     privateDnsEnabled: item.optionalBoolean('PrivateDnsEnabled') ?? false,
     dnsNames: item.list('DnsEntries').flatMap((entry) => entry.optionalString('DnsName') ?? []),
-  }));
+  };
+}
+
+/**
+ * How the items of one list response become model parts, one item at a time: what a
+ * response read whole and one read item by item as its bytes arrive (snapshot/split.ts)
+ * have in common. Made once per response, as an item may lean on what earlier ones shared.
+ */
+export interface ItemNormalizer<T> {
+  /** The field that identifies an item; two items with one id are an error. */
+  readonly idField: string;
+  readonly normalize: (item: JsonReader) => T;
+}
+
+/** A list response read whole: its ids checked first, so that a duplicate is named before any other problem. */
+function normalizeItems<T>(items: readonly JsonReader[], normalizer: ItemNormalizer<T>): T[] {
+  uniqueIds(items, normalizer.idField);
+  return items.map(normalizer.normalize);
+}
+
+export function vpcEndpointItems(): ItemNormalizer<VpcEndpoint> {
+  return { idField: 'VpcEndpointId', normalize: readVpcEndpoint };
+}
+
+export function normalizeVpcEndpoints(root: JsonReader): VpcEndpoint[] {
+  return normalizeItems(root.requiredList('VpcEndpoints'), vpcEndpointItems());
 }
 
 /** Public IPs an interface carries (`Association.PublicIp`), on the interface and on each private IP. */
@@ -114,10 +137,12 @@ function readNetworkInterface(item: JsonReader, instanceId?: string): NetworkInt
   };
 }
 
+export function networkInterfaceItems(): ItemNormalizer<NetworkInterface> {
+  return { idField: 'NetworkInterfaceId', normalize: (item) => readNetworkInterface(item) };
+}
+
 export function normalizeNetworkInterfaces(root: JsonReader): NetworkInterface[] {
-  const items = root.requiredList('NetworkInterfaces');
-  uniqueIds(items, 'NetworkInterfaceId');
-  return items.map((item) => readNetworkInterface(item));
+  return normalizeItems(root.requiredList('NetworkInterfaces'), networkInterfaceItems());
 }
 
 export function normalizeSubnets(root: JsonReader, parseCidr: CidrParser): Subnet[] {
@@ -324,20 +349,25 @@ function normalizePermissions(permissions: readonly JsonReader[], groupId: strin
   return rules;
 }
 
-export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
-  const items = root.requiredList('SecurityGroups');
-  uniqueIds(items, 'GroupId');
+export function securityGroupItems(parseCidr: CidrParser): ItemNormalizer<SecurityGroup> {
   const parts: RuleParts = { parseCidr, cidrPeers: new Map(), portRanges: new Map() };
-  return items.map((item) => {
-    const id = item.string('GroupId');
-    return {
-      id,
-      name: item.optionalString('GroupName') ?? id,
-      vpcId: item.optionalString('VpcId'),
-      ingress: normalizePermissions(item.list('IpPermissions'), id, 'ingress', parts),
-      egress: normalizePermissions(item.list('IpPermissionsEgress'), id, 'egress', parts),
-    };
-  });
+  return {
+    idField: 'GroupId',
+    normalize: (item) => {
+      const id = item.string('GroupId');
+      return {
+        id,
+        name: item.optionalString('GroupName') ?? id,
+        vpcId: item.optionalString('VpcId'),
+        ingress: normalizePermissions(item.list('IpPermissions'), id, 'ingress', parts),
+        egress: normalizePermissions(item.list('IpPermissionsEgress'), id, 'egress', parts),
+      };
+    },
+  };
+}
+
+export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
+  return normalizeItems(root.requiredList('SecurityGroups'), securityGroupItems(parseCidr));
 }
 
 /** `DescribeManagedPrefixLists` and the `GetManagedPrefixListEntries` of each list, by id. */

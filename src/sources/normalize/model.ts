@@ -3,6 +3,7 @@ import { createNetworkModel, type CollectionName, type ModelSource, type Network
 import type { DataWarning } from '../../core/report.js';
 import { createCidrParser } from '../../core/net.js';
 import {
+  networkInterfaceItems,
   normalizeInstances,
   normalizeNetworkAcls,
   normalizeNetworkInterfaces,
@@ -10,9 +11,13 @@ import {
   normalizeSecurityGroups,
   normalizeSubnets,
   normalizeVpcEndpoints,
+  securityGroupItems,
+  vpcEndpointItems,
+  type CidrParser,
+  type ItemNormalizer,
 } from './ec2.js';
 import { normalizeEndpointServices, normalizeLoadBalancers, normalizeTargetGroups } from './elbv2.js';
-import type { JsonReader } from './json-reader.js';
+import { JsonReader } from './json-reader.js';
 import { isTruncated } from './truncation.js';
 import { normalizeServiceDetails } from './service-details.js';
 
@@ -24,8 +29,36 @@ import { normalizeServiceDetails } from './service-details.js';
  * captured; the model says so, and the checks that need it answer `unknown`.
  */
 export type AwsResponses = {
-  readonly [Name in CollectionName]?: Name extends PerResourceName ? ReadonlyMap<string, JsonReader> : JsonReader;
+  readonly [Name in CollectionName]?: Name extends PerResourceName
+    ? ReadonlyMap<string, JsonReader>
+    : Name extends StreamedName
+      ? JsonReader | NormalizedList
+      : JsonReader;
 };
+
+/**
+ * A list response whose items were normalized one by one as its file was read, by the
+ * collection's item normalizer: its top-level object (with the list's items left out, for
+ * the page token) and the model parts its items made.
+ */
+export interface NormalizedList {
+  readonly head: JsonReader;
+  readonly items: readonly unknown[];
+}
+
+type StreamedName = 'securityGroups' | 'networkInterfaces' | 'vpcEndpoints';
+
+/** The collections whose responses can be normalized item by item: the large ones, whose items stand alone. */
+const ITEM_NORMALIZERS: Readonly<Record<StreamedName, (parseCidr: CidrParser) => ItemNormalizer<unknown>>> = {
+  securityGroups: securityGroupItems,
+  networkInterfaces: networkInterfaceItems,
+  vpcEndpoints: vpcEndpointItems,
+};
+
+/** The item normalizer of a collection, when its response can be read item by item. */
+export function itemNormalizerOf(name: CollectionName, parseCidr: CidrParser): ItemNormalizer<unknown> | undefined {
+  return Object.hasOwn(ITEM_NORMALIZERS, name) ? ITEM_NORMALIZERS[name as StreamedName](parseCidr) : undefined;
+}
 
 function truncationWarning(name: CollectionName, response: JsonReader): DataWarning {
   return {
@@ -40,22 +73,25 @@ export interface ModelOptions {
   readonly failures?: ReadonlyMap<CollectionName, string>;
   /** What the source noticed about its files (empty, renamed, decoded, unrecognised). */
   readonly dataWarnings?: readonly DataWarning[];
+  /** The CIDR parser the source's item normalizers used, so that the model shares one set of CIDRs. */
+  readonly parseCidr?: CidrParser;
 }
 
 export function modelFromAwsResponses(responses: AwsResponses, source: ModelSource, options: ModelOptions = {}): NetworkModel {
   const none = new Map<string, JsonReader>();
-  const parseCidr = createCidrParser();
+  const parseCidr = options.parseCidr ?? createCidrParser();
   const captured = new Set<CollectionName>();
   const truncated = new Map<CollectionName, string>();
   const dataWarnings: DataWarning[] = [...(options.dataWarnings ?? [])];
-  const read = <T>(name: CollectionName, response: JsonReader | undefined, normalize: (root: JsonReader) => T[]): T[] => {
+  const read = <T>(name: CollectionName, response: JsonReader | NormalizedList | undefined, normalize: (root: JsonReader) => T[]): T[] => {
     if (!response) return [];
     captured.add(name);
-    if (isTruncated(response)) {
-      truncated.set(name, response.file);
-      dataWarnings.push(truncationWarning(name, response));
+    const root = response instanceof JsonReader ? response : response.head;
+    if (isTruncated(root)) {
+      truncated.set(name, root.file);
+      dataWarnings.push(truncationWarning(name, root));
     }
-    return normalize(response);
+    return response instanceof JsonReader ? normalize(response) : (response.items as T[]);
   };
   const perResource = COLLECTION_LIST.filter((entry) => entry.keyedBy).map((entry) => [entry.name, responses[entry.name as PerResourceName]] as const);
   for (const [name, byKey] of perResource) {

@@ -1,13 +1,16 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { join } from 'node:path';
 import type { NetworkModel } from '../../core/model.js';
 import type { DataWarning } from '../../core/report.js';
-import { modelFromAwsResponses, type AwsResponses } from '../normalize/model.js';
+import { createCidrParser } from '../../core/net.js';
+import type { CidrParser, ItemNormalizer } from '../normalize/ec2.js';
+import { itemNormalizerOf, modelFromAwsResponses, type AwsResponses, type NormalizedList } from '../normalize/model.js';
 import { JsonReader, SnapshotFormatError } from '../normalize/json-reader.js';
 import { decodeSnapshotFile, type FileContent } from './decode.js';
 import { commandLine, LAYOUT_ENTRIES, type LayoutEntry, type ResponseName } from './layout.js';
+import { ListSplitter } from './split.js';
 
 /** A snapshot that cannot be read at all (no such directory, unreadable file, two files for one call). */
 /** Why a snapshot directory cannot be listed, in words (not Node's errno text). */
@@ -203,7 +206,12 @@ interface Accepted {
   readonly found: Found;
   readonly entry: LayoutEntry;
   readonly reader: JsonReader;
+  /** Its items, when they were normalized as the file was read. */
+  readonly normalized?: NormalizedList;
 }
+
+/** What reading a file gave: its content, or its items already normalized. */
+type ReadContent = FileContent | { readonly kind: 'normalized'; readonly list: NormalizedList };
 
 function renamedMessage(accepted: Accepted): string {
   const { found, entry } = accepted;
@@ -223,8 +231,14 @@ function emptyMessage(found: Found): string {
 }
 
 /** Decides what each file is and checks that it is what its name says; throws on a file of a known call that is not its JSON. */
-function accept(found: Found, content: FileContent, warnings: DataWarning[]): Accepted | undefined {
+function accept(found: Found, content: ReadContent, warnings: DataWarning[]): Accepted | undefined {
   const { file } = found;
+  if (content.kind === 'normalized') {
+    // Read item by item only when its name told its call and it held that call's list.
+    const accepted = { found, entry: found.entry!, reader: content.list.head, normalized: content.list };
+    if (found.via !== 'canonical') warnings.push({ kind: 'renamed-file', file, message: renamedMessage(accepted) });
+    return accepted;
+  }
   if (content.kind === 'empty') {
     warnings.push({ kind: 'empty-file', file, message: emptyMessage(found) });
     return undefined;
@@ -280,6 +294,63 @@ async function readFound(dir: string, found: Found): Promise<FileContent | undef
   return decodeSnapshotFile(bytes, found.file);
 }
 
+/** Chunks a large file is read in, item by item. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * A large file of a call whose items stand alone, read item by item as its bytes arrive
+ * (split.ts) and each item normalized at once: the file is never held whole, as text or
+ * parsed. Only the happy path: on anything unexpected (not the call's list, gzip, a BOM, a
+ * syntax error, an item the normalizer refuses) it gives up and the file is read whole,
+ * which names the problem exactly as it always has. Undefined then, or when the file is small.
+ */
+async function readSplit(dir: string, found: Found, normalizer: ItemNormalizer<unknown>, fromBytes: number): Promise<NormalizedList | undefined> {
+  let handle;
+  try {
+    handle = await open(join(dir, found.file));
+  } catch {
+    return undefined;
+  }
+  try {
+    if ((await handle.stat()).size < fromBytes) return undefined;
+    const { file, entry } = found;
+    const listReader = new JsonReader(file, undefined, new JsonReader(file, undefined), entry!.topLevelKey);
+    const items: unknown[] = [];
+    const ids = new Set<string>();
+    const splitter = new ListSplitter(entry!.topLevelKey, (value, index) => {
+      const item = new JsonReader(file, value, listReader, index);
+      const id = item.string(normalizer.idField);
+      if (ids.has(id)) throw new Error('a duplicate id: read whole, to name both');
+      ids.add(id);
+      items.push(normalizer.normalize(item));
+    });
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (let first = true; ; first = false) {
+      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      // Compressed or with a byte order mark: the whole-file reader decodes those.
+      if (first && (chunk[0] === 0x1f || chunk[0] === 0xef || chunk[0] === 0xff || chunk[0] === 0xfe)) return undefined;
+      splitter.push(chunk.subarray(0, bytesRead));
+    }
+    return { head: new JsonReader(file, splitter.end()), items };
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How a snapshot is read; the defaults are what users get, tests choose otherwise. */
+export interface ReadSnapshotOptions {
+  /** Files of this size and larger are read item by item when their call allows it. */
+  readonly splitFromBytes?: number;
+  /** Told of each file that was read item by item, and how many items it held (for the tests and the benchmark to see it happen). */
+  readonly onSplit?: (file: string, items: number) => void;
+}
+
+/** Files of a megabyte and more are read item by item: below that, reading whole is as fast and holds little. */
+const SPLIT_FROM_BYTES = 1 << 20;
+
 /**
  * Reads a snapshot directory into the network model. Every file is optional: what is
  * missing (or empty) is left out of `captured`, and the checks that need it say `unknown`.
@@ -287,7 +358,7 @@ async function readFound(dir: string, found: Found): Promise<FileContent | undef
  * line and column of a syntax error). Files read in another form than the layout's, and
  * files that are not the layout's, are named in the model's dataWarnings.
  */
-export async function readSnapshot(dir: string): Promise<NetworkModel> {
+export async function readSnapshot(dir: string, options: ReadSnapshotOptions = {}): Promise<NetworkModel> {
   try {
     await readdir(dir);
   } catch (error) {
@@ -297,7 +368,16 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   // Two files at a time: one read while the other is parsed. All at once would hold every
   // file's bytes and text in memory together (the peak RSS of a large snapshot) for no speed.
   const limit = pLimit(2);
-  const contents = await Promise.all(found.map((item) => limit(() => readFound(dir, item))));
+  const parseCidr: CidrParser = createCidrParser();
+  const fromBytes = options.splitFromBytes ?? SPLIT_FROM_BYTES;
+  const readOne = async (item: Found): Promise<ReadContent | undefined> => {
+    const normalizer = item.entry && item.via !== 'content' && !item.entry.keyedBy ? itemNormalizerOf(item.entry.name, parseCidr) : undefined;
+    const list = normalizer && (await readSplit(dir, item, normalizer, fromBytes));
+    if (!list) return readFound(dir, item);
+    options.onSplit?.(item.file, list.items.length);
+    return { kind: 'normalized', list };
+  };
+  const contents = await Promise.all(found.map((item) => limit(() => readOne(item))));
 
   const single = new Map<ResponseName, Accepted>();
   const perResource = new Map<ResponseName, Map<string, Accepted>>();
@@ -321,11 +401,11 @@ export async function readSnapshot(dir: string): Promise<NetworkModel> {
   }
 
   // One response per collection of the layout: a file's reader, or a folder's readers by key.
-  const responses: Record<string, JsonReader | ReadonlyMap<string, JsonReader>> = {};
+  const responses: Record<string, JsonReader | NormalizedList | ReadonlyMap<string, JsonReader>> = {};
   for (const { name, keyedBy } of LAYOUT_ENTRIES) {
     if (keyedBy) responses[name] = new Map([...(perResource.get(name) ?? [])].map(([key, accepted]) => [key, accepted.reader]));
-    else if (single.has(name)) responses[name] = single.get(name)!.reader;
+    else if (single.has(name)) responses[name] = single.get(name)!.normalized ?? single.get(name)!.reader;
   }
   warnings.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
-  return modelFromAwsResponses(responses as AwsResponses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings });
+  return modelFromAwsResponses(responses as AwsResponses, { kind: 'snapshot', location: dir }, { dataWarnings: warnings, parseCidr });
 }

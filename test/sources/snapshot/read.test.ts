@@ -600,3 +600,71 @@ describe('readSnapshot: forms of files', () => {
     assert.deepEqual(model.dataWarnings, []);
   });
 });
+
+describe('readSnapshot: large files read item by item', () => {
+  const SECURITY_GROUPS = 'ec2/DescribeSecurityGroups.json';
+
+  /** Reads a snapshot both ways: item by item wherever it can, and every file whole. */
+  async function bothWays(dir: string): Promise<{ split: NetworkModel | Error; whole: NetworkModel | Error; splitFiles: string[] }> {
+    const splitFiles: string[] = [];
+    const attempt = (promise: Promise<NetworkModel>) => promise.catch((error: unknown) => error as Error);
+    const split = await attempt(readSnapshot(dir, { splitFromBytes: 0, onSplit: (file) => splitFiles.push(file) }));
+    const whole = await attempt(readSnapshot(dir, { splitFromBytes: Infinity, onSplit: () => assert.fail('read item by item below the threshold') }));
+    return { split, whole, splitFiles };
+  }
+
+  function expectSameOutcome({ split, whole }: { split: NetworkModel | Error; whole: NetworkModel | Error }): void {
+    if (whole instanceof Error) {
+      assert.ok(split instanceof Error, `read item by item, it succeeded where the whole read failed: ${whole.message}`);
+      assert.equal(split.constructor, whole.constructor);
+      assert.equal(split.message, whole.message);
+    } else {
+      assert.ok(!(split instanceof Error), `read item by item, it failed: ${String(split)}`);
+      assert.deepEqual(dataOf(split), dataOf(whole));
+      assert.deepEqual(warningsOf(split), warningsOf(whole));
+    }
+  }
+
+  it('reads every bundled example to the same model, item by item or whole', async () => {
+    for (const example of await readdir(EXAMPLES, { withFileTypes: true })) {
+      if (!example.isDirectory() || (await readdir(join(EXAMPLES, example.name))).some((name) => /^\d{12}$/.test(name))) continue;
+      const outcome = await bothWays(join(EXAMPLES, example.name));
+      expectSameOutcome(outcome);
+      assert.ok(outcome.splitFiles.includes(SECURITY_GROUPS), `${example.name}: ${SECURITY_GROUPS} read item by item`);
+    }
+  });
+
+  const groupsOf = (files: Map<string, Buffer>) => JSON.parse(files.get(SECURITY_GROUPS)!.toString()) as { SecurityGroups: Record<string, unknown>[] };
+  const withGroups = (files: Map<string, Buffer>, value: unknown) => files.set(SECURITY_GROUPS, Buffer.from(JSON.stringify(value, null, 4)));
+  const cases: [string, (files: Map<string, Buffer>) => void, 'split' | 'whole'][] = [
+    ['a page token', (files) => withGroups(files, { ...groupsOf(files), NextToken: 'eyJ2IjoxfQ==' }), 'split'],
+    ['a file named after the CLI command', (files) => move(files, SECURITY_GROUPS, 'ec2/describe-security-groups.json'), 'split'],
+    ['a group id twice', (files) => withGroups(files, { SecurityGroups: [...groupsOf(files).SecurityGroups, groupsOf(files).SecurityGroups[0]] }), 'whole'],
+    [
+      'a malformed CIDR in a rule',
+      (files) => {
+        const groups = groupsOf(files);
+        groups.SecurityGroups[1] = {
+          ...groups.SecurityGroups[1],
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.300/16' }] }],
+        };
+        withGroups(files, groups);
+      },
+      'whole',
+    ],
+    ['a file cut short', (files) => files.set(SECURITY_GROUPS, files.get(SECURITY_GROUPS)!.subarray(0, 200)), 'whole'],
+    ['a UTF-8 byte order mark', (files) => files.set(SECURITY_GROUPS, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), files.get(SECURITY_GROUPS)!])), 'whole'],
+    ['gzip data in a .json file', (files) => files.set(SECURITY_GROUPS, gzipSync(files.get(SECURITY_GROUPS)!)), 'whole'],
+    ['another call in its place', (files) => files.set(SECURITY_GROUPS, files.get(SUBNETS)!), 'whole'],
+    ['a top-level array', (files) => withGroups(files, [groupsOf(files)]), 'whole'],
+    ['a group that is not an object', (files) => withGroups(files, { SecurityGroups: [...groupsOf(files).SecurityGroups, 'sg-1'] }), 'whole'],
+  ];
+  for (const [what, change, expected] of cases) {
+    it(`reads ${what} as the whole read does (${expected === 'split' ? 'item by item' : 'falling back to the whole read'})`, async () => {
+      const outcome = await bothWays(await variant(CONSUMER, change));
+      expectSameOutcome(outcome);
+      const file = what === 'a file named after the CLI command' ? 'ec2/describe-security-groups.json' : SECURITY_GROUPS;
+      assert.equal(outcome.splitFiles.includes(file), expected === 'split');
+    });
+  }
+});
