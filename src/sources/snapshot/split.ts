@@ -27,6 +27,9 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const PLACEHOLDER = Buffer.from('{}');
+/** The bytes that matter inside an item: quotes, backslashes and brackets. */
+const STRUCTURAL = new Uint8Array(256);
+for (const code of [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET]) STRUCTURAL[code] = 1;
 
 function isJsonWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
@@ -51,6 +54,8 @@ export class ListSplitter {
   private stringHasEscape = false;
   private lastStringHasEscape = false;
   private lastSignificant = 0;
+  /** Bytes of this chunk already read (what a backslash at the end of the previous one escapes). */
+  private carry = 0;
   private count = 0;
 
   constructor(
@@ -66,7 +71,17 @@ export class ListSplitter {
     // Where the current run of skeleton bytes (or of the current item) starts in this chunk.
     let runStart = 0;
     let stringStart = -1;
-    for (let index = 0; index < length; index++) {
+    let index = 0;
+    if (this.inItem) {
+      index = this.skipItem(chunk, 0);
+      if (this.inItem) {
+        this.itemParts.push(Buffer.from(chunk));
+        return;
+      }
+      this.emit(chunk.subarray(0, index));
+      runStart = index;
+    }
+    for (; index < length; index++) {
       const code = chunk[index]!;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -90,12 +105,20 @@ export class ListSplitter {
         if (code !== OPEN_BRACE) throw new NotSplittable('the file does not start with a JSON object');
         this.started = true;
       }
-      if (this.inList && !this.inItem) {
+      if (this.inList) {
         if (code === OPEN_BRACE) {
           this.skeleton.push(Buffer.from(chunk.subarray(runStart, index)), PLACEHOLDER);
-          this.inItem = true;
           runStart = index;
+          this.inItem = true;
           this.depth++;
+          const end = this.skipItem(chunk, index + 1);
+          if (this.inItem) {
+            this.itemParts.push(Buffer.from(chunk.subarray(runStart, length)));
+            return;
+          }
+          this.emit(chunk.subarray(runStart, end));
+          runStart = end;
+          index = end - 1;
         } else if (code === CLOSE_BRACKET) {
           this.inList = false;
           this.depth--;
@@ -122,18 +145,48 @@ export class ListSplitter {
         throw new NotSplittable('a top-level key holds an escape');
       } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
         this.depth--;
-        if (this.inItem && this.depth === 2) {
-          this.inItem = false;
-          this.emit(chunk.subarray(runStart, index + 1));
-          runStart = index + 1;
-        }
       }
       if (!isJsonWhitespace(code)) this.lastSignificant = code;
     }
     if (this.inString && this.depth === 1) this.stringParts.push(Buffer.from(chunk.subarray(stringStart === -1 ? 0 : stringStart, length)));
-    const rest = chunk.subarray(runStart, length);
-    if (this.inItem) this.itemParts.push(Buffer.from(rest));
-    else this.skeleton.push(Buffer.from(rest));
+    this.skeleton.push(Buffer.from(chunk.subarray(runStart, length)));
+  }
+
+  /**
+   * Inside an item, from `start`: only strings and brackets matter until the item closes.
+   * Returns the offset just past its closing brace (and leaves the item), or the chunk's
+   * length when it goes on in the next chunk. The hot loop: most bytes of a file are here.
+   */
+  private skipItem(chunk: Uint8Array, start: number): number {
+    const length = chunk.length;
+    let depth = this.depth;
+    let inString = this.inString;
+    // An escape's backslash was the last byte of the previous chunk: this one starts with what it escapes.
+    let index = start + this.carry;
+    while (index < length) {
+      const code = chunk[index++]!;
+      if (STRUCTURAL[code] === 0) continue;
+      if (inString) {
+        if (code === BACKSLASH) index++;
+        else if (code === QUOTE) inString = false;
+      } else if (code === QUOTE) {
+        inString = true;
+      } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+        depth++;
+      } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+        if (--depth === 2) {
+          this.depth = depth;
+          this.inString = false;
+          this.carry = 0;
+          this.inItem = false;
+          return index;
+        }
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.carry = index - length;
+    return length;
   }
 
   private emit(last: Uint8Array): void {
