@@ -305,6 +305,8 @@ const CHUNK_BYTES = 1 << 20;
  * which names the problem exactly as it always has. Undefined then, or when the file is small.
  */
 async function readSplit(dir: string, found: Found, normalizer: ItemNormalizer<unknown>, fromBytes: number): Promise<NormalizedList | undefined> {
+  // Named .gz: compressed, or to be noted as not (decode.ts).
+  if (/\.gz$/i.test(found.file)) return undefined;
   let handle;
   try {
     handle = await open(join(dir, found.file));

@@ -655,6 +655,7 @@ describe('readSnapshot: large files read item by item', () => {
     ['a file cut short', (files) => files.set(SECURITY_GROUPS, files.get(SECURITY_GROUPS)!.subarray(0, 200)), 'whole'],
     ['a UTF-8 byte order mark', (files) => files.set(SECURITY_GROUPS, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), files.get(SECURITY_GROUPS)!])), 'whole'],
     ['gzip data in a .json file', (files) => files.set(SECURITY_GROUPS, gzipSync(files.get(SECURITY_GROUPS)!)), 'whole'],
+    ['a .json.gz file that is not compressed', (files) => move(files, SECURITY_GROUPS, `${SECURITY_GROUPS}.gz`), 'whole'],
     ['another call in its place', (files) => files.set(SECURITY_GROUPS, files.get(SUBNETS)!), 'whole'],
     ['a top-level array', (files) => withGroups(files, [groupsOf(files)]), 'whole'],
     ['a group that is not an object', (files) => withGroups(files, { SecurityGroups: [...groupsOf(files).SecurityGroups, 'sg-1'] }), 'whole'],
