@@ -10,6 +10,7 @@ import { ProbeRateLimitedError } from './probe/run.js';
 import { AwsCallError } from './sources/aws/caller.js';
 import { AwsCredentialsError, CollectionDeadlineError, EndpointsUnavailableError } from './sources/aws/errors.js';
 import { SnapshotFormatError } from './sources/normalize/json-reader.js';
+import { NotSplittable } from './sources/snapshot/split.js';
 import { SnapshotReadError } from './sources/snapshot/read.js';
 import { SnapshotWriteError } from './sources/snapshot/write.js';
 
@@ -143,6 +144,11 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     problem: 'internal-error',
     cli: uncaught,
     docs: 'a snapshot directory cannot be read; it reaches callers as the cause of `SourceUnavailableError`',
+  }),
+  kind(NotSplittable, {
+    problem: 'internal-error',
+    cli: uncaught,
+    docs: 'a large snapshot file cannot be read item by item; it never leaves the reader, which then reads the file whole',
   }),
   kind(AwsCallError, {
     problem: 'internal-error',
