@@ -1,6 +1,6 @@
 import type { NetworkAclEntry, RuleAction } from './model.js';
 import { cidrContains, type IpAddress } from './net.js';
-import { intersectRanges, mergeRanges, subtractRange, type PortRange } from './ports.js';
+import { intersectRanges, subtractRange, type PortRange } from './ports.js';
 
 /** A run of ports that one entry decided; `entry` is absent for the implicit default deny. */
 export interface NaclSegment {
@@ -41,11 +41,16 @@ export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address
   }
   for (const range of undecided) segments.push({ range, action: 'deny' });
   segments.sort((a, b) => a.range.from - b.range.from);
-  return {
-    segments,
-    allowed: mergeRanges(segments.filter((s) => s.action === 'allow').map((s) => s.range)),
-    denied: mergeRanges(segments.filter((s) => s.action === 'deny').map((s) => s.range)),
-  };
+  // The segments are disjoint and now in port order: each action's runs merge in one pass.
+  const allowed: PortRange[] = [];
+  const denied: PortRange[] = [];
+  for (const { range, action } of segments) {
+    const runs = action === 'allow' ? allowed : denied;
+    const last = runs[runs.length - 1];
+    if (last && range.from <= last.to + 1) runs[runs.length - 1] = { from: last.from, to: Math.max(last.to, range.to) };
+    else runs.push(range);
+  }
+  return { segments, allowed, denied };
 }
 
 /**
