@@ -13,7 +13,7 @@ import { NOTHING_TOUCHED, providerReach } from './footprint.js';
 import type { TouchedResources } from './change.js';
 import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
-import { decideVerdict, judgePath } from './verdict.js';
+import { decideVerdict, PathTally } from './verdict.js';
 import { asFleet, describeUnit, locateEndpoint, type Fleet, type LocatedEndpoint, type UnitRef } from './fleet.js';
 
 export interface AnalysisRequest {
@@ -154,31 +154,38 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
   const pathChecks: Check[] = [];
   const paths = endpointPaths(model, endpoint, client).flatMap((path) =>
     ports.map((port) => {
+      // Each check's key: its id, then the path and port (`id|eni|port`).
+      const pathKey = `|${path.networkInterfaceId}|${port}`;
       const providerChecks = providerCheckFunctions.map(([id, check]) => {
-        const key = `${id}|${path.networkInterfaceId}|${port}`;
+        const key = id + pathKey;
         const judged = reuse?.providerPathChecks?.get(key) ?? check(context, path, port);
         providerPathChecks.set(key, judged);
         return judged;
       });
       const consumerChecks = consumerCheckFunctions.map(([id, check]) => {
-        const key = `${id}|${path.networkInterfaceId}|${port}`;
+        const key = id + pathKey;
         const judged = reuse?.consumerPathChecks?.get(key) ?? check(context, path, port);
         consumerPathChecks.set(key, judged);
         return judged;
       });
       // Report order: the consumer's checks, then the provider's, then the probe.
-      const checks = [...consumerChecks.slice(0, CONSUMER_PATH_CHECKS.size), ...providerChecks, ...consumerChecks.slice(CONSUMER_PATH_CHECKS.size)];
-      pathChecks.push(...checks);
-      return judgePath({
-        path: {
-          networkInterfaceId: path.networkInterfaceId,
-          ...(path.address ? { ipAddress: path.address.text } : {}),
-          ...(path.subnetId ? { subnetId: path.subnetId } : {}),
-          ...(path.subnet ? { availabilityZone: path.subnet.availabilityZone } : {}),
-          ...(path.subnet?.availabilityZoneId ? { availabilityZoneId: path.subnet.availabilityZoneId } : {}),
-          port,
-        },
-        checks: [...endpointChecks, ...(providerWide.get(port) ?? []), ...checks],
+      for (let index = 0; index < CONSUMER_PATH_CHECKS.size; index++) pathChecks.push(consumerChecks[index]!);
+      for (const check of providerChecks) pathChecks.push(check);
+      for (let index = CONSUMER_PATH_CHECKS.size; index < consumerChecks.length; index++) pathChecks.push(consumerChecks[index]!);
+      // The path's status counts the endpoint-wide checks too, in the order a path lists them.
+      const tally = new PathTally();
+      for (const check of endpointChecks) tally.add(check.id, check.status);
+      for (const check of providerWide.get(port) ?? []) tally.add(check.id, check.status);
+      for (let index = 0; index < CONSUMER_PATH_CHECKS.size; index++) tally.add(consumerChecks[index]!.id, consumerChecks[index]!.status);
+      for (const check of providerChecks) tally.add(check.id, check.status);
+      for (let index = CONSUMER_PATH_CHECKS.size; index < consumerChecks.length; index++) tally.add(consumerChecks[index]!.id, consumerChecks[index]!.status);
+      return tally.path({
+        networkInterfaceId: path.networkInterfaceId,
+        ...(path.address ? { ipAddress: path.address.text } : {}),
+        ...(path.subnetId ? { subnetId: path.subnetId } : {}),
+        ...(path.subnet ? { availabilityZone: path.subnet.availabilityZone } : {}),
+        ...(path.subnet?.availabilityZoneId ? { availabilityZoneId: path.subnet.availabilityZoneId } : {}),
+        port,
       });
     }),
   );
