@@ -1,8 +1,8 @@
-import type { NetworkModel, PrefixList, SecurityGroup, TargetGroup } from './model.js';
+import type { NetworkModel, PrefixList, SecurityGroup, SecurityGroupRule, TargetGroup } from './model.js';
 import type { CompiledRules } from './sg.js';
 import type { TouchedResources } from './change.js';
 import type { ProviderTarget } from './provider.js';
-import type { Check, Scope } from './report.js';
+import type { Check, Evidence, Scope } from './report.js';
 
 /** A check judged for no path in particular, what it adds to a path's scope, and the rules it read. */
 export interface SharedCheck {
@@ -48,6 +48,13 @@ export class ModelMemo {
   /** Security group -> its rules compiled for the scan, per direction: they read the group object alone, so an overlay shares them too. */
   readonly compiledRules: WeakMap<SecurityGroup, { ingress?: CompiledRules; egress?: CompiledRules }>;
 
+  /**
+   * A rule -> its evidence (checks/rules.ts): the same few rules allow or nearly miss for
+   * request after request. An evidence reads the rule object alone, so an overlay shares
+   * them; there is at most one per rule of the model.
+   */
+  readonly ruleEvidence: WeakMap<SecurityGroupRule, Evidence>;
+
   constructor(
     /**
      * For an overlay (changes applied): its base's memo, whose provider checks still hold
@@ -59,6 +66,7 @@ export class ModelMemo {
   ) {
     this.prefixListAnswers = base?.memo.prefixListAnswers ?? new WeakMap();
     this.compiledRules = base?.memo.compiledRules ?? new WeakMap();
+    this.ruleEvidence = base?.memo.ruleEvidence ?? new WeakMap();
   }
 
   /** The provider check remembered under `key`, here or, when still valid, in the base's memo. */

@@ -1,4 +1,5 @@
 import type { NetworkAcl, NetworkAclEntry, NetworkModel, SecurityGroupRule } from '../model.js';
+import { memoOf } from '../memo.js';
 import { evaluateNaclEntries } from '../nacl.js';
 import { hostCidr, type IpAddress } from '../net.js';
 import { formatRange, formatRanges, type PortRange } from '../ports.js';
@@ -89,11 +90,20 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     port: spec.port,
     peer: spec.peer,
   });
+  // Made once per rule and model, shared read-only by every check that shows the rule.
+  const known = memoOf(model).ruleEvidence;
+  const evidenceOf = (rule: SecurityGroupRule): Evidence => {
+    let evidence = known.get(rule);
+    if (!evidence) {
+      evidence = securityGroupRuleEvidence(rule);
+      known.set(rule, evidence);
+    }
+    return evidence;
+  };
   if (evaluation.outcome === 'allow') {
-    const evidence = securityGroupRuleEvidence(evaluation.rule);
-    return { id: spec.id, status: 'pass', scope, summary: `${evaluation.rule.groupId} allows ${spec.traffic}`, evidence: [evidence] };
+    return { id: spec.id, status: 'pass', scope, summary: `${evaluation.rule.groupId} allows ${spec.traffic}`, evidence: [evidenceOf(evaluation.rule)] };
   }
-  const nearMisses = evaluation.nearMisses.map(securityGroupRuleEvidence);
+  const nearMisses = evaluation.nearMisses.map(evidenceOf);
   if (evaluation.outcome === 'unknown') {
     return {
       id: spec.id,
