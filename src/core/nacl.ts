@@ -27,6 +27,7 @@ function entryMatchesTcp(entry: NetworkAclEntry): boolean {
  * into allowed and denied runs, each with the entry that decided it.
  */
 export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address: IpAddress, ports: PortRange): NaclRangeEvaluation {
+  if (ports.from === ports.to) return evaluateNaclEntriesOnPort(entries, address, ports);
   let undecided: PortRange[] = [ports];
   const segments: NaclSegment[] = [];
   for (const entry of entries) {
@@ -51,6 +52,19 @@ export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address
     else runs.push(range);
   }
   return { segments, allowed, denied };
+}
+
+/** One port, as a connection's destination is: the first entry that matches it decides it all. */
+function evaluateNaclEntriesOnPort(entries: readonly NetworkAclEntry[], address: IpAddress, ports: PortRange): NaclRangeEvaluation {
+  const port = ports.from;
+  for (const entry of entries) {
+    if (!entryMatchesTcp(entry) || !cidrContains(entry.cidr, address)) continue;
+    if (entry.portRange && (port < entry.portRange.from || port > entry.portRange.to)) continue;
+    const range = { from: port, to: port };
+    const segments = [{ range, action: entry.action, entry }];
+    return entry.action === 'allow' ? { segments, allowed: [range], denied: [] } : { segments, allowed: [], denied: [range] };
+  }
+  return { segments: [{ range: ports, action: 'deny' }], allowed: [], denied: [ports] };
 }
 
 /**
