@@ -1,6 +1,6 @@
 import type { NetworkAcl, NetworkAclEntry, NetworkModel, SecurityGroupRule } from '../model.js';
 import { memoOf } from '../memo.js';
-import { evaluateNaclEntries } from '../nacl.js';
+import { evaluateNaclEntries, type NaclSegment } from '../nacl.js';
 import { hostCidr, type IpAddress } from '../net.js';
 import { formatRange, formatRanges, type PortRange } from '../ports.js';
 import { networkAclAllowAction, securityGroupRuleAction } from '../remediation.js';
@@ -149,19 +149,12 @@ function naclEntryEvidence(acl: NetworkAcl, egress: boolean, entry: NetworkAclEn
   const action = entry?.action ?? 'deny';
   const cidrBlock = entry?.cidr.text ?? (family === 4 ? '0.0.0.0/0' : '::/0');
   const protocol = entry?.protocol ?? '-1';
-  const ports = entry?.portRange ? ` ${formatRange(entry.portRange)}` : '';
-  return {
-    kind: 'network-acl-entry',
-    networkAclId: acl.id,
-    ruleNumber,
-    egress,
-    ruleAction: action,
-    protocol,
-    cidrBlock,
-    ...(entry?.portRange ? { portRange: entry.portRange } : {}),
-    decidedPorts: decided,
-    text: `${acl.id} ${egress ? 'outbound' : 'inbound'} rule ${ruleLabel(ruleNumber)}: ${action} ${protocolText(protocol)}${ports} ${egress ? 'to' : 'from'} ${cidrBlock} (decides ${formatRanges(decided)})`,
-  };
+  const portRange = entry?.portRange;
+  const text = `${acl.id} ${egress ? 'outbound' : 'inbound'} rule ${ruleLabel(ruleNumber)}: ${action} ${protocolText(protocol)}${portRange ? ` ${formatRange(portRange)}` : ''} ${egress ? 'to' : 'from'} ${cidrBlock} (decides ${formatRanges(decided)})`;
+  // Two literals rather than a spread of a new object: every NACL check makes these.
+  return portRange
+    ? { kind: 'network-acl-entry', networkAclId: acl.id, ruleNumber, egress, ruleAction: action, protocol, cidrBlock, portRange, decidedPorts: decided, text }
+    : { kind: 'network-acl-entry', networkAclId: acl.id, ruleNumber, egress, ruleAction: action, protocol, cidrBlock, decidedPorts: decided, text };
 }
 
 export interface NetworkAclCheckSpec {
@@ -181,30 +174,38 @@ export interface NetworkAclCheckSpec {
 export function networkAclCheck(spec: NetworkAclCheckSpec): Check {
   const scope = { ...spec.scope, networkAclId: spec.acl.id };
   const evaluation = evaluateNaclEntries(spec.egress ? spec.acl.egress : spec.acl.ingress, spec.peer, spec.ports);
-  const byEntry = new Map<NetworkAclEntry | undefined, PortRange[]>();
-  for (const segment of evaluation.segments) {
-    const ranges = byEntry.get(segment.entry) ?? [];
-    ranges.push(segment.range);
-    byEntry.set(segment.entry, ranges);
+  const { segments } = evaluation;
+  const family = spec.peer.family;
+  const ruleNumberOf = (segment: NaclSegment) => segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[family];
+  let evidence: Evidence[];
+  if (segments.length === 1) {
+    // One entry decides every port (always so for one port): no grouping to do.
+    evidence = [naclEntryEvidence(spec.acl, spec.egress, segments[0]!.entry, [segments[0]!.range], family)];
+  } else {
+    const byEntry = new Map<NetworkAclEntry | undefined, PortRange[]>();
+    for (const segment of segments) {
+      const ranges = byEntry.get(segment.entry) ?? [];
+      ranges.push(segment.range);
+      byEntry.set(segment.entry, ranges);
+    }
+    evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, family));
   }
-  const evidence = [...byEntry].map(([entry, ranges]) => naclEntryEvidence(spec.acl, spec.egress, entry, ranges, spec.peer.family));
-  const deciding = (action: 'allow' | 'deny') =>
-    [
-      ...new Set(
-        evaluation.segments
-          .filter((segment) => segment.action === action)
-          .map((segment) => ruleLabel(segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family])),
-      ),
-    ].join(', ');
+  /** The rules that decide ports with `action`, each once, in port order. */
+  const deciding = (action: 'allow' | 'deny') => {
+    const labels: string[] = [];
+    for (const segment of segments) {
+      if (segment.action !== action) continue;
+      const label = ruleLabel(ruleNumberOf(segment));
+      if (!labels.includes(label)) labels.push(label);
+    }
+    return labels.join(', ');
+  };
   const direction = spec.egress ? 'outbound' : 'inbound';
   if (evaluation.denied.length === 0) {
     return { id: spec.id, status: 'pass', scope, summary: `${spec.acl.id} allows ${direction} ${spec.traffic} (rule ${deciding('allow')})`, evidence };
   }
-  const firstDenyingRuleNumber = Math.min(
-    ...evaluation.segments
-      .filter((segment) => segment.action === 'deny')
-      .map((segment) => segment.entry?.ruleNumber ?? DEFAULT_DENY_RULE_NUMBER[spec.peer.family]),
-  );
+  let firstDenyingRuleNumber = Infinity;
+  for (const segment of segments) if (segment.action === 'deny') firstDenyingRuleNumber = Math.min(firstDenyingRuleNumber, ruleNumberOf(segment));
   const cidr = hostCidr(spec.peer);
   const span = { from: evaluation.denied[0]!.from, to: evaluation.denied[evaluation.denied.length - 1]!.to };
   const action = networkAclAllowAction({ acl: spec.acl, egress: spec.egress, ports: span, cidr, firstDenyingRuleNumber });
