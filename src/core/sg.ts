@@ -173,6 +173,8 @@ export function evaluateSecurityGroups(model: NetworkModel, query: SecurityGroup
         if ((portMatches || peerMatches) && nearMisses.length < MAX_NEAR_MISSES) nearMisses.push(rules[index]!);
         continue;
       }
+      // A rule whose port does not match only counts as a near miss: with those full, its peer need not be read.
+      if (!portMatches && nearMisses.length >= MAX_NEAR_MISSES) continue;
       const rule = rules[index]!;
       const peerMatch = matchPeer(model, rule, peer);
       if (portMatches && peerMatch.matches === true) return { outcome: 'allow', rule };
