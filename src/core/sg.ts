@@ -113,6 +113,11 @@ export interface CompiledRules {
   readonly mask: Uint32Array;
 }
 
+function isTcp(protocol: string): boolean {
+  // AWS prints lower case; a hand-written snapshot may not (a new string only then).
+  return protocol === 'tcp' || protocol === '6' || (protocol.length === 3 && protocol.toLowerCase() === 'tcp');
+}
+
 export function compileRules(rules: readonly SecurityGroupRule[]): CompiledRules {
   const count = rules.length;
   const compiled = {
@@ -123,18 +128,22 @@ export function compileRules(rules: readonly SecurityGroupRule[]): CompiledRules
     base: new Uint32Array(count),
     mask: new Uint32Array(count),
   };
-  rules.forEach((rule, index) => {
+  // A plan's proof compiles each group it changed again: a plain loop, no string made per rule.
+  for (let index = 0; index < count; index++) {
+    const rule = rules[index]!;
     const any = rule.protocol === '-1';
-    const tcp = any || ['tcp', '6'].includes(rule.protocol.toLowerCase());
-    compiled.tcpFrom[index] = !tcp ? 1 : any || !rule.portRange ? 0 : rule.portRange.from;
-    compiled.tcpTo[index] = !tcp ? 0 : any || !rule.portRange ? 65535 : rule.portRange.to;
-    if (rule.peer.kind === 'cidr' && rule.peer.cidr.family === 4) {
-      const { base, prefixLength } = rule.peer.cidr;
+    const tcp = any || isTcp(rule.protocol);
+    const range = rule.portRange;
+    compiled.tcpFrom[index] = !tcp ? 1 : any || !range ? 0 : range.from;
+    compiled.tcpTo[index] = !tcp ? 0 : any || !range ? 65535 : range.to;
+    const peer = rule.peer;
+    if (peer.kind === 'cidr' && peer.cidr.family === 4) {
+      const { base, prefixLength } = peer.cidr;
       compiled.ipv4Cidr[index] = 1;
       compiled.base[index] = base;
       compiled.mask[index] = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
     }
-  });
+  }
   return compiled;
 }
 
