@@ -244,7 +244,7 @@ function overlayModel(draft: UnitDraft): NetworkModel {
   // list answers carry over (the overlay holds the same lists, and an answer reads nothing
   // else), and so do the provider checks whose rules the changes did not touch.
   const base = memoOf(model);
-  const memo = new ModelMemo({ memo: base, altered: draft.touched() });
+  const memo = new ModelMemo({ memo: base, altered: draft.touched(), securityGroups: model.securityGroups });
   return withOwnMemo(
     {
       ...model,

@@ -17,6 +17,8 @@ export interface MemoBase {
   readonly memo: ModelMemo;
   /** What the overlay's changes altered (change.ts). */
   readonly altered: Pick<TouchedResources, 'securityGroups' | 'networkAcls' | 'endpoints' | 'loadBalancers'>;
+  /** The base model's groups: a changed group's rules extend those of the group it replaces (sg.ts). */
+  readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
 }
 
 /**
@@ -45,8 +47,12 @@ export class ModelMemo {
    * very same prefix list objects, is given its base's answers (change.ts).
    */
   readonly prefixListAnswers: WeakMap<PrefixList, Map<string, boolean>>;
-  /** Security group -> its rules compiled for the scan, per direction: they read the group object alone, so an overlay shares them too. */
-  readonly compiledRules: WeakMap<SecurityGroup, { ingress?: CompiledRules; egress?: CompiledRules }>;
+  /**
+   * A group's rules of one direction (the array) -> compiled for the scan (sg.ts). They read
+   * the array alone, so an overlay shares them: a changed group keeps the array of the
+   * direction its change left alone.
+   */
+  readonly compiledRules: WeakMap<readonly SecurityGroupRule[], CompiledRules>;
 
   /**
    * A rule -> its evidence (checks/rules.ts): the same few rules allow or nearly miss for
@@ -67,6 +73,11 @@ export class ModelMemo {
     this.prefixListAnswers = base?.memo.prefixListAnswers ?? new WeakMap();
     this.compiledRules = base?.memo.compiledRules ?? new WeakMap();
     this.ruleEvidence = base?.memo.ruleEvidence ?? new WeakMap();
+  }
+
+  /** The group an overlay's group `id` replaces, when this is an overlay's memo. */
+  replacedGroup(id: string): SecurityGroup | undefined {
+    return this.base?.securityGroups.get(id);
   }
 
   /** The provider check remembered under `key`, here or, when still valid, in the base's memo. */

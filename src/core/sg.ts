@@ -147,15 +147,54 @@ export function compileRules(rules: readonly SecurityGroupRule[]): CompiledRules
   return compiled;
 }
 
-/** A group's compiled rules in one direction, made once per group object (memo.ts). */
+/**
+ * `rules` compiled from `earlier`, the compiled form of an array that `rules` extends (the
+ * same rule objects first, as a change that adds a rule leaves them): its typed arrays
+ * copied, only the added rules compiled. A plan's proof adds a rule or two to groups of
+ * dozens or hundreds.
+ */
+function extendCompiled(earlier: CompiledRules, rules: readonly SecurityGroupRule[]): CompiledRules {
+  const added = compileRules(rules.slice(earlier.rules.length));
+  const join = <T extends Int32Array | Uint32Array | Uint8Array>(make: (length: number) => T, first: T, second: T): T => {
+    const joined = make(rules.length);
+    joined.set(first);
+    joined.set(second, first.length);
+    return joined;
+  };
+  return {
+    rules,
+    tcpFrom: join((length) => new Int32Array(length), earlier.tcpFrom, added.tcpFrom),
+    tcpTo: join((length) => new Int32Array(length), earlier.tcpTo, added.tcpTo),
+    ipv4Cidr: join((length) => new Uint8Array(length), earlier.ipv4Cidr, added.ipv4Cidr),
+    base: join((length) => new Uint32Array(length), earlier.base, added.base),
+    mask: join((length) => new Uint32Array(length), earlier.mask, added.mask),
+  };
+}
+
+/** Whether `rules` begins with every rule of `earlier`, the same objects in the same order. */
+function extendsRules(rules: readonly SecurityGroupRule[], earlier: readonly SecurityGroupRule[]): boolean {
+  if (earlier.length > rules.length) return false;
+  for (let index = 0; index < earlier.length; index++) if (rules[index] !== earlier[index]) return false;
+  return true;
+}
+
+/**
+ * A group's compiled rules in one direction, made once per rules array (memo.ts). In an
+ * overlay, the rules of a group a change extended extend the compiled form of the group it
+ * replaces instead of being compiled again.
+ */
 function compiledRulesOf(model: NetworkModel, group: SecurityGroup, direction: 'ingress' | 'egress'): CompiledRules {
-  const memo = memoOf(model).compiledRules;
-  let byDirection = memo.get(group);
-  if (!byDirection) {
-    byDirection = {};
-    memo.set(group, byDirection);
+  const rules = direction === 'ingress' ? group.ingress : group.egress;
+  const memo = memoOf(model);
+  let compiled = memo.compiledRules.get(rules);
+  if (!compiled) {
+    const replaced = memo.replacedGroup(group.id);
+    const earlierRules = replaced && (direction === 'ingress' ? replaced.ingress : replaced.egress);
+    const earlier = earlierRules && memo.compiledRules.get(earlierRules);
+    compiled = earlier && extendsRules(rules, earlierRules) ? extendCompiled(earlier, rules) : compileRules(rules);
+    memo.compiledRules.set(rules, compiled);
   }
-  return (byDirection[direction] ??= compileRules(direction === 'ingress' ? group.ingress : group.egress));
+  return compiled;
 }
 
 export function evaluateSecurityGroups(model: NetworkModel, query: SecurityGroupQuery): SecurityGroupEvaluation {
