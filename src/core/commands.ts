@@ -14,16 +14,14 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-function isControl(character: string): boolean {
-  const code = character.codePointAt(0)!;
-  return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029;
-}
+/** The characters a `#` comment cannot hold as they are: control characters and the line and paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
 
 /** Text fit for a `#` comment: control characters (a newline would end the comment) become spaces. */
 export function commentText(text: string): string {
-  let clean = true;
-  for (const character of text) if (isControl(character)) clean = false;
-  return clean ? text : [...text].map((character) => (isControl(character) ? ' ' : character)).join('');
+  // Each is one UTF-16 unit (none is a surrogate), so one space stands for one character.
+  return text.replace(CONTROL, ' ');
 }
 
 /** The characters AWS accepts in a security group rule description; others become `_`. */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { analyze, type AnalysisRequest } from '../../src/core/analyze.js';
 import type { Change } from '../../src/core/change.js';
-import { changeCommandWords, shellQuote } from '../../src/core/commands.js';
+import { changeCommandWords, commentText, shellQuote } from '../../src/core/commands.js';
 import type { Report } from '../../src/core/report.js';
 import { readFleetSnapshot } from '../../src/sources/snapshot/fleet.js';
 import { exampleDir, exampleRequest } from '../sources/aws/examples.js';
@@ -112,6 +112,14 @@ const word = fc
   )
   // argv cannot hold NUL, and a lone surrogate is not text bash could be handed.
   .filter((text) => !text.includes('\0') && Buffer.from(text, 'utf8').toString('utf8') === text);
+
+describe('commentText', () => {
+  it('turns each control character and line or paragraph separator into one space, and keeps the rest', () => {
+    assert.equal(commentText('a\nb\r\tc\u0007d\u007fe\u2028f\u2029g'), 'a b  c d e f g');
+    assert.equal(commentText('grüße 𝄞 $(rm -rf /) "q"'), 'grüße 𝄞 $(rm -rf /) "q"');
+    assert.equal(commentText('x\ny'), commentText('x\ny'), 'the same answer twice (no state kept between calls)');
+  });
+});
 
 describe('shellQuote', () => {
   it('round-trips any word through bash', () => {
