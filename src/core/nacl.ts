@@ -34,11 +34,15 @@ export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address
     if (undecided.length === 0) break;
     if (!entryMatchesTcp(entry) || !cidrContains(entry.cidr, address)) continue;
     const entryRange = entry.portRange ?? ports;
+    let decides = false;
     for (const range of undecided) {
       const decided = intersectRanges(range, entryRange);
-      if (decided) segments.push({ range: decided, action: entry.action, entry });
+      if (!decided) continue;
+      segments.push({ range: decided, action: entry.action, entry });
+      decides = true;
     }
-    undecided = subtractRange(undecided, entryRange);
+    // An entry that decides none of what is left leaves it as it is: no new list.
+    if (decides) undecided = subtractRange(undecided, entryRange);
   }
   for (const range of undecided) segments.push({ range, action: 'deny' });
   segments.sort((a, b) => a.range.from - b.range.from);
