@@ -45,6 +45,37 @@ const rawRule: fc.Arbitrary<RawRule> = fc.record({
   peer: rawPeer,
 });
 
+/** A generated rule as the model holds it, in `groupId`. */
+function modelRuleOf(rule: RawRule, groupId: string, direction: 'ingress' | 'egress'): SecurityGroupRule {
+  return {
+    groupId,
+    direction,
+    protocol: rule.protocol,
+    ...(rule.portRange ? { portRange: rule.portRange } : {}),
+    peer:
+      rule.peer.kind === 'cidr'
+        ? { kind: 'cidr', cidr: parseCidr(rule.peer.cidr)! }
+        : rule.peer.kind === 'prefix-list'
+          ? { kind: 'prefix-list', prefixListId: rule.peer.id }
+          : { kind: 'security-group', groupId: rule.peer.id },
+  };
+}
+
+/** A model of these groups and the prefix lists above, nothing else. */
+function modelWithGroups(securityGroups: SecurityGroup[]) {
+  return createNetworkModel({
+    source: { kind: 'snapshot', location: 'property' },
+    captured: new Set(['securityGroups', 'prefixLists']),
+    endpoints: [],
+    networkInterfaces: [],
+    subnets: [],
+    networkAcls: [],
+    securityGroups,
+    prefixLists: PREFIX_LISTS,
+    instances: [],
+  });
+}
+
 function referenceVerdict(rules: RawRule[], port: number, peer: string, peerGroups: Set<string> | undefined): 'allow' | 'deny' | 'unknown' {
   let unknown = false;
   for (const rule of rules) {
@@ -77,31 +108,10 @@ describe('evaluateSecurityGroups against a brute force', () => {
         (groupsRules, port, peer, peerGroups, direction) => {
           const groups: SecurityGroup[] = groupsRules.map((rules, index) => {
             const groupId = GROUPS[index]!;
-            const modelRules: SecurityGroupRule[] = rules.map((rule) => ({
-              groupId,
-              direction,
-              protocol: rule.protocol,
-              ...(rule.portRange ? { portRange: rule.portRange } : {}),
-              peer:
-                rule.peer.kind === 'cidr'
-                  ? { kind: 'cidr', cidr: parseCidr(rule.peer.cidr)! }
-                  : rule.peer.kind === 'prefix-list'
-                    ? { kind: 'prefix-list', prefixListId: rule.peer.id }
-                    : { kind: 'security-group', groupId: rule.peer.id },
-            }));
+            const modelRules = rules.map((rule) => modelRuleOf(rule, groupId, direction));
             return { id: groupId, name: groupId, ingress: direction === 'ingress' ? modelRules : [], egress: direction === 'egress' ? modelRules : [] };
           });
-          const model = createNetworkModel({
-            source: { kind: 'snapshot', location: 'property' },
-            captured: new Set(['securityGroups', 'prefixLists']),
-            endpoints: [],
-            networkInterfaces: [],
-            subnets: [],
-            networkAcls: [],
-            securityGroups: groups,
-            prefixLists: PREFIX_LISTS,
-            instances: [],
-          });
+          const model = modelWithGroups(groups);
           const groupSet = peerGroups ? new Set(peerGroups) : undefined;
           const evaluation = evaluateSecurityGroups(model, {
             groupIds: groups.map((group) => group.id),
@@ -132,17 +142,7 @@ describe('evaluateSecurityGroups against a brute force', () => {
 
   it("judges a group a change extended as a model built with its rules does (the overlay extends the base's compiled rules)", () => {
     const modelOf = (rules: SecurityGroupRule[], direction: 'ingress' | 'egress') =>
-      createNetworkModel({
-        source: { kind: 'snapshot', location: 'property' },
-        captured: new Set(['securityGroups', 'prefixLists']),
-        endpoints: [],
-        networkInterfaces: [],
-        subnets: [],
-        networkAcls: [],
-        securityGroups: [{ id: GROUPS[0]!, name: 'g', ingress: direction === 'ingress' ? rules : [], egress: direction === 'egress' ? rules : [] }],
-        prefixLists: PREFIX_LISTS,
-        instances: [],
-      });
+      modelWithGroups([{ id: GROUPS[0]!, name: 'g', ingress: direction === 'ingress' ? rules : [], egress: direction === 'egress' ? rules : [] }]);
     fc.assert(
       fc.property(
         fc.array(rawRule, { maxLength: 12 }),
@@ -160,18 +160,7 @@ describe('evaluateSecurityGroups against a brute force', () => {
         fc.constantFrom('ingress' as const, 'egress' as const),
         (raw, added, port, peer, direction) => {
           const groupId = GROUPS[0]!;
-          const rules: SecurityGroupRule[] = raw.map((rule) => ({
-            groupId,
-            direction,
-            protocol: rule.protocol,
-            ...(rule.portRange ? { portRange: rule.portRange } : {}),
-            peer:
-              rule.peer.kind === 'cidr'
-                ? { kind: 'cidr', cidr: parseCidr(rule.peer.cidr)! }
-                : rule.peer.kind === 'prefix-list'
-                  ? { kind: 'prefix-list', prefixListId: rule.peer.id }
-                  : { kind: 'security-group', groupId: rule.peer.id },
-          }));
+          const rules = raw.map((rule) => modelRuleOf(rule, groupId, direction));
           const changes: Change[] = added.map((rule) => ({
             op: 'add',
             kind: 'sg-rule',
