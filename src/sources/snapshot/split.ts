@@ -6,8 +6,8 @@
  * It reads only the happy path. What is outside the items (the skeleton: braces, keys, other
  * top-level values, commas, each item replaced by `{}`) is kept and parsed at the end, so
  * that a file JSON.parse refuses is refused here too; anything it cannot split with
- * certainty (not an object at the top, the list's key twice or escaped, an item that is not
- * an object) throws `NotSplittable`, and the caller reads the file whole, which says what
+ * certainty (not an object at the top, the list's key twice, a top-level key written with
+ * escapes, an item that is not an object) throws `NotSplittable`, and the caller reads the file whole, which says what
  * is wrong with it and where.
  */
 
@@ -213,9 +213,5 @@ export class ListSplitter {
     const list = (head as Record<string, unknown>)[this.key.toString()];
     if (!Array.isArray(list) || list.length !== this.count) throw new NotSplittable('the list is not what was split');
     return head as Record<string, unknown>;
-  }
-
-  get items(): number {
-    return this.count;
   }
 }
