@@ -5,6 +5,8 @@
 //   node bench/analyses-ab.mjs TREE_A TREE_B SNAPSHOT_DIR CLIENT_IP[,CLIENT_IP…] [ROUNDS]
 // Each tree is a checkout with its dist/ built (`npx tsc -p tsconfig.build.json`). Prints
 // each tree's analyses per CPU second and B's speed against A's.
+import { seededPairs } from './seeded-pairs.mjs';
+
 const [treeA, treeB, dir, clientList, rounds = '40'] = process.argv.slice(2);
 if (!clientList) {
   console.error('usage: node bench/analyses-ab.mjs TREE_A TREE_B SNAPSHOT_DIR CLIENT_IP[,CLIENT_IP…] [ROUNDS]');
@@ -18,19 +20,7 @@ async function load(tree) {
 }
 
 const trees = { A: await load(treeA), B: await load(treeB) };
-const endpoints = [...trees.A.model.endpoints.keys()];
-const clients = clientList.split(',');
-// The bench's protocol: 5,000 seeded pairs, port 443.
-let seed = 7;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pairs = Array.from({ length: 5000 }, () => ({
-  endpointId: endpoints[Math.floor(random() * endpoints.length)],
-  client: { ip: clients[Math.floor(random() * clients.length)] },
-  port: 443,
-}));
+const pairs = seededPairs([...trees.A.model.endpoints.keys()], clientList.split(','));
 for (const pair of pairs.slice(0, 300)) for (const tree of Object.values(trees)) tree.analyze(tree.model, pair);
 
 const cpuMicroseconds = { A: 0, B: 0 };

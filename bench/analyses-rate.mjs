@@ -4,23 +4,13 @@
 // The bench's protocol: 5,000 seeded pairs, port 443, 200 of warm-up, fix plans made and
 // proven; prints the best round (wall and CPU).
 import { performance } from 'node:perf_hooks';
+import { seededPairs } from './seeded-pairs.mjs';
 
 const [tree, dir, clientList, rounds = '3'] = process.argv.slice(2);
 const { analyze } = await import(`${tree}/dist/core/analyze.js`);
 const { readSnapshot } = await import(`${tree}/dist/sources/snapshot/read.js`);
 const model = await readSnapshot(dir);
-const endpoints = [...model.endpoints.keys()];
-const clients = clientList.split(',');
-let seed = 7;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pairs = Array.from({ length: 5000 }, () => ({
-  endpointId: endpoints[Math.floor(random() * endpoints.length)],
-  client: { ip: clients[Math.floor(random() * clients.length)] },
-  port: 443,
-}));
+const pairs = seededPairs([...model.endpoints.keys()], clientList.split(','));
 for (const pair of pairs.slice(0, 200)) analyze(model, pair);
 let bestWall = 0;
 let bestCpu = 0;
