@@ -11,6 +11,7 @@ import { PROVIDER_CHECK_IDS, type Check, type FixScope, type Report } from './re
 import { planFix } from './plan.js';
 import { NOTHING_TOUCHED, providerReach } from './footprint.js';
 import type { TouchedResources } from './change.js';
+import { CHECK_RULES_READ, ruleSetKey, type RulesRead } from './rule-sets.js';
 import { listenerPorts, resolveProvider, type ProviderView } from './provider.js';
 import { AWS_SERVICE_DEFAULT_PORT, endpointServiceOwner } from './service.js';
 import { decideVerdict, PathTally } from './verdict.js';
@@ -107,16 +108,22 @@ export interface Judgement {
   readonly report: Omit<Report, 'fixPlan'>;
   readonly located: LocatedEndpoint;
   readonly context: AnalysisContext;
-  /** The provider's path checks as judged (before any naming of the provider's account), by `id|eni|port`. */
-  readonly providerPathChecks: ReadonlyMap<string, Check>;
-  /** The consumer's path checks (the probe's too), by `id|eni|port`. */
-  readonly consumerPathChecks: ReadonlyMap<string, Check>;
+  /**
+   * The provider's path checks as judged (before any naming of the provider's account): by
+   * path and port (`eni|port`), in the order of PROVIDER_PATH_CHECKS.
+   */
+  readonly providerPathChecks: ReadonlyMap<string, readonly Check[]>;
+  /** The consumer's path checks (the probe's last), by `eni|port`, in the order of CONSUMER_PATH_CHECKS. */
+  readonly consumerPathChecks: ReadonlyMap<string, readonly Check[]>;
 }
 
-/** Checks of an earlier judgement of the same request that a change cannot have moved. */
+/**
+ * Checks of an earlier judgement of the same request that a change cannot have moved, laid
+ * out as the judgement's: a hole where a check must be judged again.
+ */
 export interface ReusedChecks {
-  readonly providerPathChecks?: ReadonlyMap<string, Check>;
-  readonly consumerPathChecks?: ReadonlyMap<string, Check>;
+  readonly providerPathChecks?: ReadonlyMap<string, readonly (Check | undefined)[]>;
+  readonly consumerPathChecks?: ReadonlyMap<string, readonly (Check | undefined)[]>;
 }
 
 /**
@@ -149,25 +156,19 @@ export function judge(fleet: Fleet, request: AnalysisRequest, probes?: readonly 
     ...(probes ? [['probe.tcp', checkProbeTcp] as const] : []),
   ];
   const providerCheckFunctions = provider.kind === 'visible' ? [...PROVIDER_PATH_CHECKS] : [];
-  const providerPathChecks = new Map<string, Check>();
-  const consumerPathChecks = new Map<string, Check>();
+  const providerPathChecks = new Map<string, Check[]>();
+  const consumerPathChecks = new Map<string, Check[]>();
   const pathChecks: Check[] = [];
   const paths = endpointPaths(model, endpoint, client).flatMap((path) =>
     ports.map((port) => {
-      // Each check's key: its id, then the path and port (`id|eni|port`).
-      const pathKey = `|${path.networkInterfaceId}|${port}`;
-      const providerChecks = providerCheckFunctions.map(([id, check]) => {
-        const key = id + pathKey;
-        const judged = reuse?.providerPathChecks?.get(key) ?? check(context, path, port);
-        providerPathChecks.set(key, judged);
-        return judged;
-      });
-      const consumerChecks = consumerCheckFunctions.map(([id, check]) => {
-        const key = id + pathKey;
-        const judged = reuse?.consumerPathChecks?.get(key) ?? check(context, path, port);
-        consumerPathChecks.set(key, judged);
-        return judged;
-      });
+      // One key per path and port, not per check: a proof looks every check up again.
+      const pathKey = `${path.networkInterfaceId}|${port}`;
+      const reusedProvider = reuse?.providerPathChecks?.get(pathKey);
+      const providerChecks = providerCheckFunctions.map(([, check], index) => reusedProvider?.[index] ?? check(context, path, port));
+      providerPathChecks.set(pathKey, providerChecks);
+      const reusedConsumer = reuse?.consumerPathChecks?.get(pathKey);
+      const consumerChecks = consumerCheckFunctions.map(([, check], index) => reusedConsumer?.[index] ?? check(context, path, port));
+      consumerPathChecks.set(pathKey, consumerChecks);
       // Report order: the consumer's checks, then the provider's, then the probe.
       for (let index = 0; index < CONSUMER_PATH_CHECKS.size; index++) pathChecks.push(consumerChecks[index]!);
       for (const check of providerChecks) pathChecks.push(check);
@@ -252,21 +253,26 @@ export function judgeClientSide(fleet: Fleet, request: AnalysisRequest): Check[]
 
 /**
  * The checks of a judgement that changes touching `touched` cannot move. A consumer check
- * reads the groups and the NACL its scope names (and the endpoint's groups, which only an
- * endpoint change alters); the provider's checks, whatever the provider side holds that
+ * reads the groups and the NACL its scope names, in one direction (rule-sets.ts), and the
+ * endpoint's groups, which only an endpoint change alters; the provider's checks, whatever the provider side holds that
  * `providerReach` follows. The probe's are left out: a proof is static.
  */
 function unmovedChecks(fleet: Fleet, judgement: Judgement, touched: ReadonlyMap<string, TouchedResources>): ReusedChecks {
   const { located } = judgement;
   const here = touched.get(located.unit.key) ?? NOTHING_TOUCHED;
-  const consumer = new Map<string, Check>();
+  const consumer = new Map<string, (Check | undefined)[]>();
+  // A check reads its scope's groups and NACL in one direction: a change to the other leaves it.
+  const altered = (id: string, read: RulesRead | 'none') =>
+    read === 'none' ? here.securityGroups.has(id) || here.networkAcls.has(id) : here.ruleSets.has(ruleSetKey(id, read.direction));
+  const unmoved = (check: Check): Check | undefined => {
+    if (check.id === 'probe.tcp') return undefined;
+    const read = CHECK_RULES_READ[check.id];
+    const { networkAclId, securityGroupIds } = check.scope;
+    if (networkAclId !== undefined && altered(networkAclId, read)) return undefined;
+    return securityGroupIds?.some((id) => altered(id, read)) ? undefined : check;
+  };
   if (!here.endpoints.has(located.endpoint.id)) {
-    for (const [key, check] of judgement.consumerPathChecks) {
-      if (check.id === 'probe.tcp') continue;
-      if (check.scope.networkAclId !== undefined && here.networkAcls.has(check.scope.networkAclId)) continue;
-      if (check.scope.securityGroupIds?.some((id) => here.securityGroups.has(id))) continue;
-      consumer.set(key, check);
-    }
+    for (const [key, checks] of judgement.consumerPathChecks) consumer.set(key, checks.map(unmoved));
   }
   const providerUntouched = providerReach(fleet, located.unit, located.endpoint, touched) === 'none';
   return { ...(providerUntouched ? { providerPathChecks: judgement.providerPathChecks } : {}), consumerPathChecks: consumer };

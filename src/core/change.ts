@@ -4,6 +4,7 @@ import { describeUnit, unitsMatching, type Fleet, type FleetUnit } from './fleet
 import type { LoadBalancer, NetworkAcl, NetworkAclEntry, NetworkInterface, NetworkModel, SecurityGroup, SecurityGroupRule, VpcEndpoint } from './model.js';
 import { ModelMemo, memoOf, withOwnMemo } from './memo.js';
 import { parseCidr } from './net.js';
+import { RULE_DIRECTIONS, ruleSetKey } from './rule-sets.js';
 
 /**
  * A change to the network, in the one format of the analysis contract §7: what a fix plan
@@ -116,6 +117,8 @@ export interface TouchedResources {
   readonly loadBalancers: ReadonlySet<string>;
   /** Load balancers whose inbound enforcement on PrivateLink traffic changed. */
   readonly loadBalancerEnforcement: ReadonlySet<string>;
+  /** Of the touched groups and NACLs, the directions whose rules changed (rule-sets.ts keys). */
+  readonly ruleSets: ReadonlySet<string>;
 }
 
 export interface AppliedChanges {
@@ -170,7 +173,19 @@ class UnitDraft {
     return this.loadBalancers.get(arn) ?? this.unit.model.loadBalancers.get(arn);
   }
   touched(): TouchedResources {
+    const { model } = this.unit;
+    // A direction changed when its array is a new one: a change copies only what it alters.
+    const ruleSets = new Set<string>();
+    for (const [id, group] of this.securityGroups) {
+      const before = model.securityGroups.get(id);
+      for (const direction of RULE_DIRECTIONS) if (group[direction] !== before?.[direction]) ruleSets.add(ruleSetKey(id, direction));
+    }
+    for (const [id, acl] of this.networkAcls) {
+      const before = model.networkAcls.get(id);
+      for (const direction of RULE_DIRECTIONS) if (acl[direction] !== before?.[direction]) ruleSets.add(ruleSetKey(id, direction));
+    }
     return {
+      ruleSets,
       securityGroups: new Set(this.securityGroups.keys()),
       networkAcls: new Set(this.networkAcls.keys()),
       endpoints: new Set(this.endpoints.keys()),

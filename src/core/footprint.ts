@@ -2,6 +2,7 @@ import type { TouchedResources } from './change.js';
 import { locateEndpointService, type Fleet, type FleetUnit } from './fleet.js';
 import type { NetworkModel, VpcEndpoint } from './model.js';
 import { targetsOf } from './provider.js';
+import { ruleSetKey } from './rule-sets.js';
 
 /**
  * What of an endpoint's analyses a list of changes can reach: its own side (judged against
@@ -17,6 +18,7 @@ export const NOTHING_TOUCHED: TouchedResources = {
   endpoints: NONE,
   loadBalancers: NONE,
   loadBalancerEnforcement: NONE,
+  ruleSets: NONE,
 };
 
 /** Whether a change touches the endpoint's side: the endpoint, its (interfaces') groups, its subnets' NACLs. */
@@ -41,9 +43,10 @@ export function endpointSideTouched(
 
 /**
  * How far a change reaches into the provider's side of an endpoint: `client` when it
- * touches what judges the client's address (the NLB's groups, its inbound enforcement),
- * `targets` when it touches only what judges no client (the targets' groups and subnet
- * NACLs, the NLB's node subnets, cross-zone), `none` otherwise.
+ * touches what judges the client's address (the NLB's inbound rules, its inbound
+ * enforcement), `targets` when it touches only what judges no client (the NLB's outbound
+ * rules, the targets' inbound rules and subnet NACLs, the NLB's node subnets, cross-zone),
+ * `none` otherwise.
  */
 export function providerReach(
   fleet: Fleet,
@@ -60,7 +63,9 @@ export function providerReach(
   for (const arn of service.service.networkLoadBalancerArns) {
     const lb = model.loadBalancers.get(arn);
     if (!lb) continue;
-    if (lb.securityGroupIds.some((id) => there.securityGroups.has(id))) return 'client';
+    // The NLB's inbound rules judge the client's address; its outbound rules, the targets'.
+    if (lb.securityGroupIds.some((id) => there.ruleSets.has(ruleSetKey(id, 'ingress')))) return 'client';
+    if (lb.securityGroupIds.some((id) => there.ruleSets.has(ruleSetKey(id, 'egress')))) reach = 'targets';
     // The enforcement judges the client's address; cross-zone only which targets serve an AZ.
     if (there.loadBalancerEnforcement.has(arn)) return 'client';
     if (there.loadBalancers.has(arn)) reach = 'targets';
@@ -71,7 +76,8 @@ export function providerReach(
     for (const group of model.targetGroups.values()) {
       if (!group.loadBalancerArns.includes(arn)) continue;
       for (const target of targetsOf(model, group) ?? []) {
-        if (target.networkInterface?.securityGroupIds.some((id) => there.securityGroups.has(id))) reach = 'targets';
+        // Of the targets' groups, only the inbound rules are read (target.sg.inbound).
+        if (target.networkInterface?.securityGroupIds.some((id) => there.ruleSets.has(ruleSetKey(id, 'ingress')))) reach = 'targets';
         const acl = target.subnetId ? model.networkAclBySubnet.get(target.subnetId) : undefined;
         if (acl && there.networkAcls.has(acl.id)) reach = 'targets';
       }

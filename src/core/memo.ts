@@ -8,15 +8,15 @@ import type { Check, Evidence, Scope } from './report.js';
 export interface SharedCheck {
   readonly check: Check;
   readonly scopeAdded: Partial<Scope>;
-  /** The groups and NACLs whose rules the judgement read: a change to another leaves it standing. */
-  readonly reads: { readonly securityGroups: readonly string[]; readonly networkAcls: readonly string[] };
+  /** The rule sets the judgement read (rule-sets.ts keys): a change to another leaves it standing. */
+  readonly reads: readonly string[];
 }
 
 /** An overlay's base: its memo, and what the overlay changed of it. */
 export interface MemoBase {
   readonly memo: ModelMemo;
   /** What the overlay's changes altered (change.ts). */
-  readonly altered: Pick<TouchedResources, 'securityGroups' | 'networkAcls' | 'endpoints' | 'loadBalancers'>;
+  readonly altered: Pick<TouchedResources, 'ruleSets' | 'endpoints' | 'loadBalancers'>;
   /** The base model's groups: a changed group's rules extend those of the group it replaces (sg.ts). */
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
 }
@@ -88,8 +88,7 @@ export class ModelMemo {
     if (altered.endpoints.size > 0 || altered.loadBalancers.size > 0) return undefined;
     const inherited = this.base.memo.sharedProviderCheck(key);
     if (!inherited) return undefined;
-    if (inherited.reads.securityGroups.some((id) => altered.securityGroups.has(id))) return undefined;
-    if (inherited.reads.networkAcls.some((id) => altered.networkAcls.has(id))) return undefined;
+    if (inherited.reads.some((ruleSet) => altered.ruleSets.has(ruleSet))) return undefined;
     this.providerPathChecks.set(key, inherited);
     return inherited;
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze.js';
-import { applyChanges } from '../../src/core/change.js';
+import { applyChanges, type Change } from '../../src/core/change.js';
 import { singleUnitFleet } from '../../src/core/fleet.js';
-import { memoOf } from '../../src/core/memo.js';
+import { memoOf, withOwnMemo } from '../../src/core/memo.js';
 import { createNetworkModel, type NetworkModel, type PrefixList, type SecurityGroup, type TargetGroup } from '../../src/core/model.js';
 import { parseCidr, parseIp } from '../../src/core/net.js';
 import { targetsOf } from '../../src/core/provider.js';
@@ -236,11 +236,54 @@ describe('core memos are scoped to their model', () => {
     assert.equal(JSON.stringify(analyze(unrelated, request)), JSON.stringify(analyze(model, request)));
     assert.equal(unrelated.memo!.providerPathChecks.size, base.size);
     for (const [key, shared] of unrelated.memo!.providerPathChecks) assert.equal(shared, base.get(key), `${key}: the base's very judgement`);
-    // A change to the NLB's own groups reaches its outbound check: nothing is inherited.
-    const related = applyChanges(singleUnitFleet(model), [
-      { op: 'add', kind: 'sg-rule', groupId: IDS.lbSg, direction: 'outbound', protocol: 'tcp', fromPort: 9000, toPort: 9000, cidr: '192.0.2.0/24' },
-    ]).fleet.units[0]!.model!;
-    analyze(related, request);
-    for (const [key, shared] of related.memo!.providerPathChecks) assert.notEqual(shared, base.get(key), `${key}: judged again`);
+    // A rule set is one direction of a group or a NACL: a change reaches the checks that read
+    // that direction of it (rule-sets.ts), judged again, and no other.
+    const rule = (groupId: string, direction: 'inbound' | 'outbound'): Change => ({
+      op: 'add',
+      kind: 'sg-rule',
+      groupId,
+      direction,
+      protocol: 'tcp',
+      fromPort: 9000,
+      toPort: 9000,
+      cidr: '192.0.2.0/24',
+    });
+    const entry = (egress: boolean): Change => ({
+      op: 'add',
+      kind: 'nacl-entry',
+      networkAclId: IDS.targetNacl,
+      egress,
+      ruleNumber: 7,
+      protocol: 'tcp',
+      action: 'deny',
+      cidr: '192.0.2.0/24',
+      fromPort: 9000,
+      toPort: 9000,
+    });
+    const cases: { change: Change; judgedAgain: string[] }[] = [
+      { change: rule(IDS.lbSg, 'outbound'), judgedAgain: ['nlb.sg.outbound'] },
+      { change: rule(IDS.targetSg, 'inbound'), judgedAgain: ['target.sg.inbound'] },
+      // The targets' outbound rules are read by no check.
+      { change: rule(IDS.targetSg, 'outbound'), judgedAgain: [] },
+      { change: entry(false), judgedAgain: ['target.nacl.inbound'] },
+      { change: entry(true), judgedAgain: ['target.nacl.outbound'] },
+    ];
+    for (const { change, judgedAgain } of cases) {
+      const related = applyChanges(singleUnitFleet(model), [change]).fleet.units[0]!.model!;
+      const report = analyze(related, request);
+      // The same report as a model that remembers nothing of the base.
+      assert.equal(JSON.stringify(report), JSON.stringify(analyze(withOwnMemo({ ...related }), request)), JSON.stringify(change));
+      const keys = [...related.memo!.providerPathChecks.keys()];
+      for (const id of judgedAgain)
+        assert.ok(
+          keys.some((key) => key.startsWith(`${id}|`)),
+          `${id} is remembered`,
+        );
+      for (const [key, shared] of related.memo!.providerPathChecks) {
+        const again = judgedAgain.some((id) => key.startsWith(`${id}|`));
+        if (again) assert.notEqual(shared, base.get(key), `${JSON.stringify(change)}: ${key} judged again`);
+        else assert.equal(shared, base.get(key), `${JSON.stringify(change)}: ${key} the base's very judgement`);
+      }
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { memoOf, type SharedCheck } from '../memo.js';
+import { memoOf } from '../memo.js';
 import { whyMissing, type Listener, type TargetGroup } from '../model.js';
 import type { EndpointPath } from '../path.js';
 import type { IpAddress } from '../net.js';
 import { formatRange, type PortRange } from '../ports.js';
 import { TCP_LISTENER_PROTOCOLS, targetsOf, type LoadBalancerNode, type ProviderTarget, type ProviderView } from '../provider.js';
 import { PROVIDER_CHECK_IDS, type Check, type CheckId, type Scope } from '../report.js';
+import { CHECK_RULES_READ, ruleSetKey } from '../rule-sets.js';
 import { evaluateSecurityGroups } from '../sg.js';
 import { networkAclOfSubnet } from '../path.js';
 import { pathScope, networkAclUnknownReason, type AnalysisContext, type PathCheck } from './context.js';
@@ -121,19 +122,23 @@ function resolveProviderPath(context: AnalysisContext, path: EndpointPath, port:
 }
 
 /**
- * Every rule set a provider check of the path may read, whichever check it is: the NLB's
- * groups, the targets' groups and the NACLs of the targets' subnets. A change to none of
- * them leaves the path's provider checks as they were (ModelMemo.sharedProviderCheck).
+ * The rule sets a provider check of the path reads (rule-sets.ts): one direction of the
+ * NLB's groups, of the targets' groups or of the targets' subnet NACLs (all of them for
+ * `scope`, which no provider check reads). A change to none of them leaves the check as it
+ * was (ModelMemo.sharedProviderCheck).
  */
-function rulesOfPath(resolved: ProviderPath): SharedCheck['reads'] {
-  const securityGroups = new Set(resolved.provider.loadBalancer.securityGroupIds);
-  const networkAcls = new Set<string>();
+function ruleSetsOfPath(resolved: ProviderPath, id: CheckId): string[] {
+  const read = CHECK_RULES_READ[id];
+  if (read === 'none') return [];
+  const ids = new Set<string>();
+  if (read.of === 'nlb-groups' || read.of === 'scope') resolved.provider.loadBalancer.securityGroupIds.forEach((groupId) => ids.add(groupId));
   for (const target of resolved.targets) {
-    target.networkInterface?.securityGroupIds.forEach((id) => securityGroups.add(id));
-    const acl = target.subnetId ? networkAclOfSubnet(resolved.provider.model, target.subnetId) : undefined;
-    if (acl) networkAcls.add(acl.id);
+    if (read.of === 'target-groups' || read.of === 'scope') target.networkInterface?.securityGroupIds.forEach((groupId) => ids.add(groupId));
+    const acl =
+      target.subnetId && (read.of === 'target-nacls' || read.of === 'scope') ? networkAclOfSubnet(resolved.provider.model, target.subnetId) : undefined;
+    if (acl) ids.add(acl.id);
   }
-  return { securityGroups: [...securityGroups], networkAcls: [...networkAcls] };
+  return [...ids].map((resourceId) => ruleSetKey(resourceId, read.direction));
 }
 
 /** How many provider checks a model remembers before it stops remembering those judged for one client. */
@@ -162,7 +167,7 @@ function sharedAcrossPaths(
   if (!shared) {
     const check = judgeOnce({ endpointId: '' });
     const { endpointId: _unscoped, ...scopeAdded } = check.scope;
-    shared = { check, scopeAdded, reads: rulesOfPath(resolved) };
+    shared = { check, scopeAdded, reads: ruleSetsOfPath(resolved, id) };
     // Entries per client are bounded by the clients seen: past the bound, judged each time instead.
     if (!client || memo.providerPathChecks.size < MAX_SHARED_PROVIDER_CHECKS) memo.providerPathChecks.set(key, shared);
   }
