@@ -103,7 +103,7 @@ export function changeCommandWords(change: Change): string[] {
           `Key=${change.key},Value=${change.value}`,
         ];
       }
-      // The enforcement is set with the groups themselves; the script names them (see planScript).
+      // The enforcement is set with the groups themselves; the script names them (ScriptInput.extraWords).
       return [
         'elbv2',
         'set-security-groups',
@@ -115,10 +115,15 @@ export function changeCommandWords(change: Change): string[] {
   }
 }
 
+/** A change's command words, each shell-quoted, as one string. */
+function quotedWords(change: Change): string {
+  return changeCommandWords(change).map(shellQuote).join(' ');
+}
+
 /** The command as one line to paste: `aws ec2 … --region us-east-1`. */
-export function changeCommand(change: Change, extraWords: readonly string[] = []): string {
-  const words = changeCommandWords(change);
-  return ['aws', ...words, ...(change.region !== undefined ? ['--region', change.region] : []), ...extraWords].map(shellQuote).join(' ');
+function commandLine(change: Change, quoted: string, extraWords: readonly string[]): string {
+  const region = change.region !== undefined ? ` --region ${shellQuote(change.region)}` : '';
+  return `aws ${quoted}${region}${extraWords.length > 0 ? ` ${extraWords.map(shellQuote).join(' ')}` : ''}`;
 }
 
 /** One line that says what a change does, for a comment or a table. */
@@ -171,12 +176,21 @@ function unitKeyOf(change: Change): string {
   return `${change.accountId ?? ''}/${change.region ?? ''}`;
 }
 
+/** Each change's command line and the plan's script: every change's words quoted once, for both. */
+export function planCommands(input: ScriptInput): { readonly commands: string[]; readonly script: string } {
+  const quoted = input.changes.map(quotedWords);
+  return {
+    commands: input.changes.map((change, index) => commandLine(change, quoted[index]!, input.extraWords?.get(index) ?? [])),
+    script: scriptOf(input, quoted),
+  };
+}
+
 /**
  * The plan as a bash script: strict mode, then the changes in their order, grouped into
  * runs of one (account, region). Each run checks that the credentials are for its account
  * before changing anything, and takes a profile from `VPCE_DOCTOR_PROFILE_<account>`.
  */
-export function planScript(input: ScriptInput): string {
+function scriptOf(input: ScriptInput, quoted: readonly string[]): string {
   const lines = ['#!/usr/bin/env bash', ...input.header.map((line) => `# ${commentText(line)}`)];
   if (input.outside.length > 0) {
     lines.push('# Not done by this script (no rule change fixes these):');
@@ -213,9 +227,9 @@ export function planScript(input: ScriptInput): string {
         lines.push('fi');
       }
     }
-    const words = [...changeCommandWords(change), ...(input.extraWords?.get(index) ?? [])];
+    const extraWords = input.extraWords?.get(index) ?? [];
     lines.push(`# ${index + 1}. ${commentText(describeChange(change))}`);
-    lines.push(`aws "\${${variable}[@]}" ${words.map(shellQuote).join(' ')}`);
+    lines.push(`aws "\${${variable}[@]}" ${quoted[index]!}${extraWords.length > 0 ? ` ${extraWords.map(shellQuote).join(' ')}` : ''}`);
   });
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { applyChanges, type AppliedChanges, type Change, type NetworkAclEntryChange, type SecurityGroupRuleChange } from './change.js';
-import { changeCommand, planScript } from './commands.js';
+import { planCommands } from './commands.js';
 import type { Fleet, FleetUnit, LocatedEndpoint, UnitRef } from './fleet.js';
 import type { NetworkAclEntry, NetworkModel } from './model.js';
 import { freeRuleNumberBefore } from './nacl.js';
@@ -481,8 +481,7 @@ export function planFix(input: PlanInput): FixPlan {
   return {
     scope: input.scope,
     changes,
-    commands: changes.map((change) => changeCommand(change)),
-    script: planScript({ header, changes, roles, outside }),
+    ...planCommands({ header, changes, roles, outside }),
     unfixable,
     verified,
     verdictAfter,
