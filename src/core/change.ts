@@ -239,7 +239,7 @@ function overlay<K, V>(base: ReadonlyMap<K, V>, replaced: ReadonlyMap<K, V>): Re
 }
 
 /** The unit's model with the draft's copies in place of the originals, and every index that holds them. */
-function overlayModel(draft: UnitDraft): NetworkModel {
+function overlayModel(draft: UnitDraft, touched: TouchedResources): NetworkModel {
   const { model } = draft.unit;
   const aclBySubnet = new Map<string, NetworkAcl>();
   for (const acl of draft.networkAcls.values()) for (const subnetId of acl.subnetIds) aclBySubnet.set(subnetId, acl);
@@ -259,7 +259,7 @@ function overlayModel(draft: UnitDraft): NetworkModel {
   // list answers carry over (the overlay holds the same lists, and an answer reads nothing
   // else), and so do the provider checks whose rules the changes did not touch.
   const base = memoOf(model);
-  const memo = new ModelMemo({ memo: base, altered: draft.touched(), securityGroups: model.securityGroups });
+  const memo = new ModelMemo({ memo: base, altered: touched, securityGroups: model.securityGroups });
   return withOwnMemo(
     {
       ...model,
@@ -303,9 +303,10 @@ function modelHas(model: NetworkModel, resource: Resource, id: string): boolean 
 }
 
 function sameRule(a: SecurityGroupRule, b: SecurityGroupRule): boolean {
-  if (a.direction !== b.direction || naclProtocolNumber(a.protocol) !== naclProtocolNumber(b.protocol)) return false;
+  // The cheap tests first: a new rule is held against every rule of its group.
+  if (a.direction !== b.direction || a.peer.kind !== b.peer.kind) return false;
   if ((a.portRange?.from ?? null) !== (b.portRange?.from ?? null) || (a.portRange?.to ?? null) !== (b.portRange?.to ?? null)) return false;
-  if (a.peer.kind !== b.peer.kind) return false;
+  if (naclProtocolNumber(a.protocol) !== naclProtocolNumber(b.protocol)) return false;
   switch (a.peer.kind) {
     case 'cidr':
       return b.peer.kind === 'cidr' && a.peer.cidr.text === b.peer.cidr.text;
@@ -527,8 +528,9 @@ export function applyChanges(data: Fleet, changes: readonly Change[]): AppliedCh
   const models = new Map<FleetUnit, NetworkModel>();
   const touched = new Map<string, TouchedResources>();
   for (const [unit, draft] of applier.drafts) {
-    models.set(unit, overlayModel(draft));
-    touched.set(unit.key, draft.touched());
+    const touchedHere = draft.touched();
+    models.set(unit, overlayModel(draft, touchedHere));
+    touched.set(unit.key, touchedHere);
   }
   return { fleet: overlayFleet(data, models), touched };
 }

@@ -83,10 +83,12 @@ export function asFleet(data: NetworkModel | Fleet): Fleet {
 }
 
 /** The units a request may mean: all of them, or those matching its account and region. */
+function matchesHint(unit: FleetUnit, hint: UnitRef): boolean {
+  return (hint.accountId === undefined || unit.accountId === hint.accountId) && (hint.region === undefined || unit.region === hint.region);
+}
+
 export function unitsMatching(fleet: Fleet, hint: UnitRef): FleetUnit[] {
-  return fleet.units.filter(
-    (unit) => (hint.accountId === undefined || unit.accountId === hint.accountId) && (hint.region === undefined || unit.region === hint.region),
-  );
+  return fleet.units.filter((unit) => matchesHint(unit, hint));
 }
 
 export interface LocatedEndpoint {
@@ -100,7 +102,8 @@ export interface LocatedEndpoint {
  * with no account or region to tell them apart is an error listing both, never a pick.
  */
 export function locateEndpoint(fleet: Fleet, endpointId: string, hint: UnitRef = {}): LocatedEndpoint {
-  const candidates = fleet.unitsWithEndpoint(endpointId).filter((unit) => unitsMatching(fleet, hint).includes(unit));
+  // Asked of the units holding the id, not of the whole fleet: a fleet has hundreds of units.
+  const candidates = fleet.unitsWithEndpoint(endpointId).filter((unit) => matchesHint(unit, hint));
   if (candidates.length > 1) {
     throw new AnalysisError(
       'ambiguous_id',
