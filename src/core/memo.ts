@@ -48,18 +48,18 @@ export class ModelMemo {
    */
   readonly prefixListAnswers: WeakMap<PrefixList, Map<string, boolean>>;
   /**
-   * A group's rules of one direction (the array) -> compiled for the scan (sg.ts). They read
-   * the array alone, so an overlay shares them: a changed group keeps the array of the
-   * direction its change left alone.
+   * A group's rules of one direction (the array) -> compiled for the scan (sg.ts), learnt
+   * here. They read the array alone, so an overlay reads its base's (`knownCompiledRules`):
+   * a changed group keeps the array of the direction its change left alone.
    */
-  readonly compiledRules: WeakMap<readonly SecurityGroupRule[], CompiledRules>;
+  private readonly compiledRules = new WeakMap<readonly SecurityGroupRule[], CompiledRules>();
 
   /**
-   * A rule -> its evidence (checks/rules.ts): the same few rules allow or nearly miss for
-   * request after request. An evidence reads the rule object alone, so an overlay shares
-   * them; there is at most one per rule of the model.
+   * A rule -> its evidence (checks/rules.ts), learnt here: the same few rules allow or nearly
+   * miss for request after request. An evidence reads the rule object alone, so an overlay
+   * reads its base's (`knownRuleEvidence`); there is at most one per rule of the model.
    */
-  readonly ruleEvidence: WeakMap<SecurityGroupRule, Evidence>;
+  private readonly ruleEvidence = new WeakMap<SecurityGroupRule, Evidence>();
 
   constructor(
     /**
@@ -71,8 +71,31 @@ export class ModelMemo {
     private readonly base?: MemoBase,
   ) {
     this.prefixListAnswers = base?.memo.prefixListAnswers ?? new WeakMap();
-    this.compiledRules = base?.memo.compiledRules ?? new WeakMap();
-    this.ruleEvidence = base?.memo.ruleEvidence ?? new WeakMap();
+  }
+
+  /*
+   * What an overlay learns of its own rules (a proof's added rule, its group's new array) it
+   * keeps in its own maps, which die with it. Written into its base's, thousands of proofs
+   * would leave the base's weak maps full of dead keys, each held until a full GC: in the
+   * benchmark, a major GC every few hundred analyses (docs/benchmarks.md).
+   */
+
+  /** The compiled form of a rules array, learnt here or by the base. */
+  knownCompiledRules(rules: readonly SecurityGroupRule[]): CompiledRules | undefined {
+    return this.compiledRules.get(rules) ?? this.base?.memo.knownCompiledRules(rules);
+  }
+
+  rememberCompiledRules(rules: readonly SecurityGroupRule[], compiled: CompiledRules): void {
+    this.compiledRules.set(rules, compiled);
+  }
+
+  /** A rule's evidence, learnt here or by the base. */
+  knownRuleEvidence(rule: SecurityGroupRule): Evidence | undefined {
+    return this.ruleEvidence.get(rule) ?? this.base?.memo.knownRuleEvidence(rule);
+  }
+
+  rememberRuleEvidence(rule: SecurityGroupRule, evidence: Evidence): void {
+    this.ruleEvidence.set(rule, evidence);
   }
 
   /** The group an overlay's group `id` replaces, when this is an overlay's memo. */

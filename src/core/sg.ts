@@ -186,13 +186,13 @@ function extendsRules(rules: readonly SecurityGroupRule[], earlier: readonly Sec
 function compiledRulesOf(model: NetworkModel, group: SecurityGroup, direction: 'ingress' | 'egress'): CompiledRules {
   const rules = direction === 'ingress' ? group.ingress : group.egress;
   const memo = memoOf(model);
-  let compiled = memo.compiledRules.get(rules);
+  let compiled = memo.knownCompiledRules(rules);
   if (!compiled) {
     const replaced = memo.replacedGroup(group.id);
     const earlierRules = replaced && (direction === 'ingress' ? replaced.ingress : replaced.egress);
-    const earlier = earlierRules && memo.compiledRules.get(earlierRules);
+    const earlier = earlierRules && memo.knownCompiledRules(earlierRules);
     compiled = earlier && extendsRules(rules, earlierRules) ? extendCompiled(earlier, rules) : compileRules(rules);
-    memo.compiledRules.set(rules, compiled);
+    memo.rememberCompiledRules(rules, compiled);
   }
   return compiled;
 }
