@@ -217,6 +217,33 @@ describe('fix plan defects found by the random scenarios', () => {
     );
   });
 
+  it('a target NACL check failing for one NLB node (no number free below its deny) and partly denying another: the report shows the evidence of both, and the plan answers it', () => {
+    // Found by the random plans (seed 990016145): the warning's entry was in the plan, but its
+    // evidence was not in the report, which showed only the failing node's deny.
+    const documents = providerDocuments({
+      crossZone: 'true',
+      targetPort: 8443,
+      targetNaclEntries: [
+        naclEntry({ rule: 100, egress: false, protocol: '-1' }),
+        ...defaultDenies(false),
+        naclEntry({ rule: 1, egress: true, protocol: '-1', action: 'deny', cidr: '10.20.2.0/24' }),
+        naclEntry({ rule: 101, egress: true, ports: [1024, 32767] }),
+        ...defaultDenies(true),
+      ],
+    });
+    const request: AnalysisRequest = { endpointId: P.endpoint, client: { ip: P.clientIp }, port: 443 };
+    const { report, plan, units } = planAndApply(documents as unknown as Documents, request, providerUnit);
+    const [outbound] = report.checks.filter((check) => check.id === 'target.nacl.outbound');
+    assert.equal(outbound?.status, 'fail');
+    const denies = outbound!.evidence.flatMap((item) =>
+      item.kind === 'network-acl-entry' && item.ruleAction === 'deny'
+        ? [`${item.ruleNumber} ${item.decidedPorts.map((range) => `${range.from}-${range.to}`).join(',')}`]
+        : [],
+    );
+    assert.deepEqual(denies.sort(), ['1 1024-65535', '32767 32768-65535']);
+    assert.deepEqual(naclOrderProblems(report, plan.changes, units, plan.unfixable), []);
+  });
+
   it("scope vpc: the one free number below a deny goes to an entry that admits the endpoint's interfaces, not the client's own subnet", () => {
     const documents = scarceClientNacl();
     const { report, plan, units } = planAndApply(

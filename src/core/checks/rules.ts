@@ -91,12 +91,12 @@ export function securityGroupCheck(model: NetworkModel, spec: SecurityGroupCheck
     peer: spec.peer,
   });
   // Made once per rule and model, shared read-only by every check that shows the rule.
-  const known = memoOf(model).ruleEvidence;
+  const memo = memoOf(model);
   const evidenceOf = (rule: SecurityGroupRule): Evidence => {
-    let evidence = known.get(rule);
+    let evidence = memo.knownRuleEvidence(rule);
     if (!evidence) {
       evidence = securityGroupRuleEvidence(rule);
-      known.set(rule, evidence);
+      memo.rememberRuleEvidence(rule, evidence);
     }
     return evidence;
   };
@@ -248,11 +248,15 @@ const STATUS_WEIGHT: Record<Check['status'], number> = { fail: 4, unknown: 3, wa
 export function combineChecks(id: CheckId, scope: Scope, parts: readonly Check[], passSummary: string): Check {
   const worst = parts.reduce<Check['status']>((status, part) => (STATUS_WEIGHT[part.status] > STATUS_WEIGHT[status] ? part.status : status), 'not_applicable');
   const deciding = parts.filter((part) => part.status === worst);
-  const evidence = new Map<string, Evidence>();
-  for (const part of deciding) for (const item of part.evidence) evidence.set(item.text, item);
   // Every part that fails or warns needs its fix, not only those of the worst status: a
   // node whose return is partly denied needs its entry as much as one that is fully denied.
   const needingFix = parts.filter((part) => part.status === 'fail' || part.status === 'warn');
+  // Each fix comes with the evidence that asks for it: a warning's beside the failures'.
+  const evidence = new Map<string, Evidence>();
+  for (const part of parts) {
+    if (part.status !== worst && part.status !== 'fail' && part.status !== 'warn') continue;
+    for (const item of part.evidence) evidence.set(item.text, item);
+  }
   const actions = new Map<string, NonNullable<Check['remediation']>['actions'][number]>();
   for (const part of needingFix) for (const action of part.remediation?.actions ?? []) actions.set('cli' in action ? action.cli : action.text, action);
   const summaries = [...new Set(deciding.map((part) => part.summary))];
