@@ -1,4 +1,5 @@
 import type { NetworkModel, PrefixList, SecurityGroup, SecurityGroupRule, TargetGroup } from './model.js';
+import type { CidrSet } from './net.js';
 import type { CompiledRules } from './sg.js';
 import type { TouchedResources } from './change.js';
 import type { ProviderTarget } from './provider.js';
@@ -42,11 +43,11 @@ export class ModelMemo {
   readonly providerPathChecks = new Map<string, SharedCheck>();
 
   /**
-   * Prefix list -> address text -> whether the list's entries hold the address. An answer
-   * depends on the list object's entries alone, so an overlay of a model, which holds the
-   * very same prefix list objects, is given its base's answers (change.ts).
+   * Prefix list -> its entries as a CidrSet (sg.ts). It reads the list object's entries
+   * alone, so an overlay of a model, which holds the very same prefix list objects, is given
+   * its base's (change.ts).
    */
-  readonly prefixListAnswers: WeakMap<PrefixList, Map<string, boolean>>;
+  readonly prefixListSets: WeakMap<PrefixList, CidrSet>;
   /**
    * A group's rules of one direction (the array) -> compiled for the scan (sg.ts), learnt
    * here. They read the array alone, so an overlay reads its base's (`knownCompiledRules`):
@@ -70,7 +71,7 @@ export class ModelMemo {
      */
     private readonly base?: MemoBase,
   ) {
-    this.prefixListAnswers = base?.memo.prefixListAnswers ?? new WeakMap();
+    this.prefixListSets = base?.memo.prefixListSets ?? new WeakMap();
   }
 
   /*

@@ -284,7 +284,7 @@ export interface NetworkModel {
    */
   readonly instanceInterfaces: ReadonlyMap<string, readonly NetworkInterface[]>;
   /**
-   * What analyses remember about this model (resolved targets, prefix list answers), this
+   * What analyses remember about this model (resolved targets, prefix list sets), this
    * model's alone: set by createNetworkModel, not enumerable, so a model spread from this one
    * does not carry it (see memo.ts).
    */

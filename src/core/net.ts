@@ -190,6 +190,54 @@ export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
   return maskIpv6(address.value, cidr.prefixLength) === cidr.base;
 }
 
+/**
+ * CIDRs asked, address after address, whether one of them holds it: a prefix list of a
+ * thousand entries, asked for every rule that names it. The IPv4 blocks are kept as sorted,
+ * merged ranges searched in halves; the IPv6 ones, rare in such lists, are scanned.
+ */
+export class CidrSet {
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  private readonly ipv6: readonly Ipv6Cidr[];
+
+  constructor(cidrs: readonly Cidr[]) {
+    const ranges: [number, number][] = [];
+    const ipv6: Ipv6Cidr[] = [];
+    for (const cidr of cidrs) {
+      if (cidr.family === 6) ipv6.push(cidr);
+      else ranges.push([cidr.base, cidr.base + 2 ** (32 - cidr.prefixLength) - 1]);
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (const [start, end] of ranges) {
+      const last = ends.length - 1;
+      if (last >= 0 && start <= ends[last]! + 1) ends[last] = Math.max(ends[last]!, end);
+      else {
+        starts.push(start);
+        ends.push(end);
+      }
+    }
+    this.starts = Float64Array.from(starts);
+    this.ends = Float64Array.from(ends);
+    this.ipv6 = ipv6;
+  }
+
+  has(address: IpAddress): boolean {
+    if (address.family === 6) return this.ipv6.some((cidr) => cidrContains(cidr, address));
+    // The last range that starts at or below the address holds it, or none does.
+    const value = address.value;
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      if (this.starts[middle]! <= value) low = middle + 1;
+      else high = middle - 1;
+    }
+    return high >= 0 && value <= this.ends[high]!;
+  }
+}
+
 /** The single-host CIDR of an address (`/32` or `/128`), the narrowest rule that admits it. */
 export function hostCidr(address: IpAddress): string {
   return `${address.text}/${address.family === 4 ? 32 : 128}`;

@@ -1,6 +1,6 @@
 import { memoOf } from './memo.js';
 import { whyMissing, type NetworkModel, type PrefixList, type SecurityGroup, type SecurityGroupRule } from './model.js';
-import { cidrContains, type Cidr, type IpAddress } from './net.js';
+import { CidrSet, cidrContains, type Cidr, type IpAddress } from './net.js';
 import { portInRange } from './ports.js';
 
 /** The other end of the connection, as a security group rule sees it. */
@@ -43,23 +43,18 @@ const MATCHES: PeerMatch = Object.freeze({ matches: true });
 const DOES_NOT_MATCH: PeerMatch = Object.freeze({ matches: false });
 
 /**
- * Whether a prefix list holds an address, remembered per list in the model's memo: thousands
- * of rules name the same few lists of up to a thousand entries, and an analysis asks about
- * few addresses.
+ * Whether a prefix list holds an address: its entries searched as a CidrSet, made once per
+ * list in the model's memo (thousands of rules name the same few lists of up to a thousand
+ * entries, and an analysis asks about a few addresses).
  */
 function prefixListContains(model: NetworkModel, list: PrefixList, entries: readonly Cidr[], address: IpAddress): boolean {
-  const memo = memoOf(model).prefixListAnswers;
-  let answers = memo.get(list);
-  if (!answers) {
-    answers = new Map();
-    memo.set(list, answers);
+  const memo = memoOf(model).prefixListSets;
+  let set = memo.get(list);
+  if (!set) {
+    set = new CidrSet(entries);
+    memo.set(list, set);
   }
-  let answer = answers.get(address.text);
-  if (answer === undefined) {
-    answer = entries.some((cidr) => cidrContains(cidr, address));
-    answers.set(address.text, answer);
-  }
-  return answer;
+  return set.has(address);
 }
 
 function matchPeer(model: NetworkModel, rule: SecurityGroupRule, peer: SecurityGroupPeer): PeerMatch {

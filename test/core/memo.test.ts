@@ -13,7 +13,7 @@ import { modelFromAws, type AwsDocuments } from '../support/model.js';
 import { IDS, providerDocuments } from '../support/provider-fixture.js';
 
 /**
- * The core's memos (resolved targets, prefix list answers, provider paths) answer for the
+ * The core's memos (resolved targets, prefix list sets, provider paths) answer for the
  * model (or the analysis) they were made for, never for another one that shares a resource
  * object with it: two models holding the same TargetGroup object, but not the same
  * interfaces behind its targets, are each judged on their own data, in either order.
@@ -125,7 +125,7 @@ describe('core memos are scoped to their model', () => {
     assert.deepEqual(Object.keys(open).includes('memo'), false);
   });
 
-  it('gives an overlay (changes applied) its own memo: its targets resolved anew, its base’s prefix list answers kept', () => {
+  it('gives an overlay (changes applied) its own memo: its targets resolved anew, its base’s prefix list sets kept', () => {
     const { open } = twoModels();
     analyze(open, request);
     const group = open.targetGroups.get(IDS.tgArn)!;
@@ -138,14 +138,14 @@ describe('core memos are scoped to their model', () => {
     assert.equal(overlay.targetGroups.get(IDS.tgArn), group, 'the overlay shares the target group object');
     assert.ok(overlay.memo && overlay.memo !== open.memo);
     assert.equal(overlay.memo.targets.has(group), false);
-    // The prefix list answers carry over: the overlay holds the base's very lists, and an answer reads only the list.
-    assert.equal(overlay.memo.prefixListAnswers, open.memo!.prefixListAnswers);
+    // The prefix list sets carry over: the overlay holds the base's very lists, and a set reads only its list.
+    assert.equal(overlay.memo.prefixListSets, open.memo!.prefixListSets);
     assert.equal(overlay.prefixLists, open.prefixLists);
     assert.equal(analyze(overlay, request).verdict, 'reachable');
     assert.ok(overlay.memo.targets.has(group));
   });
 
-  it('remembers prefix list answers per model, for a list object two models share', () => {
+  it('remembers prefix list sets per model, for a list object two models share', () => {
     const list: PrefixList = { id: 'pl-0aaaaaaaaaaaaaaa1', name: 'partners', entries: [parseCidr('10.8.0.0/16')!] };
     const group: SecurityGroup = {
       id: 'sg-0aaaaaaaaaaaaaaa1',
@@ -178,16 +178,13 @@ describe('core memos are scoped to their model', () => {
     });
     assert.equal(evaluateSecurityGroups(a, query('10.8.1.1')).outcome, 'allow');
     assert.equal(evaluateSecurityGroups(a, query('10.9.1.1')).outcome, 'deny');
-    assert.deepEqual(
-      [...(a.memo!.prefixListAnswers.get(list) ?? [])],
-      [
-        ['10.8.1.1', true],
-        ['10.9.1.1', false],
-      ],
-    );
-    assert.equal(b.memo!.prefixListAnswers.has(list), false, 'what was learnt on one model stays with it');
+    const set = a.memo!.prefixListSets.get(list);
+    assert.ok(set, "the list's set is made once and kept");
+    assert.equal(evaluateSecurityGroups(a, query('10.8.2.2')).outcome, 'allow');
+    assert.equal(a.memo!.prefixListSets.get(list), set);
+    assert.equal(b.memo!.prefixListSets.has(list), false, 'what was learnt on one model stays with it');
     assert.equal(evaluateSecurityGroups(b, query('10.9.1.1')).outcome, 'deny');
-    assert.deepEqual([...(b.memo!.prefixListAnswers.get(list) ?? [])], [['10.9.1.1', false]]);
+    assert.ok(b.memo!.prefixListSets.has(list));
   });
 
   it('judges the client-blind provider checks once per load balancer, listener and AZ: a second client gets the same checks with its own paths, as a fresh model would judge them', () => {

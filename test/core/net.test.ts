@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { cidrContains, createCidrParser, hostCidr, parseCidr, parseIp } from '../../src/core/net.js';
+import { CidrSet, cidrContains, createCidrParser, hostCidr, parseCidr, parseIp } from '../../src/core/net.js';
 import { referenceCidrContains } from '../support/reference.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
@@ -132,5 +132,44 @@ describe('cidrContains against a bit-string reference', () => {
     );
     assert.equal(cidrContains(parseCidr('0.0.0.0/0')!, parseIp('::1')!), false);
     assert.equal(cidrContains(parseCidr('::/0')!, parseIp('10.0.0.1')!), false);
+  });
+});
+
+describe('CidrSet against a scan of its CIDRs with the bit-string reference', () => {
+  // Blocks near one another, so that they overlap, touch and nest; addresses near them too.
+  const nearV4 = fc
+    .tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))
+    .map(([second, third, fourth]) => `10.${second}.${third}.${fourth}`);
+  const v4Block = fc.tuple(fc.oneof(nearV4, ipv4), fc.integer({ min: 0, max: 32 })).map(([base, length]) => `${base}/${length}`);
+  const v6Block = fc.tuple(ipv6, fc.integer({ min: 0, max: 128 })).map(([base, length]) => `${base}/${length}`);
+
+  it('holds an address exactly when one of its CIDRs does, IPv4 and IPv6 mixed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 5, arbitrary: v4Block }, { weight: 1, arbitrary: v6Block }), { maxLength: 40 }),
+        fc.array(fc.oneof(nearV4, ipv4, ipv6), { minLength: 1, maxLength: 20 }),
+        (blocks, addresses) => {
+          const set = new CidrSet(blocks.map((block) => parseCidr(block)!));
+          for (const address of addresses) {
+            const expected = blocks.some((block) => referenceCidrContains(block, address));
+            assert.equal(set.has(parseIp(address)!), expected, `${address} in ${blocks.join(' ')}`);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('holds nothing when empty, everything IPv4 with 0.0.0.0/0, and both ends of a block', () => {
+    assert.equal(new CidrSet([]).has(parseIp('10.0.0.1')!), false);
+    const all = new CidrSet([parseCidr('0.0.0.0/0')!]);
+    assert.equal(all.has(parseIp('0.0.0.0')!), true);
+    assert.equal(all.has(parseIp('255.255.255.255')!), true);
+    assert.equal(all.has(parseIp('::1')!), false);
+    const block = new CidrSet([parseCidr('10.0.1.0/24')!, parseCidr('10.0.3.0/24')!]);
+    assert.deepEqual(
+      ['10.0.0.255', '10.0.1.0', '10.0.1.255', '10.0.2.0', '10.0.3.0', '10.0.3.255', '10.0.4.0'].map((text) => block.has(parseIp(text)!)),
+      [false, true, true, false, true, true, false],
+    );
   });
 });
