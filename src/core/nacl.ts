@@ -34,6 +34,11 @@ export function evaluateNaclEntries(entries: readonly NetworkAclEntry[], address
     if (undecided.length === 0) break;
     if (!entryMatchesTcp(entry) || !cidrContains(entry.cidr, address)) continue;
     const entryRange = entry.portRange ?? ports;
+    // The first entry that matches often decides the whole range (an allow-all rule): one segment, no arithmetic.
+    if (segments.length === 0 && entryRange.from <= ports.from && ports.to <= entryRange.to) {
+      const whole = [{ range: ports, action: entry.action, entry }];
+      return entry.action === 'allow' ? { segments: whole, allowed: [ports], denied: [] } : { segments: whole, allowed: [], denied: [ports] };
+    }
     let decides = false;
     for (const range of undecided) {
       const decided = intersectRanges(range, entryRange);
