@@ -254,8 +254,9 @@ export function judgeClientSide(fleet: Fleet, request: AnalysisRequest): Check[]
 /**
  * The checks of a judgement that changes touching `touched` cannot move. A consumer check
  * reads the groups and the NACL its scope names, in one direction (rule-sets.ts), and the
- * endpoint's groups, which only an endpoint change alters; the provider's checks, whatever the provider side holds that
- * `providerReach` follows. The probe's are left out: a proof is static.
+ * endpoint's groups, which only an endpoint change alters; the provider's checks, whatever
+ * the provider side holds that `providerReach` follows. The probe's are left out: a proof
+ * is static.
  */
 function unmovedChecks(fleet: Fleet, judgement: Judgement, touched: ReadonlyMap<string, TouchedResources>): ReusedChecks {
   const { located } = judgement;

@@ -256,8 +256,9 @@ function overlayModel(draft: UnitDraft, touched: TouchedResources): NetworkModel
     }
   }
   // A memo of its own: the overlay's targets resolve against its own interfaces. The prefix
-  // list answers carry over (the overlay holds the same lists, and an answer reads nothing
-  // else), and so do the provider checks whose rules the changes did not touch.
+  // list sets carry over (the overlay holds the same lists, and a set reads nothing else);
+  // the compiled rules, rule evidence and provider checks are read from the base's memo,
+  // the provider checks only where the changes left the rules they read.
   const base = memoOf(model);
   const memo = new ModelMemo({ memo: base, altered: touched, securityGroups: model.securityGroups });
   return withOwnMemo(
