@@ -1,6 +1,7 @@
 import type { TouchedResources } from './change.js';
 import { locateEndpointService, type Fleet, type FleetUnit } from './fleet.js';
 import type { NetworkModel, VpcEndpoint } from './model.js';
+import { memoOf } from './memo.js';
 import { targetsOf } from './provider.js';
 import { ruleSetKey } from './rule-sets.js';
 
@@ -73,8 +74,7 @@ export function providerReach(
       const acl = zone.subnetId ? model.networkAclBySubnet.get(zone.subnetId) : undefined;
       if (acl && there.networkAcls.has(acl.id)) reach = 'targets';
     }
-    for (const group of model.targetGroups.values()) {
-      if (!group.loadBalancerArns.includes(arn)) continue;
+    for (const group of memoOf(model).targetGroupsOf(model, arn)) {
       for (const target of targetsOf(model, group) ?? []) {
         // Of the targets' groups, only the inbound rules are read (target.sg.inbound).
         if (target.networkInterface?.securityGroupIds.some((id) => there.ruleSets.has(ruleSetKey(id, 'ingress')))) reach = 'targets';

@@ -99,6 +99,28 @@ export class ModelMemo {
     this.ruleEvidence.set(rule, evidence);
   }
 
+  private targetGroupsByLoadBalancer?: ReadonlyMap<string, readonly TargetGroup[]>;
+
+  /**
+   * The model's target groups by the load balancer each serves, indexed on first use. No
+   * change alters a target group, so an overlay reads its base's.
+   */
+  targetGroupsOf(model: NetworkModel, loadBalancerArn: string): readonly TargetGroup[] {
+    if (this.base) return this.base.memo.targetGroupsOf(model, loadBalancerArn);
+    if (!this.targetGroupsByLoadBalancer) {
+      const index = new Map<string, TargetGroup[]>();
+      for (const group of model.targetGroups.values()) {
+        for (const arn of group.loadBalancerArns) {
+          const groups = index.get(arn);
+          if (groups) groups.push(group);
+          else index.set(arn, [group]);
+        }
+      }
+      this.targetGroupsByLoadBalancer = index;
+    }
+    return this.targetGroupsByLoadBalancer.get(loadBalancerArn) ?? [];
+  }
+
   /** The group an overlay's group `id` replaces, when this is an overlay's memo. */
   replacedGroup(id: string): SecurityGroup | undefined {
     return this.base?.securityGroups.get(id);

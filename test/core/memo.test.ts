@@ -145,6 +145,21 @@ describe('core memos are scoped to their model', () => {
     assert.ok(overlay.memo.targets.has(group));
   });
 
+  it('indexes the target groups by load balancer once, and an overlay reads its base’s index', () => {
+    const model = modelFromAws(providerDocuments());
+    const groups = memoOf(model).targetGroupsOf(model, IDS.lbArn);
+    assert.deepEqual(
+      groups.map((group) => group.arn),
+      [...model.targetGroups.values()].filter((group) => group.loadBalancerArns.includes(IDS.lbArn)).map((group) => group.arn),
+    );
+    assert.ok(groups.length > 0);
+    assert.deepEqual(memoOf(model).targetGroupsOf(model, 'arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/none/0'), []);
+    const overlay = applyChanges(singleUnitFleet(model), [
+      { op: 'add', kind: 'sg-rule', groupId: IDS.targetSg, direction: 'inbound', protocol: 'tcp', fromPort: 9000, toPort: 9000, cidr: '192.0.2.0/24' },
+    ]).fleet.units[0]!.model!;
+    assert.equal(memoOf(overlay).targetGroupsOf(overlay, IDS.lbArn), groups);
+  });
+
   it('remembers prefix list sets per model, for a list object two models share', () => {
     const list: PrefixList = { id: 'pl-0aaaaaaaaaaaaaaa1', name: 'partners', entries: [parseCidr('10.8.0.0/16')!] };
     const group: SecurityGroup = {
