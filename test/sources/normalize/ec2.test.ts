@@ -139,6 +139,56 @@ describe('security group permissions', () => {
   });
 });
 
+describe('security group rules share what they have in common', () => {
+  const permission = (fields: object) => ({
+    IpProtocol: 'tcp',
+    FromPort: 443,
+    ToPort: 443,
+    IpRanges: [],
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: [],
+    ...fields,
+  });
+  const [first, second] = normalizeSecurityGroups(
+    new JsonReader(SG_FILE, {
+      SecurityGroups: ['sg-1', 'sg-2'].map((GroupId) => ({
+        GroupId,
+        IpPermissions: [
+          permission({
+            PrefixListIds: [{ PrefixListId: 'pl-1', Description: 'office' }],
+            UserIdGroupPairs: [{ GroupId: 'sg-9', UserId: '111122223333' }, { GroupId: 'sg-9', UserId: '444455556666' }, { GroupId: 'sg-9' }],
+          }),
+        ],
+        IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'office' }] }],
+      })),
+    }),
+    parseCidr,
+  );
+
+  it('one peer object per prefix list, per group and account, per CIDR, across groups', () => {
+    for (const direction of ['ingress', 'egress'] as const) {
+      first![direction].forEach((rule, index) => assert.equal(rule.peer, second![direction][index]!.peer));
+    }
+    const peers = first!.ingress.map((rule) => rule.peer);
+    assert.deepEqual(peers, [
+      { kind: 'prefix-list', prefixListId: 'pl-1' },
+      { kind: 'security-group', groupId: 'sg-9', userId: '111122223333' },
+      { kind: 'security-group', groupId: 'sg-9', userId: '444455556666' },
+      { kind: 'security-group', groupId: 'sg-9' },
+    ]);
+    assert.equal(new Set(peers).size, 4, 'peers that differ stay apart');
+    assert.equal(first!.ingress[0]!.portRange, second!.ingress[0]!.portRange);
+  });
+
+  it('each rule is made with its fields in one order, absent ones left out', () => {
+    assert.deepEqual(Object.keys(first!.ingress[0]!), ['groupId', 'direction', 'protocol', 'peer', 'portRange', 'description']);
+    assert.deepEqual(Object.keys(first!.ingress[1]!), ['groupId', 'direction', 'protocol', 'peer', 'portRange']);
+    assert.deepEqual(Object.keys(first!.egress[0]!), ['groupId', 'direction', 'protocol', 'peer', 'description']);
+    assert.deepEqual(first!.egress[0], { groupId: 'sg-1', direction: 'egress', protocol: '-1', peer: first!.egress[0]!.peer, description: 'office' });
+  });
+});
+
 const nacls = (...entries: object[]) =>
   new JsonReader(NACL_FILE, { NetworkAcls: [{ NetworkAclId: 'acl-1', VpcId: 'vpc-1', Associations: [], Entries: entries }] });
 const entry = (fields: object) => ({
