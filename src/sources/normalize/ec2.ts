@@ -10,7 +10,7 @@ import type {
   Subnet,
   VpcEndpoint,
 } from '../../core/model.js';
-import { parseIp, type Cidr, type IpAddress } from '../../core/net.js';
+import { parseCidr as parseCidrText, parseIp, type Cidr, type IpAddress } from '../../core/net.js';
 import type { PortRange } from '../../core/ports.js';
 import { assertUniqueIds, quote, type JsonReader } from './json-reader.js';
 import { isTruncated } from './truncation.js';
@@ -298,8 +298,8 @@ function permissionPorts(permission: JsonReader, protocol: string): PortRange | 
  * copy of every string: kept, those copies were a third of a large model.
  */
 interface RuleParts {
-  readonly parseCidr: CidrParser;
-  readonly cidrPeers: Map<Cidr, SecurityGroupPeer>;
+  /** By the CIDR's text as the file gives it: rule CIDRs are parsed once here, not kept in the parser's cache too. */
+  readonly cidrPeers: Map<string, SecurityGroupPeer>;
   /** Prefix-list and security-group peers, by their text (`pl-…`, `sg-…` or `sg-…@account`). */
   readonly namedPeers: Map<string, SecurityGroupPeer>;
   readonly portRanges: Map<number, PortRange>;
@@ -314,11 +314,12 @@ function sharedString(parts: RuleParts, text: string): string {
   return text;
 }
 
-function cidrPeer(parts: RuleParts, cidr: Cidr): SecurityGroupPeer {
-  let peer = parts.cidrPeers.get(cidr);
+function cidrPeer(parts: RuleParts, range: JsonReader, key: string): SecurityGroupPeer {
+  const text = range.string(key);
+  let peer = parts.cidrPeers.get(text);
   if (!peer) {
-    peer = { kind: 'cidr', cidr };
-    parts.cidrPeers.set(cidr, peer);
+    peer = { kind: 'cidr', cidr: readCidrField(range, key, parseCidrText) };
+    parts.cidrPeers.set(text, peer);
   }
   return peer;
 }
@@ -374,15 +375,14 @@ function securityGroupRule(
 
 /** The rules of one permission, appended to `rules`. */
 function normalizePermission(permission: JsonReader, groupId: string, direction: 'ingress' | 'egress', parts: RuleParts, rules: SecurityGroupRule[]): void {
-  const { parseCidr } = parts;
   const protocol = sharedString(parts, permission.string('IpProtocol'));
   const portRange = sharedPortRange(parts, permissionPorts(permission, protocol));
   const add = (peer: SecurityGroupPeer, source: JsonReader) => {
     const description = source.optionalString('Description');
     rules.push(securityGroupRule(groupId, direction, protocol, peer, portRange, description ? sharedString(parts, description) : undefined));
   };
-  for (const range of permission.list('IpRanges')) add(cidrPeer(parts, readCidrField(range, 'CidrIp', parseCidr)), range);
-  for (const range of permission.list('Ipv6Ranges')) add(cidrPeer(parts, readCidrField(range, 'CidrIpv6', parseCidr)), range);
+  for (const range of permission.list('IpRanges')) add(cidrPeer(parts, range, 'CidrIp'), range);
+  for (const range of permission.list('Ipv6Ranges')) add(cidrPeer(parts, range, 'CidrIpv6'), range);
   for (const list of permission.list('PrefixListIds')) add(prefixListPeer(parts, list.string('PrefixListId')), list);
   for (const pair of permission.list('UserIdGroupPairs')) add(groupPeer(parts, pair.string('GroupId'), pair.optionalString('UserId')), pair);
 }
@@ -393,8 +393,8 @@ function normalizePermissions(permissions: readonly JsonReader[], groupId: strin
   return rules;
 }
 
-export function securityGroupItems(parseCidr: CidrParser): ItemNormalizer<SecurityGroup> {
-  const parts: RuleParts = { parseCidr, cidrPeers: new Map(), namedPeers: new Map(), portRanges: new Map(), strings: new Map() };
+export function securityGroupItems(): ItemNormalizer<SecurityGroup> {
+  const parts: RuleParts = { cidrPeers: new Map(), namedPeers: new Map(), portRanges: new Map(), strings: new Map() };
   return {
     idField: 'GroupId',
     normalize: (item) => {
@@ -410,8 +410,8 @@ export function securityGroupItems(parseCidr: CidrParser): ItemNormalizer<Securi
   };
 }
 
-export function normalizeSecurityGroups(root: JsonReader, parseCidr: CidrParser): SecurityGroup[] {
-  return normalizeItems(root.requiredList('SecurityGroups'), securityGroupItems(parseCidr));
+export function normalizeSecurityGroups(root: JsonReader): SecurityGroup[] {
+  return normalizeItems(root.requiredList('SecurityGroups'), securityGroupItems());
 }
 
 /** `DescribeManagedPrefixLists` and the `GetManagedPrefixListEntries` of each list, by id. */

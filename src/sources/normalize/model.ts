@@ -101,7 +101,7 @@ export function modelFromAwsResponses(responses: AwsResponses, source: ModelSour
   const networkInterfaces = read('networkInterfaces', responses.networkInterfaces, normalizeNetworkInterfaces);
   const subnets = read('subnets', responses.subnets, (root) => normalizeSubnets(root, parseCidr));
   const networkAcls = read('networkAcls', responses.networkAcls, (root) => normalizeNetworkAcls(root, parseCidr));
-  const securityGroups = read('securityGroups', responses.securityGroups, (root) => normalizeSecurityGroups(root, parseCidr));
+  const securityGroups = read('securityGroups', responses.securityGroups, (root) => normalizeSecurityGroups(root));
   const instances = read('instances', responses.instances, normalizeInstances);
   const prefixLists = normalizePrefixLists(responses.prefixLists, responses.prefixListEntries ?? none, parseCidr);
   if (responses.prefixLists || (responses.prefixListEntries?.size ?? 0) > 0) captured.add('prefixLists');

@@ -99,7 +99,7 @@ describe('security group permissions', () => {
   ];
   for (const [what, permission, message] of bad) {
     it(`refuses ${what}`, () => {
-      expectError(() => normalizeSecurityGroups(securityGroups(permission), parseCidr), `${SG_FILE}: ${message}`);
+      expectError(() => normalizeSecurityGroups(securityGroups(permission)), `${SG_FILE}: ${message}`);
     });
   }
 
@@ -108,7 +108,7 @@ describe('security group permissions', () => {
       SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [], IpPermissionsEgress: [{ IpProtocol: 'tcp', ToPort: 443, ...anywhere }] }],
     });
     expectError(
-      () => normalizeSecurityGroups(root, parseCidr),
+      () => normalizeSecurityGroups(root),
       `${SG_FILE}: $.SecurityGroups[0].IpPermissionsEgress[0]: protocol tcp needs FromPort and ToPort (AWS prints both, 0 and 65535 for every port); FromPort is missing`,
     );
   });
@@ -123,7 +123,6 @@ describe('security group permissions', () => {
         { IpProtocol: 'icmpv6', FromPort: 128, ToPort: 0, IpRanges: [], Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
         { IpProtocol: '50', ...anywhere },
       ),
-      parseCidr,
     );
     assert.deepEqual(
       group!.ingress.map((rule) => [rule.protocol, rule.portRange]),
@@ -163,7 +162,6 @@ describe('security group rules share what they have in common', () => {
         IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'office' }] }],
       })),
     }),
-    parseCidr,
   );
 
   it('one peer object per prefix list, per group and account, per CIDR, across groups', () => {
@@ -342,7 +340,7 @@ describe('duplicate ids', () => {
     [
       'security groups',
       SG_FILE,
-      () => normalizeSecurityGroups(new JsonReader(SG_FILE, { SecurityGroups: [group('sg-1'), group('sg-1')] }), parseCidr),
+      () => normalizeSecurityGroups(new JsonReader(SG_FILE, { SecurityGroups: [group('sg-1'), group('sg-1')] })),
       '$.SecurityGroups[1]: duplicate GroupId "sg-1": $.SecurityGroups[0] has it too',
     ],
     [
