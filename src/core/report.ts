@@ -1,32 +1,48 @@
 import Type, { type Static } from 'typebox';
 import { ChangeSchema } from './change.js';
+import { rulesReadOf, type RulesRead, type RulesReadText } from './rule-sets.js';
 
 /**
  * The report: one schema for the core, the HTTP API, the OpenAPI document and the docs.
  * The TypeScript types below are derived from it, so the shape cannot drift.
  */
 
-export const CONSUMER_CHECK_IDS = [
-  'endpoint.state',
-  'endpoint.sg.inbound',
-  'endpoint.nacl.inbound',
-  'endpoint.nacl.outbound',
-  'client.sg.outbound',
-  'client.nacl.outbound',
-  'client.nacl.inbound',
-] as const;
+/**
+ * The checks, each with the rules it reads (src/core/rule-sets.ts): `scope ingress`, the
+ * inbound rules of the groups and the NACL the check's scope names; `none`, no rule. A
+ * change (a fix plan's proof, a what-if) reaches only the checks that read what it alters.
+ */
+export const CONSUMER_CHECKS = {
+  'endpoint.state': 'none',
+  'endpoint.sg.inbound': 'scope ingress',
+  'endpoint.nacl.inbound': 'scope ingress',
+  'endpoint.nacl.outbound': 'scope egress',
+  'client.sg.outbound': 'scope egress',
+  'client.nacl.outbound': 'scope egress',
+  'client.nacl.inbound': 'scope ingress',
+} as const satisfies Readonly<Record<string, RulesReadText>>;
 
-export const PROVIDER_CHECK_IDS = [
-  'service.listener',
-  'nlb.sg.inbound',
-  'nlb.sg.outbound',
-  'target.sg.inbound',
-  'target.nacl.inbound',
-  'target.nacl.outbound',
-  'target.health',
-] as const;
+/** The provider's side: the NLB's groups, the targets' groups and the NACLs of the targets' subnets. */
+export const PROVIDER_CHECKS = {
+  'service.listener': 'none',
+  'nlb.sg.inbound': 'nlb-groups ingress',
+  'nlb.sg.outbound': 'nlb-groups egress',
+  'target.sg.inbound': 'target-groups ingress',
+  'target.nacl.inbound': 'target-nacls ingress',
+  'target.nacl.outbound': 'target-nacls egress',
+  'target.health': 'none',
+} as const satisfies Readonly<Record<string, RulesReadText>>;
 
-export const CHECK_IDS = [...CONSUMER_CHECK_IDS, ...PROVIDER_CHECK_IDS, 'probe.tcp'] as const;
+export const CHECK_RULES = { ...CONSUMER_CHECKS, ...PROVIDER_CHECKS, 'probe.tcp': 'none' } as const satisfies Readonly<Record<string, RulesReadText>>;
+
+/** The rules each check reads, read from the table once. */
+export const CHECK_RULES_READ = Object.fromEntries(Object.entries(CHECK_RULES).map(([id, text]) => [id, rulesReadOf(text)])) as Readonly<
+  Record<keyof typeof CHECK_RULES, RulesRead | 'none'>
+>;
+
+export const CONSUMER_CHECK_IDS = Object.keys(CONSUMER_CHECKS) as readonly (keyof typeof CONSUMER_CHECKS)[];
+export const PROVIDER_CHECK_IDS = Object.keys(PROVIDER_CHECKS) as readonly (keyof typeof PROVIDER_CHECKS)[];
+export const CHECK_IDS = Object.keys(CHECK_RULES) as readonly (keyof typeof CHECK_RULES)[];
 
 export const CheckIdSchema = Type.Enum(CHECK_IDS);
 export type CheckId = (typeof CHECK_IDS)[number];

@@ -1,5 +1,3 @@
-import type { CheckId } from './report.js';
-
 /**
  * The rule sets a change alters and a check reads: one direction of one security group's
  * rules, or of one network ACL's entries. A change that adds an outbound rule to a group
@@ -14,31 +12,25 @@ export function ruleSetKey(resourceId: string, direction: RuleDirection): string
   return `${resourceId} ${direction}`;
 }
 
+/**
+ * Whose rules a check reads: `scope`, the groups and the NACL the check's scope names (the
+ * consumer's side); on the provider's, the NLB's groups, the targets' groups or the
+ * targets' subnet NACLs.
+ */
+export type RuleOwners = 'scope' | 'nlb-groups' | 'target-groups' | 'target-nacls';
+
+/** The rules a check reads as the check table (report.ts) writes them: whose, then which direction; `none` for no rule. */
+export type RulesReadText = `${RuleOwners} ${RuleDirection}` | 'none';
+
 /** The rules a check reads: one direction of some groups or NACLs. */
 export interface RulesRead {
   readonly direction: RuleDirection;
-  /**
-   * Whose: `scope`, the groups and the NACL the check's scope names (the consumer's side);
-   * on the provider's, the NLB's groups, the targets' groups or the targets' subnet NACLs.
-   */
-  readonly of: 'scope' | 'nlb-groups' | 'target-groups' | 'target-nacls';
+  readonly of: RuleOwners;
 }
 
-/** The rules each check reads; `none` for a check that reads no rule. */
-export const CHECK_RULES_READ: Readonly<Record<CheckId, RulesRead | 'none'>> = {
-  'endpoint.state': 'none',
-  'endpoint.sg.inbound': { direction: 'ingress', of: 'scope' },
-  'endpoint.nacl.inbound': { direction: 'ingress', of: 'scope' },
-  'endpoint.nacl.outbound': { direction: 'egress', of: 'scope' },
-  'client.sg.outbound': { direction: 'egress', of: 'scope' },
-  'client.nacl.outbound': { direction: 'egress', of: 'scope' },
-  'client.nacl.inbound': { direction: 'ingress', of: 'scope' },
-  'service.listener': 'none',
-  'nlb.sg.inbound': { direction: 'ingress', of: 'nlb-groups' },
-  'nlb.sg.outbound': { direction: 'egress', of: 'nlb-groups' },
-  'target.sg.inbound': { direction: 'ingress', of: 'target-groups' },
-  'target.nacl.inbound': { direction: 'ingress', of: 'target-nacls' },
-  'target.nacl.outbound': { direction: 'egress', of: 'target-nacls' },
-  'target.health': 'none',
-  'probe.tcp': 'none',
-};
+/** A check's rules read, from the check table's text. */
+export function rulesReadOf(text: RulesReadText): RulesRead | 'none' {
+  if (text === 'none') return 'none';
+  const [of, direction] = text.split(' ') as [RuleOwners, RuleDirection];
+  return { direction, of };
+}
